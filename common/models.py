@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+
+from .choices import RoleChoices
+
+
+class TimestampedModel(models.Model):
+    created = models.DateTimeField("创建时间", auto_now_add=True)
+    updated = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ProvenanceModel(TimestampedModel):
+    """A record that can be traced to a sentence of a source document."""
+
+    source_file = models.CharField("来源文件", max_length=64, blank=True)
+    source_quote = models.TextField("原文摘录", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class StaffProfile(TimestampedModel):
+    """The role of a user and, for city staff, the cities they work in."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name="用户",
+    )
+    role = models.CharField("角色", max_length=16, choices=RoleChoices.choices)
+    cities = models.ManyToManyField(
+        "regions.Region",
+        blank=True,
+        related_name="staff_profiles",
+        verbose_name="所属城市",
+        limit_choices_to={"level": "city"},
+    )
+
+    class Meta:
+        verbose_name = "人员角色"
+        verbose_name_plural = "人员角色"
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=RoleChoices.values),
+                name="%(app_label)s_%(class)s_role_valid",
+                violation_error_message="角色必须是省级、市级或只读之一。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"
+
+
+class ScopedQuerySet(models.QuerySet):
+    """``Model.objects.for_user(user)``: the records this user may see (see common.scope)."""
+
+    def for_user(self, user):
+        from .scope import scope_queryset
+
+        return scope_queryset(self, user)
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def year_range_q(field: str, *, low: int = 1949, high: int = 2100, nullable: bool = True):
+    q = models.Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return q | models.Q(**{f"{field}__isnull": True}) if nullable else q

@@ -1,0 +1,413 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
+
+from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices
+
+
+class Plan(ProvenanceModel):
+    """One plan document: a five-year plan, an opinion or a notice."""
+
+    code = models.SlugField("编号", max_length=64, unique=True, help_text="稳定的英文短标识，如 sx-14th-sei。")
+    title = models.CharField("标题", max_length=255)
+    short_title = models.CharField("简称", max_length=64, blank=True)
+    kind = models.CharField("文种", max_length=16, choices=PlanKindChoices.choices, default=PlanKindChoices.PLAN)
+    issuer = models.CharField("发布机关", max_length=128, blank=True)
+    doc_number = models.CharField("文号", max_length=64, blank=True)
+    period_start = models.PositiveSmallIntegerField("规划期起", null=True, blank=True)
+    period_end = models.PositiveSmallIntegerField("规划期止", null=True, blank=True)
+    signed_on = models.DateField("成文日期", null=True, blank=True)
+    published_on = models.DateField("发布日期", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=PlanStatusChoices.choices, default=PlanStatusChoices.IN_FORCE)
+    follows = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followed_by",
+        verbose_name="承接规划",
+        help_text="本规划接续的上一规划。",
+    )
+    summary = models.TextField("摘要", blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "规划"
+        verbose_name_plural = "规划"
+        ordering = ["-period_start", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_start__lte=F("period_end")),
+                name="%(app_label)s_%(class)s_period_ordered",
+                violation_error_message="规划期起始年份不能晚于终止年份。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("period_start") & year_range_q("period_end"),
+                name="%(app_label)s_%(class)s_period_sane",
+                violation_error_message="规划期年份须在 1949 至 2100 年之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatusChoices.values),
+                name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message="规划状态无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=PlanKindChoices.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message="文种无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_title or self.title
+
+
+class PlanSection(TimestampedModel):
+    """A heading of a plan's table of contents; ``key`` is its dotted position (“3.2”)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections", verbose_name="规划")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name="上级章节"
+    )
+    key = models.CharField("位置", max_length=32, help_text="层级编号，如 3 或 3.2。")
+    number = models.CharField("序号", max_length=16, blank=True, help_text="原文序号，如“三、”“（二）”。")
+    title = models.CharField("标题", max_length=255)
+    order = models.PositiveIntegerField("排序", default=0)
+    page = models.PositiveSmallIntegerField("页码", null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "规划章节"
+        verbose_name_plural = "规划章节"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="%(app_label)s_%(class)s_unique_plan_key",
+                violation_error_message="同一规划下章节位置不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number}{self.title}"
+
+
+class Industry(TimestampedModel):
+    """A node of the shared industry taxonomy (national 2018 classification plus Shanxi's own)."""
+
+    code = models.CharField("分类代码", max_length=16, unique=True)
+    name = models.CharField("名称", max_length=64)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级产业"
+    )
+    is_national = models.BooleanField("国家分类", default=True, help_text="属于《战略性新兴产业分类（2018）》；否则为山西省增列。")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    description = models.TextField("说明", blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "产业分类"
+        verbose_name_plural = "产业分类"
+        ordering = ["order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                name="%(app_label)s_%(class)s_unique_parent_name",
+                violation_error_message="同一上级产业下名称不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def descendant_ids(self) -> list[int]:
+        """This node and every node below it (the taxonomy is small; one query per level)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(Industry.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class KeyArea(ProvenanceModel):
+    """A plan's own key area or sub-direction (“——先进轨道交通装备”), mapped to Industry."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="key_areas", verbose_name="规划")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name="上级领域"
+    )
+    section = models.ForeignKey(
+        PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="key_areas", verbose_name="所在章节"
+    )
+    key = models.CharField("位置", max_length=32, help_text="在本规划中的编号，如 1 或 1.3。")
+    name = models.CharField("名称", max_length=128)
+    order = models.PositiveIntegerField("排序", default=0)
+    description = models.TextField("内容", blank=True)
+    industries = models.ManyToManyField(Industry, blank=True, related_name="key_areas", verbose_name="对应产业")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "重点领域"
+        verbose_name_plural = "重点领域"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="%(app_label)s_%(class)s_unique_plan_key",
+                violation_error_message="同一规划下重点领域编号不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Target(ProvenanceModel):
+    """A quantitative target of a plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets", verbose_name="规划")
+    key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")
+    name = models.CharField("指标名称", max_length=255)
+    unit = models.CharField("单位", max_length=32, blank=True)
+    comparator = models.CharField("比较方式", max_length=8, choices=ComparatorChoices.choices, default=ComparatorChoices.GE)
+    baseline_value = models.DecimalField("基期值", max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField("基期年份", null=True, blank=True)
+    target_value = models.DecimalField("目标值", max_digits=20, decimal_places=4)
+    target_value_max = models.DecimalField(
+        "目标值上限", max_digits=20, decimal_places=4, null=True, blank=True, help_text="仅用于区间目标。"
+    )
+    target_year = models.PositiveSmallIntegerField("目标年份")
+    scope = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="targets", verbose_name="范围"
+    )
+    industry = models.ForeignKey(
+        Industry, on_delete=models.PROTECT, null=True, blank=True, related_name="targets", verbose_name="产业"
+    )
+    key_area = models.ForeignKey(
+        KeyArea, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets", verbose_name="重点领域"
+    )
+    section = models.ForeignKey(
+        PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="targets", verbose_name="所在章节"
+    )
+    base = models.ForeignKey(
+        "projects.IndustryBase",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="targets",
+        verbose_name="产业基地",
+    )
+    description = models.TextField("说明", blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "指标"
+        verbose_name_plural = "指标"
+        ordering = ["plan", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="%(app_label)s_%(class)s_unique_plan_key",
+                violation_error_message="同一规划下指标编号不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_year__isnull=True) | Q(baseline_year__lte=F("target_year")),
+                name="%(app_label)s_%(class)s_baseline_before_target",
+                violation_error_message="基期年份不能晚于目标年份。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("baseline_year") & year_range_q("target_year", nullable=False),
+                name="%(app_label)s_%(class)s_years_sane",
+                violation_error_message="年份须在 1949 至 2100 年之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(comparator__in=ComparatorChoices.values),
+                name="%(app_label)s_%(class)s_comparator_valid",
+                violation_error_message="比较方式无效。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value_max__isnull=True) | Q(target_value_max__gte=F("target_value")),
+                name="%(app_label)s_%(class)s_range_ordered",
+                violation_error_message="目标值上限不能小于目标值。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(comparator=ComparatorChoices.RANGE) | Q(target_value_max__isnull=False),
+                name="%(app_label)s_%(class)s_range_has_max",
+                violation_error_message="区间目标须填写目标值上限。",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_value__isnull=True) | Q(baseline_year__isnull=False),
+                name="%(app_label)s_%(class)s_baseline_has_year",
+                violation_error_message="填写基期值时须同时填写基期年份。",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["target_year"], name="plans_target_year_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.target_year}年）"
+
+
+class Observation(ProvenanceModel):
+    """A measured value of an indicator for a year (quarter 0) or a quarter, in a region."""
+
+    city_scope = "scope"
+
+    target = models.ForeignKey(
+        Target, on_delete=models.CASCADE, null=True, blank=True, related_name="observations", verbose_name="指标"
+    )
+    indicator = models.CharField("指标名称", max_length=255)
+    unit = models.CharField("单位", max_length=32, blank=True)
+    value = models.DecimalField("数值", max_digits=20, decimal_places=4)
+    year = models.PositiveSmallIntegerField("年份")
+    quarter = models.PositiveSmallIntegerField(
+        "季度", default=0, choices=[(0, "全年"), (1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
+    )
+    scope = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="observations", verbose_name="范围")
+    source = models.CharField("数据来源", max_length=128, blank=True, help_text="如规划文件简称、统计公报。")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="observations",
+        verbose_name="填报人",
+    )
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "监测值"
+        verbose_name_plural = "监测值"
+        ordering = ["indicator", "year", "quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "scope", "year", "quarter", "source"],
+                name="%(app_label)s_%(class)s_unique_period",
+                violation_error_message="同一来源、范围和时期的该指标监测值已存在。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("year", low=1949, high=2100, nullable=False),
+                name="%(app_label)s_%(class)s_year_sane",
+                violation_error_message="年份须在 1949 至 2100 年之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter__gte=0, quarter__lte=4),
+                name="%(app_label)s_%(class)s_quarter_valid",
+                violation_error_message="季度须为 0（全年）或 1–4。",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["year", "quarter"], name="plans_observation_period_idx"),
+        ]
+
+    def __str__(self):
+        period = f"{self.year}年" + (f"第{self.quarter}季度" if self.quarter else "")
+        return f"{self.indicator} {period}"
+
+
+class Program(ProvenanceModel):
+    """An engineering program (重点工程) or main task (主要任务) of a plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="programs", verbose_name="规划")
+    section = models.ForeignKey(
+        PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs", verbose_name="所在章节"
+    )
+    key = models.CharField("编号", max_length=32)
+    kind = models.CharField("类别", max_length=16, choices=ProgramKindChoices.choices, default=ProgramKindChoices.PROGRAM)
+    name = models.CharField("名称", max_length=255)
+    order = models.PositiveIntegerField("排序", default=0)
+    description = models.TextField("内容", blank=True)
+    industries = models.ManyToManyField(Industry, blank=True, related_name="programs", verbose_name="相关产业")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "重点工程/主要任务"
+        verbose_name_plural = "重点工程/主要任务"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="%(app_label)s_%(class)s_unique_plan_key",
+                violation_error_message="同一规划下工程编号不能重复。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ProgramKindChoices.values),
+                name="%(app_label)s_%(class)s_kind_valid",
+                violation_error_message="工程类别无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Measure(ProvenanceModel):
+    """A safeguard measure (保障措施) of a plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name="规划")
+    section = models.ForeignKey(
+        PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures", verbose_name="所在章节"
+    )
+    key = models.CharField("编号", max_length=32)
+    name = models.CharField("名称", max_length=255)
+    order = models.PositiveIntegerField("排序", default=0)
+    description = models.TextField("内容", blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "保障措施"
+        verbose_name_plural = "保障措施"
+        ordering = ["plan", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "key"],
+                name="%(app_label)s_%(class)s_unique_plan_key",
+                violation_error_message="同一规划下保障措施编号不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CityRole(ProvenanceModel):
+    """The role a plan gives to a city (“太原、晋中突出培育高端装备制造和特色新材料”)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="city_roles", verbose_name="规划")
+    city = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="plan_roles",
+        verbose_name="城市",
+        limit_choices_to={"level": "city"},
+    )
+    role = models.TextField("定位")
+    industries = models.ManyToManyField(Industry, blank=True, related_name="city_roles", verbose_name="重点产业")
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "城市定位"
+        verbose_name_plural = "城市定位"
+        ordering = ["plan", "city__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "city"],
+                name="%(app_label)s_%(class)s_unique_plan_city",
+                violation_error_message="同一规划对该城市的定位已存在。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.city} · {self.plan}"
