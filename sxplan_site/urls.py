@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 admin.site.site_header = "山西省战略性新兴产业规划管理系统"
 admin.site.site_title = "sxplan 管理"
@@ -7,4 +7,6 @@ admin.site.index_title = "数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("sxplan_site.api_urls")),
+    path("", include("sxplan_site.web_urls")),
 ]

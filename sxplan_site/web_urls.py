@@ -1,0 +1,2 @@
+# The web pages: dashboard, city and plan pages, sign-in/out.
+urlpatterns = []
