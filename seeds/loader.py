@@ -1,0 +1,699 @@
+"""Load seeds/data into the database: idempotent upserts by natural keys, in one transaction.
+
+The loader reads every file first, resolves references between records (cities by code,
+counties by name, industries by code, enterprises and parks by name or alias, sections / key
+areas / targets / bases by key within their plan), validates each record with the model's
+``full_clean`` (so the same constraints as the admin and the API apply) and checks that each
+quote occurs in its source document. Any error aborts the whole load and names the file and
+the record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from plans.choices import ComparatorChoices
+from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject
+from regions.choices import RegionLevelChoices
+from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+
+from .quotes import document_stems, quote_occurs
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PROVINCE_CODE = "140000"
+
+
+class SeedError(Exception):
+    """A seed file or record is wrong; the message names the file and the record."""
+
+
+@dataclass
+class Record:
+    """One YAML mapping and where it came from."""
+
+    data: dict
+    file: str
+    index: int | None = None
+    stem: str = ""
+
+    @property
+    def where(self) -> str:
+        label = self.data.get("key") or self.data.get("name") or self.data.get("indicator") or self.data.get("city")
+        position = f"[{self.index}]" if self.index is not None else ""
+        return f"{self.file}{position}" + (f" ({label})" if label else "")
+
+    def get(self, name, default=None):
+        return self.data.get(name, default)
+
+    def require(self, name):
+        if self.data.get(name) in (None, ""):
+            raise SeedError(f"{self.where}: 缺少必填字段 {name!r}")
+        return self.data[name]
+
+
+@dataclass
+class LoadReport:
+    changes: dict = field(default_factory=lambda: defaultdict(Counter))
+    per_document: dict = field(default_factory=lambda: defaultdict(Counter))
+
+    def count(self, kind: str, status: str, stem: str | None = None):
+        self.changes[kind][status] += 1
+        if stem:
+            self.per_document[stem][kind] += 1
+
+    @property
+    def total_changes(self) -> int:
+        return sum(c["created"] + c["updated"] for c in self.changes.values())
+
+
+def read_yaml(path: Path, default):
+    if not path.exists():
+        return default
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SeedError(f"{path.relative_to(DATA_DIR)}: YAML 格式错误：{exc}") from exc
+    return default if content is None else content
+
+
+def records(path: Path, stem: str = "", key: str | None = None) -> list[Record]:
+    content = read_yaml(path, {} if key else [])
+    if key:
+        if not isinstance(content, dict):
+            raise SeedError(f"{path.relative_to(DATA_DIR)}: 顶层应为映射（含 {key}）")
+        content = content.get(key) or []
+    if not isinstance(content, list):
+        raise SeedError(f"{path.relative_to(DATA_DIR)}: 顶层应为列表")
+    name = str(path.relative_to(DATA_DIR)) + (f":{key}" if key else "")
+    out = []
+    for i, item in enumerate(content):
+        if not isinstance(item, dict):
+            raise SeedError(f"{name}[{i}]: 每条记录应为映射")
+        out.append(Record(item, name, i, stem))
+    return out
+
+
+def decimal(value, record: Record, name: str):
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise SeedError(f"{record.where}: {name} 不是数字：{value!r}") from exc
+    if not number.is_finite():
+        raise SeedError(f"{record.where}: {name} 不是有限数值：{value!r}")
+    return number
+
+
+class SeedLoader:
+    def __init__(self, data_dir: Path = DATA_DIR):
+        self.data_dir = data_dir
+        self.report = LoadReport()
+        self.regions: dict[str, Region] = {}
+        self.counties: dict[str, Region] = {}
+        self.industries: dict[str, Industry] = {}
+        self.plans: dict[str, Plan] = {}
+        self.enterprises: dict[str, Enterprise] = {}
+        self.parks: dict[str, Park] = {}
+        self.targets: dict[tuple[str, str], Target] = {}
+
+    # ---- entry point -------------------------------------------------------------------
+
+    def load(self, *, dry_run: bool = False) -> LoadReport:
+        with transaction.atomic():
+            self.load_industries()
+            self.load_regions()
+            stems = [s for s in document_stems() if (self.data_dir / s).is_dir()]
+            for stem in stems:
+                self.load_plan(stem)
+            self.resolve_follows(stems)
+            self.load_enterprises(stems)
+            self.load_parks(stems)
+            for stem in stems:
+                self.load_plan_content(stem)
+            for stem in stems:
+                self.load_observations(stem)
+            if dry_run:
+                transaction.set_rollback(True)
+        return self.report
+
+    # ---- generic upsert ------------------------------------------------------------------
+
+    def upsert(self, model, lookup: dict, values: dict, record: Record | None, m2m: dict | None = None):
+        kind = model._meta.verbose_name
+        stem = record.stem if record else None
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values)
+            status = "created"
+        else:
+            changed = [name for name, value in values.items() if not self._same(obj, name, value)]
+            for name in changed:
+                setattr(obj, name, values[name])
+            status = "updated" if changed else "unchanged"
+        if status != "unchanged":
+            self.validate(obj, record)
+            obj.save()
+        for name, wanted in (m2m or {}).items():
+            manager = getattr(obj, name)
+            wanted_ids = {item.pk for item in wanted}
+            if set(manager.values_list("pk", flat=True)) != wanted_ids:
+                manager.set(wanted_ids)
+                status = "updated" if status == "unchanged" else status
+        self.report.count(kind, status, stem)
+        return obj
+
+    @staticmethod
+    def _same(obj, name, value) -> bool:
+        field_ = obj._meta.get_field(name)
+        if field_.is_relation:
+            return getattr(obj, field_.attname) == (value.pk if value is not None else None)
+        current = getattr(obj, name)
+        if isinstance(field_, models.DecimalField) and current is not None and value is not None:
+            return Decimal(current) == Decimal(value)
+        return current == value
+
+    def validate(self, obj, record: Record | None):
+        try:
+            obj.full_clean(validate_unique=True, validate_constraints=True)
+        except ValidationError as exc:
+            where = record.where if record else str(obj)
+            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            raise SeedError(f"{where}: {messages}") from exc
+
+    def provenance(self, record: Record) -> dict:
+        quote = record.require("quote")
+        if not isinstance(quote, str) or not quote_occurs(record.stem, quote):
+            raise SeedError(f"{record.where}: 原文摘录在 {record.stem}.txt 中找不到：{quote!r}")
+        return {"source_file": f"{record.stem}.txt", "source_quote": quote.strip()}
+
+    # ---- references ------------------------------------------------------------------------
+
+    def region(self, code, record: Record, *, field_name="city") -> Region | None:
+        if code in (None, ""):
+            return None
+        region = self.regions.get(str(code))
+        if region is None:
+            raise SeedError(f"{record.where}: {field_name} 未知的行政区划代码 {code!r}")
+        return region
+
+    def county(self, name, record: Record) -> Region | None:
+        if name in (None, ""):
+            return None
+        region = self.counties.get(str(name)) or self.regions.get(str(name))
+        if region is None or region.level != RegionLevelChoices.COUNTY:
+            raise SeedError(f"{record.where}: 未知的县（市、区）{name!r}")
+        return region
+
+    def industry(self, code, record: Record) -> Industry | None:
+        if code in (None, ""):
+            return None
+        industry = self.industries.get(str(code))
+        if industry is None:
+            raise SeedError(f"{record.where}: 未知的产业分类代码 {code!r}")
+        return industry
+
+    def industry_list(self, codes, record: Record) -> list[Industry]:
+        return [self.industry(code, record) for code in codes or []]
+
+    def enterprise(self, name, record: Record) -> Enterprise | None:
+        if name in (None, ""):
+            return None
+        enterprise = self.enterprises.get(str(name))
+        if enterprise is None:
+            raise SeedError(f"{record.where}: 未知的企业 {name!r}（请先在 enterprises.yaml 中登记）")
+        return enterprise
+
+    def park(self, name, record: Record) -> Park | None:
+        if name in (None, ""):
+            return None
+        park = self.parks.get(str(name))
+        if park is None:
+            raise SeedError(f"{record.where}: 未知的园区 {name!r}（请先在 parks.yaml 中登记）")
+        return park
+
+    @staticmethod
+    def by_key(items: dict, key, record: Record, what: str):
+        if key in (None, ""):
+            return None
+        item = items.get(str(key))
+        if item is None:
+            raise SeedError(f"{record.where}: 本规划中没有{what} {key!r}")
+        return item
+
+    # ---- shared reference data -------------------------------------------------------------
+
+    def load_industries(self):
+        for record in records(self.data_dir / "industries.yaml"):
+            parent = self.industry(record.get("parent"), record)
+            code = str(record.require("code"))
+            self.industries[code] = self.upsert(
+                Industry,
+                {"code": code},
+                {
+                    "name": record.require("name"),
+                    "parent": parent,
+                    "is_national": bool(record.get("national", True)),
+                    "order": int(record.get("order", 0)),
+                },
+                record,
+            )
+
+    def load_regions(self):
+        path = self.data_dir / "regions.yaml"
+        items = records(path) if path.exists() else self.default_regions()
+        boundaries = self.data_dir / "boundaries"
+        for record in items:
+            code = str(record.require("code"))
+            parent = self.regions.get(str(record.get("parent"))) if record.get("parent") else None
+            if record.get("parent") and parent is None:
+                raise SeedError(f"{record.where}: 上级区划 {record.get('parent')!r} 须排在其下级之前")
+            values = {
+                "name": record.require("name"),
+                "short_name": record.get("short_name", ""),
+                "level": record.require("level"),
+                "parent": parent,
+            }
+            center = record.get("center")
+            if center:
+                values["center_lon"] = decimal(center[0], record, "center").quantize(Decimal("0.000001"))
+                values["center_lat"] = decimal(center[1], record, "center").quantize(Decimal("0.000001"))
+            boundary_file = boundaries / f"{code}.geojson"
+            if boundary_file.exists():
+                feature = json.loads(boundary_file.read_text(encoding="utf-8"))
+                values["boundary"] = feature.get("geometry", feature)
+            region = self.upsert(Region, {"code": code}, values, record)
+            self.regions[code] = region
+            if region.level == RegionLevelChoices.COUNTY:
+                self.counties.setdefault(region.name, region)
+
+    @staticmethod
+    def default_regions() -> list[Record]:
+        # Used only until regions.yaml exists: the province and its 11 cities.
+        cities = [
+            ("140100", "太原"), ("140200", "大同"), ("140300", "阳泉"), ("140400", "长治"), ("140500", "晋城"),
+            ("140600", "朔州"), ("140700", "晋中"), ("140800", "运城"), ("140900", "忻州"), ("141000", "临汾"),
+            ("141100", "吕梁"),
+        ]
+        items = [Record({"code": PROVINCE_CODE, "name": "山西省", "short_name": "山西", "level": "province"}, "regions")]
+        for code, short in cities:
+            items.append(Record({"code": code, "name": f"{short}市", "short_name": short, "level": "city", "parent": PROVINCE_CODE}, "regions"))
+        return items
+
+    # ---- plans ------------------------------------------------------------------------------
+
+    def load_plan(self, stem: str):
+        path = self.data_dir / stem / "plan.yaml"
+        content = read_yaml(path, {})
+        if not isinstance(content, dict) or not isinstance(content.get("plan"), dict):
+            raise SeedError(f"{stem}/plan.yaml: 缺少 plan 映射")
+        record = Record(content["plan"], f"{stem}/plan.yaml:plan", None, stem)
+        fields_ = {
+            name: record.get(name, "") or ""
+            for name in ("title", "short_title", "issuer", "doc_number", "summary")
+        }
+        fields_.update(
+            kind=record.get("kind", "plan"),
+            status=record.get("status", "in_force"),
+            period_start=record.get("period_start"),
+            period_end=record.get("period_end"),
+            signed_on=record.get("signed_on"),
+            published_on=record.get("published_on"),
+            **self.provenance(record),
+        )
+        record.require("title")
+        code = record.require("code")
+        self.plans[code] = self.upsert(Plan, {"code": code}, fields_, record)
+
+    def resolve_follows(self, stems):
+        for stem in stems:
+            content = read_yaml(self.data_dir / stem / "plan.yaml", {})
+            record = Record(content["plan"], f"{stem}/plan.yaml:plan", None, stem)
+            follows = record.get("follows")
+            if follows:
+                if follows not in self.plans:
+                    raise SeedError(f"{record.where}: follows 指向未知规划 {follows!r}")
+                plan = self.plans[record.get("code")]
+                if plan.follows_id != self.plans[follows].pk:
+                    plan.follows = self.plans[follows]
+                    plan.save(update_fields=["follows"])
+
+    def load_plan_content(self, stem: str):
+        folder = self.data_dir / stem
+        plan = self.plans[read_yaml(folder / "plan.yaml", {})["plan"]["code"]]
+        sections = self.load_sections(plan, stem)
+        key_areas = self.load_key_areas(plan, stem, sections)
+        self.load_layout(plan, stem)
+        bases = self.load_bases(plan, stem, key_areas)
+        self.load_targets(plan, stem, sections, key_areas, bases)
+        self.load_programs(plan, stem, sections)
+        self.load_projects(plan, stem, bases)
+        self.load_city_roles(plan, stem)
+
+    def load_sections(self, plan, stem) -> dict[str, PlanSection]:
+        sections: dict[str, PlanSection] = {}
+        for order, record in enumerate(records(self.data_dir / stem / "plan.yaml", stem, key="sections"), 1):
+            key = str(record.require("key"))
+            parent_key = key.rsplit(".", 1)[0] if "." in key else None
+            parent = self.by_key(sections, parent_key, record, "上级章节") if parent_key else None
+            sections[key] = self.upsert(
+                PlanSection,
+                {"plan": plan, "key": key},
+                {
+                    "parent": parent,
+                    "number": record.get("number", "") or "",
+                    "title": record.require("title"),
+                    "order": order,
+                    "page": record.get("page"),
+                },
+                record,
+            )
+        return sections
+
+    def load_key_areas(self, plan, stem, sections) -> dict[str, KeyArea]:
+        areas: dict[str, KeyArea] = {}
+        for order, record in enumerate(records(self.data_dir / stem / "key_areas.yaml", stem), 1):
+            key = str(record.require("key"))
+            parent_key = key.rsplit(".", 1)[0] if "." in key else None
+            areas[key] = self.upsert(
+                KeyArea,
+                {"plan": plan, "key": key},
+                {
+                    "parent": self.by_key(areas, parent_key, record, "上级领域") if parent_key else None,
+                    "section": self.by_key(sections, record.get("section"), record, "章节"),
+                    "name": record.require("name"),
+                    "order": order,
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+                m2m={"industries": self.industry_list(record.get("industries"), record)},
+            )
+        return areas
+
+    def load_layout(self, plan, stem):
+        path = self.data_dir / stem / "layout.yaml"
+        content = read_yaml(path, {})
+        if not content:
+            return
+        record = Record(content.get("scheme") or {}, f"{stem}/layout.yaml:scheme", None, stem)
+        scheme = self.upsert(
+            LayoutScheme,
+            {"plan": plan, "name": record.require("name")},
+            {"description": record.get("description", "") or "", **self.provenance(record)},
+            record,
+        )
+        for order, zone_record in enumerate(records(path, stem, key="zones"), 1):
+            zone = self.upsert(
+                Zone,
+                {"scheme": scheme, "name": zone_record.require("name")},
+                {
+                    "kind": zone_record.require("kind"),
+                    "order": int(zone_record.get("order", order)),
+                    "corridor": zone_record.get("corridor", "") or "",
+                    "description": zone_record.get("description", "") or "",
+                    **self.provenance(zone_record),
+                },
+                zone_record,
+                m2m={"industries": self.industry_list(zone_record.get("industries"), zone_record)},
+            )
+            wanted = set()
+            for item in zone_record.get("cities") or []:
+                item = item if isinstance(item, dict) else {"city": item}
+                city = self.region(item.get("city"), zone_record)
+                wanted.add(city.pk)
+                self.upsert(
+                    ZoneMembership,
+                    {"zone": zone, "region": city},
+                    {"inferred": bool(item.get("inferred", False)), "note": item.get("note", "") or ""},
+                    zone_record,
+                )
+            stale = zone.memberships.exclude(region_id__in=wanted)
+            if stale.exists():
+                stale.delete()
+
+    def load_bases(self, plan, stem, key_areas) -> dict[str, IndustryBase]:
+        bases: dict[str, IndustryBase] = {}
+        for record in records(self.data_dir / stem / "bases.yaml", stem):
+            key = str(record.require("key"))
+            regions = [self.region(code, record) for code in record.get("cities") or []]
+            regions += [self.county(name, record) for name in record.get("counties") or []]
+            revenue = decimal(record.get("revenue_target"), record, "revenue_target")
+            base = self.upsert(
+                IndustryBase,
+                {"plan": plan, "key": key},
+                {
+                    "name": record.require("name"),
+                    "kind": record.get("kind", "base"),
+                    "industry": self.industry(record.get("industry"), record),
+                    "key_area": self.by_key(key_areas, record.get("key_area"), record, "重点领域"),
+                    "revenue_target": revenue,
+                    "revenue_target_year": record.get("revenue_target_year"),
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+                m2m={
+                    "cities": regions,
+                    "parks": [self.park(name, record) for name in record.get("parks") or []],
+                    "anchors": [self.enterprise(name, record) for name in record.get("anchors") or []],
+                },
+            )
+            bases[key] = base
+            if revenue is not None:
+                self.upsert_base_revenue_target(plan, base, regions, record)
+        return bases
+
+    def upsert_base_revenue_target(self, plan, base, regions, record):
+        cities = {region.city for region in regions if region.city is not None}
+        scope = cities.pop() if len(cities) == 1 else self.regions[PROVINCE_CODE]
+        key = f"base-{base.key}-revenue"[:64]
+        self.targets[(plan.code, key)] = self.upsert(
+            Target,
+            {"plan": plan, "key": key},
+            {
+                "name": f"{base.name}销售收入",
+                "unit": "亿元",
+                "comparator": ComparatorChoices.GE,
+                "target_value": base.revenue_target,
+                "target_year": base.revenue_target_year,
+                "scope": scope,
+                "industry": base.industry,
+                "key_area": base.key_area,
+                "base": base,
+                "description": "由产业基地的销售收入目标生成。",
+                "source_file": base.source_file,
+                "source_quote": base.source_quote,
+            },
+            record,
+        )
+
+    def load_targets(self, plan, stem, sections, key_areas, bases):
+        for record in records(self.data_dir / stem / "targets.yaml", stem, key="targets"):
+            key = str(record.require("key"))
+            self.targets[(plan.code, key)] = self.upsert(
+                Target,
+                {"plan": plan, "key": key},
+                {
+                    "name": record.require("name"),
+                    "unit": str(record.get("unit", "") or ""),
+                    "comparator": record.get("comparator", ComparatorChoices.GE),
+                    "target_value": decimal(record.require("target_value"), record, "target_value"),
+                    "target_value_max": decimal(record.get("target_value_max"), record, "target_value_max"),
+                    "target_year": record.require("target_year"),
+                    "baseline_value": decimal(record.get("baseline_value"), record, "baseline_value"),
+                    "baseline_year": record.get("baseline_year"),
+                    "scope": self.region(record.get("scope", PROVINCE_CODE), record, field_name="scope"),
+                    "industry": self.industry(record.get("industry"), record),
+                    "key_area": self.by_key(key_areas, record.get("key_area"), record, "重点领域"),
+                    "section": self.by_key(sections, record.get("section"), record, "章节"),
+                    "base": self.by_key(bases, record.get("base"), record, "产业基地"),
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+            )
+
+    def load_observations(self, stem):
+        folder = self.data_dir / stem
+        plan = self.plans[read_yaml(folder / "plan.yaml", {})["plan"]["code"]]
+        for record in records(folder / "targets.yaml", stem, key="observations"):
+            target_ref = record.get("target")
+            target = None
+            if target_ref:
+                plan_code, _, key = str(target_ref).rpartition("/")
+                target = self.targets.get((plan_code or plan.code, key))
+                if target is None:
+                    raise SeedError(f"{record.where}: 未知的指标 {target_ref!r}")
+            self.upsert(
+                Observation,
+                {
+                    "indicator": record.require("indicator"),
+                    "scope": self.region(record.get("scope", PROVINCE_CODE), record, field_name="scope"),
+                    "year": record.require("year"),
+                    "quarter": int(record.get("quarter", 0) or 0),
+                    "source": plan.short_title or plan.title[:128],
+                },
+                {
+                    "target": target,
+                    "unit": str(record.get("unit", "") or ""),
+                    "value": decimal(record.require("value"), record, "value"),
+                    **self.provenance(record),
+                },
+                record,
+            )
+
+    def load_programs(self, plan, stem, sections):
+        path = self.data_dir / stem / "programs.yaml"
+        for order, record in enumerate(records(path, stem, key="programs"), 1):
+            self.upsert(
+                Program,
+                {"plan": plan, "key": str(record.require("key"))},
+                {
+                    "kind": record.get("kind", "program"),
+                    "name": record.require("name"),
+                    "section": self.by_key(sections, record.get("section"), record, "章节"),
+                    "order": order,
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+                m2m={"industries": self.industry_list(record.get("industries"), record)},
+            )
+        for order, record in enumerate(records(path, stem, key="measures"), 1):
+            self.upsert(
+                Measure,
+                {"plan": plan, "key": str(record.require("key"))},
+                {
+                    "name": record.require("name"),
+                    "section": self.by_key(sections, record.get("section"), record, "章节"),
+                    "order": order,
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+            )
+
+    def load_projects(self, plan, stem, bases):
+        for record in records(self.data_dir / stem / "projects.yaml", stem):
+            self.upsert(
+                KeyProject,
+                {"name": record.require("name")},
+                {
+                    "plan": plan,
+                    "enterprise": self.enterprise(record.get("enterprise"), record),
+                    "industry": self.industry(record.get("industry"), record),
+                    "city": self.region(record.require("city"), record),
+                    "county": self.county(record.get("county"), record),
+                    "park": self.park(record.get("park"), record),
+                    "base": self.by_key(bases, record.get("base"), record, "产业基地"),
+                    "capacity": record.get("capacity", "") or "",
+                    "capacity_value": decimal(record.get("capacity_value"), record, "capacity_value"),
+                    "capacity_unit": record.get("capacity_unit", "") or "",
+                    "total_investment": decimal(record.get("total_investment"), record, "total_investment"),
+                    "stage": record.get("stage", "planned"),
+                    "description": record.get("description", "") or "",
+                    **self.provenance(record),
+                },
+                record,
+            )
+
+    def load_city_roles(self, plan, stem):
+        for record in records(self.data_dir / stem / "city_roles.yaml", stem):
+            self.upsert(
+                CityRole,
+                {"plan": plan, "city": self.region(record.require("city"), record)},
+                {"role": record.require("role"), **self.provenance(record)},
+                record,
+                m2m={"industries": self.industry_list(record.get("industries"), record)},
+            )
+
+    # ---- enterprises and parks, merged across documents ----------------------------------------
+
+    def merged(self, stems, filename) -> dict[str, list[Record]]:
+        by_name: dict[str, list[Record]] = defaultdict(list)
+        for stem in stems:
+            for record in records(self.data_dir / stem / filename, stem):
+                by_name[str(record.require("name"))].append(record)
+        return by_name
+
+    def alias_map(self, by_name, alias_field) -> dict[str, str]:
+        owner: dict[str, str] = {name: name for name in by_name}
+        for name, items in by_name.items():
+            for record in items:
+                aliases = record.get(alias_field) or []
+                aliases = [aliases] if isinstance(aliases, str) else aliases
+                for alias in aliases:
+                    alias = str(alias)
+                    if alias == name:
+                        continue
+                    if owner.get(alias, name) != name:
+                        raise SeedError(f"{record.where}: 简称 {alias!r} 同时指向 {owner[alias]!r} 和 {name!r}")
+                    owner[alias] = name
+        return owner
+
+    def load_enterprises(self, stems):
+        by_name = self.merged(stems, "enterprises.yaml")
+        owner = self.alias_map(by_name, "aliases")
+        for name, items in sorted(by_name.items()):
+            first = items[0]
+            industries = []
+            for record in items:
+                industries += [i for i in self.industry_list(record.get("industries"), record) if i not in industries]
+            enterprise = self.upsert(
+                Enterprise,
+                {"name": name},
+                {
+                    "kind": first.get("kind", "other"),
+                    "city": self.region(next((r.get("city") for r in items if r.get("city")), None), first),
+                    "county": self.county(next((r.get("county") for r in items if r.get("county")), None), first),
+                    "is_leading": any(bool(r.get("is_leading")) for r in items),
+                    "description": first.get("description", "") or "",
+                    **self.provenance(first),
+                },
+                first,
+                m2m={"industries": industries},
+            )
+            self.enterprises[name] = enterprise
+            for record in items[1:]:
+                self.provenance(record)  # every document's quote must still be real
+                self.report.per_document[record.stem]["企业"] += 1
+        for alias, name in owner.items():
+            self.enterprises[alias] = self.enterprises[name]
+            if alias != name:
+                self.upsert(EnterpriseAlias, {"alias": alias}, {"enterprise": self.enterprises[name]}, None)
+
+    def load_parks(self, stems):
+        by_name = self.merged(stems, "parks.yaml")
+        owner = self.alias_map(by_name, "short_name")
+        for name, items in sorted(by_name.items()):
+            first = items[0]
+            self.parks[name] = self.upsert(
+                Park,
+                {"name": name},
+                {
+                    "short_name": first.get("short_name", "") or "",
+                    "level": first.get("level", "other"),
+                    "kind": first.get("kind", "other"),
+                    "city": self.region(first.require("city"), first),
+                    "county": self.county(first.get("county"), first),
+                    "description": first.get("description", "") or "",
+                    **self.provenance(first),
+                },
+                first,
+                m2m={"industries": self.industry_list(first.get("industries"), first)},
+            )
+            for record in items[1:]:
+                self.provenance(record)
+                self.report.per_document[record.stem]["开发区/园区"] += 1
+        for alias, name in owner.items():
+            self.parks[alias] = self.parks[name]
