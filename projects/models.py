@@ -58,8 +58,12 @@ class Enterprise(ProvenanceModel):
 class EnterpriseAlias(models.Model):
     """A short name the plans use for an enterprise (太重 → 太原重型机械集团有限公司)."""
 
+    city_scope = "enterprise__city"
+
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="aliases", verbose_name="企业")
     alias = models.CharField("简称", max_length=64, unique=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = "企业简称"

@@ -1,0 +1,226 @@
+"""Admin building blocks that apply the city-scope rule of common.scope to every admin page."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from regions.choices import RegionLevelChoices
+
+from .choices import RoleChoices
+from .models import StaffProfile
+from .scope import (
+    can_add,
+    can_change,
+    can_use_region,
+    can_view_model,
+    is_city_scoped,
+    scope_queryset,
+    user_city_ids,
+    user_role,
+)
+
+PROVENANCE_FIELDS = ("source_file", "source_quote")
+PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
+
+
+def region_choices_for(user, queryset):
+    """Regions a user may put a city-scoped record in: all for the province, else own cities."""
+    if user_role(user) == RoleChoices.PROVINCE:
+        return queryset
+    ids = user_city_ids(user)
+    return queryset.filter(pk__in=ids) | queryset.filter(parent_id__in=ids, level=RegionLevelChoices.COUNTY)
+
+
+class ScopedPermissionsMixin:
+    """Permissions and querysets from common.scope, shared by model admins and inlines."""
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), request.user)
+
+    def has_module_permission(self, request):
+        return can_view_model(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_view_model(request.user)
+
+    def has_add_permission(self, request, *args):
+        return can_add(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return can_change(request.user, obj, model=self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_change(request.user, obj, model=self.model)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related._meta.label == "regions.Region" and is_city_scoped(self.model):
+            kwargs["queryset"] = region_choices_for(request.user, related.objects.all())
+        elif hasattr(related.objects, "for_user"):
+            kwargs["queryset"] = related.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if hasattr(related.objects, "for_user") and related._meta.label != "regions.Region":
+            kwargs["queryset"] = related.objects.for_user(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        fields += [name for name in PROVENANCE_FIELDS if hasattr(self.model, name) and name not in fields]
+        if user_role(request.user) != RoleChoices.PROVINCE:
+            fields += [f for f in getattr(self.model, "city_scope_fields_province_only", ()) if f not in fields]
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not is_city_scoped(self.model):
+            return form
+        user = request.user
+        region_fields = [
+            f.name
+            for f in self.model._meta.get_fields()
+            if f.many_to_one and f.related_model._meta.label == "regions.Region"
+        ]
+
+        class ScopedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                for name in region_fields:
+                    region = cleaned.get(name)
+                    if region is not None and not can_use_region(user, region):
+                        self.add_error(name, "只能选择本人所属城市（及其所辖县区）。")
+                return cleaned
+
+        return ScopedForm
+
+
+class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+class ScopedStackedInline(ScopedPermissionsMixin, admin.StackedInline):
+    extra = 0
+    show_change_link = True
+
+
+class CityListFilter(admin.SimpleListFilter):
+    """Filter any city-scoped changelist by city code; city users see only their own cities."""
+
+    title = "城市"
+    parameter_name = "city"
+
+    def __init__(self, request, params, model, model_admin):
+        self.path = getattr(model_admin, "city_filter_path", None) or getattr(model, "city_scope", None) or "city"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        from regions.models import Region
+
+        cities = Region.objects.filter(level=RegionLevelChoices.CITY)
+        if user_role(request.user) != RoleChoices.PROVINCE and user_city_ids(request.user):
+            cities = cities.filter(pk__in=user_city_ids(request.user))
+        return [(city.code, city.name) for city in cities]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(**{f"{self.path}__code": self.value()}).distinct()
+
+
+class ZoneListFilter(admin.SimpleListFilter):
+    """Filter city-scoped records by the layout zones their cities belong to."""
+
+    title = "布局分区"
+    parameter_name = "zone"
+
+    def lookups(self, request, model_admin):
+        from regions.models import Zone
+
+        return [(zone.pk, f"{zone.name}（{zone.scheme.name}）") for zone in Zone.objects.select_related("scheme")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = getattr(queryset.model, "city_scope", None) or "city"
+        return queryset.filter(**{f"{path}__zones": self.value()}).distinct()
+
+
+class StaffProfileForm(forms.ModelForm):
+    class Meta:
+        model = StaffProfile
+        fields = ["role", "cities"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == RoleChoices.CITY and not cleaned.get("cities"):
+            self.add_error("cities", "市级工作人员须至少指定一个城市。")
+        return cleaned
+
+
+class StaffProfileInline(admin.StackedInline):
+    model = StaffProfile
+    form = StaffProfileForm
+    can_delete = False
+    filter_horizontal = ["cities"]
+    verbose_name_plural = "角色与城市"
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    form = StaffProfileForm
+    list_display = ["user", "role", "city_list"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    filter_horizontal = ["cities"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "cities"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related("cities")
+
+    @admin.display(description="城市")
+    def city_list(self, obj):
+        return "、".join(city.name for city in obj.cities.all())
+
+    def _is_province(self, request):
+        return user_role(request.user) == RoleChoices.PROVINCE
+
+    def has_module_permission(self, request):
+        return self._is_province(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_province(request)
+
+    def has_add_permission(self, request):
+        return self._is_province(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_province(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_province(request)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [StaffProfileInline]
+    list_select_related = ["staff_profile"]
+    list_display = ["username", "first_name", "is_active", "is_staff", "role"]
+
+    @admin.display(description="角色")
+    def role(self, obj):
+        profile = getattr(obj, "staff_profile", None)
+        return profile.get_role_display() if profile else ("超级用户" if obj.is_superuser else "—")

@@ -1,0 +1,188 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from common.admin import (
+    PROVENANCE_FIELDSET,
+    CityListFilter,
+    ScopedModelAdmin,
+    ScopedTabularInline,
+)
+
+from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+
+
+class PlanSectionInline(ScopedTabularInline):
+    model = PlanSection
+    fields = ["key", "number", "title", "page", "order"]
+    show_change_link = False
+
+
+class KeyAreaInline(ScopedTabularInline):
+    model = KeyArea
+    fields = ["key", "name", "section"]
+    raw_id_fields = ["section"]
+
+
+class TargetInline(ScopedTabularInline):
+    model = Target
+    fields = ["key", "name", "comparator", "target_value", "unit", "target_year", "scope"]
+    raw_id_fields = ["scope"]
+
+
+class ProgramInline(ScopedTabularInline):
+    model = Program
+    fields = ["key", "kind", "name"]
+
+
+class MeasureInline(ScopedTabularInline):
+    model = Measure
+    fields = ["key", "name"]
+
+
+@admin.register(Plan)
+class PlanAdmin(ScopedModelAdmin):
+    list_display = ["title", "short_title", "doc_number", "issuer", "period", "status", "target_total"]
+    list_filter = ["status", "kind", "period_start"]
+    list_select_related = ["follows"]
+    search_fields = ["title", "short_title", "doc_number", "issuer", "code"]
+    autocomplete_fields = ["follows"]
+    inlines = [PlanSectionInline, KeyAreaInline, TargetInline, ProgramInline, MeasureInline]
+    fieldsets = [
+        (None, {"fields": ["code", "title", "short_title", "kind", "issuer", "doc_number", "status", "follows"]}),
+        ("时间", {"fields": ["period_start", "period_end", "signed_on", "published_on"]}),
+        (None, {"fields": ["summary"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(target_count=Count("targets", distinct=True))
+
+    @admin.display(description="规划期", ordering="period_start")
+    def period(self, obj):
+        if obj.period_start and obj.period_end:
+            return f"{obj.period_start}–{obj.period_end}"
+        return obj.period_start or "—"
+
+    @admin.display(description="指标数", ordering="target_count")
+    def target_total(self, obj):
+        return obj.target_count
+
+
+@admin.register(PlanSection)
+class PlanSectionAdmin(ScopedModelAdmin):
+    list_display = ["plan", "key", "number", "title", "page"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["title", "number"]
+    autocomplete_fields = ["plan", "parent"]
+    ordering = ["plan", "order"]
+
+
+@admin.register(Industry)
+class IndustryAdmin(ScopedModelAdmin):
+    list_display = ["code", "name", "parent", "is_national"]
+    list_filter = ["is_national", ("parent", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+    ordering = ["order", "code"]
+
+
+@admin.register(KeyArea)
+class KeyAreaAdmin(ScopedModelAdmin):
+    list_display = ["name", "key", "plan", "parent", "industry_list"]
+    list_filter = ["plan", ("industries", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["plan", "parent"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["plan", "parent", "section", "industries"]
+    fieldsets = [
+        (None, {"fields": ["plan", "key", "name", "parent", "section", "order", "industries", "description"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("industries")
+
+    @admin.display(description="对应产业")
+    def industry_list(self, obj):
+        return "、".join(i.name for i in obj.industries.all())
+
+
+class ObservationInline(ScopedTabularInline):
+    model = Observation
+    fields = ["indicator", "year", "quarter", "value", "unit", "scope", "source"]
+    raw_id_fields = ["scope"]
+
+
+@admin.register(Target)
+class TargetAdmin(ScopedModelAdmin):
+    list_display = ["name", "plan", "comparator", "target_value", "unit", "target_year", "baseline_value", "baseline_year", "scope", "industry"]
+    list_filter = ["plan", "target_year", "comparator", CityListFilter, ("industry", admin.RelatedOnlyFieldListFilter)]
+    city_filter_path = "scope"
+    list_select_related = ["plan", "scope", "industry"]
+    search_fields = ["name", "key", "description"]
+    autocomplete_fields = ["plan", "scope", "industry", "key_area", "section", "base"]
+    inlines = [ObservationInline]
+    fieldsets = [
+        (None, {"fields": ["plan", "key", "name", "unit", "comparator", "scope", "industry", "key_area", "section", "base"]}),
+        ("数值", {"fields": [("baseline_value", "baseline_year"), ("target_value", "target_value_max", "target_year")]}),
+        (None, {"fields": ["description"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+
+
+
+@admin.register(Observation)
+class ObservationAdmin(ScopedModelAdmin):
+    list_display = ["indicator", "year", "quarter", "value", "unit", "scope", "target", "source"]
+    list_filter = ["year", "quarter", CityListFilter, "target__plan"]
+    list_select_related = ["scope", "target", "target__plan"]
+    search_fields = ["indicator", "source"]
+    autocomplete_fields = ["target", "scope"]
+    readonly_fields = ["reported_by"]
+    fieldsets = [
+        (None, {"fields": ["target", "indicator", "unit", "value", "year", "quarter", "scope", "source", "reported_by"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.reported_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Program)
+class ProgramAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "plan", "key"]
+    list_filter = ["plan", "kind"]
+    list_select_related = ["plan"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["plan", "section", "industries"]
+    fieldsets = [
+        (None, {"fields": ["plan", "key", "kind", "name", "section", "order", "industries", "description"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+
+@admin.register(Measure)
+class MeasureAdmin(ScopedModelAdmin):
+    list_display = ["name", "plan", "key"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["name", "description"]
+    autocomplete_fields = ["plan", "section"]
+    fieldsets = [
+        (None, {"fields": ["plan", "key", "name", "section", "order", "description"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+
+@admin.register(CityRole)
+class CityRoleAdmin(ScopedModelAdmin):
+    list_display = ["city", "plan", "role"]
+    list_filter = ["plan", CityListFilter]
+    list_select_related = ["city", "plan"]
+    search_fields = ["role", "city__name"]
+    autocomplete_fields = ["plan", "city", "industries"]
+    fieldsets = [(None, {"fields": ["plan", "city", "role", "industries"]}), PROVENANCE_FIELDSET]

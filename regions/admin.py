@@ -1,0 +1,106 @@
+from django.apps import apps
+from django.contrib import admin
+
+from common.admin import PROVENANCE_FIELDSET, CityListFilter, ScopedModelAdmin, ScopedTabularInline, region_choices_for
+from common.scope import is_city_scoped
+
+from .models import LayoutScheme, Park, Region, Zone, ZoneMembership
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedModelAdmin):
+    list_display = ["code", "name", "short_name", "level", "parent"]
+    list_filter = ["level"]
+    list_select_related = ["parent"]
+    search_fields = ["code", "name", "short_name"]
+    ordering = ["code"]
+    autocomplete_fields = ["parent"]
+    fields = ["code", "name", "short_name", "level", "parent", "center_lon", "center_lat", "has_boundary"]
+    readonly_fields = ["has_boundary"]
+
+    @admin.display(description="有边界数据", boolean=True)
+    def has_boundary(self, obj):
+        return obj.boundary is not None
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        # Autocomplete for a city-scoped record offers a city user only their own cities.
+        source = request.GET.get("app_label"), request.GET.get("model_name")
+        if all(source):
+            try:
+                model = apps.get_model(*source)
+            except LookupError:
+                model = None
+            if model is not None and is_city_scoped(model):
+                queryset = region_choices_for(request.user, queryset)
+        return queryset, distinct
+
+
+class ZoneMembershipInline(ScopedTabularInline):
+    model = ZoneMembership
+    autocomplete_fields = ["region"]
+    fields = ["region", "inferred", "note"]
+    show_change_link = False
+
+
+class ZoneInline(ScopedTabularInline):
+    model = Zone
+    fields = ["order", "kind", "name", "corridor"]
+
+
+@admin.register(LayoutScheme)
+class LayoutSchemeAdmin(ScopedModelAdmin):
+    list_display = ["name", "plan", "zone_count"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["name", "plan__title"]
+    autocomplete_fields = ["plan"]
+    inlines = [ZoneInline]
+    fieldsets = [(None, {"fields": ["plan", "name", "description"]}), PROVENANCE_FIELDSET]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(zone_total=Count("zones"))
+
+    @admin.display(description="分区数", ordering="zone_total")
+    def zone_count(self, obj):
+        return obj.zone_total
+
+
+@admin.register(Zone)
+class ZoneAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "scheme", "corridor", "city_list", "industry_list"]
+    list_filter = ["kind", "scheme__plan", ("industries", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["scheme", "scheme__plan"]
+    search_fields = ["name", "corridor", "description", "memberships__region__name"]
+    autocomplete_fields = ["scheme", "industries"]
+    inlines = [ZoneMembershipInline]
+    fieldsets = [
+        (None, {"fields": ["scheme", "kind", "name", "order", "corridor", "description", "industries"]}),
+        PROVENANCE_FIELDSET,
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__region", "industries")
+
+    @admin.display(description="城市")
+    def city_list(self, obj):
+        return "、".join(m.region.short_name or m.region.name for m in obj.memberships.all())
+
+    @admin.display(description="重点产业")
+    def industry_list(self, obj):
+        return "、".join(i.name for i in obj.industries.all())
+
+
+@admin.register(Park)
+class ParkAdmin(ScopedModelAdmin):
+    list_display = ["name", "short_name", "level", "kind", "city", "county"]
+    list_filter = [CityListFilter, "level", "kind", ("industries", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["city", "county"]
+    search_fields = ["name", "short_name"]
+    autocomplete_fields = ["city", "county", "industries"]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "level", "kind", "city", "county", "industries", "description"]}),
+        PROVENANCE_FIELDSET,
+    ]
