@@ -2,6 +2,9 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
@@ -71,6 +74,28 @@ class ScopedPermissionsMixin:
 class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+
+    def refuse_out_of_scope(self, request, object_id):
+        """Another city's record answers 403 (it exists, not for you), a missing one 404."""
+        if object_id is None:
+            return
+        pk = unquote(object_id)
+        if self.get_object(request, pk) is None:
+            if self.model._default_manager.filter(pk=pk).exists():
+                raise PermissionDenied("该记录不属于您所在的城市。")
+            raise Http404("记录不存在。")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self.refuse_out_of_scope(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self.refuse_out_of_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.refuse_out_of_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -119,7 +119,7 @@ class SeedLoader:
         self.data_dir = data_dir
         self.report = LoadReport()
         self.regions: dict[str, Region] = {}
-        self.counties: dict[str, Region] = {}
+        self.counties: dict[str, list[Region]] = defaultdict(list)
         self.industries: dict[str, Industry] = {}
         self.plans: dict[str, Plan] = {}
         self.enterprises: dict[str, Enterprise] = {}
@@ -209,7 +209,11 @@ class SeedLoader:
     def county(self, name, record: Record) -> Region | None:
         if name in (None, ""):
             return None
-        region = self.counties.get(str(name)) or self.regions.get(str(name))
+        named = self.counties.get(str(name), [])
+        if len(named) > 1:
+            codes = "、".join(r.code for r in named)
+            raise SeedError(f"{record.where}: 县（市、区）名称 {name!r} 不唯一，请改用代码（{codes}）")
+        region = named[0] if named else self.regions.get(str(name))
         if region is None or region.level != RegionLevelChoices.COUNTY:
             raise SeedError(f"{record.where}: 未知的县（市、区）{name!r}")
         return region
@@ -294,7 +298,7 @@ class SeedLoader:
             region = self.upsert(Region, {"code": code}, values, record)
             self.regions[code] = region
             if region.level == RegionLevelChoices.COUNTY:
-                self.counties.setdefault(region.name, region)
+                self.counties[region.name].append(region)
 
     @staticmethod
     def default_regions() -> list[Record]:

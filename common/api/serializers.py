@@ -1,0 +1,48 @@
+from django.apps import apps
+from rest_framework import serializers
+
+from .services import service_for
+
+
+class ServiceModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer that writes through the app's services (scope check + full_clean).
+
+    - Regions are named by their GB/T 2260 code (``"city": "140100"``), in reads and writes.
+    - Relations honour the model field's ``limit_choices_to`` (a city field takes cities only).
+    - Every choice field ``x`` gets a read-only ``x_display`` with its Chinese label.
+    - Multi-field constraints are checked by ``full_clean`` in the service, whose messages are
+      the models' own Chinese ``violation_error_message``.
+    """
+
+    def build_relational_field(self, field_name, relation_info):
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        model_field = relation_info.model_field
+        if "queryset" in kwargs and model_field is not None:
+            limit = model_field.get_limit_choices_to()
+            if limit:
+                kwargs["queryset"] = kwargs["queryset"].complex_filter(limit)
+        if relation_info.related_model is apps.get_model("regions", "Region"):
+            field_class = serializers.SlugRelatedField
+            kwargs["slug_field"] = "code"
+        return field_class, kwargs
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for model_field in self.Meta.model._meta.concrete_fields:
+            if model_field.choices and model_field.name in fields:
+                fields[f"{model_field.name}_display"] = serializers.CharField(
+                    source=f"get_{model_field.name}_display", read_only=True, label=f"{model_field.verbose_name}（名称）"
+                )
+        return fields
+
+    def get_validators(self):
+        # Unique-together and check constraints are validated by full_clean in the service.
+        return []
+
+    def create(self, validated_data):
+        return service_for(self.Meta.model, "create")(user=self.context["request"].user, data=validated_data)
+
+    def update(self, instance, validated_data):
+        return service_for(self.Meta.model, "update")(
+            instance=instance, user=self.context["request"].user, data=validated_data
+        )

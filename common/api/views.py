@@ -1,0 +1,74 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet, ModelViewSet
+
+from common.scope import scope_queryset
+
+from .filters import StrictFilterBackend
+from .renderers import CSVRenderer, XLSXRenderer
+from .services import service_for
+
+EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", *EXPORT_FORMATS],
+    description="导出格式：csv 或 xlsx 返回全部符合条件的记录（不分页）；默认 json。",
+)
+
+
+class ScopedViewMixin:
+    """Every queryset goes through the city-scope rule; filters are strict (see StrictFilterBackend)."""
+
+    filter_backends = [StrictFilterBackend]
+
+    def get_queryset(self):
+        return scope_queryset(super().get_queryset(), self.request.user)
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class ScopedModelViewSet(ScopedViewMixin, ModelViewSet):
+    """CRUD on one model: reads within the user's scope, writes through the app's services.
+
+    Subclasses declare ``queryset`` (with its select_related / prefetch_related),
+    ``serializer_class`` and ``filterset_class``. Lists also export as CSV and XLSX.
+    """
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    @property
+    def paginator(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) in EXPORT_FORMATS:
+            return None
+        return super().paginator
+
+    def perform_destroy(self, instance):
+        service_for(type(instance), "delete")(instance=instance, user=self.request.user)
+
+    def handle_exception(self, exc):
+        # Errors are always answered in JSON, even when a CSV or XLSX file was asked for.
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) in EXPORT_FORMATS:
+            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class AggregateViewSet(ScopedViewMixin, GenericViewSet):
+    """A dashboard figure: ``aggregate()`` of the scoped queryset filtered like its list.
+
+    Subclasses declare ``queryset``, ``filterset_class``, ``serializer_class`` (the response)
+    and ``aggregate(queryset) -> dict``, which calls a selector (selectors clear the ordering
+    before grouping, since ORDER BY columns would join the GROUP BY).
+    """
+
+    pagination_class = None
+
+    def list(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.aggregate(self.filter_queryset(self.get_queryset()))).data)
+
+    def aggregate(self, queryset) -> dict:
+        raise NotImplementedError
+

@@ -1,0 +1,146 @@
+"""Filters shared by every app's FilterSets (API, web pages and selectors use the same ones).
+
+Conventions, from DESIGN.md: a city is named by its GB/T 2260 code (``?city=140100``), a zone,
+a plan and an industry by id; ``?industry=`` includes the industry's descendants. Every value
+is validated: an unknown code or id, a malformed number or an unknown choice is a form error,
+which the API answers with 400.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.apps import apps
+from django.db.models import Q, QuerySet
+
+TRUE_VALUES = ("true", "1", "yes")
+FALSE_VALUES = ("false", "0", "no")
+
+
+def _cities():
+    return apps.get_model("regions", "Region").objects.filter(level="city")
+
+
+def _regions():
+    return apps.get_model("regions", "Region").objects.all()
+
+
+def _zones():
+    return apps.get_model("regions", "Zone").objects.all()
+
+
+def _industries():
+    return apps.get_model("plans", "Industry").objects.all()
+
+
+def _matching(queryset: QuerySet, *conditions: Q, **lookups) -> QuerySet:
+    # A sub-select on the primary key keeps many-valued joins from duplicating rows.
+    return queryset.filter(pk__in=queryset.model.objects.filter(*conditions, **lookups).values("pk"))
+
+
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """true/false (also 1/0, yes/no); anything else is an error, not silently ignored."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(v, v) for v in TRUE_VALUES + FALSE_VALUES])
+        kwargs.setdefault("coerce", lambda value: value in TRUE_VALUES)
+        super().__init__(*args, **kwargs)
+
+
+class HasFilter(StrictBooleanFilter):
+    """``has_<x>=true``: the field is set (``field_name`` is the nullable field)."""
+
+    def filter(self, qs, value):
+        if value in ("", None):
+            return qs
+        return qs.filter(**{f"{self.field_name}__isnull": not value})
+
+
+class CityFilter(django_filters.ModelChoiceFilter):
+    """``?city=140100``: records of that city; ``field_name`` is the path to the Region(s)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _cities)
+        kwargs.setdefault("to_field_name", "code")
+        kwargs.setdefault("label", "城市（行政区划代码）")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return _matching(qs, **{self.field_name: value})
+
+
+class RegionCodeFilter(CityFilter):
+    """Any region (province, city or county) by code."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _regions)
+        kwargs.setdefault("label", "行政区划代码")
+        super().__init__(*args, **kwargs)
+
+
+class ZoneFilter(django_filters.ModelChoiceFilter):
+    """``?zone=<id>``: records in the member cities of a zone; ``field_name`` leads to the city."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _zones)
+        kwargs.setdefault("label", "布局分区 ID")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return _matching(qs, **{f"{self.field_name}__zone_memberships__zone": value})
+
+
+class IndustryFilter(django_filters.ModelChoiceFilter):
+    """``?industry=<id>``: records of that industry or any industry below it in the taxonomy."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", _industries)
+        kwargs.setdefault("label", "产业分类 ID（含下级）")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return _matching(qs, **{f"{self.field_name}__in": industry_descendant_ids(value.pk)})
+
+
+def industry_descendant_ids(industry_id: int) -> list[int]:
+    """The industry and all industries below it, read in one query."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in _industries().values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    ids, frontier = [industry_id], [industry_id]
+    while frontier:
+        frontier = [child for pk in frontier for child in children.get(pk, ())]
+        ids.extend(frontier)
+    return ids
+
+
+def min_filter(field_name: str, label: str, filter_class=django_filters.NumberFilter):
+    """``<name>_min``: the field is at least the value (ranges are ``_min`` / ``_max`` pairs)."""
+    return filter_class(field_name=field_name, lookup_expr="gte", label=f"{label}（不低于）")
+
+
+def max_filter(field_name: str, label: str, filter_class=django_filters.NumberFilter):
+    """``<name>_max``: the field is at most the value."""
+    return filter_class(field_name=field_name, lookup_expr="lte", label=f"{label}（不高于）")
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """Adds ``search=`` over ``search_fields`` (case-insensitive substring, any of the fields)."""
+
+    search_fields: tuple[str, ...] = ()
+
+    search = django_filters.CharFilter(method="filter_search", label="搜索（名称等）")
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return _matching(queryset, condition)

@@ -1,0 +1,72 @@
+import pytest
+
+from common.choices import RoleChoices
+from tests import factories
+
+
+@pytest.fixture
+def regions(db):
+    return factories.make_regions()
+
+
+@pytest.fixture
+def province_user(regions):
+    return factories.make_user("province", RoleChoices.PROVINCE)
+
+
+@pytest.fixture
+def taiyuan_user(regions):
+    return factories.make_user("taiyuan", RoleChoices.CITY, [regions["140100"]])
+
+
+@pytest.fixture
+def datong_user(regions):
+    return factories.make_user("datong", RoleChoices.CITY, [regions["140200"]])
+
+
+@pytest.fixture
+def viewer_user(regions):
+    return factories.make_user("viewer", RoleChoices.VIEWER)
+
+
+@pytest.fixture
+def world(regions):
+    """A small but complete data set: two cities' projects, reports, enterprises, a base in both."""
+    ty, dt = regions["140100"], regions["140200"]
+    industry = factories.make_industry()
+    plan = factories.make_plan()
+    zone = factories.make_zone(plan, "一核", "core", [ty, regions["140700"]])
+    target = factories.make_target(plan, regions["140000"], baseline_value=9, baseline_year=2020)
+    ty_ent = factories.make_enterprise("太原重工股份有限公司", ty)
+    ty_ent.aliases.create(alias="太重集团")
+    dt_ent = factories.make_enterprise("大同电力机车有限责任公司", dt)
+    ty_park = factories.make_park("太原高新技术产业开发区", ty)
+    dt_park = factories.make_park("大同经济技术开发区", dt)
+    plan.sections.create(key="1", number="一、", title="发展现状与形势")
+    plan.key_areas.create(key="1", name="高端装备制造业").industries.add(industry)
+    plan.programs.create(key="1", name="实施产业集群培育工程")
+    plan.measures.create(key="1", name="加强宏观统筹协调")
+    plan.city_roles.create(city=ty, role="突出培育高端装备制造和特色新材料").industries.add(industry)
+    ty_proj = factories.make_project("太原轨道交通项目", ty, enterprise=ty_ent, industry=industry, plan=plan, total_investment=10)
+    dt_proj = factories.make_project("大同机车项目", dt, enterprise=dt_ent, industry=industry, plan=plan, total_investment=20)
+    return {
+        "plan": plan,
+        "industry": industry,
+        "zone": zone,
+        "target": target,
+        "ty_obs": factories.make_observation(ty, indicator="太原指标", target=target),
+        "dt_obs": factories.make_observation(dt, indicator="大同指标", target=target),
+        "province_obs": factories.make_observation(regions["140000"], target=target),
+        "ty_ent": ty_ent,
+        "dt_ent": dt_ent,
+        "free_ent": factories.make_enterprise("中国科学院山西煤炭化学研究所", None, kind="institute"),
+        "ty_park": ty_park,
+        "dt_park": dt_park,
+        "ty_proj": ty_proj,
+        "dt_proj": dt_proj,
+        "ty_report": factories.make_report(ty_proj),
+        "dt_report": factories.make_report(dt_proj),
+        "ty_base": factories.make_base(plan, "ty-rail", [ty], name="太原轨道交通装备制造基地"),
+        "shared_base": factories.make_base(plan, "coal-machine", [ty, dt], name="煤机装备基地"),
+        "dt_base": factories.make_base(plan, "dt-rail", [dt], name="大同轨道交通装备制造基地"),
+    }

@@ -1,0 +1,97 @@
+"""Plain builders for test data; every test package uses these instead of ad-hoc ORM calls."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from common.choices import RoleChoices
+from common.models import StaffProfile
+from plans.models import Industry, Observation, Plan, Target
+from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+
+CITIES = {
+    "140100": "太原", "140200": "大同", "140300": "阳泉", "140400": "长治", "140500": "晋城", "140600": "朔州",
+    "140700": "晋中", "140800": "运城", "140900": "忻州", "141000": "临汾", "141100": "吕梁",
+}
+
+
+def make_regions() -> dict[str, Region]:
+    province, _ = Region.objects.get_or_create(code="140000", defaults={"name": "山西省", "short_name": "山西", "level": "province"})
+    regions = {"140000": province}
+    for code, short in CITIES.items():
+        regions[code], _ = Region.objects.get_or_create(
+            code=code, defaults={"name": f"{short}市", "short_name": short, "level": "city", "parent": province}
+        )
+    regions["140702"], _ = Region.objects.get_or_create(
+        code="140702", defaults={"name": "榆次区", "level": "county", "parent": regions["140700"]}
+    )
+    regions["140105"], _ = Region.objects.get_or_create(
+        code="140105", defaults={"name": "小店区", "level": "county", "parent": regions["140100"]}
+    )
+    return regions
+
+
+def make_user(username: str, role: str | None, cities=(), **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username, is_staff=True, **extra)
+    if role:
+        profile = StaffProfile.objects.create(user=user, role=role)
+        profile.cities.set(cities)
+    return user
+
+
+def make_industry(code="2", name="高端装备制造产业", parent=None) -> Industry:
+    return Industry.objects.get_or_create(code=code, defaults={"name": name, "parent": parent})[0]
+
+
+def make_plan(code="sx-14th-sei", **fields) -> Plan:
+    defaults = {"title": "山西省“十四五”战略性新兴产业发展规划", "short_title": "十四五战新规划", "period_start": 2021, "period_end": 2025}
+    defaults.update(fields)
+    return Plan.objects.get_or_create(code=code, defaults=defaults)[0]
+
+
+def make_target(plan, scope, key="share", **fields) -> Target:
+    defaults = {"name": "战略性新兴产业增加值占比", "unit": "%", "target_value": Decimal("12"), "target_year": 2025}
+    defaults.update(fields)
+    return Target.objects.create(plan=plan, scope=scope, key=key, **defaults)
+
+
+def make_observation(scope, year=2020, value="9.3", **fields) -> Observation:
+    defaults = {"indicator": "战略性新兴产业增加值占比", "unit": "%"}
+    defaults.update(fields)
+    return Observation.objects.create(scope=scope, year=year, value=Decimal(value), **defaults)
+
+
+def make_enterprise(name, city=None, **fields) -> Enterprise:
+    return Enterprise.objects.create(name=name, city=city, **fields)
+
+
+def make_project(name, city, **fields) -> KeyProject:
+    return KeyProject.objects.create(name=name, city=city, **fields)
+
+
+def make_report(project, year=2024, month=1, **fields) -> ProjectReport:
+    fields.setdefault("stage", project.stage)
+    return ProjectReport.objects.create(project=project, year=year, month=month, **fields)
+
+
+def make_park(name, city, **fields) -> Park:
+    return Park.objects.create(name=name, city=city, **fields)
+
+
+def make_base(plan, key, cities, **fields) -> IndustryBase:
+    fields.setdefault("name", key)
+    base = IndustryBase.objects.create(plan=plan, key=key, **fields)
+    base.cities.set(cities)
+    return base
+
+
+def make_zone(plan, name, kind, cities) -> Zone:
+    scheme = LayoutScheme.objects.get_or_create(plan=plan, name="一核两带四板块")[0]
+    zone = Zone.objects.create(scheme=scheme, name=name, kind=kind)
+    for city in cities:
+        ZoneMembership.objects.create(zone=zone, region=city)
+    return zone
+
+
+ROLES = RoleChoices

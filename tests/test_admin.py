@@ -1,0 +1,186 @@
+"""The Chinese admin: every page renders, changelists stay at a fixed query count, city scope holds."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from regions.models import Park
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+# Accounts and groups are managed by superusers (tested below); staff work in every other model.
+DATA_MODELS = [m for m in MODELS if m._meta.app_label not in ("auth", "authtoken")]
+
+
+def admin_url(model, action, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+def add_rows(regions, world, n):
+    """n more rows of every city-scoped and plan-level model, so per-row queries would show."""
+    plan = world["plan"]
+    for i in range(n):
+        city = regions["140100"] if i % 2 else regions["140200"]
+        ent = factories.make_enterprise(f"企业{i}", city)
+        ent.aliases.create(alias=f"简称{i}")
+        ent.industries.add(world["industry"])
+        park = factories.make_park(f"园区{i}", city)
+        park.industries.add(world["industry"])
+        project = factories.make_project(f"项目{i}", city, enterprise=ent, industry=world["industry"], plan=plan, park=park)
+        factories.make_report(project, month=(i % 12) + 1)
+        base = factories.make_base(plan, f"base-{i}", [city], industry=world["industry"])
+        base.anchors.add(ent)
+        target = factories.make_target(plan, city, key=f"t{i}", industry=world["industry"])
+        factories.make_observation(city, indicator=f"指标{i}", target=target)
+        plan.sections.create(key=f"9.{i}", title=f"章节{i}")
+        plan.key_areas.create(key=f"9.{i}", name=f"领域{i}").industries.add(world["industry"])
+        plan.programs.create(key=f"9.{i}", name=f"工程{i}")
+        plan.measures.create(key=f"9.{i}", name=f"措施{i}")
+        if i < len(factories.CITIES) - 1:
+            plan.city_roles.create(city=regions[list(factories.CITIES)[i + 1]], role=f"定位{i}")
+    world["zone"].industries.add(world["industry"])
+
+
+@pytest.fixture
+def superuser(regions):
+    return factories.make_user("root", None, is_superuser=True)
+
+
+@pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
+def test_province_user_gets_every_page(client, province_user, world, model):
+    client.force_login(province_user)
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "add")).status_code == 200
+    obj = model._default_manager.first()
+    assert obj is not None, "the world fixture should hold a row of every model"
+    assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_superuser_manages_accounts(client, superuser, province_user):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(superuser)
+    User = get_user_model()
+    assert client.get(admin_url(User, "changelist")).status_code == 200
+    assert client.get(admin_url(User, "change", province_user.pk)).status_code == 200
+    assert client.get(admin_url(User, "add")).status_code == 200
+    assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
+def test_changelist_query_count_does_not_grow(client, province_user, world, regions, model, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(province_user)
+    url = admin_url(model, "changelist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    add_rows(regions, world, 12)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get(url).status_code == 200
+
+
+CITY_SCOPED = [
+    (KeyProject, "ty_proj", "dt_proj"),
+    (ProjectReport, "ty_report", "dt_report"),
+    (Enterprise, "ty_ent", "dt_ent"),
+    (Park, "ty_park", "dt_park"),
+    (IndustryBase, "ty_base", "dt_base"),
+]
+
+
+@pytest.mark.parametrize("model,own,other", CITY_SCOPED, ids=lambda v: getattr(v, "__name__", v))
+def test_city_user_sees_only_own_city(client, taiyuan_user, world, model, own, other):
+    client.force_login(taiyuan_user)
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    shown = set(response.context["cl"].result_list)
+    assert world[own] in shown and world[other] not in shown
+    assert client.get(admin_url(model, "change", world[own].pk)).status_code == 200
+    assert client.get(admin_url(model, "change", world[other].pk)).status_code == 403
+    assert client.get(admin_url(model, "delete", world[other].pk)).status_code == 403
+    assert client.get(admin_url(model, "change", 987654)).status_code == 404
+
+
+def test_city_user_cannot_move_project_to_another_city(client, taiyuan_user, world, regions):
+    client.force_login(taiyuan_user)
+    project = world["ty_proj"]
+    url = admin_url(KeyProject, "change", project.pk)
+    data = {
+        "name": project.name,
+        "city": regions["140200"].pk,
+        "stage": "signed",
+        "reports-TOTAL_FORMS": "0",
+        "reports-INITIAL_FORMS": "0",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["city"]
+    assert errors and ("只能选择本人所属城市" in errors[0] or "不在可用的选项中" in errors[0])
+    project.refresh_from_db()
+    assert project.city == regions["140100"] and project.stage == "planned"
+    data["city"] = regions["140100"].pk
+    assert client.post(url, data).status_code == 302
+    project.refresh_from_db()
+    assert project.stage == "signed"
+
+
+def test_city_user_reads_plans_but_cannot_change_them(client, taiyuan_user, world):
+    from plans.models import Plan
+
+    client.force_login(taiyuan_user)
+    response = client.get(admin_url(Plan, "change", world["plan"].pk))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    response = client.post(admin_url(Plan, "change", world["plan"].pk), {"title": "改名"})
+    assert response.status_code == 403
+    assert client.get(admin_url(Plan, "add")).status_code == 403
+
+
+def test_city_user_autocomplete_offers_only_own_records(client, taiyuan_user, world):
+    client.force_login(taiyuan_user)
+
+    def options(app, model, field):
+        response = client.get(reverse("admin:autocomplete"), {"app_label": app, "model_name": model, "field_name": field, "term": ""})
+        assert response.status_code == 200
+        return {item["text"] for item in response.json()["results"]}
+
+    assert options("projects", "keyproject", "city") == {"太原市"}
+    assert options("projects", "keyproject", "county") == {"小店区"}
+    assert "大同市" in options("plans", "target", "scope"), "province-wide records may name any region"
+    enterprises = options("projects", "keyproject", "enterprise")
+    assert "太原重工股份有限公司" in enterprises and "大同电力机车有限责任公司" not in enterprises
+    assert options("projects", "projectreport", "project") == {"太原轨道交通项目"}
+    assert options("projects", "keyproject", "park") == {"太原高新技术产业开发区"}
+
+
+def test_viewer_cannot_save_anything(client, viewer_user, world):
+    client.force_login(viewer_user)
+    url = admin_url(KeyProject, "change", world["ty_proj"].pk)
+    response = client.get(url)
+    assert response.status_code == 200 and not response.context["has_change_permission"]
+    assert client.post(url, {"name": "x", "city": world["ty_proj"].city_id, "stage": "signed"}).status_code == 403
+    assert client.get(admin_url(KeyProject, "add")).status_code == 403
+    assert client.post(admin_url(KeyProject, "delete", world["ty_proj"].pk), {"post": "yes"}).status_code == 403
+    assert KeyProject.objects.filter(pk=world["ty_proj"].pk, name="太原轨道交通项目").exists()
+
+
+def test_search_finds_enterprise_by_alias(client, province_user, world):
+    client.force_login(province_user)
+    response = client.get(admin_url(Enterprise, "changelist"), {"q": "太重集团"})
+    assert list(response.context["cl"].result_list) == [world["ty_ent"]]
+    response = client.get(admin_url(KeyProject, "changelist"), {"q": "太重集团"})
+    assert list(response.context["cl"].result_list) == [world["ty_proj"]]
+
+
+def test_city_and_zone_filters(client, province_user, world):
+    client.force_login(province_user)
+    response = client.get(admin_url(KeyProject, "changelist"), {"city": "140200"})
+    assert list(response.context["cl"].result_list) == [world["dt_proj"]]
+    response = client.get(admin_url(KeyProject, "changelist"), {"zone": world["zone"].pk})
+    assert list(response.context["cl"].result_list) == [world["ty_proj"]]
