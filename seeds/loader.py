@@ -75,11 +75,14 @@ class LoadReport:
         return sum(c["created"] + c["updated"] for c in self.changes.values())
 
 
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, default):
     if not path.exists():
         return default
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise SeedError(f"{path.relative_to(DATA_DIR)}: YAML 格式错误：{exc}") from exc
     return default if content is None else content
