@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
@@ -71,7 +72,7 @@ class ScopedPermissionsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
+class ScopedModelAdmin(ScopedPermissionsMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
 
@@ -96,6 +97,13 @@ class ScopedModelAdmin(ScopedPermissionsMixin, admin.ModelAdmin):
     def history_view(self, request, object_id, extra_context=None):
         self.refuse_out_of_scope(request, object_id)
         return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting is a change: the record must be in scope now, and the form checks the old values.
+        self.refuse_out_of_scope(request, object_id)
+        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, unquote(object_id))):
+            raise PermissionDenied("您没有恢复此记录的权限。")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -9,6 +9,8 @@ which the API answers with 400.
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
@@ -16,19 +18,19 @@ TRUE_VALUES = ("true", "1", "yes")
 FALSE_VALUES = ("false", "0", "no")
 
 
-def _cities():
+def _cities(request=None):
     return apps.get_model("regions", "Region").objects.filter(level="city")
 
 
-def _regions():
+def _regions(request=None):
     return apps.get_model("regions", "Region").objects.all()
 
 
-def _zones():
+def _zones(request=None):
     return apps.get_model("regions", "Zone").objects.all()
 
 
-def _industries():
+def _industries(request=None):
     return apps.get_model("plans", "Industry").objects.all()
 
 
@@ -37,6 +39,7 @@ def _matching(queryset: QuerySet, *conditions: Q, **lookups) -> QuerySet:
     return queryset.filter(pk__in=queryset.model.objects.filter(*conditions, **lookups).values("pk"))
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """true/false (also 1/0, yes/no); anything else is an error, not silently ignored."""
 
@@ -55,6 +58,7 @@ class HasFilter(StrictBooleanFilter):
         return qs.filter(**{f"{self.field_name}__isnull": not value})
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CityFilter(django_filters.ModelChoiceFilter):
     """``?city=140100``: records of that city; ``field_name`` is the path to the Region(s)."""
 
@@ -79,6 +83,7 @@ class RegionCodeFilter(CityFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ZoneFilter(django_filters.ModelChoiceFilter):
     """``?zone=<id>``: records in the member cities of a zone; ``field_name`` leads to the city."""
 
@@ -93,6 +98,7 @@ class ZoneFilter(django_filters.ModelChoiceFilter):
         return _matching(qs, **{f"{self.field_name}__zone_memberships__zone": value})
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IndustryFilter(django_filters.ModelChoiceFilter):
     """``?industry=<id>``: records of that industry or any industry below it in the taxonomy."""
 
@@ -144,3 +150,15 @@ class BaseFilterSet(django_filters.FilterSet):
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
         return _matching(queryset, condition)
+
+
+def scoped_filtered(*, queryset: QuerySet, user, filterset_class, filters=None, request=None) -> QuerySet:
+    """The records this user may see, filtered by a FilterSet; invalid filters raise ValidationError."""
+    from django.core.exceptions import ValidationError
+
+    from common.scope import scope_queryset
+
+    filterset = filterset_class(data=filters or {}, queryset=scope_queryset(queryset, user), request=request)
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    return filterset.qs

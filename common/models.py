@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from .choices import RoleChoices
 
@@ -39,6 +40,8 @@ class StaffProfile(TimestampedModel):
         verbose_name="所属城市",
         limit_choices_to={"level": "city"},
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "人员角色"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.db.models import F, Q
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
@@ -33,6 +34,7 @@ class Plan(ProvenanceModel):
     summary = models.TextField("摘要", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "规划"
@@ -79,6 +81,7 @@ class PlanSection(TimestampedModel):
     page = models.PositiveSmallIntegerField("页码", null=True, blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "规划章节"
@@ -109,6 +112,7 @@ class Industry(TimestampedModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "产业分类"
@@ -151,6 +155,7 @@ class KeyArea(ProvenanceModel):
     industries = models.ManyToManyField(Industry, blank=True, related_name="key_areas", verbose_name="对应产业")
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "重点领域"
@@ -206,6 +211,7 @@ class Target(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "指标"
@@ -283,6 +289,7 @@ class Observation(ProvenanceModel):
     )
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "监测值"
@@ -329,6 +336,7 @@ class Program(ProvenanceModel):
     industries = models.ManyToManyField(Industry, blank=True, related_name="programs", verbose_name="相关产业")
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "重点工程/主要任务"
@@ -364,6 +372,7 @@ class Measure(ProvenanceModel):
     description = models.TextField("内容", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "保障措施"
@@ -396,6 +405,7 @@ class CityRole(ProvenanceModel):
     industries = models.ManyToManyField(Industry, blank=True, related_name="city_roles", verbose_name="重点产业")
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "城市定位"

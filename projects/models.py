@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.db.models import F, Q
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
@@ -38,6 +39,7 @@ class Enterprise(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "企业"
@@ -64,6 +66,7 @@ class EnterpriseAlias(models.Model):
     alias = models.CharField("简称", max_length=64, unique=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "企业简称"
@@ -100,6 +103,7 @@ class IndustryBase(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "产业基地"
@@ -185,6 +189,7 @@ class KeyProject(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "重点项目"
@@ -249,6 +254,7 @@ class ProjectReport(TimestampedModel):
     )
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "项目进展报告"

@@ -1,4 +1,5 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
 from django.db.models import Q
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel
@@ -26,6 +27,7 @@ class Region(TimestampedModel):
     center_lat = models.DecimalField("中心纬度", max_digits=9, decimal_places=6, null=True, blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords(excluded_fields=["boundary"])
 
     class Meta:
         verbose_name = "行政区划"
@@ -74,6 +76,7 @@ class LayoutScheme(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "空间布局"
@@ -110,6 +113,7 @@ class Zone(ProvenanceModel):
     )
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "布局分区"
@@ -145,6 +149,8 @@ class ZoneMembership(models.Model):
     )
     inferred = models.BooleanField("推断", default=False, help_text="原文未直接列出，由通道走向推断。")
     note = models.CharField("说明", max_length=255, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "分区城市"
@@ -191,6 +197,7 @@ class Park(ProvenanceModel):
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "开发区/园区"

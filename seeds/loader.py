@@ -165,6 +165,7 @@ class SeedLoader:
             status = "updated" if changed else "unchanged"
         if status != "unchanged":
             self.validate(obj, record)
+            obj._change_reason = "load_seeds"
             obj.save()
         for name, wanted in (m2m or {}).items():
             manager = getattr(obj, name)
