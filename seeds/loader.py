@@ -78,13 +78,18 @@ class LoadReport:
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def label(path: Path) -> str:
+    """A file's name as people know it: ``002_…/bases.yaml`` or ``industries.yaml``."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name[:3].isdigit() else path.name
+
+
 def read_yaml(path: Path, default):
     if not path.exists():
         return default
     try:
         content = yaml.load(path.read_text(encoding="utf-8"), Loader=YamlLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
-        raise SeedError(f"{path.relative_to(DATA_DIR)}: YAML 格式错误：{exc}") from exc
+        raise SeedError(f"{label(path)}: YAML 格式错误：{exc}") from exc
     return default if content is None else content
 
 
@@ -92,11 +97,11 @@ def records(path: Path, stem: str = "", key: str | None = None) -> list[Record]:
     content = read_yaml(path, {} if key else [])
     if key:
         if not isinstance(content, dict):
-            raise SeedError(f"{path.relative_to(DATA_DIR)}: 顶层应为映射（含 {key}）")
+            raise SeedError(f"{label(path)}: 顶层应为映射（含 {key}）")
         content = content.get(key) or []
     if not isinstance(content, list):
-        raise SeedError(f"{path.relative_to(DATA_DIR)}: 顶层应为列表")
-    name = str(path.relative_to(DATA_DIR)) + (f":{key}" if key else "")
+        raise SeedError(f"{label(path)}: 顶层应为列表")
+    name = str(label(path)) + (f":{key}" if key else "")
     out = []
     for i, item in enumerate(content):
         if not isinstance(item, dict):
@@ -128,6 +133,7 @@ class SeedLoader:
         self.enterprises: dict[str, Enterprise] = {}
         self.parks: dict[str, Park] = {}
         self.targets: dict[tuple[str, str], Target] = {}
+        self.project_sources: dict[str, str] = {}
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -593,6 +599,10 @@ class SeedLoader:
 
     def load_projects(self, plan, stem, bases):
         for record in records(self.data_dir / stem / "projects.yaml", stem):
+            name = record.require("name")
+            if name in self.project_sources:
+                raise SeedError(f"{record.where}: 项目 {name!r} 已在 {self.project_sources[name]} 中登记，同名项目只能登记一次")
+            self.project_sources[name] = record.where
             self.upsert(
                 KeyProject,
                 {"name": record.require("name")},

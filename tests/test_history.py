@@ -78,3 +78,22 @@ def test_seed_loading_is_recorded(db):
     SeedLoader().load()
     project = KeyProject.objects.first()
     assert project.history.get().history_change_reason == "load_seeds"
+
+
+def test_admin_refuses_to_overwrite_a_newer_version(client, province_user, world):
+    project = world["ty_proj"]
+    client.force_login(province_user)
+    opened = client.get(change_url(project)).context["adminform"].form.initial
+    form = project_form(project, stage="started", edit_version=opened["edit_version"] if "edit_version" in opened else "")
+    form["edit_version"] = client.get(change_url(project)).context["adminform"].form["edit_version"].value()
+    # Someone else saves first.
+    KeyProject.objects.filter(pk=project.pk).update(stage="signed")
+    KeyProject.objects.get(pk=project.pk).save()
+    response = client.post(change_url(project), form)
+    assert response.status_code == 200
+    assert "已被他人修改" in response.content.decode()
+    assert KeyProject.objects.get(pk=project.pk).stage == "signed"
+    # Reloading the form picks up the new version and the save goes through.
+    form["edit_version"] = client.get(change_url(project)).context["adminform"].form["edit_version"].value()
+    assert client.post(change_url(project), form).status_code == 302
+    assert KeyProject.objects.get(pk=project.pk).stage == "started"

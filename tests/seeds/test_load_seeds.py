@@ -47,9 +47,19 @@ def test_every_quote_occurs_in_its_document():
     assert not missing, "\n".join(missing)
 
 
+@pytest.fixture(scope="module")
+def seeded_module(django_db_setup, django_db_blocker):
+    """One load for the whole module (a load takes seconds); tests roll back their own changes."""
+    with django_db_blocker.unblock():
+        report = SeedLoader().load()
+    yield report
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
 @pytest.fixture
-def seeded(db):
-    return SeedLoader().load()
+def seeded(seeded_module, db):
+    return seeded_module
 
 
 def test_first_load_fills_every_model(seeded):
@@ -74,11 +84,18 @@ def test_every_record_carries_provenance(seeded):
             assert obj.source_file.endswith(".txt") and quote_occurs(obj.source_file[:-4], obj.source_quote), (label, obj)
 
 
-def test_check_mode_writes_nothing(db):
+def test_check_mode_writes_nothing(seeded, broken_copy):
+    import seeds.loader
+
+    before = counts()
+    edit_yaml(broken_copy / "002_503b1f66bc193934" / "plan.yaml", lambda c: c["plan"].update(summary="新摘要"))
     out = StringIO()
-    call_command("load_seeds", "--check", stdout=out)
-    assert "校验通过" in out.getvalue()
-    assert apps.get_model("plans.Plan").objects.count() == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(seeds.loader.SeedLoader.__init__, "__defaults__", (broken_copy,))
+        call_command("load_seeds", "--check", stdout=out)
+    assert "校验通过" in out.getvalue() and "1 条新增或更新" in out.getvalue()
+    assert counts() == before
+    assert not apps.get_model("plans.Plan").objects.filter(summary="新摘要").exists()
 
 
 @pytest.fixture
@@ -120,18 +137,152 @@ def test_broken_file_loads_nothing_and_names_the_record(seeded, broken_copy):
         ("projects.yaml", lambda c: c[0].update(stage="dreaming"), "stage"),
     ],
 )
-def test_invalid_records_are_refused(db, broken_copy, file, change, message):
+def test_invalid_records_are_refused(seeded, broken_copy, file, change, message):
+    before = counts()
     edit_yaml(broken_copy / "002_503b1f66bc193934" / file, change)
     with pytest.raises(SeedError, match=message):
         SeedLoader(broken_copy).load()
-    assert apps.get_model("plans.Plan").objects.count() == 0
+    assert counts() == before
 
 
-def test_command_reports_error_without_traceback(db, broken_copy, monkeypatch):
+def test_command_reports_error_without_traceback(seeded, broken_copy, monkeypatch):
     import seeds.loader
 
     edit_yaml(broken_copy / "002_503b1f66bc193934" / "bases.yaml", lambda c: c[0].update(cities=["999999"]))
-    monkeypatch.setattr(seeds.loader, "DATA_DIR", broken_copy)
     monkeypatch.setattr(seeds.loader.SeedLoader.__init__, "__defaults__", (broken_copy,))
     with pytest.raises(CommandError, match="未写入任何数据"):
         call_command("load_seeds", stdout=StringIO())
+
+
+# What a fresh load must hold: update these deliberately when the seed data is corrected.
+EXPECTED_PER_KIND = {
+    "产业分类": 78, "产业基地": 228, "企业": 117, "企业简称": 26, "保障措施": 42, "分区城市": 43, "城市定位": 36,
+    "布局分区": 13, "开发区/园区": 30, "指标": 146, "监测值": 107, "空间布局": 3, "行政区划": 129, "规划": 5,
+    "规划章节": 188, "重点工程/主要任务": 60, "重点项目": 31, "重点领域": 198,
+}
+EXPECTED_PER_DOCUMENT = {
+    "000_289449fffc4f1164": {"规划章节": 35, "重点领域": 51, "指标": 25, "监测值": 20, "产业基地": 25, "重点项目": 6},
+    "001_885c7d013a413188": {"规划章节": 44, "重点领域": 14, "重点工程/主要任务": 8, "保障措施": 5, "监测值": 10},
+    "002_503b1f66bc193934": {"规划章节": 42, "重点领域": 50, "指标": 42, "布局分区": 7, "产业基地": 81, "重点项目": 18, "企业": 104},
+    "003_20b7e8ad50f7031c": {"规划章节": 40, "重点领域": 74, "指标": 74, "监测值": 48, "产业基地": 115, "重点项目": 7},
+    "004_634aec384abfa590": {"规划章节": 27, "重点领域": 9, "指标": 5, "城市定位": 11, "重点工程/主要任务": 5},
+}
+
+
+def test_counts_per_kind_and_per_document(seeded):
+    assert {kind: c["created"] for kind, c in seeded.changes.items()} == EXPECTED_PER_KIND
+    for stem, expected in EXPECTED_PER_DOCUMENT.items():
+        got = {kind: seeded.per_document[stem][kind] for kind in expected}
+        assert got == expected, stem
+
+
+def zone_cities(plan_code, name):
+    from regions.models import ZoneMembership
+
+    rows = ZoneMembership.objects.filter(zone__scheme__plan__code=plan_code, zone__name=name)
+    return {m.region.short_name: m.inferred for m in rows.select_related("region")}
+
+
+def test_layout_of_the_13th_plan(seeded):
+    from regions.models import Zone
+
+    zones = Zone.objects.filter(scheme__plan__code="sx-13th-sei", scheme__name="一核两带四板块")
+    assert sorted(zones.values_list("kind", flat=True)) == ["belt", "belt", "block", "block", "block", "block", "core"]
+    assert zone_cities("sx-13th-sei", "一核") == {"太原": False, "晋中": False}
+    assert zone_cities("sx-13th-sei", "晋东南煤层气和生物产业板块") == {"长治": False, "晋城": False}
+    assert zone_cities("sx-13th-sei", "晋南新材料产业发展板块") == {"临汾": False, "运城": False}
+    assert set(zone_cities("sx-13th-sei", "节能环保产业发展板块")) == {"太原", "吕梁", "忻州", "朔州"}
+    # The belts follow railways; their cities are inferred, and say so.
+    taijiao = zone_cities("sx-13th-sei", "太焦沿线战略性新兴产业发展带")
+    assert set(taijiao) == {"太原", "晋中", "长治", "晋城"} and all(taijiao.values())
+    assert Zone.objects.get(name="太焦沿线战略性新兴产业发展带").corridor == "太焦线"
+
+
+@pytest.mark.parametrize(
+    "plan,key,value,comparator,year,baseline",
+    [
+        ("sx-14th-sei", "sei-value-added-share", 12, "eq", 2025, (9.1, 2020)),
+        ("sx-14th-sei", "sei-revenue", 10000, "gt", 2025, None),
+        ("sx-14th-sei", "high-tech-enterprises", 5000, "approx", 2025, (3188, 2020)),
+        ("sx-13th-sei", "sei-value-added", 1500, "approx", 2020, (700, 2014)),
+        ("sx-13th-sei", "wind-capacity", 1800, "eq", 2020, None),
+        ("sx-13th-sei", "hitech-enterprises", 1000, "ge", 2020, (720, 2015)),
+        ("sx-2011-sei-opinions", "sei-value-added-share-2020", 15, "approx", 2020, None),
+        ("sx-2011-sei-opinions", "pilot-projects-2015", 100, "eq", 2015, None),
+    ],
+)
+def test_targets_a_planner_would_check(seeded, plan, key, value, comparator, year, baseline):
+    from plans.models import Target
+
+    target = Target.objects.get(plan__code=plan, key=key)
+    assert (target.target_value, target.comparator, target.target_year) == (value, comparator, year)
+    if baseline:
+        assert (float(target.baseline_value), target.baseline_year) == baseline
+
+
+def test_observations_link_to_their_targets(seeded):
+    from plans.models import Observation
+
+    share = Observation.objects.filter(target__plan__code="sx-14th-sei", target__key="sei-value-added-share", year=2020)
+    assert [float(o.value) for o in share] == [9.1]
+
+
+@pytest.mark.parametrize(
+    "key,revenue,cities,anchor",
+    [
+        ("ty-rail", 500, {"140100"}, "中车太原轨道交通装备公司"),
+        ("dt-rail", 300, {"140200"}, "大同电力机车有限责任公司"),
+        ("ty-coal-machinery", 350, {"140100"}, "太重煤机"),
+        ("jc-coal-machinery", 100, {"140500"}, "晋煤集团金鼎煤机"),
+    ],
+)
+def test_bases_with_revenue_targets(seeded, key, revenue, cities, anchor):
+    from plans.models import Target
+    from projects.models import IndustryBase
+
+    base = IndustryBase.objects.get(plan__code="sx-13th-sei", key=key)
+    assert (base.revenue_target, base.revenue_target_year) == (revenue, 2020)
+    assert set(base.cities.values_list("code", flat=True)) == cities
+    assert anchor in set(base.anchors.values_list("name", flat=True))
+    derived = Target.objects.get(base=base, key=f"base-{key}-revenue")
+    assert (derived.target_value, derived.unit, derived.scope.code) == (revenue, "亿元", cities.pop())
+
+
+@pytest.mark.parametrize(
+    "name,enterprise,city",
+    [
+        ("同煤集团年产60万吨烯烃项目", "同煤集团", "140200"),
+        ("潞安集团180万吨/年煤基液体产品项目", "潞安集团", "140400"),
+        ("太钢集团新增年产10吨MJ系列石墨纤维项目", "太钢集团", "140100"),
+        ("华为山西鲲鹏生态创新中心", "华为", "140100"),
+    ],
+)
+def test_projects_with_their_enterprises(seeded, name, enterprise, city):
+    from projects.models import KeyProject
+
+    project = KeyProject.objects.select_related("enterprise", "city").get(name=name)
+    assert (project.enterprise.name, project.city.code) == (enterprise, city)
+
+
+def test_enterprise_short_names_resolve(seeded):
+    from projects.models import Enterprise
+
+    assert Enterprise.objects.get(aliases__alias="太重").name == "太原重工"
+    assert Enterprise.objects.get(aliases__alias="太钢").name == "太钢集团"
+
+
+def test_city_roles_of_the_2011_opinions(seeded):
+    from plans.models import CityRole
+
+    roles = CityRole.objects.filter(plan__code="sx-2011-sei-opinions")
+    assert roles.count() == 11
+    assert "高端装备制造" in roles.get(city__code="140100").role
+
+
+def test_city_boundaries_loaded(seeded):
+    from regions.models import Region
+
+    cities = Region.objects.filter(level="city")
+    assert cities.count() == 11 and not cities.filter(boundary__isnull=True).exists()
+    assert Region.objects.get(code="140000").boundary["type"] in ("Polygon", "MultiPolygon")
+    assert Region.objects.filter(level="county").count() == 117
