@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -72,9 +73,46 @@ class ScopedPermissionsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class VersionedModelForm(forms.ModelForm):
+    """Refuses to overwrite a record that someone else saved after this form was opened."""
+
+    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and getattr(self.instance, "updated", None):
+            self.fields["edit_version"].initial = self.instance.updated.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        opened = cleaned.get("edit_version")
+        if self.instance.pk and opened:
+            # Lock the row (PostgreSQL) so no other save slips in between this check and ours.
+            current = (
+                type(self.instance)._default_manager.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("updated", flat=True)
+                .first()
+            )
+            if current is not None and current.isoformat() != opened:
+                raise ValidationError(
+                    "保存失败：打开此页面后，该记录已被他人修改（%(when)s）。请刷新页面，核对最新内容后再保存。",
+                    params={"when": timezone.localtime(current).strftime("%Y-%m-%d %H:%M:%S")},
+                    code="edit_conflict",
+                )
+        return cleaned
+
+
 class ScopedModelAdmin(ScopedPermissionsMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
+    form = VersionedModelForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and hasattr(obj, "updated") and self.has_change_permission(request, obj):
+            fieldsets.append((None, {"fields": ["edit_version"], "classes": ["hidden"]}))
+        return fieldsets
 
     def refuse_out_of_scope(self, request, object_id):
         """Another city's record answers 403 (it exists, not for you), a missing one 404."""
