@@ -3,12 +3,12 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 
 from regions.choices import RegionLevelChoices
 
@@ -89,7 +89,8 @@ class VersionedModelForm(forms.ModelForm):
         if self.instance.pk and opened:
             # Lock the row (PostgreSQL) so no other save slips in between this check and ours.
             current = (
-                type(self.instance)._default_manager.select_for_update()
+                type(self.instance)
+                ._default_manager.select_for_update()
                 .filter(pk=self.instance.pk)
                 .values_list("updated", flat=True)
                 .first()
@@ -139,7 +140,9 @@ class ScopedModelAdmin(ScopedPermissionsMixin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting is a change: the record must be in scope now, and the form checks the old values.
         self.refuse_out_of_scope(request, object_id)
-        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, unquote(object_id))):
+        if request.method == "POST" and not self.has_change_permission(
+            request, self.get_object(request, unquote(object_id))
+        ):
             raise PermissionDenied("您没有恢复此记录的权限。")
         return super().history_form_view(request, object_id, version_id, extra_context)
 

@@ -35,20 +35,19 @@ def user_role(user) -> str | None:
         return RoleChoices.PROVINCE
     cached = getattr(user, "_sxplan_role", None)
     if cached is None:
-        profile = getattr(user, "staff_profile", None) if _has_profile(user) else None
+        profile = _profile(user)
         cached = profile.role if profile else ""
         user._sxplan_role = cached
     return cached or None
 
 
-def _has_profile(user) -> bool:
+def _profile(user):
     from .models import StaffProfile
 
     try:
-        user.staff_profile
+        return user.staff_profile
     except StaffProfile.DoesNotExist:
-        return False
-    return True
+        return None
 
 
 def user_city_ids(user) -> frozenset[int]:
@@ -87,16 +86,10 @@ def visible_q(model, city_ids) -> Q:
     """The condition under which a record of a city-scoped model is visible to these cities."""
     path = model.city_scope
     if _is_many(model):
-        through_match = model.objects.filter(
-            pk=OuterRef("pk"), **{f"{path}__in": list(city_ids)}
-        )
+        through_match = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__in": list(city_ids)})
         any_region = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__isnull": False})
         return Q(Exists(through_match)) | ~Q(Exists(any_region))
-    return (
-        Q(**{f"{path}__in": list(city_ids)})
-        | Q(**{f"{path}__isnull": True})
-        | Q(**{f"{path}__code": PROVINCE_CODE})
-    )
+    return Q(**{f"{path}__in": list(city_ids)}) | Q(**{f"{path}__isnull": True}) | Q(**{f"{path}__code": PROVINCE_CODE})
 
 
 def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:

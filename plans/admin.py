@@ -116,7 +116,18 @@ class ObservationInline(ScopedTabularInline):
 
 @admin.register(Target)
 class TargetAdmin(ScopedModelAdmin):
-    list_display = ["name", "plan", "comparator", "target_value", "unit", "target_year", "baseline_value", "baseline_year", "scope", "industry"]
+    list_display = [
+        "name",
+        "plan",
+        "comparator",
+        "target_value",
+        "unit",
+        "target_year",
+        "baseline_value",
+        "baseline_year",
+        "scope",
+        "industry",
+    ]
     list_filter = ["plan", "target_year", "comparator", CityListFilter, ("industry", admin.RelatedOnlyFieldListFilter)]
     city_filter_path = "scope"
     list_select_related = ["plan", "scope", "industry"]
@@ -124,13 +135,30 @@ class TargetAdmin(ScopedModelAdmin):
     autocomplete_fields = ["plan", "scope", "industry", "key_area", "section", "base"]
     inlines = [ObservationInline]
     fieldsets = [
-        (None, {"fields": ["plan", "key", "name", "unit", "comparator", "scope", "industry", "key_area", "section", "base"]}),
-        ("数值", {"fields": [("baseline_value", "baseline_year"), ("target_value", "target_value_max", "target_year")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "plan",
+                    "key",
+                    "name",
+                    "unit",
+                    "comparator",
+                    "scope",
+                    "industry",
+                    "key_area",
+                    "section",
+                    "base",
+                ]
+            },
+        ),
+        (
+            "数值",
+            {"fields": [("baseline_value", "baseline_year"), ("target_value", "target_value_max", "target_year")]},
+        ),
         (None, {"fields": ["description"]}),
         PROVENANCE_FIELDSET,
     ]
-
-
 
 
 @admin.register(Observation)
@@ -142,7 +170,10 @@ class ObservationAdmin(ScopedModelAdmin):
     autocomplete_fields = ["target", "scope"]
     readonly_fields = ["reported_by"]
     fieldsets = [
-        (None, {"fields": ["target", "indicator", "unit", "value", "year", "quarter", "scope", "source", "reported_by"]}),
+        (
+            None,
+            {"fields": ["target", "indicator", "unit", "value", "year", "quarter", "scope", "source", "reported_by"]},
+        ),
         PROVENANCE_FIELDSET,
     ]
 

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
 
-from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices
+from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
 
 
 class Plan(ProvenanceModel):
@@ -21,7 +21,9 @@ class Plan(ProvenanceModel):
     period_end = models.PositiveSmallIntegerField("规划期止", null=True, blank=True)
     signed_on = models.DateField("成文日期", null=True, blank=True)
     published_on = models.DateField("发布日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=16, choices=PlanStatusChoices.choices, default=PlanStatusChoices.IN_FORCE)
+    status = models.CharField(
+        "状态", max_length=16, choices=PlanStatusChoices.choices, default=PlanStatusChoices.IN_FORCE
+    )
     follows = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -42,7 +44,9 @@ class Plan(ProvenanceModel):
         ordering = ["-period_start", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(period_start__isnull=True) | Q(period_end__isnull=True) | Q(period_start__lte=F("period_end")),
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=F("period_end")),
                 name="%(app_label)s_%(class)s_period_ordered",
                 violation_error_message="规划期起始年份不能晚于终止年份。",
             ),
@@ -107,7 +111,9 @@ class Industry(TimestampedModel):
     parent = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级产业"
     )
-    is_national = models.BooleanField("国家分类", default=True, help_text="属于《战略性新兴产业分类（2018）》；否则为山西省增列。")
+    is_national = models.BooleanField(
+        "国家分类", default=True, help_text="属于《战略性新兴产业分类（2018）》；否则为山西省增列。"
+    )
     order = models.PositiveSmallIntegerField("排序", default=0)
     description = models.TextField("说明", blank=True)
 
@@ -180,7 +186,9 @@ class Target(ProvenanceModel):
     key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")
     name = models.CharField("指标名称", max_length=255)
     unit = models.CharField("单位", max_length=32, blank=True)
-    comparator = models.CharField("比较方式", max_length=8, choices=ComparatorChoices.choices, default=ComparatorChoices.GE)
+    comparator = models.CharField(
+        "比较方式", max_length=8, choices=ComparatorChoices.choices, default=ComparatorChoices.GE
+    )
     baseline_value = models.DecimalField("基期值", max_digits=20, decimal_places=4, null=True, blank=True)
     baseline_year = models.PositiveSmallIntegerField("基期年份", null=True, blank=True)
     target_value = models.DecimalField("目标值", max_digits=20, decimal_places=4)
@@ -188,9 +196,7 @@ class Target(ProvenanceModel):
         "目标值上限", max_digits=20, decimal_places=4, null=True, blank=True, help_text="仅用于区间目标。"
     )
     target_year = models.PositiveSmallIntegerField("目标年份")
-    scope = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, related_name="targets", verbose_name="范围"
-    )
+    scope = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="targets", verbose_name="范围")
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, null=True, blank=True, related_name="targets", verbose_name="产业"
     )
@@ -277,7 +283,9 @@ class Observation(ProvenanceModel):
     quarter = models.PositiveSmallIntegerField(
         "季度", default=0, choices=[(0, "全年"), (1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
     )
-    scope = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="observations", verbose_name="范围")
+    scope = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="observations", verbose_name="范围"
+    )
     source = models.CharField("数据来源", max_length=128, blank=True, help_text="如规划文件简称、统计公报。")
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -329,7 +337,9 @@ class Program(ProvenanceModel):
         PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs", verbose_name="所在章节"
     )
     key = models.CharField("编号", max_length=32)
-    kind = models.CharField("类别", max_length=16, choices=ProgramKindChoices.choices, default=ProgramKindChoices.PROGRAM)
+    kind = models.CharField(
+        "类别", max_length=16, choices=ProgramKindChoices.choices, default=ProgramKindChoices.PROGRAM
+    )
     name = models.CharField("名称", max_length=255)
     order = models.PositiveIntegerField("排序", default=0)
     description = models.TextField("内容", blank=True)
@@ -421,3 +431,44 @@ class CityRole(ProvenanceModel):
 
     def __str__(self):
         return f"{self.city} · {self.plan}"
+
+
+class TargetProgressSnapshot(TimestampedModel):
+    """A target's progress as it stood at the end of a year, kept for year-on-year comparison."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="snapshots", verbose_name="指标")
+    year = models.PositiveSmallIntegerField("快照年份")
+    latest_value = models.DecimalField("最新监测值", max_digits=20, decimal_places=4, null=True, blank=True)
+    latest_year = models.PositiveSmallIntegerField("监测年份", null=True, blank=True)
+    latest_quarter = models.PositiveSmallIntegerField("监测季度", null=True, blank=True)
+    progress = models.FloatField("完成进度", null=True, blank=True)
+    expected_progress = models.FloatField("应达进度", null=True, blank=True)
+    status = models.CharField("进度状态", max_length=16, choices=ProgressStatusChoices.choices)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "指标进度快照"
+        verbose_name_plural = "指标进度快照"
+        ordering = ["-year", "target"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "year"],
+                name="%(app_label)s_%(class)s_unique_target_year",
+                violation_error_message="该指标本年度的进度快照已存在。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("year", nullable=False),
+                name="%(app_label)s_%(class)s_year_sane",
+                violation_error_message="年份须在 1949 至 2100 年之间。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ProgressStatusChoices.values),
+                name="%(app_label)s_%(class)s_status_valid",
+                violation_error_message="进度状态无效。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} · {self.year}年快照"

@@ -21,7 +21,13 @@ class EnterpriseAliasInline(ScopedTabularInline):
 @admin.register(Enterprise)
 class EnterpriseAdmin(ScopedModelAdmin):
     list_display = ["name", "alias_list", "kind", "city", "is_leading"]
-    list_filter = [CityListFilter, ZoneListFilter, "kind", "is_leading", ("industries", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        CityListFilter,
+        ZoneListFilter,
+        "kind",
+        "is_leading",
+        ("industries", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["city"]
     search_fields = ["name", "aliases__alias"]
     autocomplete_fields = ["city", "county", "industries"]
@@ -42,7 +48,14 @@ class EnterpriseAdmin(ScopedModelAdmin):
 @admin.register(IndustryBase)
 class IndustryBaseAdmin(ScopedModelAdmin):
     list_display = ["name", "kind", "plan", "industry", "city_list", "revenue_target", "revenue_target_year"]
-    list_filter = [CityListFilter, ZoneListFilter, "plan", "kind", ("industry", admin.RelatedOnlyFieldListFilter), "revenue_target_year"]
+    list_filter = [
+        CityListFilter,
+        ZoneListFilter,
+        "plan",
+        "kind",
+        ("industry", admin.RelatedOnlyFieldListFilter),
+        "revenue_target_year",
+    ]
     list_select_related = ["plan", "industry"]
     search_fields = ["name", "description", "anchors__name", "anchors__aliases__alias"]
     autocomplete_fields = ["plan", "industry", "key_area", "cities", "parks", "anchors"]

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
 
@@ -14,7 +14,9 @@ class Enterprise(ProvenanceModel):
     city_scope = "city"
 
     name = models.CharField("全称", max_length=128, unique=True)
-    kind = models.CharField("类型", max_length=16, choices=EnterpriseKindChoices.choices, default=EnterpriseKindChoices.OTHER)
+    kind = models.CharField(
+        "类型", max_length=16, choices=EnterpriseKindChoices.choices, default=EnterpriseKindChoices.OTHER
+    )
     city = models.ForeignKey(
         "regions.Region",
         on_delete=models.PROTECT,
@@ -34,7 +36,9 @@ class Enterprise(ProvenanceModel):
         verbose_name="所在县（市、区）",
         limit_choices_to={"level": "county"},
     )
-    industries = models.ManyToManyField("plans.Industry", blank=True, related_name="enterprises", verbose_name="所属产业")
+    industries = models.ManyToManyField(
+        "plans.Industry", blank=True, related_name="enterprises", verbose_name="所属产业"
+    )
     is_leading = models.BooleanField("龙头企业", default=False)
     description = models.TextField("说明", blank=True)
 
@@ -96,9 +100,7 @@ class IndustryBase(ProvenanceModel):
     cities = models.ManyToManyField("regions.Region", blank=True, related_name="bases", verbose_name="城市/县")
     parks = models.ManyToManyField("regions.Park", blank=True, related_name="bases", verbose_name="载体园区")
     anchors = models.ManyToManyField(Enterprise, blank=True, related_name="anchored_bases", verbose_name="依托企业")
-    revenue_target = models.DecimalField(
-        "销售收入目标（亿元）", max_digits=14, decimal_places=2, null=True, blank=True
-    )
+    revenue_target = models.DecimalField("销售收入目标（亿元）", max_digits=14, decimal_places=2, null=True, blank=True)
     revenue_target_year = models.PositiveSmallIntegerField("目标年份", null=True, blank=True)
     description = models.TextField("说明", blank=True)
 
@@ -173,7 +175,12 @@ class KeyProject(ProvenanceModel):
         limit_choices_to={"level": "county"},
     )
     park = models.ForeignKey(
-        "regions.Park", on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="所在园区"
+        "regions.Park",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name="所在园区",
     )
     base = models.ForeignKey(
         IndustryBase, on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="所属基地"
@@ -182,7 +189,9 @@ class KeyProject(ProvenanceModel):
     capacity_value = models.DecimalField("产能数值", max_digits=16, decimal_places=2, null=True, blank=True)
     capacity_unit = models.CharField("产能单位", max_length=32, blank=True)
     total_investment = models.DecimalField("总投资（亿元）", max_digits=14, decimal_places=2, null=True, blank=True)
-    stage = models.CharField("阶段", max_length=16, choices=ProjectStageChoices.choices, default=ProjectStageChoices.PLANNED)
+    stage = models.CharField(
+        "阶段", max_length=16, choices=ProjectStageChoices.choices, default=ProjectStageChoices.PLANNED
+    )
     signed_on = models.DateField("签约日期", null=True, blank=True)
     started_on = models.DateField("开工日期", null=True, blank=True)
     production_on = models.DateField("投产日期", null=True, blank=True)
@@ -217,7 +226,9 @@ class KeyProject(ProvenanceModel):
                 violation_error_message="签约日期不能晚于开工日期。",
             ),
             models.CheckConstraint(
-                condition=Q(started_on__isnull=True) | Q(production_on__isnull=True) | Q(started_on__lte=F("production_on")),
+                condition=Q(started_on__isnull=True)
+                | Q(production_on__isnull=True)
+                | Q(started_on__lte=F("production_on")),
                 name="%(app_label)s_%(class)s_started_before_production",
                 violation_error_message="开工日期不能晚于投产日期。",
             ),

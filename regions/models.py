@@ -1,6 +1,6 @@
 from django.db import models
-from simple_history.models import HistoricalRecords
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel
 
@@ -69,9 +69,7 @@ class Region(TimestampedModel):
 class LayoutScheme(ProvenanceModel):
     """A plan's spatial layout, such as “一核两带四板块”."""
 
-    plan = models.ForeignKey(
-        "plans.Plan", on_delete=models.CASCADE, related_name="layout_schemes", verbose_name="规划"
-    )
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="layout_schemes", verbose_name="规划")
     name = models.CharField("名称", max_length=64)
     description = models.TextField("说明", blank=True)
 
@@ -97,20 +95,14 @@ class LayoutScheme(ProvenanceModel):
 class Zone(ProvenanceModel):
     """A core, belt or block of a layout scheme, made of cities, with its focus industries."""
 
-    scheme = models.ForeignKey(
-        LayoutScheme, on_delete=models.CASCADE, related_name="zones", verbose_name="空间布局"
-    )
+    scheme = models.ForeignKey(LayoutScheme, on_delete=models.CASCADE, related_name="zones", verbose_name="空间布局")
     kind = models.CharField("类型", max_length=8, choices=ZoneKindChoices.choices)
     name = models.CharField("名称", max_length=64)
     order = models.PositiveSmallIntegerField("排序", default=0)
     corridor = models.CharField("依托通道", max_length=64, blank=True, help_text="发展带依托的铁路通道，如“大西线”。")
     description = models.TextField("说明", blank=True)
-    cities = models.ManyToManyField(
-        Region, through="ZoneMembership", related_name="zones", verbose_name="城市"
-    )
-    industries = models.ManyToManyField(
-        "plans.Industry", blank=True, related_name="zones", verbose_name="重点产业"
-    )
+    cities = models.ManyToManyField(Region, through="ZoneMembership", related_name="zones", verbose_name="城市")
+    industries = models.ManyToManyField("plans.Industry", blank=True, related_name="zones", verbose_name="重点产业")
 
     objects = ScopedManager()
     history = HistoricalRecords()

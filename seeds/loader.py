@@ -314,13 +314,28 @@ class SeedLoader:
     def default_regions() -> list[Record]:
         # Used only until regions.yaml exists: the province and its 11 cities.
         cities = [
-            ("140100", "太原"), ("140200", "大同"), ("140300", "阳泉"), ("140400", "长治"), ("140500", "晋城"),
-            ("140600", "朔州"), ("140700", "晋中"), ("140800", "运城"), ("140900", "忻州"), ("141000", "临汾"),
+            ("140100", "太原"),
+            ("140200", "大同"),
+            ("140300", "阳泉"),
+            ("140400", "长治"),
+            ("140500", "晋城"),
+            ("140600", "朔州"),
+            ("140700", "晋中"),
+            ("140800", "运城"),
+            ("140900", "忻州"),
+            ("141000", "临汾"),
             ("141100", "吕梁"),
         ]
-        items = [Record({"code": PROVINCE_CODE, "name": "山西省", "short_name": "山西", "level": "province"}, "regions")]
+        items = [
+            Record({"code": PROVINCE_CODE, "name": "山西省", "short_name": "山西", "level": "province"}, "regions")
+        ]
         for code, short in cities:
-            items.append(Record({"code": code, "name": f"{short}市", "short_name": short, "level": "city", "parent": PROVINCE_CODE}, "regions"))
+            items.append(
+                Record(
+                    {"code": code, "name": f"{short}市", "short_name": short, "level": "city", "parent": PROVINCE_CODE},
+                    "regions",
+                )
+            )
         return items
 
     # ---- plans ------------------------------------------------------------------------------
@@ -332,8 +347,7 @@ class SeedLoader:
             raise SeedError(f"{stem}/plan.yaml: 缺少 plan 映射")
         record = Record(content["plan"], f"{stem}/plan.yaml:plan", None, stem)
         fields_ = {
-            name: record.get(name, "") or ""
-            for name in ("title", "short_title", "issuer", "doc_number", "summary")
+            name: record.get(name, "") or "" for name in ("title", "short_title", "issuer", "doc_number", "summary")
         }
         fields_.update(
             kind=record.get("kind", "plan"),
@@ -601,7 +615,9 @@ class SeedLoader:
         for record in records(self.data_dir / stem / "projects.yaml", stem):
             name = record.require("name")
             if name in self.project_sources:
-                raise SeedError(f"{record.where}: 项目 {name!r} 已在 {self.project_sources[name]} 中登记，同名项目只能登记一次")
+                raise SeedError(
+                    f"{record.where}: 项目 {name!r} 已在 {self.project_sources[name]} 中登记，同名项目只能登记一次"
+                )
             self.project_sources[name] = record.where
             self.upsert(
                 KeyProject,

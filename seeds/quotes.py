@@ -1,7 +1,7 @@
 """Provenance checks: a quote must occur in its source document, whitespace aside."""
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
@@ -12,7 +12,7 @@ def squeeze(text: str) -> str:
     return _SPACE.sub("", text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def document_text(stem: str) -> str:
     """The whitespace-free text of a source document, by its file stem."""
     return squeeze((DOCUMENTS_DIR / f"{stem}.txt").read_text(encoding="utf-8"))

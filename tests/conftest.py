@@ -47,8 +47,12 @@ def world(regions):
     plan.programs.create(key="1", name="实施产业集群培育工程")
     plan.measures.create(key="1", name="加强宏观统筹协调")
     plan.city_roles.create(city=ty, role="突出培育高端装备制造和特色新材料").industries.add(industry)
-    ty_proj = factories.make_project("太原轨道交通项目", ty, enterprise=ty_ent, industry=industry, plan=plan, total_investment=10)
-    dt_proj = factories.make_project("大同机车项目", dt, enterprise=dt_ent, industry=industry, plan=plan, total_investment=20)
+    ty_proj = factories.make_project(
+        "太原轨道交通项目", ty, enterprise=ty_ent, industry=industry, plan=plan, total_investment=10
+    )
+    dt_proj = factories.make_project(
+        "大同机车项目", dt, enterprise=dt_ent, industry=industry, plan=plan, total_investment=20
+    )
     return {
         "plan": plan,
         "industry": industry,

@@ -11,13 +11,24 @@ from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 
 CITIES = {
-    "140100": "太原", "140200": "大同", "140300": "阳泉", "140400": "长治", "140500": "晋城", "140600": "朔州",
-    "140700": "晋中", "140800": "运城", "140900": "忻州", "141000": "临汾", "141100": "吕梁",
+    "140100": "太原",
+    "140200": "大同",
+    "140300": "阳泉",
+    "140400": "长治",
+    "140500": "晋城",
+    "140600": "朔州",
+    "140700": "晋中",
+    "140800": "运城",
+    "140900": "忻州",
+    "141000": "临汾",
+    "141100": "吕梁",
 }
 
 
 def make_regions() -> dict[str, Region]:
-    province, _ = Region.objects.get_or_create(code="140000", defaults={"name": "山西省", "short_name": "山西", "level": "province"})
+    province, _ = Region.objects.get_or_create(
+        code="140000", defaults={"name": "山西省", "short_name": "山西", "level": "province"}
+    )
     regions = {"140000": province}
     for code, short in CITIES.items():
         regions[code], _ = Region.objects.get_or_create(
@@ -45,7 +56,12 @@ def make_industry(code="2", name="高端装备制造产业", parent=None) -> Ind
 
 
 def make_plan(code="sx-14th-sei", **fields) -> Plan:
-    defaults = {"title": "山西省“十四五”战略性新兴产业发展规划", "short_title": "十四五战新规划", "period_start": 2021, "period_end": 2025}
+    defaults = {
+        "title": "山西省“十四五”战略性新兴产业发展规划",
+        "short_title": "十四五战新规划",
+        "period_start": 2021,
+        "period_end": 2025,
+    }
     defaults.update(fields)
     return Plan.objects.get_or_create(code=code, defaults=defaults)[0]
 

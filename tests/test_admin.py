@@ -29,7 +29,9 @@ def add_rows(regions, world, n):
         ent.industries.add(world["industry"])
         park = factories.make_park(f"园区{i}", city)
         park.industries.add(world["industry"])
-        project = factories.make_project(f"项目{i}", city, enterprise=ent, industry=world["industry"], plan=plan, park=park)
+        project = factories.make_project(
+            f"项目{i}", city, enterprise=ent, industry=world["industry"], plan=plan, park=park
+        )
         factories.make_report(project, month=(i % 12) + 1)
         base = factories.make_base(plan, f"base-{i}", [city], industry=world["industry"])
         base.anchors.add(ent)
@@ -71,7 +73,9 @@ def test_superuser_manages_accounts(client, superuser, province_user):
 
 
 @pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
-def test_changelist_query_count_does_not_grow(client, province_user, world, regions, model, django_assert_max_num_queries):
+def test_changelist_query_count_does_not_grow(
+    client, province_user, world, regions, model, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -146,7 +150,9 @@ def test_city_user_autocomplete_offers_only_own_records(client, taiyuan_user, wo
     client.force_login(taiyuan_user)
 
     def options(app, model, field):
-        response = client.get(reverse("admin:autocomplete"), {"app_label": app, "model_name": model, "field_name": field, "term": ""})
+        response = client.get(
+            reverse("admin:autocomplete"), {"app_label": app, "model_name": model, "field_name": field, "term": ""}
+        )
         assert response.status_code == 200
         return {item["text"] for item in response.json()["results"]}
 

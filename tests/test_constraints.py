@@ -40,7 +40,12 @@ CASES = [
     (Enterprise, "kind_valid", {"kind": "guild"}, "企业类型无效"),
     (IndustryBase, "revenue_nonnegative", {"revenue_target": Decimal("-1"), "revenue_target_year": 2025}, "不能为负数"),
     (IndustryBase, "year_sane", {"revenue_target_year": 3000}, "1949 至 2100"),
-    (IndustryBase, "revenue_has_year", {"revenue_target": Decimal("5"), "revenue_target_year": None}, "须同时填写目标年份"),
+    (
+        IndustryBase,
+        "revenue_has_year",
+        {"revenue_target": Decimal("5"), "revenue_target_year": None},
+        "须同时填写目标年份",
+    ),
     (IndustryBase, "kind_valid", {"kind": "castle"}, "基地类型无效"),
     (KeyProject, "investment_nonnegative", {"total_investment": Decimal("-0.01")}, "总投资不能为负数"),
     (KeyProject, "capacity_nonnegative", {"capacity_value": Decimal("-5")}, "产能不能为负数"),
@@ -133,7 +138,14 @@ def test_admin_form_shows_message(model, suffix, bad, message, world, regions):
 
 def test_unique_natural_keys(world, regions):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Target.objects.create(plan=world["plan"], key=world["target"].key, name="x", target_value=1, target_year=2025, scope=regions["140000"])
+        Target.objects.create(
+            plan=world["plan"],
+            key=world["target"].key,
+            name="x",
+            target_value=1,
+            target_year=2025,
+            scope=regions["140000"],
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         ProjectReport.objects.create(project=world["ty_proj"], year=2024, month=1, stage="planned")
     with pytest.raises(IntegrityError), transaction.atomic():

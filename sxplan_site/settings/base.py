@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "plans",
     "projects",
     "seeds",
+    "transfers",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# visibility_timeout: an unacknowledged task (its worker died) goes back to the queue after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={"visibility_timeout": 3600})
+CELERY_TASK_TRACK_STARTED = True
+
+# Bulk import and export (transfers): refuse larger files; run larger ones on a worker.
+TRANSFER_MAX_UPLOAD_BYTES = env.int("TRANSFER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+TRANSFER_MAX_ROWS = env.int("TRANSFER_MAX_ROWS", default=50_000)
+TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
+# Projects without a progress report for this many days are listed in the cities' reminders.
+STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sxplan@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

@@ -13,10 +13,24 @@ from seeds.loader import DATA_DIR, SeedError, SeedLoader
 from seeds.quotes import document_stems, quote_occurs
 
 SEEDED_MODELS = [
-    "regions.Region", "regions.LayoutScheme", "regions.Zone", "regions.ZoneMembership", "regions.Park",
-    "plans.Plan", "plans.PlanSection", "plans.Industry", "plans.KeyArea", "plans.Target", "plans.Observation",
-    "plans.Program", "plans.Measure", "plans.CityRole",
-    "projects.Enterprise", "projects.EnterpriseAlias", "projects.IndustryBase", "projects.KeyProject",
+    "regions.Region",
+    "regions.LayoutScheme",
+    "regions.Zone",
+    "regions.ZoneMembership",
+    "regions.Park",
+    "plans.Plan",
+    "plans.PlanSection",
+    "plans.Industry",
+    "plans.KeyArea",
+    "plans.Target",
+    "plans.Observation",
+    "plans.Program",
+    "plans.Measure",
+    "plans.CityRole",
+    "projects.Enterprise",
+    "projects.EnterpriseAlias",
+    "projects.IndustryBase",
+    "projects.KeyProject",
 ]
 
 
@@ -81,7 +95,10 @@ def test_every_record_carries_provenance(seeded):
         if not hasattr(model, "source_quote"):
             continue
         for obj in model.objects.all():
-            assert obj.source_file.endswith(".txt") and quote_occurs(obj.source_file[:-4], obj.source_quote), (label, obj)
+            assert obj.source_file.endswith(".txt") and quote_occurs(obj.source_file[:-4], obj.source_quote), (
+                label,
+                obj,
+            )
 
 
 def test_check_mode_writes_nothing(seeded, broken_copy):
@@ -156,14 +173,37 @@ def test_command_reports_error_without_traceback(seeded, broken_copy, monkeypatc
 
 # What a fresh load must hold: update these deliberately when the seed data is corrected.
 EXPECTED_PER_KIND = {
-    "产业分类": 78, "产业基地": 228, "企业": 117, "企业简称": 26, "保障措施": 42, "分区城市": 43, "城市定位": 36,
-    "布局分区": 13, "开发区/园区": 30, "指标": 146, "监测值": 107, "空间布局": 3, "行政区划": 129, "规划": 5,
-    "规划章节": 188, "重点工程/主要任务": 60, "重点项目": 31, "重点领域": 198,
+    "产业分类": 78,
+    "产业基地": 228,
+    "企业": 117,
+    "企业简称": 26,
+    "保障措施": 42,
+    "分区城市": 43,
+    "城市定位": 36,
+    "布局分区": 13,
+    "开发区/园区": 30,
+    "指标": 146,
+    "监测值": 107,
+    "空间布局": 3,
+    "行政区划": 129,
+    "规划": 5,
+    "规划章节": 188,
+    "重点工程/主要任务": 60,
+    "重点项目": 31,
+    "重点领域": 198,
 }
 EXPECTED_PER_DOCUMENT = {
     "000_289449fffc4f1164": {"规划章节": 35, "重点领域": 51, "指标": 25, "监测值": 20, "产业基地": 25, "重点项目": 6},
     "001_885c7d013a413188": {"规划章节": 44, "重点领域": 14, "重点工程/主要任务": 8, "保障措施": 5, "监测值": 10},
-    "002_503b1f66bc193934": {"规划章节": 42, "重点领域": 50, "指标": 42, "布局分区": 7, "产业基地": 81, "重点项目": 18, "企业": 104},
+    "002_503b1f66bc193934": {
+        "规划章节": 42,
+        "重点领域": 50,
+        "指标": 42,
+        "布局分区": 7,
+        "产业基地": 81,
+        "重点项目": 18,
+        "企业": 104,
+    },
     "003_20b7e8ad50f7031c": {"规划章节": 40, "重点领域": 74, "指标": 74, "监测值": 48, "产业基地": 115, "重点项目": 7},
     "004_634aec384abfa590": {"规划章节": 27, "重点领域": 9, "指标": 5, "城市定位": 11, "重点工程/主要任务": 5},
 }
