@@ -9,10 +9,10 @@ which the API answers with 400.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 TRUE_VALUES = ("true", "1", "yes")
 FALSE_VALUES = ("false", "0", "no")
@@ -125,14 +125,12 @@ def industry_descendant_ids(industry_id: int) -> list[int]:
     return ids
 
 
-def min_filter(field_name: str, label: str, filter_class=django_filters.NumberFilter):
-    """``<name>_min``: the field is at least the value (ranges are ``_min`` / ``_max`` pairs)."""
-    return filter_class(field_name=field_name, lookup_expr="gte", label=f"{label}（不低于）")
-
-
-def max_filter(field_name: str, label: str, filter_class=django_filters.NumberFilter):
-    """``<name>_max``: the field is at most the value."""
-    return filter_class(field_name=field_name, lookup_expr="lte", label=f"{label}（不高于）")
+def range_filters(field_name: str, label: str, filter_class=django_filters.NumberFilter):
+    """A ``<name>_min`` (≥) and ``<name>_max`` (≤) pair: ``year_min, year_max = range_filters("year", "年份")``."""
+    return (
+        filter_class(field_name=field_name, lookup_expr="gte", label=f"{label}（不低于）"),
+        filter_class(field_name=field_name, lookup_expr="lte", label=f"{label}（不高于）"),
+    )
 
 
 class BaseFilterSet(django_filters.FilterSet):

@@ -12,7 +12,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
-        exc = exceptions.ValidationError(detail={api_settings.NON_FIELD_ERRORS_KEY: ["该记录仍被其他数据引用，不能删除。"]})
+        exc = exceptions.ValidationError(
+            detail={api_settings.NON_FIELD_ERRORS_KEY: ["该记录仍被其他数据引用，不能删除。"]}
+        )
     elif isinstance(exc, IntegrityError):
         exc = exceptions.ValidationError(
             detail={api_settings.NON_FIELD_ERRORS_KEY: ["数据违反完整性约束，未作任何修改。"]}

@@ -31,7 +31,9 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         for model_field in self.Meta.model._meta.concrete_fields:
             if model_field.choices and model_field.name in fields:
                 fields[f"{model_field.name}_display"] = serializers.CharField(
-                    source=f"get_{model_field.name}_display", read_only=True, label=f"{model_field.verbose_name}（名称）"
+                    source=f"get_{model_field.name}_display",
+                    read_only=True,
+                    label=f"{model_field.verbose_name}（名称）",
                 )
         return fields
 

@@ -71,4 +71,3 @@ class AggregateViewSet(ScopedViewMixin, GenericViewSet):
 
     def aggregate(self, queryset) -> dict:
         raise NotImplementedError
-

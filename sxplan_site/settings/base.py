@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "plans",
     "projects",
     "seeds",
-    "transfers",
 ]
 
 MIDDLEWARE = [

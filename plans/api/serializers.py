@@ -1,0 +1,124 @@
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from common.api.serializers import ServiceModelSerializer
+
+from ..choices import ProgressStatusChoices
+from ..models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from ..progress import annotate_progress
+
+
+class PlanSectionSerializer(ServiceModelSerializer):
+    class Meta:
+        model = PlanSection
+        fields = "__all__"
+
+
+class NestedPlanSectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlanSection
+        fields = ["id", "parent", "key", "number", "title", "order", "page"]
+
+
+class PlanSerializer(ServiceModelSerializer):
+    sections = NestedPlanSectionSerializer(many=True, read_only=True, label="章节（目录）")
+
+    class Meta:
+        model = Plan
+        fields = "__all__"
+
+
+class IndustrySerializer(ServiceModelSerializer):
+    class Meta:
+        model = Industry
+        fields = "__all__"
+
+
+class IndustryTreeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    is_national = serializers.BooleanField()
+    children = serializers.ListField(child=serializers.DictField(), help_text="下级产业（结构同本节点）")
+
+
+class KeyAreaSerializer(ServiceModelSerializer):
+    class Meta:
+        model = KeyArea
+        fields = "__all__"
+
+
+class TargetSerializer(ServiceModelSerializer):
+    """A target with its progress (computed in plans.progress; read-only)."""
+
+    latest_value = serializers.DecimalField(
+        max_digits=20, decimal_places=4, read_only=True, allow_null=True, label="最新监测值"
+    )
+    latest_year = serializers.IntegerField(read_only=True, allow_null=True, label="最新监测年份")
+    latest_quarter = serializers.IntegerField(read_only=True, allow_null=True, label="最新监测季度（0 为全年）")
+    progress = serializers.FloatField(read_only=True, allow_null=True, label="完成进度（基期 0，目标 1）")
+    expected_progress = serializers.FloatField(read_only=True, allow_null=True, label="按时序应达进度（0–1）")
+    progress_status = serializers.ChoiceField(choices=ProgressStatusChoices.choices, read_only=True, label="进度状态")
+    progress_status_display = serializers.SerializerMethodField(label="进度状态（名称）")
+
+    class Meta:
+        model = Target
+        fields = "__all__"
+
+    def get_progress_status_display(self, target) -> str:
+        return ProgressStatusChoices(target.progress_status).label
+
+    def create(self, validated_data):
+        return self._with_progress(super().create(validated_data))
+
+    def update(self, instance, validated_data):
+        return self._with_progress(super().update(instance, validated_data))
+
+    def _with_progress(self, target):
+        # A record just written is read back so that its progress reflects the change.
+        return annotate_progress(Target.objects.filter(pk=target.pk), user=self.context["request"].user).get()
+
+
+class ObservationSerializer(ServiceModelSerializer):
+    class Meta:
+        model = Observation
+        fields = "__all__"
+        read_only_fields = ["reported_by"]
+
+
+class ProgramSerializer(ServiceModelSerializer):
+    class Meta:
+        model = Program
+        fields = "__all__"
+
+
+class MeasureSerializer(ServiceModelSerializer):
+    class Meta:
+        model = Measure
+        fields = "__all__"
+
+
+class CityRoleSerializer(ServiceModelSerializer):
+    class Meta:
+        model = CityRole
+        fields = "__all__"
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="指标总数")
+    achieved = serializers.IntegerField(help_text="已完成")
+    on_track = serializers.IntegerField(help_text="进度正常")
+    at_risk = serializers.IntegerField(help_text="存在风险")
+    off_track = serializers.IntegerField(help_text="严重滞后")
+    no_data = serializers.IntegerField(help_text="暂无数据")
+
+
+class PlanStatusCountsSerializer(StatusCountsSerializer):
+    plan = serializers.IntegerField(help_text="规划 ID")
+    plan_title = serializers.CharField(help_text="规划标题")
+
+
+@extend_schema_serializer(many=False)
+class TargetsByStatusSerializer(serializers.Serializer):
+    total = StatusCountsSerializer(help_text="全部（与指标列表同样筛选）")
+    results = PlanStatusCountsSerializer(many=True, help_text="按规划")

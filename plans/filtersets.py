@@ -1,0 +1,156 @@
+import django_filters
+
+from common.filters import (
+    BaseFilterSet,
+    CityFilter,
+    HasFilter,
+    IndustryFilter,
+    RegionCodeFilter,
+    StrictBooleanFilter,
+    range_filters,
+)
+
+from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
+from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .progress import annotate_progress
+
+
+class PlanFilterSet(BaseFilterSet):
+    search_fields = ("title", "short_title", "doc_number", "issuer")
+
+    kind = django_filters.MultipleChoiceFilter(choices=PlanKindChoices.choices, label="文种")
+    status = django_filters.MultipleChoiceFilter(choices=PlanStatusChoices.choices, label="状态")
+    year = django_filters.NumberFilter(method="filter_year", label="规划期含该年份")
+    period_start_min, period_start_max = range_filters("period_start", "规划期起")
+    period_end_min, period_end_max = range_filters("period_end", "规划期止")
+    has_targets = StrictBooleanFilter(method="filter_has_targets", label="有量化指标")
+    ordering = django_filters.OrderingFilter(
+        fields=("period_start", "period_end", "published_on", "title", "code"), label="排序"
+    )
+
+    class Meta:
+        model = Plan
+        fields = ["follows"]
+
+    def filter_year(self, queryset, name, value: int):
+        return queryset.filter(period_start__lte=value, period_end__gte=value)
+
+    def filter_has_targets(self, queryset, name, value: bool):
+        matching = Target.objects.values("plan")
+        return queryset.filter(pk__in=matching) if value else queryset.exclude(pk__in=matching)
+
+
+class PlanSectionFilterSet(BaseFilterSet):
+    search_fields = ("title", "number", "key")
+
+    ordering = django_filters.OrderingFilter(fields=("order", "key", "title"), label="排序")
+
+    class Meta:
+        model = PlanSection
+        fields = ["plan", "parent"]
+
+
+class IndustryFilterSet(BaseFilterSet):
+    search_fields = ("name", "code")
+
+    industry = IndustryFilter(field_name="pk", label="产业分类 ID（该节点及其下级）")
+    is_national = StrictBooleanFilter(label="属于国家分类")
+    has_parent = HasFilter(field_name="parent", label="有上级产业（false：门类）")
+    ordering = django_filters.OrderingFilter(fields=("order", "code", "name"), label="排序")
+
+    class Meta:
+        model = Industry
+        fields = ["parent"]
+
+
+class KeyAreaFilterSet(BaseFilterSet):
+    search_fields = ("name", "description")
+
+    industry = IndustryFilter(field_name="industries")
+    ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
+
+    class Meta:
+        model = KeyArea
+        fields = ["plan", "parent", "section"]
+
+
+class TargetFilterSet(BaseFilterSet):
+    search_fields = ("name", "key", "description")
+
+    industry = IndustryFilter(field_name="industry")
+    city = CityFilter(field_name="scope")
+    scope = RegionCodeFilter(field_name="scope", label="范围（行政区划代码）")
+    comparator = django_filters.MultipleChoiceFilter(choices=ComparatorChoices.choices, label="比较方式")
+    target_year_min, target_year_max = range_filters("target_year", "目标年份")
+    baseline_year_min, baseline_year_max = range_filters("baseline_year", "基期年份")
+    has_baseline = HasFilter(field_name="baseline_value", label="有基期值")
+    has_industry = HasFilter(field_name="industry", label="有对应产业")
+    status = django_filters.MultipleChoiceFilter(
+        choices=ProgressStatusChoices.choices, method="filter_status", label="进度状态（见 plans.progress）"
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=("key", "name", "target_year", "baseline_year", "plan", ("progress_status", "status"), "progress"),
+        label="排序",
+    )
+
+    class Meta:
+        model = Target
+        fields = ["plan", "key_area", "section", "base"]
+
+    def filter_status(self, queryset, name, value: list[str]):
+        if not value:
+            return queryset
+        return annotate_progress(queryset, user=self.request.user).filter(progress_status__in=value)
+
+
+class ObservationFilterSet(BaseFilterSet):
+    search_fields = ("indicator", "source")
+
+    plan = django_filters.ModelChoiceFilter(field_name="target__plan", queryset=Plan.objects.all(), label="规划 ID")
+    city = CityFilter(field_name="scope")
+    scope = RegionCodeFilter(field_name="scope", label="范围（行政区划代码）")
+    has_target = HasFilter(field_name="target", label="已关联指标")
+    year_min, year_max = range_filters("year", "年份")
+    quarter = django_filters.MultipleChoiceFilter(choices=Observation._meta.get_field("quarter").choices, label="季度")
+    value_min, value_max = range_filters("value", "数值")
+    ordering = django_filters.OrderingFilter(
+        fields=("year", "quarter", "indicator", "value", ("scope__code", "scope")), label="排序"
+    )
+
+    class Meta:
+        model = Observation
+        fields = ["target", "year"]
+
+
+class ProgramFilterSet(BaseFilterSet):
+    search_fields = ("name", "description")
+
+    kind = django_filters.MultipleChoiceFilter(choices=ProgramKindChoices.choices, label="类别")
+    industry = IndustryFilter(field_name="industries")
+    ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
+
+    class Meta:
+        model = Program
+        fields = ["plan", "section"]
+
+
+class MeasureFilterSet(BaseFilterSet):
+    search_fields = ("name", "description")
+
+    ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
+
+    class Meta:
+        model = Measure
+        fields = ["plan", "section"]
+
+
+class CityRoleFilterSet(BaseFilterSet):
+    search_fields = ("role",)
+
+    city = CityFilter(field_name="city")
+    industry = IndustryFilter(field_name="industries")
+    ordering = django_filters.OrderingFilter(fields=(("city__code", "city"), "plan"), label="排序")
+
+    class Meta:
+        model = CityRole
+        fields = ["plan"]

@@ -1,0 +1,79 @@
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from common.api.serializers import ServiceModelSerializer
+
+from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
+
+
+class EnterpriseSerializer(ServiceModelSerializer):
+    aliases = serializers.SlugRelatedField(slug_field="alias", many=True, read_only=True, label="简称")
+    city_name = serializers.CharField(source="city.name", read_only=True, default=None, label="所在城市（名称）")
+
+    class Meta:
+        model = Enterprise
+        fields = "__all__"
+
+
+class IndustryBaseSerializer(ServiceModelSerializer):
+    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, label="产业（名称）")
+
+    class Meta:
+        model = IndustryBase
+        fields = "__all__"
+
+
+class KeyProjectSerializer(ServiceModelSerializer):
+    city_name = serializers.CharField(source="city.name", read_only=True, label="所在城市（名称）")
+    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, label="产业（名称）")
+    enterprise_name = serializers.CharField(
+        source="enterprise.name", read_only=True, default=None, label="建设单位（名称）"
+    )
+
+    class Meta:
+        model = KeyProject
+        fields = "__all__"
+
+
+class ProjectReportSerializer(ServiceModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, label="项目（名称）")
+    city = serializers.CharField(source="project.city.code", read_only=True, label="所在城市（代码）")
+
+    class Meta:
+        model = ProjectReport
+        fields = "__all__"
+        read_only_fields = ["reported_by"]
+
+
+class ProjectGroupSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        allow_null=True, help_text="分组键：阶段代码、城市代码、分区 ID 或产业 ID；null 表示未归入"
+    )
+    label = serializers.CharField(help_text="分组名称")
+    count = serializers.IntegerField(help_text="项目数")
+    investment = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="总投资合计（亿元）")
+
+
+class ProjectTotalSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="项目数")
+    investment = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="总投资合计（亿元）")
+
+
+@extend_schema_serializer(many=False)
+class ProjectBreakdownSerializer(serializers.Serializer):
+    total = ProjectTotalSerializer(help_text="合计（等于同样筛选的项目列表）")
+    results = ProjectGroupSerializer(many=True)
+
+
+class BaseCountSerializer(serializers.Serializer):
+    zone = serializers.IntegerField(allow_null=True, help_text="布局分区 ID")
+    zone_name = serializers.CharField()
+    industry = serializers.IntegerField(allow_null=True, help_text="产业 ID")
+    industry_name = serializers.CharField()
+    count = serializers.IntegerField(help_text="基地数")
+
+
+@extend_schema_serializer(many=False)
+class BaseCountsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="基地总数（等于同样筛选的基地列表）")
+    results = BaseCountSerializer(many=True)

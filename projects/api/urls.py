@@ -1,0 +1,17 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("enterprises", views.EnterpriseViewSet)
+router.register("bases", views.IndustryBaseViewSet)
+router.register("projects", views.KeyProjectViewSet)
+router.register("project-reports", views.ProjectReportViewSet)
+for name, viewset in [
+    ("projects-by-stage", views.ProjectsByStageViewSet),
+    ("projects-by-city", views.ProjectsByCityViewSet),
+    ("projects-by-zone", views.ProjectsByZoneViewSet),
+    ("projects-by-industry", views.ProjectsByIndustryViewSet),
+    ("bases-by-zone-industry", views.BasesByZoneIndustryViewSet),
+]:
+    router.register(f"dashboard/{name}", viewset, basename=f"dashboard-{name}")

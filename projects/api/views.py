@@ -1,0 +1,74 @@
+from common.api.views import AggregateViewSet, ScopedModelViewSet
+
+from .. import selectors
+from ..filtersets import EnterpriseFilterSet, IndustryBaseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
+from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from .serializers import (
+    BaseCountsSerializer,
+    EnterpriseSerializer,
+    IndustryBaseSerializer,
+    KeyProjectSerializer,
+    ProjectBreakdownSerializer,
+    ProjectReportSerializer,
+)
+
+
+class EnterpriseViewSet(ScopedModelViewSet):
+    queryset = Enterprise.objects.select_related("city", "county").prefetch_related("aliases", "industries")
+    serializer_class = EnterpriseSerializer
+    filterset_class = EnterpriseFilterSet
+
+
+class IndustryBaseViewSet(ScopedModelViewSet):
+    queryset = IndustryBase.objects.select_related("industry").prefetch_related("cities", "parks", "anchors")
+    serializer_class = IndustryBaseSerializer
+    filterset_class = IndustryBaseFilterSet
+
+
+class KeyProjectViewSet(ScopedModelViewSet):
+    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise")
+    serializer_class = KeyProjectSerializer
+    filterset_class = KeyProjectFilterSet
+
+
+class ProjectReportViewSet(ScopedModelViewSet):
+    queryset = ProjectReport.objects.select_related("project__city")
+    serializer_class = ProjectReportSerializer
+    filterset_class = ProjectReportFilterSet
+
+
+class ProjectBreakdownViewSet(AggregateViewSet):
+    """重点项目数与总投资的分组统计；筛选参数与项目列表（/api/v1/projects/）相同。"""
+
+    queryset = KeyProject.objects.all()
+    filterset_class = KeyProjectFilterSet
+    serializer_class = ProjectBreakdownSerializer
+    breakdown = ""
+
+    def aggregate(self, queryset):
+        return selectors.project_breakdown(queryset=queryset, by=self.breakdown)
+
+
+def project_breakdown_viewset(by: str, doc: str):
+    return type(f"ProjectsBy{by.capitalize()}ViewSet", (ProjectBreakdownViewSet,), {"breakdown": by, "__doc__": doc})
+
+
+ProjectsByStageViewSet = project_breakdown_viewset(
+    "stage", "按阶段统计重点项目（谋划、签约、开工、投产、达产、取消）。"
+)
+ProjectsByCityViewSet = project_breakdown_viewset("city", "按城市统计重点项目；key 为城市代码。")
+ProjectsByZoneViewSet = project_breakdown_viewset(
+    "zone", "按布局分区统计重点项目（按所在城市归入分区）；一个城市可属多个分区，各行之和可大于合计。"
+)
+ProjectsByIndustryViewSet = project_breakdown_viewset("industry", "按产业统计重点项目；key 为产业 ID，null 为未分类。")
+
+
+class BasesByZoneIndustryViewSet(AggregateViewSet):
+    """按布局分区和产业统计产业基地（按基地所在城市归入分区）；筛选参数与基地列表相同。"""
+
+    queryset = IndustryBase.objects.all()
+    filterset_class = IndustryBaseFilterSet
+    serializer_class = BaseCountsSerializer
+
+    def aggregate(self, queryset):
+        return selectors.base_counts(queryset=queryset)

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("regions", views.RegionViewSet)
+router.register("layout-schemes", views.LayoutSchemeViewSet)
+router.register("zones", views.ZoneViewSet)
+router.register("parks", views.ParkViewSet)
+router.register("geo/cities", views.CityGeoViewSet, basename="geo-city")
+router.register("geo/zones", views.ZoneGeoViewSet, basename="geo-zone")

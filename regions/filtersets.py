@@ -1,0 +1,60 @@
+import django_filters
+
+from common.filters import BaseFilterSet, CityFilter, IndustryFilter, RegionCodeFilter, ZoneFilter
+from plans.models import Plan
+
+from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
+from .models import LayoutScheme, Park, Region, Zone
+
+
+class RegionFilterSet(BaseFilterSet):
+    search_fields = ("name", "short_name", "code")
+
+    level = django_filters.MultipleChoiceFilter(choices=RegionLevelChoices.choices, label="层级")
+    parent = RegionCodeFilter(field_name="parent", label="上级区划代码")
+    zone = django_filters.ModelChoiceFilter(field_name="zones", queryset=Zone.objects.all(), label="布局分区 ID")
+    ordering = django_filters.OrderingFilter(fields=("code", "name", "level"), label="排序")
+
+    class Meta:
+        model = Region
+        fields = ["level"]
+
+
+class LayoutSchemeFilterSet(BaseFilterSet):
+    search_fields = ("name",)
+
+    ordering = django_filters.OrderingFilter(fields=("name", "created"), label="排序")
+
+    class Meta:
+        model = LayoutScheme
+        fields = ["plan"]
+
+
+class ZoneFilterSet(BaseFilterSet):
+    search_fields = ("name", "corridor")
+
+    plan = django_filters.ModelChoiceFilter(field_name="scheme__plan", queryset=Plan.objects.all(), label="规划 ID")
+    kind = django_filters.MultipleChoiceFilter(choices=ZoneKindChoices.choices, label="类型")
+    city = CityFilter(field_name="cities")
+    industry = IndustryFilter(field_name="industries")
+    ordering = django_filters.OrderingFilter(fields=("order", "name", "kind"), label="排序")
+
+    class Meta:
+        model = Zone
+        fields = ["scheme"]
+
+
+class ParkFilterSet(BaseFilterSet):
+    search_fields = ("name", "short_name")
+
+    city = CityFilter(field_name="city")
+    county = RegionCodeFilter(field_name="county", label="县（市、区）代码")
+    zone = ZoneFilter(field_name="city")
+    industry = IndustryFilter(field_name="industries")
+    level = django_filters.MultipleChoiceFilter(choices=ParkLevelChoices.choices, label="级别")
+    kind = django_filters.MultipleChoiceFilter(choices=ParkKindChoices.choices, label="类型")
+    ordering = django_filters.OrderingFilter(fields=(("city__code", "city"), "name", "level", "kind"), label="排序")
+
+    class Meta:
+        model = Park
+        fields = []

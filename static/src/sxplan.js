@@ -1,0 +1,378 @@
+/* sxplan pages: charts and the map, drawn with Apache ECharts from the page's embedded JSON. */
+(function () {
+  "use strict";
+
+  var STATUS_COLORS = {
+    achieved: "#2e7d32",
+    on_track: "#43a047",
+    at_risk: "#f9a825",
+    off_track: "#c62828",
+    no_data: "#9e9e9e"
+  };
+  var STAGE_COLORS = ["#90a4ae", "#64b5f6", "#1e88e5", "#43a047", "#2e7d32", "#bdbdbd"];
+  // Core and blocks fill the cities; belts are drawn as lines through the cities' centres.
+  var CORE_COLORS = ["#e53935", "#d81b60"];
+  var BLOCK_COLORS = ["#81c784", "#64b5f6", "#ffb74d", "#ba68c8", "#4dd0e1", "#f06292", "#aed581"];
+  var BELT_COLORS = ["#6a1b9a", "#ef6c00", "#00838f", "#5d4037"];
+  var NO_ZONE_COLOR = "#eceff1";
+  var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+
+  var charts = [];
+
+  function pageData() {
+    var node = document.getElementById("page-data");
+    return node ? JSON.parse(node.textContent) : {};
+  }
+
+  function make(element, option) {
+    if (!element) return null;
+    var chart = echarts.init(element, null, { renderer: "canvas" });
+    option.textStyle = Object.assign({ fontFamily: FONT }, option.textStyle || {});
+    chart.setOption(option);
+    charts.push(chart);
+    return chart;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function number(value, digits) {
+    if (value === null || value === undefined) return "—";
+    return Number(value).toLocaleString("zh-CN", { maximumFractionDigits: digits === undefined ? 2 : digits });
+  }
+
+  /* ---- zones: one colour per zone, the same on the map and in the legend ---- */
+
+  function zoneColors(zones) {
+    var colors = {};
+    var counters = { core: 0, block: 0, belt: 0 };
+    var palettes = { core: CORE_COLORS, block: BLOCK_COLORS, belt: BELT_COLORS };
+    zones.forEach(function (zone) {
+      var palette = palettes[zone.kind] || BLOCK_COLORS;
+      colors[zone.id] = palette[counters[zone.kind] % palette.length];
+      counters[zone.kind] += 1;
+    });
+    return colors;
+  }
+
+  function paintLegend(colors) {
+    document.querySelectorAll("[data-zone-swatch]").forEach(function (swatch) {
+      swatch.style.background = colors[swatch.getAttribute("data-zone-swatch")] || NO_ZONE_COLOR;
+    });
+  }
+
+  // A fill of diagonal stripes, one band per colour, for a city in several cores or blocks.
+  function stripes(fills) {
+    var band = 7;
+    var size = band * fills.length;
+    var canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    var context = canvas.getContext("2d");
+    // Bands between the lines x + y = k and x + y = k + band; the tile repeats seamlessly.
+    for (var k = -size, i = 0; k < 2 * size; k += band, i += 1) {
+      context.fillStyle = fills[i % fills.length];
+      context.beginPath();
+      context.moveTo(k, 0);
+      context.lineTo(k + band, 0);
+      context.lineTo(k + band - size, size);
+      context.lineTo(k - size, size);
+      context.closePath();
+      context.fill();
+    }
+    return { image: canvas, repeat: "repeat" };
+  }
+
+  /* ---- the province map ---- */
+
+  function drawMap(element, data) {
+    var zones = data.zones || [];
+    var colors = zoneColors(zones);
+    paintLegend(colors);
+    echarts.registerMap("sxplan-cities", data.cities);
+
+    var cities = data.cities.features.map(function (feature) { return feature.properties; });
+    var cityByName = {};
+    var centres = {};
+    cities.forEach(function (city) {
+      cityByName[city.name] = city;
+      if (city.center) centres[city.code] = city.center;
+    });
+
+    var regions = cities.map(function (city) {
+      var areas = city.zones.filter(function (z) { return z.kind !== "belt"; });
+      var fills = areas.map(function (z) { return colors[z.id]; });
+      return { name: city.name, itemStyle: { areaColor: fills.length > 1 ? stripes(fills) : fills[0] || NO_ZONE_COLOR } };
+    });
+
+    var belts = zones.filter(function (z) { return z.kind === "belt"; }).map(function (zone) {
+      var points = zone.cities
+        .map(function (code) { return centres[code]; })
+        .filter(Boolean)
+        .sort(function (a, b) { return b[1] - a[1]; });
+      return {
+        type: "lines",
+        name: zone.name,
+        coordinateSystem: "geo",
+        polyline: true,
+        silent: true,
+        zlevel: 1,
+        lineStyle: { color: colors[zone.id], width: 4, opacity: 0.75, cap: "round" },
+        data: points.length > 1 ? [{ name: zone.name, coords: points }] : []
+      };
+    });
+
+    function tooltip(params) {
+      var city = cityByName[params.name];
+      if (!city) return escapeHtml(params.name);
+      var lines = ["<strong>" + escapeHtml(city.name) + "</strong>"];
+      if (city.zones.length) {
+        city.zones.forEach(function (z) {
+          lines.push('<span style="display:inline-block;width:10px;height:10px;margin-right:4px;background:' +
+            colors[z.id] + '"></span>' + escapeHtml(z.name) + (z.inferred ? "（推断）" : ""));
+        });
+      } else {
+        lines.push("不在空间布局分区内");
+      }
+      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元");
+      lines.push("园区 " + city.park_count + " 个 · 企业 " + city.enterprise_count + " 家 · 基地 " + city.base_count + " 个");
+      return lines.join("<br>");
+    }
+
+    var chart = make(element, {
+      tooltip: { trigger: "item" },
+      legend: belts.length ? { bottom: 0, data: belts.map(function (b) { return b.name; }), selectedMode: false } : undefined,
+      geo: {
+        map: "sxplan-cities",
+        roam: false,
+        aspectScale: 0.85,
+        layoutCenter: ["50%", "48%"],
+        layoutSize: "92%",
+        label: { show: true, fontSize: 11, color: "#263238", formatter: function (p) { return p.name.replace(/市$/, ""); } },
+        itemStyle: { borderColor: "#ffffff", borderWidth: 1.5, areaColor: NO_ZONE_COLOR },
+        emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffe082" } },
+        select: { disabled: true },
+        tooltip: { show: true, formatter: tooltip },
+        regions: regions
+      },
+      series: belts
+    });
+
+    chart.on("click", function (params) {
+      var city = cityByName[params.name];
+      if (city && params.componentType === "geo") window.location.href = city.url;
+    });
+
+    // A hook for people and tests: the cities drawn and the point at the centre of each.
+    window.sxplanMap = {
+      chart: chart,
+      cities: cities,
+      drawnCities: function () {
+        var geo = chart.getModel().getComponent("geo", 0).coordinateSystem;
+        return geo.regions.map(function (r) { return r.name; });
+      },
+      pixelOf: function (code) {
+        var city = cities.find(function (c) { return c.code === code; });
+        if (!city) return null;
+        var point = chart.convertToPixel({ geoIndex: 0 }, city.center || city.name);
+        // Viewport coordinates, as mouse events use them.
+        var box = element.getBoundingClientRect();
+        return { x: box.left + point[0], y: box.top + point[1] };
+      }
+    };
+    element.setAttribute("data-cities-drawn", String(window.sxplanMap.drawnCities().length));
+  }
+
+  /* ---- charts ---- */
+
+  // Bars of project counts with a line of their total investment (two axes): pipeline, cities, zones.
+  function drawCounts(element, rows) {
+    if (!element) return;
+    if (!rows.length) { element.hidden = true; return; }
+    make(element, {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, data: ["项目数", "总投资（亿元）"] },
+      grid: { left: 8, right: 8, top: 48, bottom: 8, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: rows.map(function (r) { return r.label; }),
+        axisLabel: { interval: 0, rotate: rows.length > 7 ? 30 : 0, width: 90, overflow: "truncate" }
+      },
+      yAxis: [{ type: "value", name: "个", minInterval: 1 }, { type: "value", name: "亿元", splitLine: { show: false } }],
+      series: [
+        {
+          name: "项目数", type: "bar", barMaxWidth: 40,
+          data: rows.map(function (r) { return { value: r.count, itemStyle: { color: r.color || "#1e88e5" } }; }),
+          label: { show: true, position: "top" }
+        },
+        {
+          name: "总投资（亿元）", type: "line", yAxisIndex: 1, symbolSize: 8,
+          itemStyle: { color: "#ef6c00" },
+          data: rows.map(function (r) { return r.investment; })
+        }
+      ]
+    });
+  }
+
+  function drawPipeline(element, stages) {
+    drawCounts(element, stages
+      .filter(function (s) { return s.stage !== "cancelled" || s.count; })
+      .map(function (s, i) { return { label: s.label, count: s.count, investment: s.investment, color: STAGE_COLORS[i] }; }));
+  }
+
+  function drawTargetStatus(element, statuses) {
+    if (!element) return;
+    if (!statuses.length) { element.hidden = true; return; }
+    var total = statuses.reduce(function (sum, s) { return sum + s.count; }, 0);
+    make(element, {
+      tooltip: { trigger: "item", formatter: "{b}：{c} 项（{d}%）" },
+      title: { text: String(total), subtext: "项指标", left: "center", top: "34%", textStyle: { fontSize: 22 }, itemGap: 2 },
+      legend: { bottom: 0, itemWidth: 10, itemHeight: 10, textStyle: { fontSize: 11 } },
+      series: [{
+        type: "pie", radius: ["48%", "70%"], center: ["50%", "44%"], label: { show: false },
+        data: statuses.map(function (s) { return { name: s.label, value: s.count, itemStyle: { color: STATUS_COLORS[s.status] } }; })
+      }]
+    });
+  }
+
+  function drawTargetProgress(element, targets) {
+    if (!element) return;
+    targets = targets.filter(function (t) { return t.percent !== null; });
+    if (!targets.length) {
+      element.outerHTML = '<p class="muted">该规划的指标暂无可计算进度的监测数据。</p>';
+      return;
+    }
+    element.style.height = Math.max(160, 34 * targets.length + 48) + "px";
+    make(element, {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var t = targets[p.dataIndex];
+          return escapeHtml(t.name) + "（" + escapeHtml(t.scope) + "）<br>完成 " + number(t.percent, 0) + "%";
+        }
+      },
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", max: function (v) { return Math.max(100, Math.ceil(v.max / 10) * 10); }, axisLabel: { formatter: "{value}%" } },
+      yAxis: {
+        type: "category", inverse: true,
+        data: targets.map(function (t) { return t.name; }),
+        axisLabel: { width: 200, overflow: "truncate" }
+      },
+      series: [{
+        type: "bar", barMaxWidth: 18,
+        data: targets.map(function (t) {
+          return { value: Math.round(t.percent * 10) / 10, itemStyle: { color: STATUS_COLORS[t.status] || "#9e9e9e" } };
+        }),
+        label: { show: true, position: "right", formatter: "{c}%" },
+        markLine: { silent: true, symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#455a64", type: "dashed" }, label: { show: false } }
+      }]
+    });
+  }
+
+  function drawTargetChart(element, target) {
+    var series = [];
+    if (target.baseline) {
+      series.push({
+        name: "目标路径", type: "line", symbol: "none",
+        lineStyle: { type: "dashed", color: "#ef6c00" }, itemStyle: { color: "#ef6c00" },
+        data: [target.baseline, target.target]
+      });
+    }
+    series.push({
+      name: "目标", type: "scatter", symbol: "diamond", symbolSize: 12, itemStyle: { color: "#c62828" },
+      data: [target.target]
+    });
+    // Drawn last, so that the observations lie on top of the straight line.
+    series.push({
+      name: "监测值", type: "line", symbolSize: 8, showAllSymbol: true, lineStyle: { width: 3 }, itemStyle: { color: "#1e88e5" },
+      data: target.observations
+    });
+    var years = [target.target[0]].concat(target.observations.map(function (o) { return o[0]; }));
+    if (target.baseline) years.push(target.baseline[0]);
+    var first = Math.min.apply(null, years);
+    var last = Math.max.apply(null, years);
+    if (first === last) { first -= 1; last += 1; }
+    make(element, {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return number(v) + (target.unit ? " " + target.unit : ""); } },
+      legend: { top: 0, textStyle: { fontSize: 11 } },
+      grid: { left: 8, right: 16, top: 28, bottom: 4, containLabel: true },
+      xAxis: {
+        type: "value", min: first, max: last, minInterval: 1,
+        axisLabel: { formatter: function (v) { return Number.isInteger(v) ? String(v) : ""; } }
+      },
+      yAxis: { type: "value", scale: true, name: target.unit || "" },
+      series: series
+    });
+  }
+
+  function drawTargets(targets) {
+    targets.forEach(function (target) {
+      var element = document.querySelector('[data-target-chart="' + target.id + '"]');
+      if (element) drawTargetChart(element, target);
+    });
+  }
+
+  function drawComparison(element, comparison) {
+    if (!element || !comparison.rows.length) return;
+    make(element, {
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { top: 0, data: comparison.plans },
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: comparison.rows.map(function (r) { return r.industry; }),
+        axisLabel: { interval: 0, rotate: comparison.rows.length > 5 ? 30 : 0 }
+      },
+      yAxis: { type: "value", name: "重点领域数", minInterval: 1, nameTextStyle: { align: "left" } },
+      series: comparison.plans.map(function (name, index) {
+        return {
+          name: name, type: "bar", barMaxWidth: 28,
+          itemStyle: { color: ["#1e88e5", "#ef6c00"][index] },
+          data: comparison.rows.map(function (r) { return r.counts[index]; })
+        };
+      })
+    });
+  }
+
+  /* ---- pages ---- */
+
+  var pages = {
+    dashboard: function (data) {
+      drawMap(document.getElementById("province-map"), data);
+      drawTargetStatus(document.getElementById("target-status"), data.targetStatuses);
+      drawTargetProgress(document.getElementById("target-progress"), data.targets);
+      drawPipeline(document.getElementById("pipeline"), data.stages);
+      drawCounts(document.getElementById("investment-city"), data.investmentByCity.map(function (c) {
+        return { label: c.name.replace(/市$/, ""), count: c.count, investment: c.investment };
+      }));
+      var colors = zoneColors(data.zones);
+      drawCounts(document.getElementById("investment-zone"), data.zones.map(function (z) {
+        return { label: z.name, count: z.count, investment: z.investment, color: colors[z.id] };
+      }));
+    },
+    city: function (data) {
+      drawPipeline(document.getElementById("city-pipeline"), data.stages);
+      drawTargets(data.targets);
+    },
+    plan: function (data) {
+      drawTargets(data.targets);
+      drawComparison(document.getElementById("comparison-chart"), data.comparison);
+    }
+  };
+
+  function autosubmit() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    autosubmit();
+    var draw = pages[document.body.getAttribute("data-page")];
+    if (draw && window.echarts) draw(pageData());
+    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    document.body.setAttribute("data-ready", "true");
+  });
+})();
