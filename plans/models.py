@@ -322,6 +322,8 @@ class Observation(ProvenanceModel):
         ]
         indexes = [
             models.Index(fields=["year", "quarter"], name="plans_observation_period_idx"),
+            # A target's latest observation in its scope (plans.progress): one index probe per target.
+            models.Index(fields=["target", "scope", "-year"], name="plans_observation_latest_idx"),
         ]
 
     def __str__(self):

@@ -7,8 +7,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_production_settings_pass_check_deploy():
+    # A production process starts from a clean environment, not from the test run's.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     env = {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "sxplan_site.settings.production",
         "SECRET_KEY": "a-long-random-production-secret-key-for-the-check-0123456789abcdef",
         "ALLOWED_HOSTS": "sxplan.example.cn",

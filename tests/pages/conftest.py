@@ -240,11 +240,15 @@ def browser():
     missing = [str(path) for path in (Path(CHROMIUM), ECHARTS) if not path.exists()]
     if missing:
         # `make test` installs both; a run without them is a failed run, never a silent skip.
-        pytest.fail(f"浏览器测试缺少 {', '.join(missing)}：运行 make test（或 apt-get install chromium；npm ci && python scripts/vendor_assets.py）")
+        pytest.fail(
+            f"浏览器测试缺少 {', '.join(missing)}：运行 make test"
+            "（或 apt-get install chromium；npm ci && python scripts/vendor_assets.py）"
+        )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the ORM calls that the
     # test fixtures make from the same thread are still synchronous and safe.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -260,6 +264,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -1,0 +1,648 @@
+"""sxplan against its limits and its peers, side by side: ``python -m bench.run`` (``make bench``).
+
+Every figure is a ratio against a baseline measured in the same run, since the machines are
+shared and noisy. Variants of one case are measured in alternation (round-robin, the order
+rotated every round) after a warm-up, so that a burst of noise hits them alike.
+
+Scenarios (see README, “Performance”):
+  1 project list over HTTP (gunicorn): API vs the bare-SQL limit vs a naive DRF peer
+  2 dashboard aggregates: API vs raw GROUP BY
+  3 target progress with observation history: API vs one SQL query
+  4 import of a CSV of projects: sxplan (when its import service exists) vs django-import-export vs COPY
+  5 throughput under concurrent clients (wrk): API vs limit, with error counts
+  6 load_seeds time and generate_data rows per second
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sxplan_bench"
+
+
+# ---- small helpers ---------------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def manage(env: dict, *args: str, check: bool = True) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600
+    )
+    if check and done.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return time.perf_counter() - started, done.stdout + done.stderr
+
+
+def database(url: str, name: str | None = None):
+    import environ
+    import psycopg
+    from django.db.utils import ConnectionHandler  # noqa: F401 (django is importable: fail early otherwise)
+
+    config = environ.Env.db_url_config(url)
+    return psycopg.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"] or "postgres",
+        password=config["PASSWORD"] or None,
+        dbname=name or config["NAME"],
+        autocommit=True,
+    )
+
+
+def recreate_database(url: str, name: str) -> None:
+    with database(url, "postgres") as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def with_name(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+# ---- HTTP measurement ------------------------------------------------------------------------------
+
+
+class Client:
+    def __init__(self, port: int, token: str):
+        self.port, self.headers = port, {"Authorization": f"Token {token}", "Accept": "application/json"}
+
+    def get(self, path: str) -> tuple[float, int, int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        started = time.perf_counter()
+        conn.request("GET", path, headers=self.headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return elapsed, response.status, int(response.getheader("X-Query-Count", "-1")), body
+
+
+def measure(variants: dict[str, callable], *, repeat: int, warmup: int) -> dict[str, dict]:
+    """Run each variant (a callable returning (seconds, status, queries)) in rotated round-robin."""
+    names = list(variants)
+    for _ in range(warmup):
+        for name in names:
+            variants[name]()
+    samples = {name: [] for name in names}
+    info = {name: {"errors": 0, "queries": None} for name in names}
+    for round_ in range(repeat):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            seconds, status, queries = variants[name]()
+            samples[name].append(seconds)
+            info[name]["queries"] = queries
+            if status >= 400:
+                info[name]["errors"] += 1
+    return {
+        name: {
+            "median_ms": statistics.median(values) * 1000,
+            "p95_ms": percentile(values, 0.95) * 1000,
+            "runs": len(values),
+            **info[name],
+        }
+        for name, values in samples.items()
+    }
+
+
+def http_variant(client: Client, path: str):
+    def run():
+        seconds, status, queries, _ = client.get(path)
+        return seconds, status, queries
+
+    return run
+
+
+# ---- the runner ------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.url = args.database_url
+        self.db_name = self.url.rsplit("/", 1)[1]
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "PYTHONPATH": str(ROOT),
+        }
+        self.rows: list[dict] = []
+        self.extra: dict = {}
+        self.server = None
+
+    # -- results
+
+    def add(self, scenario, case, result, *, baseline=None, ratio_of=None, target="", ok=None, unit="ms", **more):
+        row = {"scenario": scenario, "case": case, "unit": unit, **result, "target": target, "ok": ok, **more}
+        if baseline is not None and ratio_of is not None:
+            row["ratio"] = ratio_of
+            row["baseline"] = baseline
+        self.rows.append(row)
+        return row
+
+    # -- database
+
+    def prepare(self) -> None:
+        a = self.args
+        with database(self.url, "postgres") as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.db_name]).fetchone()
+        if a.reuse and exists:
+            with database(self.url) as conn:
+                try:
+                    have = conn.execute(
+                        "SELECT count(*) FROM projects_keyproject WHERE source_file = 'synthetic'"
+                    ).fetchone()[0]
+                except Exception:  # noqa: BLE001 (no tables yet: rebuild)
+                    have = -1
+            if have == a.projects:
+                log(f"reusing {self.db_name}: {have:,} synthetic projects")
+                return
+        log(f"building {self.db_name}: migrate, load_seeds, generate_data ({a.projects:,} × {a.reports_per_project})")
+        recreate_database(self.url, self.db_name)
+        manage(self.env, "migrate", "--noinput", "-v0")
+        manage(self.env, "load_seeds")
+        seconds, out = manage(
+            self.env,
+            "generate_data",
+            f"--projects={a.projects}",
+            f"--reports-per-project={a.reports_per_project}",
+            f"--seed={a.seed}",
+        )
+        rows = int(re.search(r"共 ([\d,]+) 行", out).group(1).replace(",", ""))
+        self.extra["full_generate"] = {"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds}
+        log(f"generated {rows:,} rows in {seconds:.0f}s")
+
+    def setup_django(self) -> None:
+        os.environ.update({"DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "bench.settings"})
+        import django
+
+        django.setup()
+        from django.contrib.auth.models import User
+        from rest_framework.authtoken.models import Token
+
+        user, _ = User.objects.get_or_create(username="bench", defaults={"is_superuser": True, "is_staff": True})
+        self.token = Token.objects.get_or_create(user=user)[0].key
+
+    # -- server
+
+    def start_server(self) -> None:
+        a = self.args
+        if not a.port:
+            with socket.socket() as probe:  # a free port: other servers may run on this machine
+                probe.bind(("127.0.0.1", 0))
+                a.port = probe.getsockname()[1]
+        command = [
+            sys.executable, "-m", "gunicorn", "sxplan_site.wsgi:application", "--bind", f"127.0.0.1:{a.port}",
+            "--workers", str(a.workers), "--timeout", "300", "--log-level", "warning", "--chdir", str(ROOT),
+        ]  # fmt: skip
+        self.server = subprocess.Popen(command, env=self.env, cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.server.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", a.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise SystemExit("gunicorn did not start")
+        self.client = Client(a.port, self.token)
+        status = self.client.get("/api/v1/projects/?page_size=1")[1]
+        if status != 200:
+            raise SystemExit(f"/api/v1/projects/ answered {status}")
+
+    def stop_server(self) -> None:
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+
+    # -- scenarios
+
+    def list_filters(self) -> str:
+        from django.db import connection
+
+        # The root industry with the most projects in 太原: a filter that selects a real share of rows.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """WITH RECURSIVE tree AS (
+                       SELECT id, id AS root FROM plans_industry WHERE parent_id IS NULL
+                       UNION ALL SELECT c.id, t.root FROM plans_industry c JOIN tree t ON c.parent_id = t.id)
+                   SELECT t.root FROM projects_keyproject p JOIN tree t ON t.id = p.industry_id
+                   JOIN regions_region r ON r.id = p.city_id WHERE r.code = '140100'
+                   GROUP BY t.root ORDER BY count(*) DESC LIMIT 1"""
+            )
+            industry = cursor.fetchone()[0]
+        return f"city=140100&stage=started&industry={industry}&ordering=-total_investment"
+
+    def scenario_list(self) -> None:
+        a, c = self.args, self.client
+        filters = self.list_filters()
+        self.extra["list_filters"] = filters
+        for size in (50, 500):
+            query = f"{filters}&page_size={size}"
+            results = measure(
+                {
+                    "limit": http_variant(c, f"/bench/limit/projects/?{query}"),
+                    "api": http_variant(c, f"/api/v1/projects/?{query}"),
+                    "naive": http_variant(c, f"/bench/naive/projects/?{query}"),
+                },
+                repeat=a.repeat if size == 50 else max(3, a.repeat // 2),
+                warmup=a.warmup,
+            )
+            base = results["limit"]["median_ms"]
+            api_ratio = results["api"]["median_ms"] / base
+            speedup = results["naive"]["median_ms"] / results["api"]["median_ms"]
+            case = f"page_size={size}"
+            self.add("1 project list", f"{case} · limit (SQL+orjson)", results["limit"], baseline="limit", ratio_of=1.0)
+            target = (
+                f"≤2.0× limit, ≥5× faster than naive (is {speedup:.1f}×)"
+                if size == 50
+                else f"{speedup:.1f}× faster than naive"
+            )
+            ok = (api_ratio <= 2.0 and speedup >= 5) if size == 50 else None
+            self.add(
+                "1 project list",
+                f"{case} · sxplan API",
+                results["api"],
+                baseline="limit",
+                ratio_of=api_ratio,
+                target=target,
+                ok=ok,
+            )
+            self.add(
+                "1 project list", f"{case} · naive DRF", results["naive"], baseline="limit",
+                ratio_of=results["naive"]["median_ms"] / base,
+            )  # fmt: skip
+            # The query count must not grow with the page: compare with a page of one row.
+            queries_one = c.get(f"/api/v1/projects/?{filters}&page_size=1")[2]
+            self.extra[f"api_queries_page_1_vs_{size}"] = [queries_one, results["api"]["queries"]]
+
+    def scenario_dashboards(self) -> None:
+        a, c = self.args, self.client
+        for name in ("projects-by-city", "projects-by-stage", "projects-by-zone", "targets-by-status"):
+            results = measure(
+                {
+                    "raw": http_variant(c, f"/bench/limit/dashboard/{name}/"),
+                    "api": http_variant(c, f"/api/v1/dashboard/{name}/"),
+                },
+                repeat=a.repeat,
+                warmup=a.warmup,
+            )
+            api_body = json.loads(c.get(f"/api/v1/dashboard/{name}/")[3])
+            raw_body = json.loads(c.get(f"/bench/limit/dashboard/{name}/")[3])
+            same = _same_numbers(name, api_body, raw_body)
+            ratio = results["api"]["median_ms"] / results["raw"]["median_ms"]
+            self.add("2 dashboard", f"{name} · raw GROUP BY", results["raw"], baseline="raw", ratio_of=1.0)
+            self.add(
+                "2 dashboard", f"{name} · sxplan API", results["api"], baseline="raw", ratio_of=ratio,
+                target="≤1.5× raw" + ("" if same else " (numbers differ!)"), ok=ratio <= 1.5 and same,
+            )  # fmt: skip
+
+    def scenario_progress(self) -> None:
+        a, c = self.args, self.client
+
+        def api():
+            total, queries, status = 0.0, 0, 200
+            seconds, status, q, _ = c.get("/api/v1/targets/?page_size=1000")
+            total, queries = total + seconds, queries + q
+            page = 1
+            while page <= 1000:  # bounded: at most a million observations
+                seconds, code, q, body = c.get(f"/api/v1/observations/?page_size=1000&page={page}")
+                total, queries, status = total + seconds, queries + q, max(status, code)
+                if code != 200 or not json.loads(body).get("next"):
+                    break
+                page += 1
+            return total, status, queries
+
+        results = measure(
+            {"limit": http_variant(c, "/bench/limit/targets-with-history/"), "api": api},
+            repeat=max(2, a.repeat // 5),
+            warmup=1,
+        )
+        ratio = results["api"]["median_ms"] / results["limit"]["median_ms"]
+        self.add(
+            "3 target progress", "all targets + history · one SQL", results["limit"], baseline="limit", ratio_of=1.0
+        )
+        self.add(
+            "3 target progress", "all targets + history · API (targets + observation pages)", results["api"],
+            baseline="limit", ratio_of=ratio,
+        )  # fmt: skip
+
+    def scenario_import(self) -> None:
+        from bench import imports
+
+        a = self.args
+        path = imports.write_project_file(
+            RESULTS.parent / "tmp" / f"projects-{a.import_rows}.csv", rows=a.import_rows, seed=a.seed + 7
+        )
+        results = {"copy": imports.copy_limit(path)}
+        results["import_export"] = imports.import_export_peer(path, limit=a.peer_import_rows)
+        sxplan = imports.sxplan_import(path, limit=a.sxplan_import_rows)
+        if sxplan is not None:
+            results["sxplan"] = sxplan
+        base = results["copy"]["rows_per_s"]
+        for name, label in (
+            ("copy", "raw COPY + INSERT…SELECT"),
+            ("sxplan", "sxplan import"),
+            ("import_export", "django-import-export"),
+        ):
+            if name not in results:
+                continue
+            r = results[name]
+            more = {}
+            if name == "sxplan":
+                peer = results["import_export"]["rows_per_s"]
+                more = {
+                    "target": f"≥10× import-export (is {r['rows_per_s'] / peer:.1f}×)",
+                    "ok": r["rows_per_s"] >= 10 * peer,
+                }
+            self.add(
+                "4 import", f"{r['rows']:,} rows · {label}", {"rows_per_s": r["rows_per_s"], "seconds": r["seconds"]},
+                baseline="COPY", ratio_of=r["rows_per_s"] / base, unit="rows/s", **more,
+            )  # fmt: skip
+        if "sxplan" not in results:
+            self.extra["import_note"] = "the sxplan import service (transfers/) is not there yet: not measured"
+        self.extra["copy_rows_per_s"] = base
+
+    def scenario_throughput(self) -> None:
+        a = self.args
+        if not shutil.which("wrk"):
+            self.extra["throughput_note"] = "wrk is not installed: skipped"
+            return
+        query = f"{self.extra.get('list_filters') or self.list_filters()}&page_size=50"
+        results = {}
+        for name, path in (("limit", f"/bench/limit/projects/?{query}"), ("api", f"/api/v1/projects/?{query}")):
+            results[name] = run_wrk(f"http://127.0.0.1:{a.port}{path}", self.token, a.connections, a.throughput_seconds)
+        base = results["limit"]["requests_per_s"]
+        for name, label in (("limit", "limit"), ("api", "sxplan API")):
+            r = results[name]
+            errors = r["errors"]
+            self.add(
+                "5 throughput", f"{a.connections} clients {a.throughput_seconds}s · {label}",
+                {key: r[key] for key in ("requests_per_s", "requests", "errors", "p50_ms", "p99_ms")},
+                baseline="limit", ratio_of=r["requests_per_s"] / base, unit="req/s",
+                target="0 errors", ok=errors == 0,
+            )  # fmt: skip
+
+    def scenario_load(self) -> None:
+        """load_seeds and generate_data on a scratch database, so that the main one can be reused."""
+        a = self.args
+        scratch = f"{self.db_name}_scratch"
+        url = with_name(self.url, scratch)
+        env = {**self.env, "DATABASE_URL": url}
+        recreate_database(self.url, scratch)
+        try:
+            manage(env, "migrate", "--noinput", "-v0")
+            startup = min(manage(env, "check")[0] for _ in range(3))
+            seconds, _ = manage(env, "load_seeds")
+            self.add(
+                "6 loading",
+                "Django start (manage.py check)",
+                {"seconds": startup},
+                baseline="start",
+                ratio_of=1.0,
+                unit="s",
+            )
+            self.add(
+                "6 loading",
+                "load_seeds (5 plans)",
+                {"seconds": seconds},
+                baseline="start",
+                ratio_of=seconds / startup,
+                unit="s",
+            )
+            projects = min(a.projects, a.load_projects)
+            seconds, out = manage(
+                env,
+                "generate_data",
+                f"--projects={projects}",
+                f"--reports-per-project={a.reports_per_project}",
+                f"--seed={a.seed}",
+            )
+            rows = int(re.search(r"共 ([\d,]+) 行", out).group(1).replace(",", ""))
+            copy = self.extra.get("copy_rows_per_s")
+            self.add(
+                "6 loading", f"generate_data {projects:,} projects ({rows:,} rows)",
+                {"rows_per_s": rows / seconds, "seconds": seconds},
+                baseline="COPY" if copy else None, ratio_of=(rows / seconds) / copy if copy else None, unit="rows/s",
+            )  # fmt: skip
+        finally:
+            with database(self.url, "postgres") as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+    # -- report
+
+    def machine(self) -> dict:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version(), current_setting('shared_buffers'), current_setting('work_mem')")
+            version, shared_buffers, work_mem = cursor.fetchone()
+            cursor.execute("SELECT count(*) FROM projects_keyproject")
+            projects = cursor.fetchone()[0]
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'projects_projectreport'")
+            reports = cursor.fetchone()[0]
+            cursor.execute("SELECT count(*) FROM plans_observation")
+            observations = cursor.fetchone()[0]
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        memory = next(
+            (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")),
+            "0",
+        )
+        return {
+            "cpu": cpu,
+            "cores": os.cpu_count(),
+            "memory_gb": round(int(memory) / 1024 / 1024, 1),
+            "load_average_at_start": self.extra.get("load_at_start"),
+            "python": platform.python_version(),
+            "postgresql": version.split(" on ")[0],
+            "shared_buffers": shared_buffers,
+            "work_mem": work_mem,
+            "gunicorn_workers": self.args.workers,
+            "data": {"projects": projects, "reports_estimate": reports, "observations": observations},
+        }
+
+    def report(self) -> None:
+        machine = self.machine()
+        table = format_table(self.rows)
+        header = (
+            f"sxplan bench {datetime.now().isoformat(timespec='seconds')} · {machine['cpu']} "
+            f"({machine['cores']} cores, "
+            f"{machine['memory_gb']} GB) · {machine['postgresql']} · projects {machine['data']['projects']:,}, "
+            f"reports ≈{machine['data']['reports_estimate']:,}, observations {machine['data']['observations']:,}"
+        )
+        print(header)
+        print(table)
+        for key, value in self.extra.items():
+            if key.endswith("note"):
+                print(f"note: {value}")
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        document = {
+            "when": datetime.now().isoformat(timespec="seconds"),
+            "machine": machine,
+            "args": vars(self.args),
+            "rows": self.rows,
+            "extra": self.extra,
+        }
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        for name in (f"{stamp}.json", "latest.json"):
+            (RESULTS / name).write_text(
+                json.dumps(document, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+            )
+        (RESULTS / "latest.txt").write_text(header + "\n" + table + "\n", encoding="utf-8")
+        log(f"results in bench/results/{stamp}.json (and latest.json, latest.txt)")
+
+
+def _same_numbers(name: str, api: dict, raw: dict) -> bool:
+    if name == "targets-by-status":
+        return api["total"] == raw["total"]
+
+    def key(rows):
+        return {(r["key"], r["count"], f"{float(r['investment']):.2f}") for r in rows}
+
+    return key(api["results"]) == key(raw["results"]) and api["total"]["count"] == raw["total"]["count"]
+
+
+def run_wrk(url: str, token: str, connections: int, seconds: int) -> dict:
+    command = [
+        "wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+        "-H", f"Authorization: Token {token}", url,
+    ]  # fmt: skip
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+
+    def number(pattern, default=0.0):
+        match = re.search(pattern, out)
+        return float(match.group(1)) if match else default
+
+    def latency(label):
+        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        if not match:
+            return None
+        return float(match.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[match.group(2)]
+
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = sum(int(x) for x in socket_errors.groups()) if socket_errors else 0
+    errors += int(number(r"Non-2xx or 3xx responses: (\d+)"))
+    return {
+        "requests_per_s": number(r"Requests/sec:\s+([\d.]+)"),
+        "requests": int(number(r"(\d+) requests in")),
+        "errors": errors,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "raw": out,
+    }
+
+
+def format_table(rows: list[dict]) -> str:
+    lines = [f"{'scenario':<18} {'case':<58} {'median':>10} {'p95':>10} {'ratio':>8} {'queries':>7}  target"]
+    lines.append("-" * len(lines[0]) + "-" * 30)
+    for row in rows:
+        unit = row["unit"]
+        if unit == "ms":
+            median, p95 = f"{row['median_ms']:.1f}ms", f"{row['p95_ms']:.1f}ms"
+        elif unit == "s":
+            median, p95 = f"{row['seconds']:.2f}s", ""
+        elif unit == "rows/s":
+            median, p95 = f"{row['rows_per_s']:,.0f}/s", f"{row['seconds']:.1f}s"
+        else:
+            median, p95 = f"{row['requests_per_s']:,.0f}/s", f"err {row['errors']}"
+        ratio = f"{row['ratio']:.2f}×" if row.get("ratio") is not None else ""
+        queries = "" if row.get("queries") is None else str(row["queries"])
+        verdict = {True: "✔ ", False: "✘ ", None: ""}[row.get("ok")]
+        target = f"{verdict}{row.get('target', '')}"
+        lines.append(
+            f"{row['scenario']:<18} {row['case']:<58} {median:>10} {p95:>10} {ratio:>8} {queries:>7}  {target}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--projects", type=int, default=1_000_000)
+    parser.add_argument("--reports-per-project", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="keep the database if it already holds this many projects")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per variant")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--peer-import-rows",
+        type=int,
+        default=1_500,
+        help="rows of the file that django-import-export imports (it is slow)",
+    )
+    parser.add_argument(
+        "--sxplan-import-rows", type=int, default=3_000, help="rows of the file that sxplan's per-row import reads"
+    )
+    parser.add_argument("--load-projects", type=int, default=100_000, help="projects generated in scenario 6")
+    parser.add_argument("--throughput-seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,2")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        print(
+            "make bench needs PostgreSQL (BENCH_DATABASE_URL=postgres://…); SQLite is not benchmarked.", file=sys.stderr
+        )
+        return 2
+    only = set(args.only.split(","))
+    bench = Bench(args)
+    bench.extra["load_at_start"] = os.getloadavg()
+    bench.prepare()
+    bench.setup_django()
+    try:
+        if only & {"1", "2", "3", "5"}:
+            bench.start_server()
+        for number, scenario in (
+            ("1", bench.scenario_list),
+            ("2", bench.scenario_dashboards),
+            ("3", bench.scenario_progress),
+            ("4", bench.scenario_import),
+            ("5", bench.scenario_throughput),
+            ("6", bench.scenario_load),
+        ):
+            if number in only:
+                log(f"scenario {number}: {scenario.__doc__ or scenario.__name__}")
+                scenario()
+    finally:
+        bench.stop_server()
+    bench.report()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Settings of the benchmark server: the product's settings plus the comparison views in bench.urls."""
+
+from sxplan_site.settings.base import *  # noqa: F403
+from sxplan_site.settings.base import DATABASES, INSTALLED_APPS, MIDDLEWARE, env
+
+DEBUG = False
+ROOT_URLCONF = "bench.urls"
+INSTALLED_APPS = [*INSTALLED_APPS, "import_export"]
+# The query count of each response, in a header, for every view alike (product, limit and peer).
+MIDDLEWARE = ["bench.middleware.QueryCountMiddleware", *MIDDLEWARE]
+# Persistent connections, as a production deployment would set CONN_MAX_AGE; same for every view.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# Scenario 4 imports a 100,000-row file: above the product's default upload limits.
+TRANSFER_MAX_ROWS = 200_000
+TRANSFER_MAX_UPLOAD_BYTES = 64 * 1024 * 1024

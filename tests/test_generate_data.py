@@ -1,0 +1,135 @@
+"""generate_data: deterministic for a seed, plausible, on SQLite (bulk_create) and PostgreSQL (COPY)."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from plans.models import Observation
+from projects.models import KeyProject, ProjectReport
+from seeds import synthetic
+
+FIELDS = (
+    "name",
+    "city__code",
+    "industry__code",
+    "enterprise__name",
+    "stage",
+    "total_investment",
+    "signed_on",
+    "started_on",
+    "production_on",
+    "updated",
+)
+
+
+@pytest.fixture(scope="module")
+def seeded_module(django_db_setup, django_db_blocker):
+    """One seed load for the module (it takes seconds); each test's rows roll back with its transaction."""
+    with django_db_blocker.unblock():
+        call_command("load_seeds", stdout=StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seeded(seeded_module, db):
+    return None
+
+
+def generated_projects():
+    return list(KeyProject.objects.filter(source_file=synthetic.SOURCE).order_by("name").values_list(*FIELDS))
+
+
+def generated_reports():
+    return list(
+        ProjectReport.objects.filter(project__source_file=synthetic.SOURCE)
+        .order_by("project__name", "year", "month")
+        .values_list("project__name", "year", "month", "stage", "investment_completed")
+    )
+
+
+def test_same_seed_same_rows_other_seed_other_rows(seeded):
+    call_command("generate_data", projects=60, reports_per_project=3, seed=7, stdout=StringIO(), verbosity=0)
+    first, reports = generated_projects(), generated_reports()
+    observations = Observation.objects.filter(source_file=synthetic.SOURCE).count()
+    assert len(first) == 60 and len(reports) == 180 and observations > 0
+
+    call_command(
+        "generate_data", projects=60, reports_per_project=3, seed=7, replace=True, stdout=StringIO(), verbosity=0
+    )
+    assert generated_projects() == first
+    assert generated_reports() == reports
+
+    call_command(
+        "generate_data", projects=60, reports_per_project=3, seed=8, replace=True, stdout=StringIO(), verbosity=0
+    )
+    assert generated_projects() != first
+
+
+def test_refuses_to_add_twice_without_replace(seeded):
+    call_command("generate_data", projects=5, reports_per_project=0, seed=1, stdout=StringIO(), verbosity=0)
+    with pytest.raises(CommandError, match="--replace"):
+        call_command("generate_data", projects=5, reports_per_project=0, seed=1, stdout=StringIO(), verbosity=0)
+
+
+def test_distributions_are_plausible(seeded):
+    call_command("generate_data", projects=2000, reports_per_project=2, seed=3, stdout=StringIO(), verbosity=0)
+    projects = KeyProject.objects.filter(source_file=synthetic.SOURCE)
+    cities = Counter(projects.values_list("city__code", flat=True))
+    assert cities.most_common(1)[0][0] == "140100"  # 太原 leads
+    assert len(cities) == 11
+    stages = Counter(projects.values_list("stage", flat=True))
+    assert stages.most_common(1)[0][0] == "started" and len(stages) == 6
+    investments = sorted(
+        float(v) for v in projects.exclude(total_investment=None).values_list("total_investment", flat=True)
+    )
+    median, p99 = investments[len(investments) // 2], investments[int(len(investments) * 0.99)]
+    assert 1 < median < 6 and p99 > 10 * median  # a long tail of large projects over many small ones
+    # Dates follow the stages and the model's constraints (signed ≤ started ≤ production).
+    for project in projects.exclude(stage__in=["planned"]).iterator():
+        assert project.signed_on is not None
+        if project.started_on:
+            assert project.signed_on <= project.started_on
+        if project.production_on:
+            assert project.started_on <= project.production_on
+    assert not projects.filter(stage="planned", signed_on__isnull=False).exists()
+    assert projects.exclude(county=None).filter(county__parent=None).count() == 0
+    # A later report never goes back to an earlier stage (cancellation aside).
+    order = {stage: i for i, stage in enumerate(synthetic.ADVANCING)}
+    last = {}
+    for project_id, stage in (
+        ProjectReport.objects.filter(project__in=projects)
+        .order_by("project", "year", "month")
+        .values_list("project", "stage")
+    ):
+        if stage in order:
+            assert order[stage] >= last.get(project_id, 0)
+            last[project_id] = order[stage]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and deferred indexes are PostgreSQL only")
+def test_copy_with_deferred_indexes_matches_plain_copy(seeded):
+    synthetic.generate(projects=40, reports_per_project=2, seed=5, defer_indexes=False)
+    plain = generated_projects()
+    synthetic.delete_synthetic()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename IN ('projects_keyproject', 'projects_projectreport')"
+        )
+        indexes = cursor.fetchone()[0]
+    synthetic.generate(projects=40, reports_per_project=2, seed=5, defer_indexes=True)
+    assert generated_projects() == plain
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename IN ('projects_keyproject', 'projects_projectreport')"
+        )
+        assert cursor.fetchone()[0] == indexes
+    # Sequences continue after the generated keys.
+    assert KeyProject.objects.create(name="新项目", city=KeyProject.objects.first().city).pk > max(
+        KeyProject.objects.exclude(name="新项目").values_list("pk", flat=True)
+    )
