@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import django_filters
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -34,9 +35,45 @@ def _industries(request=None):
     return apps.get_model("plans", "Industry").objects.all()
 
 
+def _single_valued(model, lookup: str) -> bool:
+    """Whether a lookup path only follows foreign keys (so filtering on it cannot duplicate rows)."""
+    for part in lookup.split("__"):
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return True  # a lookup such as "in" or "icontains"
+        if field.many_to_many or field.one_to_many:
+            return False
+        if not field.is_relation:
+            return True
+        model = field.related_model
+    return True
+
+
+def _q_paths(condition: Q):
+    for child in condition.children:
+        if isinstance(child, Q):
+            yield from _q_paths(child)
+        else:
+            yield child[0]
+
+
 def _matching(queryset: QuerySet, *conditions: Q, **lookups) -> QuerySet:
+    paths = [*lookups, *(path for condition in conditions for path in _q_paths(condition))]
+    if all(_single_valued(queryset.model, path) for path in paths):
+        return queryset.filter(*conditions, **lookups)
     # A sub-select on the primary key keeps many-valued joins from duplicating rows.
     return queryset.filter(pk__in=queryset.model.objects.filter(*conditions, **lookups).values("pk"))
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """One or more values of a choice field (``?stage=signed&stage=started``), without DISTINCT."""
+
+    def __init__(self, *args, **kwargs):
+        # The default distinct=True turns the whole list into SELECT DISTINCT: costly, and useless
+        # on a field of the model itself.
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -95,7 +132,8 @@ class ZoneFilter(django_filters.ModelChoiceFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return _matching(qs, **{f"{self.field_name}__zone_memberships__zone": value})
+        members = apps.get_model("regions", "ZoneMembership").objects.filter(zone=value).values("region_id")
+        return _matching(qs, **{f"{self.field_name}__in": members})
 
 
 @extend_schema_field(OpenApiTypes.INT)

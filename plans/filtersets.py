@@ -2,6 +2,7 @@ import django_filters
 
 from common.filters import (
     BaseFilterSet,
+    ChoicesFilter,
     CityFilter,
     HasFilter,
     IndustryFilter,
@@ -18,8 +19,8 @@ from .progress import annotate_progress
 class PlanFilterSet(BaseFilterSet):
     search_fields = ("title", "short_title", "doc_number", "issuer")
 
-    kind = django_filters.MultipleChoiceFilter(choices=PlanKindChoices.choices, label="文种")
-    status = django_filters.MultipleChoiceFilter(choices=PlanStatusChoices.choices, label="状态")
+    kind = ChoicesFilter(choices=PlanKindChoices.choices, label="文种")
+    status = ChoicesFilter(choices=PlanStatusChoices.choices, label="状态")
     year = django_filters.NumberFilter(method="filter_year", label="规划期含该年份")
     period_start_min, period_start_max = range_filters("period_start", "规划期起")
     period_end_min, period_end_max = range_filters("period_end", "规划期止")
@@ -80,12 +81,12 @@ class TargetFilterSet(BaseFilterSet):
     industry = IndustryFilter(field_name="industry")
     city = CityFilter(field_name="scope")
     scope = RegionCodeFilter(field_name="scope", label="范围（行政区划代码）")
-    comparator = django_filters.MultipleChoiceFilter(choices=ComparatorChoices.choices, label="比较方式")
+    comparator = ChoicesFilter(choices=ComparatorChoices.choices, label="比较方式")
     target_year_min, target_year_max = range_filters("target_year", "目标年份")
     baseline_year_min, baseline_year_max = range_filters("baseline_year", "基期年份")
     has_baseline = HasFilter(field_name="baseline_value", label="有基期值")
     has_industry = HasFilter(field_name="industry", label="有对应产业")
-    status = django_filters.MultipleChoiceFilter(
+    status = ChoicesFilter(
         choices=ProgressStatusChoices.choices, method="filter_status", label="进度状态（见 plans.progress）"
     )
     ordering = django_filters.OrderingFilter(
@@ -111,7 +112,7 @@ class ObservationFilterSet(BaseFilterSet):
     scope = RegionCodeFilter(field_name="scope", label="范围（行政区划代码）")
     has_target = HasFilter(field_name="target", label="已关联指标")
     year_min, year_max = range_filters("year", "年份")
-    quarter = django_filters.MultipleChoiceFilter(choices=Observation._meta.get_field("quarter").choices, label="季度")
+    quarter = ChoicesFilter(choices=Observation._meta.get_field("quarter").choices, label="季度")
     value_min, value_max = range_filters("value", "数值")
     ordering = django_filters.OrderingFilter(
         fields=("year", "quarter", "indicator", "value", ("scope__code", "scope")), label="排序"
@@ -125,7 +126,7 @@ class ObservationFilterSet(BaseFilterSet):
 class ProgramFilterSet(BaseFilterSet):
     search_fields = ("name", "description")
 
-    kind = django_filters.MultipleChoiceFilter(choices=ProgramKindChoices.choices, label="类别")
+    kind = ChoicesFilter(choices=ProgramKindChoices.choices, label="类别")
     industry = IndustryFilter(field_name="industries")
     ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
 

@@ -2,6 +2,7 @@ import django_filters
 
 from common.filters import (
     BaseFilterSet,
+    ChoicesFilter,
     CityFilter,
     HasFilter,
     IndustryFilter,
@@ -24,7 +25,7 @@ class EnterpriseFilterSet(BaseFilterSet):
     county = RegionCodeFilter(field_name="county", label="县（市、区）代码")
     zone = ZoneFilter(field_name="city")
     industry = IndustryFilter(field_name="industries")
-    kind = django_filters.MultipleChoiceFilter(choices=EnterpriseKindChoices.choices, label="类型")
+    kind = ChoicesFilter(choices=EnterpriseKindChoices.choices, label="类型")
     is_leading = StrictBooleanFilter(label="龙头企业")
     has_city = HasFilter(field_name="city", label="有所在城市（false：省属或不详）")
     ordering = django_filters.OrderingFilter(fields=("name", ("city__code", "city"), "kind"), label="排序")
@@ -45,7 +46,7 @@ class IndustryBaseFilterSet(BaseFilterSet):
     anchor = django_filters.ModelChoiceFilter(
         field_name="anchors", queryset=Enterprise.objects.all(), label="依托企业 ID"
     )
-    kind = django_filters.MultipleChoiceFilter(choices=BaseKindChoices.choices, label="类型")
+    kind = ChoicesFilter(choices=BaseKindChoices.choices, label="类型")
     revenue_target_min, revenue_target_max = range_filters("revenue_target", "销售收入目标（亿元）")
     revenue_target_year_min, revenue_target_year_max = range_filters("revenue_target_year", "目标年份")
     has_revenue_target = HasFilter(field_name="revenue_target", label="有销售收入目标")
@@ -65,7 +66,7 @@ class KeyProjectFilterSet(BaseFilterSet):
     county = RegionCodeFilter(field_name="county", label="县（市、区）代码")
     zone = ZoneFilter(field_name="city")
     industry = IndustryFilter(field_name="industry")
-    stage = django_filters.MultipleChoiceFilter(choices=ProjectStageChoices.choices, label="阶段")
+    stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
     investment_min, investment_max = range_filters("total_investment", "总投资（亿元）")
     capacity_min, capacity_max = range_filters("capacity_value", "产能数值")
     signed_on_min, signed_on_max = range_filters("signed_on", "签约日期", django_filters.DateFilter)
@@ -101,7 +102,7 @@ class ProjectReportFilterSet(BaseFilterSet):
     zone = ZoneFilter(field_name="project__city")
     industry = IndustryFilter(field_name="project__industry")
     plan = django_filters.ModelChoiceFilter(field_name="project__plan", queryset=Plan.objects.all(), label="规划 ID")
-    stage = django_filters.MultipleChoiceFilter(choices=ProjectStageChoices.choices, label="阶段")
+    stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
     year_min, year_max = range_filters("year", "年份")
     investment_min, investment_max = range_filters("investment_completed", "本期完成投资（亿元）")
     ordering = django_filters.OrderingFilter(

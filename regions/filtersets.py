@@ -1,6 +1,6 @@
 import django_filters
 
-from common.filters import BaseFilterSet, CityFilter, IndustryFilter, RegionCodeFilter, ZoneFilter
+from common.filters import BaseFilterSet, ChoicesFilter, CityFilter, IndustryFilter, RegionCodeFilter, ZoneFilter
 from plans.models import Plan
 
 from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
@@ -10,7 +10,7 @@ from .models import LayoutScheme, Park, Region, Zone
 class RegionFilterSet(BaseFilterSet):
     search_fields = ("name", "short_name", "code")
 
-    level = django_filters.MultipleChoiceFilter(choices=RegionLevelChoices.choices, label="层级")
+    level = ChoicesFilter(choices=RegionLevelChoices.choices, label="层级")
     parent = RegionCodeFilter(field_name="parent", label="上级区划代码")
     zone = django_filters.ModelChoiceFilter(field_name="zones", queryset=Zone.objects.all(), label="布局分区 ID")
     ordering = django_filters.OrderingFilter(fields=("code", "name", "level"), label="排序")
@@ -34,7 +34,7 @@ class ZoneFilterSet(BaseFilterSet):
     search_fields = ("name", "corridor")
 
     plan = django_filters.ModelChoiceFilter(field_name="scheme__plan", queryset=Plan.objects.all(), label="规划 ID")
-    kind = django_filters.MultipleChoiceFilter(choices=ZoneKindChoices.choices, label="类型")
+    kind = ChoicesFilter(choices=ZoneKindChoices.choices, label="类型")
     city = CityFilter(field_name="cities")
     industry = IndustryFilter(field_name="industries")
     ordering = django_filters.OrderingFilter(fields=("order", "name", "kind"), label="排序")
@@ -51,8 +51,8 @@ class ParkFilterSet(BaseFilterSet):
     county = RegionCodeFilter(field_name="county", label="县（市、区）代码")
     zone = ZoneFilter(field_name="city")
     industry = IndustryFilter(field_name="industries")
-    level = django_filters.MultipleChoiceFilter(choices=ParkLevelChoices.choices, label="级别")
-    kind = django_filters.MultipleChoiceFilter(choices=ParkKindChoices.choices, label="类型")
+    level = ChoicesFilter(choices=ParkLevelChoices.choices, label="级别")
+    kind = ChoicesFilter(choices=ParkKindChoices.choices, label="类型")
     ordering = django_filters.OrderingFilter(fields=(("city__code", "city"), "name", "level", "kind"), label="排序")
 
     class Meta:
