@@ -36,6 +36,10 @@ def project_list(*, user, filters: dict | None = None) -> QuerySet:
     return scoped_filtered(queryset=queryset, user=user, filterset_class=KeyProjectFilterSet, filters=filters)
 
 
+#: Breakdowns whose rows partition the projects (a project has one stage, one city, one industry).
+PARTITIONING_BREAKDOWNS = ("stage", "city", "industry")
+
+
 def _project_measures() -> dict:
     investment = Coalesce(
         Sum("total_investment"), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2)
@@ -61,7 +65,15 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
         results.sort(key=lambda row: STAGE_ORDER[row["key"]])
     else:
         results.sort(key=lambda row: (row["key"] is None, row["key"] or ""))
-    return {"total": queryset.aggregate(**_project_measures()), "results": results}
+    if by in PARTITIONING_BREAKDOWNS:
+        # These rows partition the projects: their sums are the total, no second query needed.
+        total = {
+            "count": sum(r["count"] for r in results),
+            "investment": sum((r["investment"] for r in results), Decimal(0)),
+        }
+    else:
+        total = queryset.aggregate(**_project_measures())
+    return {"total": total, "results": results}
 
 
 def _label(by, row, key, label) -> str:
