@@ -8,9 +8,10 @@ from rest_framework.routers import DefaultRouter
 from plans.api.urls import router as plans_router
 from projects.api.urls import router as projects_router
 from regions.api.urls import router as regions_router
+from transfers.api.urls import router as transfers_router
 
 router = DefaultRouter()
-for app_router in (regions_router, plans_router, projects_router):
+for app_router in (regions_router, plans_router, projects_router, transfers_router):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [

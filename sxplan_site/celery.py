@@ -1,9 +1,23 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxplan_site.settings.local")
 
 app = Celery("sxplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every Monday morning, each city hears of its projects without a report for 90 days.
+    "remind-stale-projects": {
+        "task": "projects.remind_stale_projects",
+        "schedule": crontab(hour=8, minute=0, day_of_week=1),
+    },
+    # On 2 January, the year just ended is frozen as a snapshot of every target's progress.
+    "snapshot-target-progress": {
+        "task": "plans.snapshot_target_progress",
+        "schedule": crontab(hour=2, minute=0, day_of_month=2, month_of_year=1),
+    },
+}

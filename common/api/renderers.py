@@ -7,12 +7,11 @@ with “; ” and lists of objects are written as JSON.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-from openpyxl import Workbook
 from rest_framework.renderers import BaseRenderer
+
+from common.tables import write_table
 
 LIST_SEPARATOR = "; "
 
@@ -61,12 +60,7 @@ class CSVRenderer(_ExportRenderer):
     charset = "utf-8"
 
     def write(self, header, rows) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
-        # The BOM makes Excel read the Chinese text as UTF-8.
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        return write_table(header, rows, self.format)
 
 
 class XLSXRenderer(_ExportRenderer):
@@ -75,11 +69,4 @@ class XLSXRenderer(_ExportRenderer):
     charset = None
 
     def write(self, header, rows) -> bytes:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet()
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        return write_table(header, rows, self.format)

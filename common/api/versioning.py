@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -72,7 +73,10 @@ class VersionedViewMixin:
         model = self.get_queryset().model
         # Lock by key first (no scope needed to lock, nothing is read out), then read within scope:
         # the version compared is the one the write will replace.
-        list(model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).values_list("pk"))
+        try:
+            list(model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).values_list("pk"))
+        except (TypeError, ValueError, DjangoValidationError):
+            pass  # not a valid key: get_object answers 404
         obj = self.get_object()
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):

@@ -9,6 +9,7 @@ from common.scope import scope_queryset
 from .filters import StrictFilterBackend
 from .renderers import CSVRenderer, XLSXRenderer
 from .services import service_for
+from .versioning import HistoryViewMixin, VersionedViewMixin
 
 EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
 
@@ -30,11 +31,12 @@ class ScopedViewMixin:
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
-class ScopedModelViewSet(ScopedViewMixin, ModelViewSet):
+class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ModelViewSet):
     """CRUD on one model: reads within the user's scope, writes through the app's services.
 
     Subclasses declare ``queryset`` (with its select_related / prefetch_related),
-    ``serializer_class`` and ``filterset_class``. Lists also export as CSV and XLSX.
+    ``serializer_class`` and ``filterset_class``. Lists also export as CSV and XLSX; details carry
+    an ETag and writes honour If-Match (412 when stale); ``{id}/history/`` lists the changes.
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]

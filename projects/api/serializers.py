@@ -8,7 +8,9 @@ from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
 
 class EnterpriseSerializer(ServiceModelSerializer):
     aliases = serializers.SlugRelatedField(slug_field="alias", many=True, read_only=True, label="简称")
-    city_name = serializers.CharField(source="city.name", read_only=True, default=None, label="所在城市（名称）")
+    city_name = serializers.CharField(
+        source="city.name", read_only=True, default=None, allow_null=True, label="所在城市（名称）"
+    )
 
     class Meta:
         model = Enterprise
@@ -16,7 +18,9 @@ class EnterpriseSerializer(ServiceModelSerializer):
 
 
 class IndustryBaseSerializer(ServiceModelSerializer):
-    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, label="产业（名称）")
+    industry_name = serializers.CharField(
+        source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
+    )
 
     class Meta:
         model = IndustryBase
@@ -25,9 +29,11 @@ class IndustryBaseSerializer(ServiceModelSerializer):
 
 class KeyProjectSerializer(ServiceModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True, label="所在城市（名称）")
-    industry_name = serializers.CharField(source="industry.name", read_only=True, default=None, label="产业（名称）")
+    industry_name = serializers.CharField(
+        source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
+    )
     enterprise_name = serializers.CharField(
-        source="enterprise.name", read_only=True, default=None, label="建设单位（名称）"
+        source="enterprise.name", read_only=True, default=None, allow_null=True, label="建设单位（名称）"
     )
 
     class Meta:

@@ -1,0 +1,72 @@
+"""Writing tables as CSV or XLSX, safely: shared by the API's list exports and the bulk exports.
+
+Text that a spreadsheet would run as a formula is written as text (XLSX) or behind an
+apostrophe (CSV), and characters a workbook cannot hold are dropped instead of failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def escape_formula(value):
+    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def unescape_formula(text: str) -> str:
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_table(header: list[str], rows, file_format: str, notes: list[list[str]] | None = None) -> bytes:
+    """The table as ``csv`` or ``xlsx``; ``notes`` (XLSX only) become a second sheet explaining the columns."""
+    if file_format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(["" if value is None else escape_formula(value) for value in row] for row in rows)
+        # The BOM makes Excel read the Chinese text as UTF-8.
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+    if notes:
+        guide = book.create_sheet("填写说明")
+        guide.append(["列", "必填", "说明"])
+        for note in notes:
+            guide.append(note)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(sheet, value):
+    if isinstance(value, str):
+        # XLSX cannot hold control characters; they are dropped rather than failing the export.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        return cell
+    return value

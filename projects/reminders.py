@@ -1,0 +1,75 @@
+"""The periodic reminder to each city of its key projects that have filed no progress report lately."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+
+from common.choices import RoleChoices
+from regions.choices import RegionLevelChoices
+from regions.models import Region
+from transfers.choices import JobKindChoices, JobStatusChoices
+from transfers.models import Job
+
+from .choices import ProjectStageChoices
+from .models import KeyProject, ProjectReport
+
+#: Stages in which a project no longer reports progress.
+CLOSED_STAGES = (ProjectStageChoices.AT_CAPACITY, ProjectStageChoices.CANCELLED)
+
+
+def stale_projects(*, city: Region, today: datetime.date):
+    """Open projects of a city, older than the threshold, without a report for a month since the cutoff."""
+    cutoff = today - datetime.timedelta(days=settings.STALE_PROJECT_DAYS)
+    recent = ProjectReport.objects.filter(project=OuterRef("pk")).filter(
+        Q(year__gt=cutoff.year) | Q(year=cutoff.year, month__gte=cutoff.month)
+    )
+    return (
+        KeyProject.objects.filter(city=city, created__date__lte=cutoff)
+        .exclude(stage__in=CLOSED_STAGES)
+        .filter(~Exists(recent))
+        .order_by("name")
+    )
+
+
+def stale_project_reminders_send(*, today: datetime.date) -> int:
+    """One reminder per city and day (a Job record, and a mail to the city's staff); returns how many were new."""
+    sent = 0
+    for city in Region.objects.filter(level=RegionLevelChoices.CITY):
+        names = list(stale_projects(city=city, today=today).values_list("name", flat=True))
+        if names and _remind(city=city, names=names, today=today):
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def _remind(*, city: Region, names: list[str], today: datetime.date) -> bool:
+    message = f"{city.name}有 {len(names)} 个重点项目超过 {settings.STALE_PROJECT_DAYS} 天未报送进展。"
+    job, created = Job.objects.get_or_create(
+        key=f"reminder:{city.code}:{today.isoformat()}",
+        defaults={
+            "kind": JobKindChoices.REMINDER,
+            "status": JobStatusChoices.SUCCEEDED,
+            "city": city,
+            "params": {"city": city.code, "date": today.isoformat(), "projects": names},
+            "total_rows": len(names),
+            "processed_rows": len(names),
+            "message": message,
+        },
+    )
+    if created:
+        recipients = list(
+            get_user_model()
+            .objects.filter(is_active=True, staff_profile__role=RoleChoices.CITY, staff_profile__cities=city)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        if recipients:
+            body = message + "\n\n" + "\n".join(f"· {name}" for name in names)
+            transaction.on_commit(lambda: send_mail(f"【sxplan】{message}", body, None, recipients))
+    return created

@@ -1,0 +1,144 @@
+"""Import, export and job status over the API: ``/api/v1/jobs/``.
+
+``POST jobs/import/`` (multipart) checks the file and previews it (``dry_run``, the default)
+or applies it; large files answer 202 and run on a worker. ``POST jobs/{id}/apply/`` applies a
+successful preview. ``POST jobs/export/`` exports in the import format; ``GET
+jobs/{id}/download/`` fetches the file. ``GET jobs/template/?dataset=…&file_format=…`` gives the
+empty template. Everyone sees only their own jobs (provincial staff: all).
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.viewsets import ReadOnlyModelViewSet
+
+from common.api.exceptions import validation_error_detail
+from common.scope import can_add, can_view_model
+
+from .. import services
+from ..choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from ..models import Job
+from ..spreadsheet import FileRefused, file_response
+from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer
+
+
+class CanUseJobs(BasePermission):
+    """Every signed-in role reads its jobs and exports; importing is checked per dataset in the view."""
+
+    def has_permission(self, request, view):
+        return can_view_model(request.user)
+
+
+def _refused(exc: Exception):
+    if isinstance(exc, FileRefused):
+        return exceptions.ValidationError({"file": [str(exc)]})
+    return exceptions.ValidationError(validation_error_detail(exc))
+
+
+def _job_response(job: Job) -> Response:
+    job.refresh_from_db()
+    code = status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED
+    return Response(JobSerializer(job).data, status=code)
+
+
+JOB_CREATED = {201: JobSerializer, 202: OpenApiResponse(JobSerializer, description="已排队，由后台任务处理")}
+FILE = OpenApiResponse(OpenApiTypes.BINARY, description="XLSX 或 CSV 文件")
+
+
+class JobViewSet(ReadOnlyModelViewSet):
+    queryset = Job.objects.select_related("user", "city").defer("upload", "result")
+    serializer_class = JobSerializer
+    permission_classes = [CanUseJobs]
+    filterset_fields = ["kind", "dataset", "status"]
+    search_fields = ["file_name", "message"]
+    ordering_fields = ["created", "finished"]
+
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=JOB_CREATED)
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
+    def import_file(self, request):
+        """上传文件导入：默认只预览（逐行列出错误），dry_run=false 时校验通过则全部写入。"""
+        form = ImportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        dataset = services.dataset_get(form.validated_data["dataset"])
+        if not can_add(request.user, dataset.model):
+            raise exceptions.PermissionDenied("您无权导入此类数据。")
+        upload = form.validated_data["file"]
+        try:
+            job = services.import_job_create(
+                user=request.user,
+                dataset_name=dataset.name,
+                file_name=upload.name,
+                content=upload.read(),
+                dry_run=form.validated_data["dry_run"],
+            )
+        except (FileRefused, ValidationError) as exc:
+            raise _refused(exc) from exc
+        return _job_response(job)
+
+    @extend_schema(request=None, responses=JOB_CREATED)
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """应用一次校验通过的预览（作为新任务）。"""
+        preview = self.get_object()
+        if preview.user_id != request.user.pk:
+            raise exceptions.PermissionDenied("只能应用本人上传的预览。")
+        try:
+            job = services.import_job_apply(preview=preview, user=request.user)
+        except (FileRefused, ValidationError) as exc:
+            raise _refused(exc) from exc
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(str(exc)) from exc
+        return _job_response(job)
+
+    @extend_schema(request=ExportRequestSerializer, responses=JOB_CREATED)
+    @action(detail=False, methods=["post"])
+    def export(self, request):
+        """导出为与导入模板相同格式的文件（仅含您有权查看的记录）。"""
+        form = ExportRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            data = form.validated_data
+            job = services.export_job_create(
+                user=request.user,
+                dataset_name=data["dataset"],
+                file_format=data["file_format"],
+                filters=data.get("filters"),
+            )
+        except ValidationError as exc:
+            raise _refused(exc) from exc
+        return _job_response(job)
+
+    @extend_schema(responses={200: FILE, 404: OpenApiResponse(description="不是导出任务或文件尚未生成")})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """下载导出文件。"""
+        job = self.get_object()
+        result = Job.objects.filter(pk=job.pk, kind=JobKindChoices.EXPORT).values_list("result", flat=True).first()
+        if not result:
+            raise exceptions.NotFound("导出文件尚未生成。")
+        return file_response(bytes(result), job.file_name, job.file_format)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dataset", str, enum=DatasetChoices.values, required=True, description="数据类别"),
+            OpenApiParameter("file_format", str, enum=FileFormatChoices.values, description="默认 xlsx"),
+        ],
+        responses={200: FILE},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def template(self, request):
+        """下载空白导入模板（XLSX 另附“填写说明”工作表）。"""
+        dataset = request.query_params.get("dataset", "")
+        file_format = request.query_params.get("file_format", FileFormatChoices.XLSX)
+        if dataset not in DatasetChoices.values or file_format not in FileFormatChoices.values:
+            raise exceptions.ValidationError({"dataset": ["请指定有效的数据类别和文件格式。"]})
+        content = services.template_file(dataset=services.dataset_get(dataset), file_format=file_format)
+        return file_response(content, f"{dataset}-template.{file_format}", file_format)

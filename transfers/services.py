@@ -1,0 +1,501 @@
+"""Bulk import and export, and the jobs that run them.
+
+The import engine reads each row through its dataset's columns, finds the record by its natural
+key, and writes through the app's own services (``common.api.services``: scope check,
+``full_clean``, history), so an import validates exactly like the admin and the API. It is
+atomic (every row or none), a dry run is the same run rolled back, and it is idempotent: a row
+that changes nothing is not written at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from simple_history.models import HistoricalRecords
+
+from common.api.services import service_for
+from common.scope import can_change
+from common.tables import write_table
+
+from .choices import FileFormatChoices, JobKindChoices, JobStatusChoices
+from .datasets import ALIAS_MODEL, ALIASES, DATASETS, CellError, Column, Dataset, Lookups
+from .models import Job
+from .spreadsheet import FileRefused, Table, read_table
+
+__all__ = ["FileRefused"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows of an import whose outcome is kept for the preview table.
+PREVIEW_ROWS = 500
+#: Rows between two progress reports of a running job.
+PROGRESS_EVERY = 200
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self):
+        where = f"第 {self.row} 行" + (f"「{self.column}」" if self.column else "")
+        return f"{where}：{self.message}"
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message, "text": str(self)}
+
+
+@dataclass
+class ImportResult:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict:
+        return {"total": self.total, "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+    def note(self, number: int, action: str, key: str) -> None:
+        setattr(self, action, getattr(self, action) + 1)
+        if len(self.rows) < PREVIEW_ROWS:
+            self.rows.append({"row": number, "action": action, "key": key})
+
+
+ACTION_LABELS = {"created": "新增", "updated": "修改", "unchanged": "未变化"}
+
+
+@contextmanager
+def history_user(user):
+    """Record ``user`` as the author of every history row written inside (imports run without a request)."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous
+
+
+def dataset_get(name: str) -> Dataset:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise ValidationError({"dataset": f"不支持的数据类别「{name}」。"}) from None
+
+
+def template_file(*, dataset: Dataset, file_format: str) -> bytes:
+    """An empty file with the dataset's headers; XLSX adds a sheet explaining each column."""
+    notes = [[c.header, "是" if c.required else "否", c.help] for c in dataset.columns]
+    return write_table(dataset.headers, [], file_format, notes=notes)
+
+
+def match_columns(dataset: Dataset, header: list[str]) -> list[Column | None]:
+    """The dataset column under each header cell; unknown, repeated or missing columns refuse the file."""
+    by_header = {c.header: c for c in dataset.columns}
+    unknown = [h for h in header if h and h not in by_header]
+    if unknown:
+        raise FileRefused(
+            f"第 1 行有无法识别的列：{'、'.join(unknown[:5])}。{dataset.label}的列为：{'、'.join(dataset.headers)}。"
+            "请使用下载的模板，不要修改表头。"
+        )
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise FileRefused(f"第 1 行的列重复：{'、'.join(repeated)}。")
+    missing = [c.header for c in dataset.columns if c.required and c.header not in header]
+    if missing:
+        raise FileRefused(f"缺少必填列：{'、'.join(missing)}。请使用下载的模板。")
+    return [by_header.get(h) for h in header]
+
+
+def import_table(
+    *,
+    dataset: Dataset,
+    table: Table,
+    user,
+    dry_run: bool,
+    progress: Callable[[int], None] | None = None,
+    on_success: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Import every row or none; a dry run (or any row error) rolls everything back.
+
+    ``on_success`` runs inside the transaction after the last row, so what it writes (the job's
+    final state) commits together with the data or not at all.
+    """
+    columns = match_columns(dataset, table.header)
+    result = ImportResult(total=len(table.rows))
+    lookups = Lookups(user)
+    parsed = [(number, *_read_row(dataset, columns, number, cells, lookups)) for number, cells in table.rows]
+    existing = dataset.existing([values for _, values, errors in parsed if not errors])
+    seen: dict[tuple, int] = {}
+    with history_user(user), transaction.atomic():
+        for index, (number, values, errors) in enumerate(parsed, start=1):
+            result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result))
+            if progress and index % PROGRESS_EVERY == 0:
+                progress(index)
+        if dry_run or result.errors:
+            transaction.set_rollback(True)
+        elif on_success:
+            on_success(result)
+    return result
+
+
+def _import_row(dataset, number, values, existing, user, seen, result) -> list[RowError]:
+    """Write one parsed row (each write is atomic on its own, so a failed row leaves the others usable)."""
+    key_column = dataset.column_for(dataset.key[0]).header
+    identity = dataset.identity(values)
+    if identity in seen:
+        return [RowError(number, key_column, f"与第 {seen[identity]} 行重复（{dataset.key_text(values)}）。")]
+    seen[identity] = number
+    instance = existing.get(identity)
+    if instance is not None and not can_change(user, instance):
+        return [RowError(number, key_column, f"已有记录「{dataset.key_text(values)}」不属于您负责的城市，无权修改。")]
+    aliases = values.pop(ALIASES, None)
+    try:
+        if instance is None:
+            instance = service_for(dataset.model, "create")(user=user, data=values)
+            action = "created"
+        else:
+            changed = {name: value for name, value in values.items() if _differs(instance, name, value)}
+            action = "updated" if changed else "unchanged"
+            if changed:
+                instance = service_for(dataset.model, "update")(instance=instance, user=user, data=changed)
+        if aliases is not None and _sync_aliases(instance, aliases) and action == "unchanged":
+            action = "updated"
+    except ValidationError as exc:
+        return _validation_errors(dataset, number, exc)
+    except PermissionDenied as exc:
+        return [RowError(number, dataset.column_for(dataset.scope_field).header, str(exc))]
+    except IntegrityError:
+        # Only a concurrent write gets past full_clean to the database's constraints.
+        return [RowError(number, key_column, "与同时进行的其他修改冲突，请重新导入。")]
+    result.note(number, action, dataset.key_text(values))
+    return []
+
+
+def _read_row(dataset: Dataset, columns, number: int, cells, lookups) -> tuple[dict, list[RowError]]:
+    values, errors = dict(dataset.defaults), []
+    cells = list(cells) + [None] * (len(columns) - len(cells))
+    for column, cell in zip(columns, cells, strict=False):
+        if column is None:
+            continue
+        try:
+            value = column.read(cell, lookups, values)
+        except CellError as exc:
+            errors.append(RowError(number, column.header, str(exc)))
+            continue
+        if value in (None, "") and column.required:
+            errors.append(RowError(number, column.header, "不能为空。"))
+            continue
+        if value is None:
+            value = _empty_value(dataset.model, column.field)
+            if value is _KEEP:
+                continue
+        values[column.field] = value
+    return values, errors
+
+
+_KEEP = object()
+
+
+def _empty_value(model, name: str):
+    """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
+    if name == ALIASES:
+        return []
+    model_field = model._meta.get_field(name)
+    if model_field.many_to_many:
+        return []
+    if model_field.null:
+        return None
+    if model_field.has_default():
+        return _KEEP
+    if isinstance(model_field, models.CharField | models.TextField):
+        return ""
+    return _KEEP
+
+
+def _differs(instance, name: str, value) -> bool:
+    model_field = instance._meta.get_field(name)
+    if model_field.many_to_many:
+        return {obj.pk for obj in getattr(instance, name).all()} != {obj.pk for obj in value}
+    if model_field.is_relation:
+        return getattr(instance, model_field.attname) != (value.pk if value is not None else None)
+    return getattr(instance, name) != value
+
+
+@transaction.atomic
+def _sync_aliases(enterprise, aliases: list[str]) -> bool:
+    """Make the enterprise's short names exactly ``aliases``; True if anything changed."""
+    current = {alias.alias: alias for alias in enterprise.aliases.all()}
+    if set(current) == set(aliases):
+        return False
+    taken = ALIAS_MODEL.objects.filter(alias__in=aliases).exclude(enterprise=enterprise).select_related("enterprise")
+    for alias in taken:
+        raise ValidationError({ALIASES: f"简称「{alias.alias}」已被企业「{alias.enterprise.name}」使用。"})
+    for name in set(current) - set(aliases):
+        current[name].delete()
+    for name in aliases:
+        if name not in current:
+            alias = ALIAS_MODEL(enterprise=enterprise, alias=name)
+            alias.full_clean(exclude=["enterprise"])
+            alias.save()
+    return True
+
+
+def _validation_errors(dataset: Dataset, number: int, exc: ValidationError) -> list[RowError]:
+    if not hasattr(exc, "error_dict"):
+        return [RowError(number, "", message) for message in exc.messages]
+    errors = []
+    for name, messages in exc.message_dict.items():
+        for message in messages:
+            column = dataset.column_for(name) if name != NON_FIELD_ERRORS else _constraint_column(dataset, message)
+            errors.append(RowError(number, column.header if column else "", message))
+    return errors
+
+
+def _constraint_column(dataset: Dataset, message: str) -> Column | None:
+    """The first column a violated check constraint is about (found by its message)."""
+    for constraint in dataset.model._meta.constraints:
+        if getattr(constraint, "violation_error_message", None) != message:
+            continue
+        for name in _condition_fields(getattr(constraint, "condition", None)) or getattr(constraint, "fields", ()):
+            column = dataset.column_for(name)
+            if column:
+                return column
+    return None
+
+
+def _condition_fields(condition) -> list[str]:
+    if condition is None:
+        return []
+    names = []
+    for child in condition.children:
+        if isinstance(child, tuple):
+            names.append(child[0].split("__")[0])
+        else:
+            names.extend(_condition_fields(child))
+    return names
+
+
+def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
+    """The records a user may see, filtered by the model's FilterSet like the API list (unknown filters are errors)."""
+    queryset = dataset.export_queryset(user)
+    if not filters:
+        return queryset
+    filterset_class = import_string(dataset.filterset)
+    unknown = sorted(set(filters) - set(filterset_class.base_filters))
+    if unknown:
+        raise ValidationError({"filters": [f"未知的筛选参数：{'、'.join(unknown)}。"]})
+    filterset = filterset_class(data=filters, queryset=queryset, request=None)
+    if not filterset.is_valid():
+        raise ValidationError({"filters": [f"{k}：{'；'.join(v)}" for k, v in filterset.errors.items()]})
+    return filterset.qs
+
+
+def export_rows(*, dataset: Dataset, user, filters: dict | None = None) -> list[list]:
+    queryset = export_queryset(dataset=dataset, user=user, filters=filters)
+    return [[column.render(obj) for column in dataset.columns] for obj in queryset.iterator(chunk_size=2000)]
+
+
+# Jobs
+
+
+def import_job_create(*, user, dataset_name: str, file_name: str, content: bytes, dry_run: bool) -> Job:
+    """Check the file, then run the import now (small files) or on a worker (large ones).
+
+    A refused file raises ``FileRefused`` and creates no job.
+    """
+    dataset = dataset_get(dataset_name)
+    table = read_table(content, file_name)
+    match_columns(dataset, table.header)
+    if not table.rows:
+        raise FileRefused("文件只有表头，没有数据行。")
+    job = Job.objects.create(
+        kind=JobKindChoices.IMPORT,
+        dataset=dataset.name,
+        dry_run=dry_run,
+        user=user,
+        file_name=file_name[:255],
+        file_format=table.file_format,
+        upload=content,
+        total_rows=len(table.rows),
+    )
+    if len(table.rows) > settings.TRANSFER_ASYNC_ROWS:
+        _queue(job, "transfers.tasks.import_job_task")
+    else:
+        import_job_run(job=job, table=table)
+    return job
+
+
+def import_job_apply(*, preview: Job, user) -> Job:
+    """Apply the file of a successful preview (as a new job, so the preview stays on record)."""
+    if preview.kind != JobKindChoices.IMPORT or not preview.dry_run or preview.status != JobStatusChoices.SUCCEEDED:
+        raise ValidationError("只能应用校验通过的预览。")
+    return import_job_create(
+        user=user,
+        dataset_name=preview.dataset,
+        file_name=preview.file_name,
+        content=bytes(preview.upload),
+        dry_run=False,
+    )
+
+
+def import_job_run(*, job: Job, table: Table | None = None) -> Job:
+    """Run (or, after a lost worker, re-run) an import job; a finished job is left as it is."""
+    job.refresh_from_db()
+    if job.is_finished:
+        return job
+    _job_started(job)
+    try:
+        table = table or read_table(bytes(job.upload), job.file_name)
+        progress = _progress_reporter(job)
+        result = import_table(
+            dataset=DATASETS[job.dataset],
+            table=table,
+            user=job.user,
+            dry_run=job.dry_run,
+            progress=progress,
+            on_success=lambda result: _job_finished(job, result),
+        )
+    except FileRefused as exc:
+        _job_failed(job, str(exc))
+        return job
+    except DatabaseError:
+        raise  # a lost connection or a deadlock: the task retries
+    except Exception as exc:
+        logger.exception("import job %s failed", job.pk)
+        _job_failed(job, f"导入时发生内部错误，未写入任何数据：{exc.__class__.__name__}")
+        return job
+    if job.dry_run or result.errors:
+        _job_finished(job, result)
+    return job
+
+
+def _job_started(job: Job) -> None:
+    job.status = JobStatusChoices.RUNNING
+    job.attempts += 1
+    job.started = timezone.now()
+    job.processed_rows = 0
+    job.save(update_fields=["status", "attempts", "started", "processed_rows", "updated"])
+
+
+def _job_finished(job: Job, result: ImportResult) -> None:
+    job.status = JobStatusChoices.FAILED if result.errors else JobStatusChoices.SUCCEEDED
+    job.processed_rows = job.total_rows = result.total
+    job.counts = result.counts
+    job.errors = [error.as_dict() for error in result.errors]
+    job.preview = result.rows
+    job.message = _summary(job, result)
+    job.finished = timezone.now()
+    job.save()
+
+
+def _job_failed(job: Job, message: str) -> None:
+    job.status = JobStatusChoices.FAILED
+    job.message = message
+    job.finished = timezone.now()
+    job.save(update_fields=["status", "message", "finished", "updated"])
+
+
+def _summary(job: Job, result: ImportResult) -> str:
+    if result.errors:
+        return f"发现 {len(result.errors)} 处错误，未导入任何数据。请按错误说明修改文件后重新上传。"
+    counts = f"新增 {result.created} 行，修改 {result.updated} 行，未变化 {result.unchanged} 行"
+    return f"预览通过：将{counts}。" if job.dry_run else f"导入完成：{counts}。"
+
+
+def _progress_reporter(job: Job) -> Callable[[int], None] | None:
+    """Report progress over a second connection, so it is visible while the import's transaction is open.
+
+    Only on PostgreSQL and outside an enclosing transaction: SQLite has one writer at a time, and
+    a row locked by an enclosing transaction would block the second connection.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+
+    def report(done: int) -> None:
+        side = connections.create_connection("default")
+        try:
+            with side.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+                cursor.execute(
+                    "UPDATE transfers_job SET processed_rows = %s WHERE id = %s", [min(done, job.total_rows), job.pk]
+                )
+        except DatabaseError:
+            logger.warning("could not report progress of job %s", job.pk)
+        finally:
+            side.close()
+
+    return report
+
+
+def export_job_create(*, user, dataset_name: str, file_format: str, filters: dict | None = None) -> Job:
+    dataset = dataset_get(dataset_name)
+    if file_format not in FileFormatChoices.values:
+        raise ValidationError({"file_format": "文件格式须为 xlsx 或 csv。"})
+    job = Job.objects.create(
+        kind=JobKindChoices.EXPORT,
+        dataset=dataset.name,
+        user=user,
+        file_format=file_format,
+        params={"filters": filters or {}},
+        total_rows=export_queryset(dataset=dataset, user=user, filters=filters).count(),
+    )
+    if job.total_rows > settings.TRANSFER_ASYNC_ROWS:
+        _queue(job, "transfers.tasks.export_job_task")
+    else:
+        export_job_run(job=job)
+    return job
+
+
+def export_job_run(*, job: Job) -> Job:
+    job.refresh_from_db()
+    if job.is_finished:
+        return job
+    _job_started(job)
+    dataset = DATASETS[job.dataset]
+    try:
+        rows = export_rows(dataset=dataset, user=job.user, filters=job.params.get("filters"))
+        job.result = write_table(dataset.headers, rows, job.file_format)
+    except ValidationError as exc:
+        _job_failed(job, "；".join(exc.messages))
+        return job
+    except DatabaseError:
+        raise  # the task retries
+    except Exception as exc:
+        logger.exception("export job %s failed", job.pk)
+        _job_failed(job, f"导出时发生内部错误：{exc.__class__.__name__}")
+        return job
+    job.file_name = f"{dataset.name}-{timezone.localdate():%Y%m%d}.{job.file_format}"
+    job.status = JobStatusChoices.SUCCEEDED
+    job.total_rows = job.processed_rows = len(rows)
+    job.counts = {"total": len(rows)}
+    job.message = f"导出完成：共 {len(rows)} 行。"
+    job.finished = timezone.now()
+    job.save()
+    return job
+
+
+def _queue(job: Job, task_path: str) -> None:
+    task = import_string(task_path)
+
+    def send():
+        result = task.delay(job.pk)
+        Job.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
+
+    transaction.on_commit(send)
