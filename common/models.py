@@ -5,6 +5,15 @@ from simple_history.models import HistoricalRecords
 from .choices import RoleChoices
 
 
+def choice_constraint(field: str, choices, suffix: str, message: str) -> models.CheckConstraint:
+    """The database keeps a choice field to its choices, as the forms do."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": choices.values}),
+        name=f"%(app_label)s_%(class)s_{suffix}",
+        violation_error_message=message,
+    )
+
+
 class TimestampedModel(models.Model):
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
@@ -48,11 +57,7 @@ class StaffProfile(TimestampedModel):
         verbose_name_plural = "人员角色"
         ordering = ["user__username"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=RoleChoices.values),
-                name="%(app_label)s_%(class)s_role_valid",
-                violation_error_message="角色必须是省级、市级或只读之一。",
-            ),
+            choice_constraint("role", RoleChoices, "role_valid", "角色必须是省级、市级或只读之一。"),
         ]
 
     def __str__(self):

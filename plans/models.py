@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
+from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
 
 from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
 
@@ -55,16 +55,8 @@ class Plan(ProvenanceModel):
                 name="%(app_label)s_%(class)s_period_sane",
                 violation_error_message="规划期年份须在 1949 至 2100 年之间。",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=PlanStatusChoices.values),
-                name="%(app_label)s_%(class)s_status_valid",
-                violation_error_message="规划状态无效。",
-            ),
-            models.CheckConstraint(
-                condition=Q(kind__in=PlanKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="文种无效。",
-            ),
+            choice_constraint("status", PlanStatusChoices, "status_valid", "规划状态无效。"),
+            choice_constraint("kind", PlanKindChoices, "kind_valid", "文种无效。"),
         ]
 
     def __str__(self):
@@ -239,11 +231,7 @@ class Target(ProvenanceModel):
                 name="%(app_label)s_%(class)s_years_sane",
                 violation_error_message="年份须在 1949 至 2100 年之间。",
             ),
-            models.CheckConstraint(
-                condition=Q(comparator__in=ComparatorChoices.values),
-                name="%(app_label)s_%(class)s_comparator_valid",
-                violation_error_message="比较方式无效。",
-            ),
+            choice_constraint("comparator", ComparatorChoices, "comparator_valid", "比较方式无效。"),
             models.CheckConstraint(
                 condition=Q(target_value_max__isnull=True) | Q(target_value_max__gte=F("target_value")),
                 name="%(app_label)s_%(class)s_range_ordered",
@@ -360,11 +348,7 @@ class Program(ProvenanceModel):
                 name="%(app_label)s_%(class)s_unique_plan_key",
                 violation_error_message="同一规划下工程编号不能重复。",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=ProgramKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="工程类别无效。",
-            ),
+            choice_constraint("kind", ProgramKindChoices, "kind_valid", "工程类别无效。"),
         ]
 
     def __str__(self):
@@ -465,11 +449,7 @@ class TargetProgressSnapshot(TimestampedModel):
                 name="%(app_label)s_%(class)s_year_sane",
                 violation_error_message="年份须在 1949 至 2100 年之间。",
             ),
-            models.CheckConstraint(
-                condition=Q(status__in=ProgressStatusChoices.values),
-                name="%(app_label)s_%(class)s_status_valid",
-                violation_error_message="进度状态无效。",
-            ),
+            choice_constraint("status", ProgressStatusChoices, "status_valid", "进度状态无效。"),
         ]
 
     def __str__(self):

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from common.models import ProvenanceModel, ScopedManager, TimestampedModel, year_range_q
+from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
 
 from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices
 
@@ -50,11 +50,7 @@ class Enterprise(ProvenanceModel):
         verbose_name_plural = "企业"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=EnterpriseKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="企业类型无效。",
-            ),
+            choice_constraint("kind", EnterpriseKindChoices, "kind_valid", "企业类型无效。"),
         ]
 
     def __str__(self):
@@ -132,11 +128,7 @@ class IndustryBase(ProvenanceModel):
                 name="%(app_label)s_%(class)s_revenue_has_year",
                 violation_error_message="填写销售收入目标时须同时填写目标年份。",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=BaseKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="基地类型无效。",
-            ),
+            choice_constraint("kind", BaseKindChoices, "kind_valid", "基地类型无效。"),
         ]
 
     def __str__(self):
@@ -215,11 +207,7 @@ class KeyProject(ProvenanceModel):
                 name="%(app_label)s_%(class)s_capacity_nonnegative",
                 violation_error_message="产能不能为负数。",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=ProjectStageChoices.values),
-                name="%(app_label)s_%(class)s_stage_valid",
-                violation_error_message="项目阶段无效。",
-            ),
+            choice_constraint("stage", ProjectStageChoices, "stage_valid", "项目阶段无效。"),
             models.CheckConstraint(
                 condition=Q(signed_on__isnull=True) | Q(started_on__isnull=True) | Q(signed_on__lte=F("started_on")),
                 name="%(app_label)s_%(class)s_signed_before_started",
@@ -292,11 +280,7 @@ class ProjectReport(TimestampedModel):
                 name="%(app_label)s_%(class)s_investment_nonnegative",
                 violation_error_message="完成投资不能为负数。",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=ProjectStageChoices.values),
-                name="%(app_label)s_%(class)s_stage_valid",
-                violation_error_message="项目阶段无效。",
-            ),
+            choice_constraint("stage", ProjectStageChoices, "stage_valid", "项目阶段无效。"),
         ]
         indexes = [models.Index(fields=["year", "month"], name="projects_report_period")]
 

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from common.models import ProvenanceModel, ScopedManager, TimestampedModel
+from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint
 
 from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
 
@@ -39,11 +39,7 @@ class Region(TimestampedModel):
                 name="%(app_label)s_%(class)s_code_gbt2260",
                 violation_error_message="行政区划代码须为 6 位数字（GB/T 2260）。",
             ),
-            models.CheckConstraint(
-                condition=Q(level__in=RegionLevelChoices.values),
-                name="%(app_label)s_%(class)s_level_valid",
-                violation_error_message="层级须为省、设区市或县。",
-            ),
+            choice_constraint("level", RegionLevelChoices, "level_valid", "层级须为省、设区市或县。"),
             models.CheckConstraint(
                 condition=Q(level=RegionLevelChoices.PROVINCE, parent__isnull=True)
                 | (~Q(level=RegionLevelChoices.PROVINCE) & Q(parent__isnull=False)),
@@ -117,11 +113,7 @@ class Zone(ProvenanceModel):
                 name="%(app_label)s_%(class)s_unique_scheme_name",
                 violation_error_message="同一空间布局下分区名称不能重复。",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=ZoneKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="分区类型须为核、带或板块。",
-            ),
+            choice_constraint("kind", ZoneKindChoices, "kind_valid", "分区类型须为核、带或板块。"),
         ]
 
     def __str__(self):
@@ -196,16 +188,8 @@ class Park(ProvenanceModel):
         verbose_name_plural = "开发区/园区"
         ordering = ["city__code", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(level__in=ParkLevelChoices.values),
-                name="%(app_label)s_%(class)s_level_valid",
-                violation_error_message="园区级别无效。",
-            ),
-            models.CheckConstraint(
-                condition=Q(kind__in=ParkKindChoices.values),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="园区类型无效。",
-            ),
+            choice_constraint("level", ParkLevelChoices, "level_valid", "园区级别无效。"),
+            choice_constraint("kind", ParkKindChoices, "kind_valid", "园区类型无效。"),
         ]
 
     def __str__(self):
