@@ -20,6 +20,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
+from common.filters import industry_descendant_ids
 from plans.models import Industry
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, KeyProject
@@ -293,7 +294,7 @@ class NaiveProjectFilterSet(django_filters.FilterSet):
         fields = []
 
     def filter_industry(self, queryset, name, value):
-        return queryset.filter(industry__in=Industry.objects.get(pk=value).descendant_ids())
+        return queryset.filter(industry__in=industry_descendant_ids(int(value)))
 
 
 class NaivePagination(PageNumberPagination):

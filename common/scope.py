@@ -51,10 +51,10 @@ def _profile(user):
 
 
 def user_city_ids(user) -> frozenset[int]:
-    """Primary keys of the city Regions a city user works in (cached on the user object)."""
+    """Primary keys of the cities of a city user or a city-limited viewer (cached on the user)."""
     cached = getattr(user, "_sxplan_city_ids", None)
     if cached is None:
-        if user_role(user) == RoleChoices.CITY:
+        if user_role(user) in (RoleChoices.CITY, RoleChoices.VIEWER):
             cached = frozenset(user.staff_profile.cities.values_list("pk", flat=True))
         else:
             cached = frozenset()
@@ -64,10 +64,6 @@ def user_city_ids(user) -> frozenset[int]:
 
 def is_city_scoped(model) -> bool:
     return getattr(model, "city_scope", None) is not None
-
-
-def _scope_field(model):
-    return model._meta.get_field(model.city_scope.split("__")[0])
 
 
 def _is_many(model) -> bool:
@@ -98,27 +94,12 @@ def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
     if role is None:
         return queryset.none()
     model = queryset.model
-    if role in (RoleChoices.PROVINCE,) or not is_city_scoped(model):
+    if role == RoleChoices.PROVINCE or not is_city_scoped(model):
         return queryset
-    if role == RoleChoices.VIEWER:
-        return _viewer_queryset(queryset, user)
-    return queryset.filter(visible_q(model, user_city_ids(user)))
-
-
-def _viewer_queryset(queryset, user):
-    # A viewer with cities sees like the city staff of those cities; without, like the province.
-    city_ids = _viewer_city_ids(user)
-    if not city_ids:
-        return queryset
-    return queryset.filter(visible_q(queryset.model, city_ids))
-
-
-def _viewer_city_ids(user) -> frozenset[int]:
-    cached = getattr(user, "_sxplan_viewer_city_ids", None)
-    if cached is None:
-        cached = frozenset(user.staff_profile.cities.values_list("pk", flat=True))
-        user._sxplan_viewer_city_ids = cached
-    return cached
+    city_ids = user_city_ids(user)
+    if role == RoleChoices.VIEWER and not city_ids:
+        return queryset  # a viewer without cities reads like the province
+    return queryset.filter(visible_q(model, city_ids))
 
 
 def can_view_model(user) -> bool:

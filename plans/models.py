@@ -127,14 +127,6 @@ class Industry(TimestampedModel):
     def __str__(self):
         return self.name
 
-    def descendant_ids(self) -> list[int]:
-        """This node and every node below it (the taxonomy is small; one query per level)."""
-        ids, frontier = [self.pk], [self.pk]
-        while frontier:
-            frontier = list(Industry.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-            ids.extend(frontier)
-        return ids
-
 
 class KeyArea(ProvenanceModel):
     """A plan's own key area or sub-direction (“——先进轨道交通装备”), mapped to Industry."""

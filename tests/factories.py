@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
-from common.choices import RoleChoices
 from common.models import StaffProfile
 from plans.models import Industry, Observation, Plan, Target
 from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
@@ -109,5 +108,3 @@ def make_zone(plan, name, kind, cities) -> Zone:
         ZoneMembership.objects.create(zone=zone, region=city)
     return zone
 
-
-ROLES = RoleChoices
