@@ -42,25 +42,31 @@ PROJECT_FIELDS = (
     "name", "capacity", "capacity_value", "capacity_unit", "total_investment", "stage", "signed_on", "started_on",
     "production_on", "description", "plan", "enterprise", "industry", "city", "county", "park", "base",
 )  # fmt: skip
+#: The rows of the page are chosen by key first (from the covering index when the filters and the
+#: order allow it), then read whole; the total is counted by the same conditions.
+PROJECT_WHERE = """
+    p.city_id = (SELECT id FROM regions_region WHERE code = %(city)s AND level = 'city')
+    AND p.stage = ANY(%(stages)s)
+    AND (%(industry)s::bigint IS NULL OR p.industry_id = ANY(ARRAY(SELECT id FROM wanted)))"""
 PROJECT_SQL = f"""
 WITH RECURSIVE wanted AS (
     SELECT id FROM plans_industry WHERE id = %(industry)s
     UNION ALL SELECT c.id FROM plans_industry c JOIN wanted w ON c.parent_id = w.id
+), page AS (
+    SELECT p.id FROM projects_keyproject p WHERE {PROJECT_WHERE}
+    ORDER BY {{order}}, p.id LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT p.id, c.name, i.name, e.name, {LOCAL_TIME.format("p.created")}, {LOCAL_TIME.format("p.updated")},
        p.source_file, p.source_quote, p.name, p.capacity, p.capacity_value::text, p.capacity_unit,
        p.total_investment::text, p.stage, p.signed_on, p.started_on, p.production_on, p.description,
        p.plan_id, p.enterprise_id, p.industry_id, c.code, co.code, p.park_id, p.base_id,
-       count(*) OVER ()
-FROM projects_keyproject p
+       (SELECT count(*) FROM projects_keyproject p WHERE {PROJECT_WHERE})
+FROM page JOIN projects_keyproject p ON p.id = page.id
 JOIN regions_region c ON c.id = p.city_id
 LEFT JOIN regions_region co ON co.id = p.county_id
 LEFT JOIN plans_industry i ON i.id = p.industry_id
 LEFT JOIN projects_enterprise e ON e.id = p.enterprise_id
-WHERE c.code = %(city)s AND p.stage = ANY(%(stages)s)
-  AND (%(industry)s::bigint IS NULL OR p.industry_id IN (SELECT id FROM wanted))
-ORDER BY {{order}}
-LIMIT %(limit)s OFFSET %(offset)s
+ORDER BY {{order}}, p.id
 """
 
 

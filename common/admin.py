@@ -13,7 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from regions.choices import RegionLevelChoices
 
 from .choices import RoleChoices
-from .models import StaffProfile
+from .models import StaffProfile, defer_heavy_fields
 from .scope import (
     can_add,
     can_change,
@@ -41,7 +41,10 @@ class ScopedPermissionsMixin:
     """Permissions and querysets from common.scope, shared by model admins and inlines."""
 
     def get_queryset(self, request):
-        return scope_queryset(super().get_queryset(request), request.user)
+        queryset = scope_queryset(super().get_queryset(request), request.user)
+        joined = getattr(self, "list_select_related", None)  # inlines have none
+        joined = joined if isinstance(joined, list | tuple) else None
+        return defer_heavy_fields(queryset, joined)
 
     def has_module_permission(self, request):
         return can_view_model(request.user)

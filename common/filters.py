@@ -20,11 +20,12 @@ FALSE_VALUES = ("false", "0", "no")
 
 
 def _cities(request=None):
-    return apps.get_model("regions", "Region").objects.filter(level="city")
+    return _regions(request).filter(level="city")
 
 
 def _regions(request=None):
-    return apps.get_model("regions", "Region").objects.all()
+    region = apps.get_model("regions", "Region")
+    return region.objects.defer(*region.heavy_fields)
 
 
 def _zones(request=None):

@@ -5,6 +5,34 @@ from simple_history.models import HistoricalRecords
 from .choices import RoleChoices
 
 
+def defer_heavy_fields(queryset: models.QuerySet, paths=None) -> models.QuerySet:
+    """Defer the ``heavy_fields`` of the related models a list joins (``select_related`` paths).
+
+    A model declares ``heavy_fields`` for columns that only some readers need, such as a region's
+    map outline: decoding it for every row of a list that shows the region's name dominated the
+    project list at scale. ``paths`` defaults to the queryset's own ``select_related``.
+    """
+    if paths is None:
+        paths = _select_related_paths(queryset.query.select_related)
+    deferred = []
+    for path in paths or ():
+        model = queryset.model
+        for name in path.split("__"):
+            model = model._meta.get_field(name).related_model
+        deferred.extend(f"{path}__{field}" for field in getattr(model, "heavy_fields", ()))
+    return queryset.defer(*deferred) if deferred else queryset
+
+
+def _select_related_paths(tree, prefix: str = "") -> list[str]:
+    if not isinstance(tree, dict):
+        return []  # False, or True (everything: not used here)
+    paths = []
+    for name, children in tree.items():
+        paths.append(prefix + name)
+        paths.extend(_select_related_paths(children, f"{prefix}{name}__"))
+    return paths
+
+
 def choice_constraint(field: str, choices, suffix: str, message: str) -> models.CheckConstraint:
     """The database keeps a choice field to its choices, as the forms do."""
     return models.CheckConstraint(

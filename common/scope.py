@@ -78,28 +78,41 @@ def _is_many(model) -> bool:
     return False
 
 
-def visible_q(model, city_ids) -> Q:
-    """The condition under which a record of a city-scoped model is visible to these cities."""
-    path = model.city_scope
+def visible_q(model, city_ids, *, prefix: str = "") -> Q:
+    """The condition under which a record of a city-scoped model is visible to these cities.
+
+    ``prefix`` applies the condition to records reached through a relation of another model
+    (``"latest__observation__"`` on Target); it is only possible for single-valued scopes.
+    """
+    path = prefix + model.city_scope
     if _is_many(model):
+        if prefix:
+            raise ValueError(f"{model.__name__} is scoped through a many-valued path: no prefixed condition")
         through_match = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__in": list(city_ids)})
         any_region = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__isnull": False})
         return Q(Exists(through_match)) | ~Q(Exists(any_region))
     return Q(**{f"{path}__in": list(city_ids)}) | Q(**{f"{path}__isnull": True}) | Q(**{f"{path}__code": PROVINCE_CODE})
 
 
-def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
-    """Restrict a queryset to the records this user may see."""
+def visibility_q(user, model, *, prefix: str = "") -> Q | None:
+    """The condition on ``model``'s records (through ``prefix``) that this user may see; None: all of them."""
     role = user_role(user)
     if role is None:
-        return queryset.none()
-    model = queryset.model
+        return Q(pk__in=[])
     if role == RoleChoices.PROVINCE or not is_city_scoped(model):
-        return queryset
+        return None
     city_ids = user_city_ids(user)
     if role == RoleChoices.VIEWER and not city_ids:
-        return queryset  # a viewer without cities reads like the province
-    return queryset.filter(visible_q(model, city_ids))
+        return None  # a viewer without cities reads like the province
+    return visible_q(model, city_ids, prefix=prefix)
+
+
+def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
+    """Restrict a queryset to the records this user may see."""
+    if user_role(user) is None:
+        return queryset.none()
+    condition = visibility_q(user, queryset.model)
+    return queryset if condition is None else queryset.filter(condition)
 
 
 def can_view_model(user) -> bool:

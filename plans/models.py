@@ -311,6 +311,34 @@ class Observation(ProvenanceModel):
         return f"{self.indicator} {period}"
 
 
+class TargetProgress(models.Model):
+    """A target's latest observation and its progress: a rollup that ``plans.progress`` keeps.
+
+    Reading progress from this row, instead of computing it from correlated subqueries on every
+    read, keeps target lists and status counts as cheap as a join. ``refresh_progress``
+    rewrites the row whenever an observation or a target is written (``plans.signals``) and
+    after bulk loads that bypass signals; every target has one.
+    """
+
+    target = models.OneToOneField(
+        Target, on_delete=models.CASCADE, primary_key=True, related_name="rollup", verbose_name="指标"
+    )
+    observation = models.ForeignKey(
+        Observation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="最新监测值"
+    )
+    progress = models.FloatField("完成进度", null=True, blank=True)
+    expected_progress = models.FloatField("应达进度", null=True, blank=True)
+    status = models.CharField("进度状态", max_length=16, choices=ProgressStatusChoices.choices)
+
+    class Meta:
+        verbose_name = "指标进度"
+        verbose_name_plural = "指标进度"
+        constraints = [choice_constraint("status", ProgressStatusChoices, "status_valid", "进度状态无效。")]
+
+    def __str__(self):
+        return f"{self.target_id}: {self.status}"
+
+
 class Program(ProvenanceModel):
     """An engineering program (重点工程) or main task (主要任务) of a plan."""
 

@@ -1,13 +1,17 @@
 """Target progress: the one place where it is computed.
 
-``annotate_progress(targets, user=...)`` adds to each Target, in SQL (so that lists can be
-filtered by status and dashboards can count statuses with one GROUP BY):
+The rule below is applied in Python (``progress_of``) whenever an observation or a target is
+written (``plans.signals`` call ``refresh_progress``; bulk loads call it themselves), and its
+outcome is kept per target in the ``TargetProgress`` rollup. ``annotate_progress(targets,
+user=...)`` reads it in SQL, so that lists can be filtered by status and dashboards count
+statuses with one GROUP BY over plain columns. It adds to each Target:
 
 ``latest_value``, ``latest_year``, ``latest_quarter``
     The target's latest observation: among the observations linked to the target
-    (``Observation.target``) whose scope is the target's own scope and which the user may see,
-    the one of the latest year; within a year the annual value (quarter 0) before the quarters,
-    then the latest quarter.
+    (``Observation.target``) whose scope is the target's own scope, the one of the latest
+    year; within a year the annual value (quarter 0) before the quarters, then the latest
+    quarter. A user who may not see observations of the target's scope (city staff and a
+    target of another city) gets none, and so the status ``no_data``.
 
 ``progress``
     How far the latest value has come from the baseline toward the goal:
@@ -35,82 +39,140 @@ filtered by status and dashboards can count statuses with one GROUP BY):
 
 from __future__ import annotations
 
-from django.db.models import Case, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Cast, NullIf
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import (
+    Case,
+    CharField,
+    DecimalField,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    PositiveSmallIntegerField,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from common.scope import visibility_q
 
 from .choices import ComparatorChoices, ProgressStatusChoices
-from .models import Observation
+from .models import Observation, Target, TargetProgress
 
 #: Share of the expected progress below which an unmet target is off track rather than at risk.
 AT_RISK_SHARE = 0.8
-
-
-def _float(expression):
-    return Cast(expression, FloatField())
-
-
-def latest_observations(*, user) -> QuerySet:
-    """The observations of ``OuterRef`` target in its scope, latest first (see the module doc)."""
-    return (
-        Observation.objects.for_user(user)
-        .filter(target=OuterRef("pk"), scope=OuterRef("scope"))
-        .annotate(period_rank=Case(When(quarter=0, then=Value(5)), default=F("quarter"), output_field=IntegerField()))
-        .order_by("-year", "-period_rank")
-    )
+#: The path from a Target to its latest observation (the ``TargetProgress`` rollup).
+LATEST = "rollup__observation__"
 
 
 def annotate_progress(queryset: QuerySet, *, user) -> QuerySet:
-    """Targets with the progress fields of the module doc (idempotent)."""
+    """Targets with the progress fields of the module doc, read from the rollup (idempotent)."""
     if "progress_status" in queryset.query.annotations:
         return queryset
-    latest = latest_observations(user=user)
-    comparator = ComparatorChoices
-    queryset = queryset.annotate(
-        latest_value=Subquery(latest.values("value")[:1]),
-        latest_year=Subquery(latest.values("year")[:1]),
-        latest_quarter=Subquery(latest.values("quarter")[:1]),
-    ).alias(
-        latest_f=_float("latest_value"),
-        baseline_f=_float("baseline_value"),
-        target_f=_float("target_value"),
-        target_max_f=_float("target_value_max"),
-        goal_f=Case(
-            When(Q(comparator=comparator.RANGE, baseline_value__gt=F("target_value_max")), then=F("target_max_f")),
-            default=F("target_f"),
-        ),
-        rising=Case(
-            When(Q(baseline_f__isnull=True) | Q(baseline_f__lte=F("goal_f")), then=Value(True)),
-            default=Value(False),
-        ),
-    )
-    met = (
-        Q(comparator=comparator.RANGE, latest_f__gte=F("target_f"), latest_f__lte=F("target_max_f"))
-        | Q(comparator=comparator.GE, latest_f__gte=F("goal_f"))
-        | Q(comparator=comparator.GT, latest_f__gt=F("goal_f"))
-        | Q(comparator=comparator.LE, latest_f__lte=F("goal_f"))
-        | Q(comparator=comparator.LT, latest_f__lt=F("goal_f"))
-        | Q(comparator__in=[comparator.EQ, comparator.APPROX], rising=True, latest_f__gte=F("goal_f"))
-        | Q(comparator__in=[comparator.EQ, comparator.APPROX], rising=False, latest_f__lte=F("goal_f"))
-    )
-    span = NullIf(_float(F("target_year") - F("baseline_year")), Value(0.0))
-    line = _float(F("latest_year") - F("baseline_year")) / span
-    status = ProgressStatusChoices
+    # The latest observation lies in the target's scope: the user sees it if they see that scope;
+    # a user who does not gets what a target without observations gets.
+    visible = visibility_q(user, Observation, prefix=LATEST)
+
+    def seen(path: str, output_field):
+        if visible is None:
+            return F(path)
+        return Case(When(visible, then=F(path)), default=Value(None), output_field=output_field)
+
     return queryset.annotate(
-        progress=(F("latest_f") - F("baseline_f")) / NullIf(F("goal_f") - F("baseline_f"), Value(0.0)),
-        expected_progress=Case(
-            When(Q(latest_year__isnull=True) | Q(baseline_year__isnull=True), then=Value(None)),
-            When(Q(baseline_year=F("target_year")) | Q(latest_year__gte=F("target_year")), then=Value(1.0)),
-            When(latest_year__lte=F("baseline_year"), then=Value(0.0)),
-            default=line,
-            output_field=FloatField(),
-        ),
-        progress_status=Case(
-            When(latest_f__isnull=True, then=Value(status.NO_DATA)),
-            When(met, then=Value(status.ACHIEVED)),
-            When(latest_year__gte=F("target_year"), then=Value(status.OFF_TRACK)),
-            When(progress__isnull=True, then=Value(status.NO_DATA)),
-            When(progress__gte=F("expected_progress"), then=Value(status.ON_TRACK)),
-            When(progress__gte=F("expected_progress") * AT_RISK_SHARE, then=Value(status.AT_RISK)),
-            default=Value(status.OFF_TRACK),
+        latest_value=seen(LATEST + "value", DecimalField(max_digits=20, decimal_places=4)),
+        latest_year=seen(LATEST + "year", PositiveSmallIntegerField()),
+        latest_quarter=seen(LATEST + "quarter", PositiveSmallIntegerField()),
+        progress=seen("rollup__progress", FloatField()),
+        expected_progress=seen("rollup__expected_progress", FloatField()),
+        progress_status=Coalesce(
+            seen("rollup__status", CharField()), Value(ProgressStatusChoices.NO_DATA), output_field=CharField()
         ),
     )
+
+
+def refresh_progress(target_ids: Iterable[int | None] | None = None) -> None:
+    """Recompute the ``TargetProgress`` rows of these targets (every target when ``None``)."""
+    targets = Target.objects.order_by()
+    if target_ids is not None:
+        ids = {pk for pk in target_ids if pk is not None}
+        if not ids:
+            return
+        targets = targets.filter(pk__in=ids)
+    newest = (
+        Observation.objects.filter(target=OuterRef("pk"), scope=OuterRef("scope"))
+        .annotate(period_rank=Case(When(quarter=0, then=Value(5)), default=F("quarter"), output_field=IntegerField()))
+        .order_by("-year", "-period_rank", "-pk")
+    )
+    targets = list(targets.only(*RULE_FIELDS).annotate(newest=Subquery(newest.values("pk")[:1])))
+    observations = Observation.objects.in_bulk([target.newest for target in targets if target.newest is not None])
+    rows = []
+    for target in targets:
+        observation = observations.get(target.newest)
+        rows.append(TargetProgress(target=target, observation=observation, **progress_of(target, observation)))
+    with transaction.atomic():
+        TargetProgress.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["target"],
+            update_fields=["observation", "progress", "expected_progress", "status"],
+            batch_size=1000,
+        )
+
+
+RULE_FIELDS = (
+    "scope", "comparator", "baseline_value", "baseline_year", "target_value", "target_value_max", "target_year",
+)  # fmt: skip
+
+
+def _number(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def progress_of(target: Target, observation: Observation | None) -> dict:
+    """``progress``, ``expected_progress`` and ``status`` of a target at this latest observation (module doc)."""
+    status = ProgressStatusChoices
+    if observation is None:
+        return {"progress": None, "expected_progress": None, "status": status.NO_DATA}
+    latest, baseline = float(observation.value), _number(target.baseline_value)
+    goal = float(target.target_value)
+    top = _number(target.target_value_max)
+    comparator = ComparatorChoices
+    if target.comparator == comparator.RANGE and baseline is not None and top is not None and baseline > top:
+        goal = top
+    rising = baseline is None or baseline <= goal
+    met = {
+        comparator.RANGE: top is not None and float(target.target_value) <= latest <= top,
+        comparator.GE: latest >= goal,
+        comparator.GT: latest > goal,
+        comparator.LE: latest <= goal,
+        comparator.LT: latest < goal,
+    }.get(target.comparator, latest >= goal if rising else latest <= goal)  # "=" and "约"
+    progress = None if baseline is None or goal == baseline else (latest - baseline) / (goal - baseline)
+    expected = _expected(target.baseline_year, target.target_year, observation.year)
+    if met:
+        outcome = status.ACHIEVED
+    elif observation.year >= target.target_year:
+        outcome = status.OFF_TRACK
+    elif progress is None:
+        outcome = status.NO_DATA
+    elif expected is not None and progress >= expected:
+        outcome = status.ON_TRACK
+    elif expected is not None and progress >= expected * AT_RISK_SHARE:
+        outcome = status.AT_RISK
+    else:
+        outcome = status.OFF_TRACK
+    return {"progress": progress, "expected_progress": expected, "status": outcome}
+
+
+def _expected(baseline_year: int | None, target_year: int, year: int) -> float | None:
+    if baseline_year is None:
+        return None
+    if baseline_year == target_year or year >= target_year:
+        return 1.0
+    if year <= baseline_year:
+        return 0.0
+    return (year - baseline_year) / (target_year - baseline_year)

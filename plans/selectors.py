@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from .choices import ProgressStatusChoices
-from .models import Industry, Target
+from .models import Industry, Observation, Target
 from .progress import annotate_progress
 
 
@@ -15,17 +15,47 @@ def target_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     return annotate_progress(queryset.for_user(user), user=user)
 
 
+def attach_observation_history(targets: list[Target], *, user) -> list[Target]:
+    """Give each target ``observation_history``: the observations of it this user may see, in time order.
+
+    One query for the whole page of targets, read as plain rows (a page can carry tens of
+    thousands of observations: model instances and nested serializers would dominate its time).
+    """
+    history: dict[int, list[dict]] = {target.pk: [] for target in targets}
+    rows = (
+        Observation.objects.for_user(user)
+        .filter(target__in=list(history))
+        .order_by("target", "year", "quarter", "scope__code", "pk")
+        .values_list("target", "id", "year", "quarter", "value", "scope__code", "source")
+    )
+    for target, pk, year, quarter, value, scope, source in rows:
+        history[target].append(
+            {"id": pk, "year": year, "quarter": quarter, "value": str(value), "scope": scope, "source": source}
+        )
+    for target in targets:
+        target.observation_history = history[target.pk]
+    return targets
+
+
 def target_status_counts(*, user, queryset: QuerySet) -> dict:
-    """Targets by progress status, per plan and in total; one GROUP BY query and one total."""
-    queryset = annotate_progress(queryset, user=user).order_by()
-    counts = {"total": Count("pk")} | {
-        status: Count("pk", filter=Q(progress_status=status)) for status in ProgressStatusChoices.values
-    }
-    rows = queryset.values("plan", "plan__title").annotate(**counts).order_by("plan")
-    return {
-        "total": queryset.aggregate(**counts),
-        "results": [{"plan_title": row.pop("plan__title"), **row} for row in rows],
-    }
+    """Targets by progress status, per plan and in total, from one GROUP BY query."""
+    rows = (
+        annotate_progress(queryset, user=user)
+        .order_by()
+        .values("plan", "plan__title", "progress_status")
+        .annotate(count=Count("pk"))
+        .order_by("plan")
+    )
+    total = dict.fromkeys(("total", *ProgressStatusChoices.values), 0)
+    plans: dict[int, dict] = {}
+    for row in rows:
+        entry = plans.setdefault(
+            row["plan"], {"plan": row["plan"], "plan_title": row["plan__title"]} | dict.fromkeys(total, 0)
+        )
+        for counts in (entry, total):
+            counts[row["progress_status"]] += row["count"]
+            counts["total"] += row["count"]
+    return {"total": total, "results": list(plans.values())}
 
 
 def industry_tree() -> list[dict]:

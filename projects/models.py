@@ -222,7 +222,13 @@ class KeyProject(ProvenanceModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["city", "stage"], name="projects_project_city_stage"),
+            # The project list's usual filters; the included columns let a page's keys and the
+            # count come from the index alone (common.api.pagination: the page's rows are read by key).
+            models.Index(
+                fields=["city", "stage", "industry"],
+                include=["total_investment", "updated", "id"],
+                name="projects_project_city_list",
+            ),
             models.Index(fields=["industry", "stage"], name="projects_project_ind_stage"),
             models.Index(fields=["stage"], name="projects_project_stage"),
             models.Index(fields=["-updated", "name"], name="projects_project_order"),

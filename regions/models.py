@@ -26,6 +26,9 @@ class Region(TimestampedModel):
     center_lon = models.DecimalField("中心经度", max_digits=9, decimal_places=6, null=True, blank=True)
     center_lat = models.DecimalField("中心纬度", max_digits=9, decimal_places=6, null=True, blank=True)
 
+    #: Read by the maps only: lists that join regions defer it (common.models.defer_heavy_fields).
+    heavy_fields = ("boundary",)
+
     objects = ScopedManager()
     history = HistoricalRecords(excluded_fields=["boundary"])
 

@@ -26,7 +26,8 @@ from decimal import Decimal
 
 from django.db import connection, models, transaction
 
-from plans.models import CityRole, Observation, Plan, Target
+from plans.models import CityRole, Observation, Plan, Target, TargetProgress
+from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from regions.models import Park, Region, ZoneMembership
@@ -446,7 +447,9 @@ def delete_synthetic() -> None:
         projects = KeyProject.objects.filter(source_file=SOURCE).values("pk")
         ProjectReport.objects.filter(project__in=projects)._raw_delete(connection.alias)
         KeyProject.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
+        TargetProgress.objects.filter(observation__source_file=SOURCE).update(observation=None)
         Observation.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
+        refresh_progress()  # raw deletes send no signals
 
 
 def synthetic_exists() -> bool:
@@ -483,9 +486,12 @@ def generate(
         report = _generate(projects, reports_per_project, seed, observations, chunk, progress)
     _reset_sequences(KeyProject, ProjectReport, Observation)
     if connection.vendor == "postgresql":
+        # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
+        # new pages all-visible so that counts can use index-only scans (as autovacuum would later).
+        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            for model in (KeyProject, ProjectReport, Observation):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            for model in (KeyProject, ProjectReport, Observation, TargetProgress):
+                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     report.seconds = time.perf_counter() - started_at
     return report
 
@@ -521,5 +527,6 @@ def _generate(projects, reports_per_project, seed, observations, chunk, progress
         with transaction.atomic():
             for start in range(0, len(rows), chunk):
                 write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])
+            refresh_progress()  # COPY and bulk_create send no signals
         report.observations = len(rows)
     return report

@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
+from common.models import defer_heavy_fields
 from common.scope import can_change, user_city_ids, user_role
 from plans.choices import ComparatorChoices, PlanStatusChoices, ProgressStatusChoices
 from plans.models import CityRole, KeyArea, Observation, Plan, PlanSection, Target
@@ -181,8 +182,10 @@ def targets_with_observations(user):
     observations = Observation.objects.for_user(user).order_by("year", "quarter")
     return target_list(
         user=user,
-        queryset=Target.objects.select_related("scope", "industry", "plan").prefetch_related(
-            Prefetch("observations", queryset=observations)
+        queryset=defer_heavy_fields(
+            Target.objects.select_related("scope", "industry", "plan").prefetch_related(
+                Prefetch("observations", queryset=observations)
+            )
         ),
     )
 
@@ -360,17 +363,21 @@ class CityView(PageMixin, TemplateView):
             .prefetch_related("parks", "anchors"),
             parks=with_admin_urls(
                 user,
-                Park.objects.for_user(user)
-                .filter(city=city)
-                .select_related("city", "county")
-                .prefetch_related("industries"),
+                defer_heavy_fields(
+                    Park.objects.for_user(user)
+                    .filter(city=city)
+                    .select_related("city", "county")
+                    .prefetch_related("industries")
+                ),
             ),
             enterprises=with_admin_urls(
                 user,
-                Enterprise.objects.for_user(user)
-                .filter(city=city)
-                .select_related("city")
-                .prefetch_related("industries"),
+                defer_heavy_fields(
+                    Enterprise.objects.for_user(user)
+                    .filter(city=city)
+                    .select_related("city")
+                    .prefetch_related("industries")
+                ),
             ),
             filterset=filterset,
             filter_fields=[filterset.form[name] for name in PROJECT_FILTERS],
@@ -400,8 +407,8 @@ class CityView(PageMixin, TemplateView):
         params.setdefault("ordering", DEFAULT_PROJECT_ORDERING)
         filterset = KeyProjectFilterSet(
             data=params,
-            queryset=KeyProject.objects.for_user(self.request.user).select_related(
-                "city", "industry", "enterprise", "park"
+            queryset=defer_heavy_fields(
+                KeyProject.objects.for_user(self.request.user).select_related("city", "industry", "enterprise", "park")
             ),
             request=self.request,
         )

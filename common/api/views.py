@@ -4,6 +4,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
+from common.models import defer_heavy_fields
 from common.scope import scope_queryset
 
 from .filters import StrictFilterBackend
@@ -27,7 +28,7 @@ class ScopedViewMixin:
     filter_backends = [StrictFilterBackend]
 
     def get_queryset(self):
-        return scope_queryset(super().get_queryset(), self.request.user)
+        return defer_heavy_fields(scope_queryset(super().get_queryset(), self.request.user))
 
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))

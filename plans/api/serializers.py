@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from common.api.serializers import ServiceModelSerializer
@@ -77,6 +77,32 @@ class TargetSerializer(ServiceModelSerializer):
     def _with_progress(self, target):
         # A record just written is read back so that its progress reflects the change.
         return annotate_progress(Target.objects.filter(pk=target.pk), user=self.context["request"].user).get()
+
+
+class TargetObservationSerializer(serializers.ModelSerializer):
+    scope = serializers.SlugRelatedField(slug_field="code", read_only=True, label="范围（区划代码）")
+
+    class Meta:
+        model = Observation
+        fields = ["id", "year", "quarter", "value", "scope", "source"]
+        read_only_fields = fields
+
+
+@extend_schema_field(TargetObservationSerializer(many=True))
+class ObservationHistoryField(serializers.Field):
+    """The rows of ``selectors.attach_observation_history``, already in their JSON form."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value
+
+
+class TargetWithObservationsSerializer(TargetSerializer):
+    """A target with its progress and every observation of it the user may see (for progress charts)."""
+
+    observations = ObservationHistoryField(source="observation_history", label="监测值（按年份、季度、范围排列）")
 
 
 class ObservationSerializer(ServiceModelSerializer):

@@ -2,7 +2,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from common.api.views import AggregateViewSet, ScopedModelViewSet
+from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet
+from common.models import defer_heavy_fields
 
 from .. import selectors
 from ..filtersets import (
@@ -29,6 +30,7 @@ from .serializers import (
     ProgramSerializer,
     TargetsByStatusSerializer,
     TargetSerializer,
+    TargetWithObservationsSerializer,
 )
 
 
@@ -68,7 +70,17 @@ class TargetViewSet(ScopedModelViewSet):
     filterset_class = TargetFilterSet
 
     def get_queryset(self):
-        return selectors.target_list(user=self.request.user, queryset=self.queryset)
+        return defer_heavy_fields(selectors.target_list(user=self.request.user, queryset=self.queryset))
+
+    @extend_schema(parameters=[FORMAT_PARAMETER], responses=TargetWithObservationsSerializer(many=True))
+    @action(detail=False, url_path="with-observations", serializer_class=TargetWithObservationsSerializer)
+    def with_observations(self, request, *args, **kwargs):
+        """指标及其进度（筛选、排序、分页同指标列表），每个指标附本人可见的全部监测值（用于进度图）。"""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        targets = selectors.attach_observation_history(list(queryset if page is None else page), user=request.user)
+        data = self.get_serializer(targets, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
 
 
 class ObservationViewSet(ScopedModelViewSet):
