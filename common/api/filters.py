@@ -11,10 +11,16 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            unknown = set(request.query_params) - set(filterset_class.base_filters) - _reserved(view)
-            if unknown:
-                raise ValidationError({name: ["未知的查询参数。"] for name in sorted(unknown)})
+        if filterset_class is None:
+            return queryset
+        given = set(request.query_params) - _reserved(view)
+        unknown = given - set(filterset_class.base_filters)
+        if unknown:
+            raise ValidationError({name: ["未知的查询参数。"] for name in sorted(unknown)})
+        if not given:
+            # No filter named: every filter would pass the queryset through (none has a default),
+            # so the form that validates nothing is not built (a dashboard's usual request).
+            return queryset
         return super().filter_queryset(request, queryset, view)
 
 
