@@ -311,6 +311,10 @@ class Dataset:
     defaults: dict = field(default_factory=dict)
     #: The model's FilterSet (dotted path), so that exports filter like the API lists.
     filterset: str = ""
+    #: For datasets whose new rows are created in batches (``common.api.services.records_create``)
+    #: instead of one by one through the app's create service: the field values that service
+    #: would save for a row's values. None: every row goes through the service.
+    batch_create_data: Callable[[object, dict], dict] | None = None
 
     @property
     def label(self) -> str:
@@ -355,6 +359,16 @@ def _region_name(name: str):
     return related_attr(name, "name")
 
 
+def _as_read(user, values: dict) -> dict:
+    """What ``projects.services.key_project_create`` saves: the row as read."""
+    return values
+
+
+def _reported_by_user(user, values: dict) -> dict:
+    """What ``projects.services.project_report_create`` saves: the row, reported by the user."""
+    return {"reported_by": user, **values}
+
+
 PROJECTS = Dataset(
     name=DatasetChoices.PROJECTS,
     filterset="projects.filtersets.KeyProjectFilterSet",
@@ -362,6 +376,7 @@ PROJECTS = Dataset(
     key=("name",),
     scope_field="city",
     select_related=("city", "county", "enterprise", "industry", "plan", "park"),
+    batch_create_data=_as_read,
     columns=[
         Column("项目名称", "name", required=True, help="必填；按项目名称识别，已存在则更新。"),
         Column(
@@ -416,6 +431,7 @@ REPORTS = Dataset(
     key=("project", "year", "month"),
     scope_field="project",
     select_related=("project",),
+    batch_create_data=_reported_by_user,
     columns=[
         Column(
             "项目名称",

@@ -2,9 +2,10 @@
 
 The import engine reads each row through its dataset's columns, finds the record by its natural
 key, and writes through the app's own services (``common.api.services``: scope check,
-``full_clean``, history), so an import validates exactly like the admin and the API. It is
-atomic (every row or none), a dry run is the same run rolled back, and it is idempotent: a row
-that changes nothing is not written at all.
+``full_clean``, history), so an import validates exactly like the admin and the API. New rows of
+datasets that allow it are created in batches (``records_create``: the same checks and history,
+a few queries per batch instead of several per row). It is atomic (every row or none), a dry run
+is the same run rolled back, and it is idempotent: a row that changes nothing is not written at all.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from simple_history.models import HistoricalRecords
 
-from common.api.services import service_for
+from common.api.services import records_create, service_for
 from common.scope import can_change
 from common.tables import write_table
 
@@ -39,6 +40,8 @@ logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 500
 #: Rows between two progress reports of a running job.
 PROGRESS_EVERY = 200
+#: New rows created together (a progress report ends a batch early, so that it counts written rows).
+BATCH_ROWS = 500
 
 
 @dataclass
@@ -144,10 +147,14 @@ def import_table(
     existing = dataset.existing([values for _, values, errors in parsed if not errors])
     seen: dict[tuple, int] = {}
     with history_user(user), transaction.atomic():
+        new_rows = _NewRows(dataset, user, result)
         for index, (number, values, errors) in enumerate(parsed, start=1):
-            result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result))
+            result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result, new_rows))
             if progress and index % PROGRESS_EVERY == 0:
+                result.errors.extend(new_rows.flush())
                 progress(index)
+        result.errors.extend(new_rows.flush())
+        result.errors.sort(key=lambda error: error.row)
         if dry_run or result.errors:
             transaction.set_rollback(True)
         elif on_success:
@@ -155,8 +162,8 @@ def import_table(
     return result
 
 
-def _import_row(dataset, number, values, existing, user, seen, result) -> list[RowError]:
-    """Write one parsed row (each write is atomic on its own, so a failed row leaves the others usable)."""
+def _import_row(dataset, number, values, existing, user, seen, result, new_rows) -> list[RowError]:
+    """Write one parsed row, or queue it if it is new and its dataset creates new rows in batches."""
     key_column = dataset.column_for(dataset.key[0]).header
     identity = dataset.identity(values)
     if identity in seen:
@@ -165,6 +172,14 @@ def _import_row(dataset, number, values, existing, user, seen, result) -> list[R
     instance = existing.get(identity)
     if instance is not None and not can_change(user, instance):
         return [RowError(number, key_column, f"已有记录「{dataset.key_text(values)}」不属于您负责的城市，无权修改。")]
+    if instance is None and dataset.batch_create_data:
+        return new_rows.add(number, values)
+    # The queued rows are written first, so that rows are written in the file's order.
+    return new_rows.flush() + _write_row(dataset, number, values, instance, user, result)
+
+
+def _write_row(dataset, number, values, instance, user, result) -> list[RowError]:
+    """Write one row through the app's services (each write is atomic, so a failed row leaves the others usable)."""
     aliases = values.pop(ALIASES, None)
     try:
         if instance is None:
@@ -177,15 +192,47 @@ def _import_row(dataset, number, values, existing, user, seen, result) -> list[R
                 instance = service_for(dataset.model, "update")(instance=instance, user=user, data=changed)
         if aliases is not None and _sync_aliases(instance, aliases) and action == "unchanged":
             action = "updated"
-    except ValidationError as exc:
-        return _validation_errors(dataset, number, exc)
-    except PermissionDenied as exc:
-        return [RowError(number, dataset.column_for(dataset.scope_field).header, str(exc))]
-    except IntegrityError:
-        # Only a concurrent write gets past full_clean to the database's constraints.
-        return [RowError(number, key_column, "与同时进行的其他修改冲突，请重新导入。")]
+    except (ValidationError, PermissionDenied, IntegrityError) as exc:
+        return _row_errors(dataset, number, exc)
     result.note(number, action, dataset.key_text(values))
     return []
+
+
+class _NewRows:
+    """The new rows waiting to be created in one batch, in file order."""
+
+    def __init__(self, dataset: Dataset, user, result: ImportResult):
+        self.dataset, self.user, self.result = dataset, user, result
+        self.rows: list[tuple[int, dict]] = []
+
+    def add(self, number: int, values: dict) -> list[RowError]:
+        self.rows.append((number, values))
+        return self.flush() if len(self.rows) >= BATCH_ROWS else []
+
+    def flush(self) -> list[RowError]:
+        rows, self.rows = self.rows, []
+        if not rows:
+            return []
+        dataset, user = self.dataset, self.user
+        try:
+            outcomes = records_create(
+                model=dataset.model, user=user, rows=[dataset.batch_create_data(user, values) for _, values in rows]
+            )
+        except IntegrityError:
+            # The database refused what the checks passed (a concurrent write, a constraint they cannot
+            # read): the batch was rolled back; row by row through the service, each bad row gets its message.
+            return [
+                error
+                for number, values in rows
+                for error in _write_row(dataset, number, values, None, user, self.result)
+            ]
+        errors = []
+        for (number, values), outcome in zip(rows, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                errors.extend(_row_errors(dataset, number, outcome))
+            else:
+                self.result.note(number, "created", dataset.key_text(values))
+        return errors
 
 
 def _read_row(dataset: Dataset, columns, number: int, cells, lookups) -> tuple[dict, list[RowError]]:
@@ -255,6 +302,15 @@ def _sync_aliases(enterprise, aliases: list[str]) -> bool:
             alias.full_clean(exclude=["enterprise"])
             alias.save()
     return True
+
+
+def _row_errors(dataset: Dataset, number: int, exc: Exception) -> list[RowError]:
+    if isinstance(exc, ValidationError):
+        return _validation_errors(dataset, number, exc)
+    if isinstance(exc, PermissionDenied):
+        return [RowError(number, dataset.column_for(dataset.scope_field).header, str(exc))]
+    # An IntegrityError: only a concurrent write gets past full_clean to the database's constraints.
+    return [RowError(number, dataset.column_for(dataset.key[0]).header, "与同时进行的其他修改冲突，请重新导入。")]
 
 
 def _validation_errors(dataset: Dataset, number: int, exc: ValidationError) -> list[RowError]:

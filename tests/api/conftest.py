@@ -5,8 +5,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-
-from tests.api.base import invalid_value
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
@@ -17,6 +15,7 @@ from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from tests.api.base import invalid_value
 
 TAIYUAN, DATONG, JINZHONG = "140100", "140200", "140700"
 

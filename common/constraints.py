@@ -1,0 +1,268 @@
+"""``full_clean`` of many new records at once, with a number of queries that does not grow per record.
+
+Django's ``Model.full_clean`` queries the database once per foreign key (``ForeignKey.validate``),
+per unique field and UniqueConstraint, and per check constraint (``CheckConstraint.validate`` runs
+``Q.check``, a SELECT in a savepoint). ``full_clean_many`` gives every instance the errors
+``full_clean`` would give it, in the same order, with one query per foreign key, unique field and
+UniqueConstraint for the whole batch; check constraints are evaluated in Python by
+``validate_check``, which leaves to Django the conditions it does not understand. Where a batch
+query finds a possible clash, Django's own check runs for that instance, so the messages are
+Django's. A batch holds a few hundred instances (each query lists the batch's values).
+"""
+
+from __future__ import annotations
+
+import datetime
+import operator
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import connections, models, router
+from django.db.models import F, Q
+from django.db.models.constants import LOOKUP_SEP
+
+_ORDERINGS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+_NUMBERS = (int, float, Decimal)
+#: Other values Python compares as the database does (a datetime is a date: it comes first).
+_KINDS = (str, datetime.datetime, datetime.date, datetime.time, datetime.timedelta)
+_UNKNOWN = object()
+
+
+class Unsupported(Exception):
+    """The evaluator does not understand this part of a condition: Django checks it instead."""
+
+
+def validate_check(constraint: models.CheckConstraint, model, instance, *, exclude=(), using=None) -> None:
+    """``constraint.validate(model, instance, exclude=exclude)``, without a query where the evaluator can."""
+    using = using or router.db_for_write(model, instance=instance)
+    try:
+        holds = condition_holds(constraint.condition, _row(model, instance, set(exclude)))
+    except Unsupported:
+        constraint.validate(model, instance, exclude=exclude, using=using)
+        return
+    # Like Q.check: an unknown (NULL) result passes where the database can coalesce it to true.
+    if holds is False or (holds is None and not connections[using].features.supports_comparing_boolean_expr):
+        raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+
+
+def condition_holds(condition: Q, row: dict[str, tuple[models.Field, Any]]) -> bool | None:
+    """The SQL truth of a condition for one row of field values: True, False or None (unknown).
+
+    Understands nested AND / OR / NOT of exact, isnull, in, gt, gte, lt and lte on the row's own
+    fields, with constants or F() of other fields; raises ``Unsupported`` for anything else.
+    """
+    # Every child is evaluated (no short-circuit) so that any part Django would refuse is noticed.
+    results = [_child_holds(child, row) for child in condition.children]
+    if condition.connector == Q.AND:
+        result = False if False in results else None if None in results else True
+    elif condition.connector == Q.OR:
+        result = True if True in results else None if None in results else False
+    else:
+        raise Unsupported(condition.connector)
+    return (None if result is None else not result) if condition.negated else result
+
+
+def _child_holds(child, row) -> bool | None:
+    if isinstance(child, Q):
+        return condition_holds(child, row)
+    if not isinstance(child, tuple):
+        raise Unsupported(child)  # an expression
+    lookup, rhs = child
+    name, _, kind = lookup.partition(LOOKUP_SEP)
+    field, value = _value(row, name)
+    if kind == "isnull":
+        if not isinstance(rhs, bool):
+            raise Unsupported(lookup)
+        return (value is None) == rhs
+    if kind == "in":
+        if isinstance(rhs, str | bytes) or not rhs:
+            raise Unsupported(lookup)
+        options = [_constant(field, option) for option in rhs]
+        if None in options:
+            raise Unsupported(lookup)
+        return None if value is None else any(_equal(value, option) for option in options)
+    kind = kind or "exact"
+    if kind != "exact" and kind not in _ORDERINGS:
+        raise Unsupported(lookup)
+    if isinstance(rhs, F):
+        rhs = _value(row, rhs.name)[1]
+    elif kind == "exact" and rhs is None:
+        return value is None  # Django turns exact=None into isnull
+    else:
+        rhs = _constant(field, rhs)
+    if value is None or rhs is None:
+        return None
+    if kind == "exact":
+        return _equal(value, rhs)
+    if not _ordered(value, rhs):
+        raise Unsupported(lookup)
+    return _ORDERINGS[kind](value, rhs)
+
+
+def _row(model, instance, exclude: set[str]) -> dict[str, tuple[models.Field, Any]]:
+    """The values a condition sees, as ``Model._get_field_expression_map`` gives them to ``Q.check``."""
+    row = {}
+    for field in model._meta.local_concrete_fields:
+        if field.name not in exclude:
+            row[field.name] = (field, _UNKNOWN if field.generated else getattr(instance, field.attname))
+    if "pk" not in exclude:
+        row["pk"] = (model._meta.pk, instance.pk)
+    return row
+
+
+def _value(row, name: str):
+    """A field's value, prepared as for the database; Django joins, computes or skips other names."""
+    if name not in row:
+        raise Unsupported(name)
+    field, value = row[name]
+    if value is _UNKNOWN or hasattr(value, "resolve_expression"):
+        raise Unsupported(name)
+    return field, _prepared(field, value)
+
+
+def _constant(field, value):
+    if hasattr(value, "resolve_expression") or isinstance(value, models.Model):
+        raise Unsupported(value)
+    return _prepared(field, value)
+
+
+def _prepared(field, value):
+    if value is None:
+        return None
+    try:
+        return field.get_prep_value(value)
+    except (TypeError, ValueError, ValidationError):
+        raise Unsupported(value) from None
+
+
+def _equal(a, b) -> bool:
+    if not _comparable(a, b):
+        raise Unsupported((a, b))
+    return a == b
+
+
+def _ordered(a, b) -> bool:
+    """Values Python orders as the database does (text order depends on the collation)."""
+    return _comparable(a, b) and not isinstance(a, str)
+
+
+def _comparable(a, b) -> bool:
+    if isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS):
+        return not {type(a), type(b)} >= {float, Decimal}  # the database rounds one of them
+    kind, other = (next((kind for kind in _KINDS if isinstance(value, kind)), None) for value in (a, b))
+    if kind is None or kind is not other:
+        return False
+    return kind is not datetime.datetime or (a.tzinfo is None) == (b.tzinfo is None)
+
+
+def full_clean_many(instances: list[models.Model]) -> list[ValidationError | None]:
+    """For each new instance of one model, the error ``instance.full_clean()`` would raise, or None."""
+    if not instances:
+        return []
+    verified = _verified_relations(type(instances[0]), instances)
+    errors = [_clean(instance, relations) for instance, relations in zip(instances, verified, strict=True)]
+    # As full_clean: unique and constraint checks skip the fields that failed before them.
+    excludes = [_failed(found) for found in errors]
+    unique_checks = [
+        instance._get_unique_checks(exclude=exclude) for instance, exclude in zip(instances, excludes, strict=True)
+    ]
+    taken = _taken(instances, excludes, unique_checks)
+    for instance, found, exclude, (checks, date_checks) in zip(instances, errors, excludes, unique_checks, strict=True):
+        if date_checks or any(_key(model_class, fields, instance) in taken for model_class, fields in checks):
+            try:
+                instance.validate_unique(exclude=exclude)
+            except ValidationError as exc:
+                exc.update_error_dict(found)
+        if constraint_errors := _constraint_errors(instance, _failed(found), taken):
+            ValidationError(constraint_errors).update_error_dict(found)
+    return [ValidationError(found) if found else None for found in errors]
+
+
+def _clean(instance, relations: set[str]) -> dict:
+    """``clean_fields()`` and ``clean()``; foreign keys the batch query found need no query each."""
+    found = {}
+    for check in (lambda: instance.clean_fields(exclude=relations), instance.clean):
+        try:
+            check()
+        except ValidationError as exc:
+            exc.update_error_dict(found)
+    return found
+
+
+def _failed(found: dict) -> set[str]:
+    return {name for name in found if name != NON_FIELD_ERRORS}
+
+
+def _verified_relations(model, instances) -> list[set[str]]:
+    """Per instance, the foreign keys whose related objects exist and satisfy ``limit_choices_to``."""
+    verified = [set() for _ in instances]
+    for field in model._meta.concrete_fields:
+        if not field.is_relation or field.remote_field.parent_link:
+            continue
+        # Only values set from an object: a raw value may not even have the right type to query by.
+        values = {getattr(i, field.attname) for i in instances if field.is_cached(i)} - {None}
+        if not values:
+            continue
+        target = field.remote_field.field_name
+        queryset = field.remote_field.model._base_manager.filter(**{f"{target}__in": values})
+        found = set(queryset.complex_filter(field.get_limit_choices_to()).values_list(target, flat=True))
+        for names, instance in zip(verified, instances, strict=True):
+            if field.is_cached(instance) and getattr(instance, field.attname) in found:
+                names.add(field.name)
+    return verified
+
+
+def _key(model_class, fields: tuple[str, ...], instance) -> tuple | None:
+    """What a unique check looks up for an instance (None: no lookup, a NULL cannot clash)."""
+    values = tuple(getattr(instance, model_class._meta.get_field(name).attname) for name in fields)
+    return None if any(value is None for value in values) else (model_class, fields, values)
+
+
+def _batched(constraint) -> bool:
+    return (
+        isinstance(constraint, models.UniqueConstraint)
+        and constraint.fields
+        and not constraint.condition
+        and not constraint.expressions
+        and constraint.nulls_distinct is not False
+    )
+
+
+def _taken(instances, excludes, unique_checks) -> set[tuple]:
+    """The unique values of these instances already stored: one query per unique field or constraint."""
+    wanted = defaultdict(set)
+    for instance, exclude, (checks, _) in zip(instances, excludes, unique_checks, strict=True):
+        for model_class, fields in checks:
+            if key := _key(model_class, fields, instance):
+                wanted[key[:2]].add(key[2])
+        for model_class, constraints in instance.get_constraints():
+            for constraint in constraints:
+                if _batched(constraint) and not exclude & set(constraint.fields):
+                    if key := _key(model_class, tuple(constraint.fields), instance):
+                        wanted[key[:2]].add(key[2])
+    taken = set()
+    for (model_class, fields), values in wanted.items():
+        queryset = model_class._default_manager.filter(**{f"{fields[0]}__in": {value[0] for value in values}})
+        taken.update((model_class, fields, row) for row in queryset.values_list(*fields) if row in values)
+    return taken
+
+
+def _constraint_errors(instance, exclude: set[str], taken: set[tuple]) -> dict:
+    """The errors ``instance.validate_constraints(exclude)`` would raise, merged the way it merges them."""
+    using = router.db_for_write(type(instance), instance=instance)
+    errors = {}
+    for model_class, constraints in instance.get_constraints():
+        for constraint in constraints:
+            try:
+                if isinstance(constraint, models.CheckConstraint):
+                    validate_check(constraint, model_class, instance, exclude=exclude, using=using)
+                elif not _batched(constraint) or _key(model_class, tuple(constraint.fields), instance) in taken:
+                    constraint.validate(model_class, instance, exclude=exclude, using=using)
+            except ValidationError as exc:
+                if getattr(exc, "code", None) == "unique" and len(constraint.fields) == 1:
+                    errors.setdefault(constraint.fields[0], []).append(exc)
+                else:
+                    errors = exc.update_error_dict(errors)
+    return errors
