@@ -107,4 +107,3 @@ def make_zone(plan, name, kind, cities) -> Zone:
     for city in cities:
         ZoneMembership.objects.create(zone=zone, region=city)
     return zone
-
