@@ -602,7 +602,7 @@ def main(argv=None) -> int:
         help="rows of the file that django-import-export imports (it is slow)",
     )
     parser.add_argument(
-        "--sxplan-import-rows", type=int, default=3_000, help="rows of the file that sxplan's per-row import reads"
+        "--sxplan-import-rows", type=int, default=None, help="rows of the file that sxplan imports (default: all)"
     )
     parser.add_argument("--load-projects", type=int, default=100_000, help="projects generated in scenario 6")
     parser.add_argument("--throughput-seconds", type=int, default=30)
