@@ -15,6 +15,11 @@ app.conf.beat_schedule = {
         "task": "projects.remind_stale_projects",
         "schedule": crontab(hour=8, minute=0, day_of_week=1),
     },
+    # Every night, every target's progress rollup is recomputed (plans.tasks.refresh_target_progress).
+    "refresh-target-progress": {
+        "task": "plans.refresh_target_progress",
+        "schedule": crontab(hour=1, minute=30),
+    },
     # On 2 January, the year just ended is frozen as a snapshot of every target's progress.
     "snapshot-target-progress": {
         "task": "plans.snapshot_target_progress",

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from plans.models import TargetProgressSnapshot
-from plans.tasks import snapshot_target_progress
+from plans.models import TargetProgress, TargetProgressSnapshot
+from plans.tasks import refresh_target_progress, snapshot_target_progress
 from projects.models import KeyProject
 from projects.tasks import remind_stale_projects
 from transfers import services
@@ -92,6 +92,9 @@ def test_export_and_periodic_tasks_on_a_worker(broker, world, province_user, set
     assert snapshot_target_progress.delay(2025).get(timeout=60) == 1
     assert TargetProgressSnapshot.objects.get(year=2025).target == world["target"]
     assert remind_stale_projects.delay("2099-01-05").get(timeout=60) == 2
+    TargetProgress.objects.update(status="off_track", observation=None)  # as a lost race could leave it
+    refresh_target_progress.delay().get(timeout=60)
+    assert TargetProgress.objects.get(target=world["target"]).status == "on_track"
 
 
 @pytest.mark.django_db
@@ -104,6 +107,14 @@ def test_without_a_broker_large_jobs_run_eagerly(world, province_user, settings,
     assert import_job_task.delay(job.pk).get() == "succeeded"
     job.refresh_from_db()
     assert job.attempts == 1
+
+
+@pytest.mark.django_db
+def test_the_nightly_refresh_repairs_stale_progress(world):
+    TargetProgress.objects.update(status="achieved", observation=None, progress=None)
+    refresh_target_progress.delay().get()
+    row = TargetProgress.objects.get(target=world["target"])
+    assert (row.status, row.observation.value) == ("on_track", Decimal("9.3"))
 
 
 @pytest.mark.django_db
