@@ -64,6 +64,8 @@ COMPARATOR_SYMBOLS = {
     ComparatorChoices.RANGE: "",
 }
 PROJECTS_PER_PAGE = 50
+#: The city page lists the latest observations; all of them are in the export and the API.
+CITY_OBSERVATIONS_SHOWN = 100
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -348,6 +350,7 @@ class CityView(PageMixin, TemplateView):
         paginator = Paginator(projects, PROJECTS_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
         targets = target_rows(user, targets_with_observations(user).filter(scope=city).order_by("-plan__period_start"))
+        observations = Observation.objects.for_user(user).filter(scope=city)
         context.update(
             city=city,
             memberships=memberships,
@@ -386,7 +389,8 @@ class CityView(PageMixin, TemplateView):
             ordering=ordering,
             columns=self.columns(ordering),
             targets=split_targets(targets),
-            observations=Observation.objects.for_user(user).filter(scope=city).select_related("target__plan"),
+            observations=observations.order_by("-year", "-quarter", "indicator")[:CITY_OBSERVATIONS_SHOWN],
+            observation_count=observations.count(),
             sees_city=self.sees_city(city),
             page_data={
                 "stages": stage_summary(projects),

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from sxplan_site import web_views
 from tests import factories
 
 TY_PROJECTS = ["太重轨道交通装备扩能项目", "太原碳纤维新材料项目", "太原智能制造产业园项目"]
@@ -153,7 +154,8 @@ class TestCityPage:
         for name in ["太原重型机械集团有限公司", "太原高新技术产业开发区", "太原—晋中高端装备制造基地"]:
             assert name in body
         assert "太原高端装备制造业营业收入" in body
-        assert [o.value for o in response.context["observations"]] == [610, 705]
+        assert [o.value for o in response.context["observations"]] == [705, 610]  # newest first
+        assert "observations-more" not in body
         assert "scope-notice" not in body
 
     def test_city_staff_on_another_city_see_only_public_plan_data(self, client, pages_data):
@@ -213,6 +215,16 @@ class TestCityPage:
         link = reverse("admin:projects_keyproject_change", args=[project.pk])
         assert link in text(get(client, pages_data.users["taiyuan"], "/cities/140100/"))
         assert link not in text(get(client, pages_data.users["viewer"], "/cities/140100/"))
+
+    def test_the_observation_table_shows_the_latest_and_links_to_the_rest(self, client, pages_data, monkeypatch):
+        monkeypatch.setattr(web_views, "CITY_OBSERVATIONS_SHOWN", 1)
+        response = get(client, pages_data.users["taiyuan"], "/cities/140100/")
+        assert [(o.year, o.value) for o in response.context["observations"]] == [(2022, 705)]
+        more = response.content.decode()
+        assert 'data-testid="observations-more"' in more and "共 2 条" in more
+        assert "/api/v1/observations/?city=140100&amp;format=xlsx" in more
+        export = client.get("/api/v1/observations/", {"city": "140100", "format": "xlsx"})  # the signed-in session
+        assert export.status_code == 200 and export.content.startswith(b"PK")
 
     def test_unknown_city(self, client, pages_data):
         assert get(client, pages_data.users["province"], "/cities/999999/").status_code == 404
