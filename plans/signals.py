@@ -21,8 +21,8 @@ def observation_saved(sender, instance, raw=False, **kwargs):
 
 @receiver(post_delete, sender=Observation, dispatch_uid="plans_observation_deleted")
 def observation_deleted(sender, instance, origin=None, **kwargs):
-    # Observations deleted with their target (or its plan) need nothing: the target's row goes too,
-    # and refreshing it before the target is deleted would write a row that blocks that delete.
+    # Observations deleted with their target (or its plan) need nothing: the target's row goes too.
+    # Refreshing it once per cascaded observation would only be thrown away.
     if isinstance(origin, Observation) or getattr(origin, "model", None) is Observation:
         refresh_progress([instance.target_id])
 

@@ -10,6 +10,11 @@ key_project_create, key_project_update, key_project_delete = crud_services(KeyPr
 _, project_report_update, project_report_delete = crud_services(ProjectReport)
 
 
+def project_report_values(user, data: dict) -> dict:
+    """What a new report saves: the reporter is the user unless given (also for batched imports)."""
+    return {"reported_by": user, **data}
+
+
 def project_report_create(*, user, data: dict) -> ProjectReport:
     """File a progress report; the reporter is the user unless given."""
-    return record_create(model=ProjectReport, user=user, data={"reported_by": user, **data})
+    return record_create(model=ProjectReport, user=user, data=project_report_values(user, data))

@@ -19,6 +19,7 @@ from common.tables import unescape_formula
 from plans.models import Industry, Observation, Plan, Target
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, KeyProject, ProjectReport
+from projects.services import project_report_values
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
 
@@ -364,11 +365,6 @@ def _as_read(user, values: dict) -> dict:
     return values
 
 
-def _reported_by_user(user, values: dict) -> dict:
-    """What ``projects.services.project_report_create`` saves: the row, reported by the user."""
-    return {"reported_by": user, **values}
-
-
 PROJECTS = Dataset(
     name=DatasetChoices.PROJECTS,
     filterset="projects.filtersets.KeyProjectFilterSet",
@@ -431,7 +427,7 @@ REPORTS = Dataset(
     key=("project", "year", "month"),
     scope_field="project",
     select_related=("project",),
-    batch_create_data=_reported_by_user,
+    batch_create_data=project_report_values,
     columns=[
         Column(
             "项目名称",

@@ -2,6 +2,7 @@
 
 import pytest
 
+from plans import signals
 from plans.choices import ProgressStatusChoices as S
 from plans.models import Target, TargetProgress
 from plans.progress import annotate_progress, refresh_progress
@@ -97,6 +98,17 @@ def test_targets_and_plans_with_observations_can_be_deleted(data):
     assert not TargetProgress.objects.filter(target_id=data.t_achieved.pk).exists()
     data.plan.delete()
     assert not TargetProgress.objects.exists()
+
+
+def test_a_cascade_does_not_recompute_per_observation(data, monkeypatch):
+    calls = []
+    monkeypatch.setattr(signals, "refresh_progress", lambda ids=None: calls.append(sorted(ids)))
+    data.t_on_track.observations.filter(quarter=3).get().delete()
+    assert calls == [[data.t_on_track.pk]]  # an observation deleted on its own refreshes its target
+    calls.clear()
+    data.t_achieved.delete()  # its observations go with it: nothing to refresh, once per observation or at all
+    data.plan.delete()
+    assert calls == []
 
 
 def test_refresh_progress_repairs_rows_written_around_the_signals(data):
