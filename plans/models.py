@@ -316,8 +316,8 @@ class TargetProgress(models.Model):
 
     Reading progress from this row, instead of computing it from correlated subqueries on every
     read, keeps target lists and status counts as cheap as a join. ``refresh_progress``
-    rewrites the row whenever an observation or a target is written (``plans.signals``) and
-    after bulk loads that bypass signals; every target has one.
+    rewrites the row whenever a service writes an observation or a target (plans.services) and
+    after the benchmark generator's raw inserts; every target has one.
     """
 
     target = models.OneToOneField(

@@ -1,7 +1,8 @@
 """Target progress: the one place where it is computed.
 
 The rule below is applied in Python (``progress_of``) whenever an observation or a target is
-written (``plans.signals`` call ``refresh_progress``; bulk loads call it themselves), and its
+written (the services in plans.services call ``refresh_progress``, once per batch; the benchmark
+generator ``seeds.synthetic`` calls it after its raw inserts), and its
 outcome is kept per target in the ``TargetProgress`` rollup. ``annotate_progress(targets,
 user=...)`` reads it in SQL, so that lists can be filtered by status and dashboards count
 statuses with one GROUP BY over plain columns. It adds to each Target:

@@ -1,20 +1,291 @@
-"""Writes of plans and their parts (see common.api.services)."""
+"""Writes of plans and their parts: sections, industries, key areas, targets, observations, programs …
 
-from common.api.services import crud_services, record_create
+One function per write, keyword-only; the rules they share (scope, ``full_clean``, history)
+are in common.services. ``user=None`` is a trusted system writer (see there). The services that
+change targets or observations keep the ``TargetProgress`` rollup (plans.progress) themselves,
+once per call; deleting a target or a plan needs nothing (its rollup row goes with it).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import TypedDict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+
+from common.services import record_create, record_delete, record_update, records_create
+from regions.models import Region
 
 from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .progress import refresh_progress
 
-plan_create, plan_update, plan_delete = crud_services(Plan)
-plan_section_create, plan_section_update, plan_section_delete = crud_services(PlanSection)
-industry_create, industry_update, industry_delete = crud_services(Industry)
-key_area_create, key_area_update, key_area_delete = crud_services(KeyArea)
-target_create, target_update, target_delete = crud_services(Target)
-_, observation_update, observation_delete = crud_services(Observation)
-program_create, program_update, program_delete = crud_services(Program)
-measure_create, measure_update, measure_delete = crud_services(Measure)
-city_role_create, city_role_update, city_role_delete = crud_services(CityRole)
+# Relations to the projects app are typed as plain models: plans sits below projects.
 
 
-def observation_create(*, user, data: dict) -> Observation:
-    """Record a measured value; the reporter is the user unless given."""
-    return record_create(model=Observation, user=user, data={"reported_by": user, **data})
+class PlanData(TypedDict, total=False):
+    code: str
+    title: str
+    short_title: str
+    kind: str
+    issuer: str
+    doc_number: str
+    period_start: int | None
+    period_end: int | None
+    signed_on: datetime.date | None
+    published_on: datetime.date | None
+    status: str
+    follows: Plan | None
+    summary: str
+    source_file: str
+    source_quote: str
+
+
+def plan_create(*, user, data: PlanData, reason: str = "") -> Plan:
+    return record_create(model=Plan, user=user, data=data, reason=reason)
+
+
+def plan_update(*, instance: Plan, user, data: PlanData, reason: str = "") -> Plan:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def plan_delete(*, instance: Plan, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class PlanSectionData(TypedDict, total=False):
+    plan: Plan
+    parent: PlanSection | None
+    key: str
+    number: str
+    title: str
+    order: int
+    page: int | None
+
+
+def plan_section_create(*, user, data: PlanSectionData, reason: str = "") -> PlanSection:
+    return record_create(model=PlanSection, user=user, data=data, reason=reason)
+
+
+def plan_section_update(*, instance: PlanSection, user, data: PlanSectionData, reason: str = "") -> PlanSection:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def plan_section_delete(*, instance: PlanSection, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class IndustryData(TypedDict, total=False):
+    code: str
+    name: str
+    parent: Industry | None
+    is_national: bool
+    order: int
+    description: str
+
+
+def industry_create(*, user, data: IndustryData, reason: str = "") -> Industry:
+    return record_create(model=Industry, user=user, data=data, reason=reason)
+
+
+def industry_update(*, instance: Industry, user, data: IndustryData, reason: str = "") -> Industry:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def industry_delete(*, instance: Industry, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class KeyAreaData(TypedDict, total=False):
+    plan: Plan
+    parent: KeyArea | None
+    section: PlanSection | None
+    key: str
+    name: str
+    order: int
+    description: str
+    industries: list[Industry]
+    source_file: str
+    source_quote: str
+
+
+def key_area_create(*, user, data: KeyAreaData, reason: str = "") -> KeyArea:
+    return record_create(model=KeyArea, user=user, data=data, reason=reason)
+
+
+def key_area_update(*, instance: KeyArea, user, data: KeyAreaData, reason: str = "") -> KeyArea:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def key_area_delete(*, instance: KeyArea, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class TargetData(TypedDict, total=False):
+    plan: Plan
+    key: str
+    name: str
+    unit: str
+    comparator: str
+    baseline_value: Decimal | None
+    baseline_year: int | None
+    target_value: Decimal
+    target_value_max: Decimal | None
+    target_year: int
+    scope: Region
+    industry: Industry | None
+    key_area: KeyArea | None
+    section: PlanSection | None
+    base: models.Model | None  # projects.IndustryBase
+    description: str
+    source_file: str
+    source_quote: str
+
+
+@transaction.atomic
+def target_create(*, user, data: TargetData, reason: str = "") -> Target:
+    """Create a target and its progress row."""
+    target = record_create(model=Target, user=user, data=data, reason=reason)
+    refresh_progress([target.pk])
+    return target
+
+
+@transaction.atomic
+def target_update(*, instance: Target, user, data: TargetData, reason: str = "") -> Target:
+    """Change a target; its status may change with its values."""
+    target = record_update(instance=instance, user=user, data=data, reason=reason)
+    refresh_progress([target.pk])
+    return target
+
+
+def target_delete(*, instance: Target, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class ObservationData(TypedDict, total=False):
+    target: Target | None
+    indicator: str
+    unit: str
+    value: Decimal
+    year: int
+    quarter: int
+    scope: Region
+    source: str
+    reported_by: AbstractBaseUser | None
+    source_file: str
+    source_quote: str
+
+
+def _reported(user, data: ObservationData) -> ObservationData:
+    """The reporter of a new observation is the acting user unless the data names one."""
+    return {"reported_by": user, **data}
+
+
+@transaction.atomic
+def observation_create(*, user, data: ObservationData, reason: str = "") -> Observation:
+    """Record a measured value and refresh its target's progress."""
+    observation = record_create(model=Observation, user=user, data=_reported(user, data), reason=reason)
+    refresh_progress([observation.target_id])
+    return observation
+
+
+@transaction.atomic
+def observation_create_many(
+    *, user, rows: list[ObservationData], reason: str = ""
+) -> list[Observation | ValidationError | PermissionDenied]:
+    """Record many values as ``observation_create`` would one by one (common.services.records_create).
+
+    The progress of the targets they touch is refreshed once for the batch.
+    """
+    outcomes = records_create(
+        model=Observation, user=user, rows=[_reported(user, data) for data in rows], reason=reason
+    )
+    refresh_progress([outcome.target_id for outcome in outcomes if isinstance(outcome, Observation)])
+    return outcomes
+
+
+@transaction.atomic
+def observation_update(*, instance: Observation, user, data: ObservationData, reason: str = "") -> Observation:
+    """Change a measured value; an observation moved to another target refreshes both targets."""
+    before = Observation.objects.filter(pk=instance.pk).values_list("target_id", flat=True).first()
+    observation = record_update(instance=instance, user=user, data=data, reason=reason)
+    refresh_progress([before, observation.target_id])
+    return observation
+
+
+@transaction.atomic
+def observation_delete(*, instance: Observation, user, reason: str = "") -> None:
+    target_id = instance.target_id
+    record_delete(instance=instance, user=user, reason=reason)
+    refresh_progress([target_id])
+
+
+class ProgramData(TypedDict, total=False):
+    plan: Plan
+    section: PlanSection | None
+    key: str
+    kind: str
+    name: str
+    order: int
+    description: str
+    industries: list[Industry]
+    source_file: str
+    source_quote: str
+
+
+def program_create(*, user, data: ProgramData, reason: str = "") -> Program:
+    return record_create(model=Program, user=user, data=data, reason=reason)
+
+
+def program_update(*, instance: Program, user, data: ProgramData, reason: str = "") -> Program:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def program_delete(*, instance: Program, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class MeasureData(TypedDict, total=False):
+    plan: Plan
+    section: PlanSection | None
+    key: str
+    name: str
+    order: int
+    description: str
+    source_file: str
+    source_quote: str
+
+
+def measure_create(*, user, data: MeasureData, reason: str = "") -> Measure:
+    return record_create(model=Measure, user=user, data=data, reason=reason)
+
+
+def measure_update(*, instance: Measure, user, data: MeasureData, reason: str = "") -> Measure:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def measure_delete(*, instance: Measure, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class CityRoleData(TypedDict, total=False):
+    plan: Plan
+    city: Region
+    role: str
+    industries: list[Industry]
+    source_file: str
+    source_quote: str
+
+
+def city_role_create(*, user, data: CityRoleData, reason: str = "") -> CityRole:
+    return record_create(model=CityRole, user=user, data=data, reason=reason)
+
+
+def city_role_update(*, instance: CityRole, user, data: CityRoleData, reason: str = "") -> CityRole:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def city_role_delete(*, instance: CityRole, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)

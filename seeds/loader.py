@@ -20,16 +20,44 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from plans import services as plans_services
 from plans.choices import ComparatorChoices
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from plans.services import plan_update
+from projects import services as projects_services
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject
+from regions import services as regions_services
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from regions.services import zone_membership_delete
 
 from .quotes import document_stems, quote_occurs
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROVINCE_CODE = "140000"
+#: The change reason the loader's writes carry in history.
+REASON = "load_seeds"
+#: The services the loader writes each kind with, as (create, update); user=None: a trusted system writer.
+SERVICES = {
+    Region: (regions_services.region_create, regions_services.region_update),
+    LayoutScheme: (regions_services.layout_scheme_create, regions_services.layout_scheme_update),
+    Zone: (regions_services.zone_create, regions_services.zone_update),
+    ZoneMembership: (regions_services.zone_membership_create, regions_services.zone_membership_update),
+    Park: (regions_services.park_create, regions_services.park_update),
+    Industry: (plans_services.industry_create, plans_services.industry_update),
+    Plan: (plans_services.plan_create, plans_services.plan_update),
+    PlanSection: (plans_services.plan_section_create, plans_services.plan_section_update),
+    KeyArea: (plans_services.key_area_create, plans_services.key_area_update),
+    Target: (plans_services.target_create, plans_services.target_update),
+    Observation: (plans_services.observation_create, plans_services.observation_update),
+    Program: (plans_services.program_create, plans_services.program_update),
+    Measure: (plans_services.measure_create, plans_services.measure_update),
+    CityRole: (plans_services.city_role_create, plans_services.city_role_update),
+    Enterprise: (projects_services.enterprise_create, projects_services.enterprise_update),
+    EnterpriseAlias: (projects_services.enterprise_alias_create, projects_services.enterprise_alias_update),
+    IndustryBase: (projects_services.industry_base_create, projects_services.industry_base_update),
+    KeyProject: (projects_services.key_project_create, projects_services.key_project_update),
+}
 
 
 class SeedError(Exception):
@@ -160,25 +188,22 @@ class SeedLoader:
     def upsert(self, model, lookup: dict, values: dict, record: Record | None, m2m: dict | None = None):
         kind = model._meta.verbose_name
         stem = record.stem if record else None
+        create, update = SERVICES[model]
         obj = model.objects.filter(**lookup).first()
-        if obj is None:
-            obj = model(**lookup, **values)
-            status = "created"
-        else:
-            changed = [name for name, value in values.items() if not self._same(obj, name, value)]
-            for name in changed:
-                setattr(obj, name, values[name])
-            status = "updated" if changed else "unchanged"
-        if status != "unchanged":
-            self.validate(obj, record)
-            obj._change_reason = "load_seeds"
-            obj.save()
-        for name, wanted in (m2m or {}).items():
-            manager = getattr(obj, name)
-            wanted_ids = {item.pk for item in wanted}
-            if set(manager.values_list("pk", flat=True)) != wanted_ids:
-                manager.set(wanted_ids)
-                status = "updated" if status == "unchanged" else status
+        try:
+            if obj is None:
+                obj = create(user=None, data={**lookup, **values, **(m2m or {})}, reason=REASON)
+                status = "created"
+            else:
+                changed = {name: value for name, value in values.items() if not self._same(obj, name, value)}
+                for name, wanted in (m2m or {}).items():
+                    if set(getattr(obj, name).values_list("pk", flat=True)) != {item.pk for item in wanted}:
+                        changed[name] = wanted
+                if changed:
+                    obj = update(instance=obj, user=None, data=changed, reason=REASON)
+                status = "updated" if changed else "unchanged"
+        except ValidationError as exc:
+            raise self.seed_error(exc, record, obj) from exc
         self.report.count(kind, status, stem)
         return obj
 
@@ -192,13 +217,11 @@ class SeedLoader:
             return Decimal(current) == Decimal(value)
         return current == value
 
-    def validate(self, obj, record: Record | None):
-        try:
-            obj.full_clean(validate_unique=True, validate_constraints=True)
-        except ValidationError as exc:
-            where = record.where if record else str(obj)
-            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-            raise SeedError(f"{where}: {messages}") from exc
+    @staticmethod
+    def seed_error(exc: ValidationError, record: Record | None, obj) -> SeedError:
+        where = record.where if record else str(obj)
+        messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return SeedError(f"{where}: {messages}")
 
     def provenance(self, record: Record) -> dict:
         quote = record.require("quote")
@@ -372,8 +395,7 @@ class SeedLoader:
                     raise SeedError(f"{record.where}: follows 指向未知规划 {follows!r}")
                 plan = self.plans[record.get("code")]
                 if plan.follows_id != self.plans[follows].pk:
-                    plan.follows = self.plans[follows]
-                    plan.save(update_fields=["follows"])
+                    plan_update(instance=plan, user=None, data={"follows": self.plans[follows]}, reason=REASON)
 
     def load_plan_content(self, stem: str):
         folder = self.data_dir / stem
@@ -465,9 +487,8 @@ class SeedLoader:
                     {"inferred": bool(item.get("inferred", False)), "note": item.get("note", "") or ""},
                     zone_record,
                 )
-            stale = zone.memberships.exclude(region_id__in=wanted)
-            if stale.exists():
-                stale.delete()
+            for stale in zone.memberships.exclude(region_id__in=wanted):
+                zone_membership_delete(instance=stale, user=None, reason=REASON)
 
     def load_bases(self, plan, stem, key_areas) -> dict[str, IndustryBase]:
         bases: dict[str, IndustryBase] = {}

@@ -6,6 +6,10 @@ rows on the same seeded database. The shape follows reality roughly: 太原 has 
 projects, investments have a long tail (log-normal, median about 3 亿元), the stages are mixed
 with most projects started, and each city leans toward the focus industries its plans give it.
 
+This is the one writer that bypasses the services (plans.services, projects.services): raw
+COPY is what makes benchmark scale possible. It therefore writes no history and repairs the
+derived rows itself: ``refresh_progress()`` after its observations are written or deleted.
+
 Rows are written in chunks: with PostgreSQL's COPY where available, else with ``bulk_create``.
 Every chunk commits on its own (a 10-million-row transaction would queue one deferred
 foreign-key check per row until commit); a failed run is cleaned up with ``replace=True``.
@@ -449,7 +453,7 @@ def delete_synthetic() -> None:
         KeyProject.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
         TargetProgress.objects.filter(observation__source_file=SOURCE).update(observation=None)
         Observation.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
-        refresh_progress()  # raw deletes send no signals
+        refresh_progress()  # the services are bypassed: repair the derived rows
 
 
 def synthetic_exists() -> bool:
@@ -527,6 +531,6 @@ def _generate(projects, reports_per_project, seed, observations, chunk, progress
         with transaction.atomic():
             for start in range(0, len(rows), chunk):
                 write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])
-            refresh_progress()  # COPY and bulk_create send no signals
+            refresh_progress()  # the services are bypassed: repair the derived rows
         report.observations = len(rows)
     return report

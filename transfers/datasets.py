@@ -17,9 +17,19 @@ from django.db.models import Q
 
 from common.tables import unescape_formula
 from plans.models import Industry, Observation, Plan, Target
+from plans.services import observation_create, observation_create_many, observation_update
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
-from projects.models import Enterprise, EnterpriseAlias, KeyProject, ProjectReport
-from projects.services import project_report_values
+from projects.models import Enterprise, KeyProject, ProjectReport
+from projects.services import (
+    enterprise_create,
+    enterprise_update,
+    key_project_create,
+    key_project_create_many,
+    key_project_update,
+    project_report_create,
+    project_report_create_many,
+    project_report_update,
+)
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
 
@@ -307,15 +317,17 @@ class Dataset:
     key: tuple[str, ...]
     #: The column that carries the record's city (for scope errors).
     scope_field: str
+    #: The app's services that write a row: ``create(*, user, data)``, ``update(*, instance, user, data)``.
+    create: Callable
+    update: Callable
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     defaults: dict = field(default_factory=dict)
     #: The model's FilterSet (dotted path), so that exports filter like the API lists.
     filterset: str = ""
-    #: For datasets whose new rows are created in batches (``common.api.services.records_create``)
-    #: instead of one by one through the app's create service: the field values that service
-    #: would save for a row's values. None: every row goes through the service.
-    batch_create_data: Callable[[object, dict], dict] | None = None
+    #: The app's batched create (``..._create_many(*, user, rows)``) for kinds whose new rows are
+    #: created in batches; None: every new row goes through ``create``.
+    create_many: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -360,19 +372,16 @@ def _region_name(name: str):
     return related_attr(name, "name")
 
 
-def _as_read(user, values: dict) -> dict:
-    """What ``projects.services.key_project_create`` saves: the row as read."""
-    return values
-
-
 PROJECTS = Dataset(
     name=DatasetChoices.PROJECTS,
     filterset="projects.filtersets.KeyProjectFilterSet",
     model=KeyProject,
     key=("name",),
     scope_field="city",
+    create=key_project_create,
+    update=key_project_update,
+    create_many=key_project_create_many,
     select_related=("city", "county", "enterprise", "industry", "plan", "park"),
-    batch_create_data=_as_read,
     columns=[
         Column("项目名称", "name", required=True, help="必填；按项目名称识别，已存在则更新。"),
         Column(
@@ -426,8 +435,10 @@ REPORTS = Dataset(
     model=ProjectReport,
     key=("project", "year", "month"),
     scope_field="project",
+    create=project_report_create,
+    update=project_report_update,
+    create_many=project_report_create_many,
     select_related=("project",),
-    batch_create_data=project_report_values,
     columns=[
         Column(
             "项目名称",
@@ -464,6 +475,9 @@ OBSERVATIONS = Dataset(
     model=Observation,
     key=("indicator", "scope", "year", "quarter", "source"),
     scope_field="scope",
+    create=observation_create,
+    update=observation_update,
+    create_many=observation_create_many,
     select_related=("scope", "target__plan"),
     defaults={"quarter": 0, "source": ""},
     columns=[
@@ -508,6 +522,8 @@ ENTERPRISES = Dataset(
     model=Enterprise,
     key=("name",),
     scope_field="city",
+    create=enterprise_create,
+    update=enterprise_update,
     select_related=("city", "county"),
     prefetch_related=("aliases", "industries"),
     columns=[
@@ -546,6 +562,5 @@ ENTERPRISES = Dataset(
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES)}
 
-#: Fields filled outside the model's own columns (reverse relations), written by the engine.
+#: Fields filled outside the model's own columns (an enterprise's short names), written by the engine.
 ALIASES = "aliases"
-ALIAS_MODEL = EnterpriseAlias

@@ -1,10 +1,10 @@
 """Bulk import and export, and the jobs that run them.
 
 The import engine reads each row through its dataset's columns, finds the record by its natural
-key, and writes through the app's own services (``common.api.services``: scope check,
+key, and writes through the app's own services that the dataset names (scope check,
 ``full_clean``, history), so an import validates exactly like the admin and the API. New rows of
-datasets that allow it are created in batches (``records_create``: the same checks and history,
-a few queries per batch instead of several per row). It is atomic (every row or none), a dry run
+datasets that allow it are created in batches (the app's ``..._create_many``: the same checks and
+history, a few queries per batch instead of several per row). It is atomic (every row or none), a dry run
 is the same run rolled back, and it is idempotent: a row that changes nothing is not written at all.
 """
 
@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from simple_history.models import HistoricalRecords
 
-from common.api.services import records_create, service_for
 from common.scope import can_change
 from common.tables import write_table
+from projects.services import enterprise_aliases_set
 
 from .choices import FileFormatChoices, JobKindChoices, JobStatusChoices
-from .datasets import ALIAS_MODEL, ALIASES, DATASETS, CellError, Column, Dataset, Lookups
+from .datasets import ALIASES, DATASETS, CellError, Column, Dataset, Lookups
 from .models import Job
 from .spreadsheet import FileRefused, Table, read_table
 
@@ -78,21 +75,6 @@ class ImportResult:
 
 
 ACTION_LABELS = {"created": "新增", "updated": "修改", "unchanged": "未变化"}
-
-
-@contextmanager
-def history_user(user):
-    """Record ``user`` as the author of every history row written inside (imports run without a request)."""
-    context = HistoricalRecords.context
-    previous = getattr(context, "request", None)
-    context.request = SimpleNamespace(user=user)
-    try:
-        yield
-    finally:
-        if previous is None:
-            del context.request
-        else:
-            context.request = previous
 
 
 def dataset_get(name: str) -> Dataset:
@@ -146,7 +128,7 @@ def import_table(
     parsed = [(number, *_read_row(dataset, columns, number, cells, lookups)) for number, cells in table.rows]
     existing = dataset.existing([values for _, values, errors in parsed if not errors])
     seen: dict[tuple, int] = {}
-    with history_user(user), transaction.atomic():
+    with transaction.atomic():
         new_rows = _NewRows(dataset, user, result)
         for index, (number, values, errors) in enumerate(parsed, start=1):
             result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result, new_rows))
@@ -172,7 +154,7 @@ def _import_row(dataset, number, values, existing, user, seen, result, new_rows)
     instance = existing.get(identity)
     if instance is not None and not can_change(user, instance):
         return [RowError(number, key_column, f"已有记录「{dataset.key_text(values)}」不属于您负责的城市，无权修改。")]
-    if instance is None and dataset.batch_create_data:
+    if instance is None and dataset.create_many:
         return new_rows.add(number, values)
     # The queued rows are written first, so that rows are written in the file's order.
     return new_rows.flush() + _write_row(dataset, number, values, instance, user, result)
@@ -183,14 +165,17 @@ def _write_row(dataset, number, values, instance, user, result) -> list[RowError
     aliases = values.pop(ALIASES, None)
     try:
         if instance is None:
-            instance = service_for(dataset.model, "create")(user=user, data=values)
+            instance = dataset.create(user=user, data=values)
             action = "created"
         else:
             changed = {name: value for name, value in values.items() if _differs(instance, name, value)}
             action = "updated" if changed else "unchanged"
             if changed:
-                instance = service_for(dataset.model, "update")(instance=instance, user=user, data=changed)
-        if aliases is not None and _sync_aliases(instance, aliases) and action == "unchanged":
+                instance = dataset.update(instance=instance, user=user, data=changed)
+        aliases_changed = aliases is not None and enterprise_aliases_set(
+            enterprise=instance, user=user, aliases=aliases
+        )
+        if aliases_changed and action == "unchanged":
             action = "updated"
     except (ValidationError, PermissionDenied, IntegrityError) as exc:
         return _row_errors(dataset, number, exc)
@@ -215,9 +200,7 @@ class _NewRows:
             return []
         dataset, user = self.dataset, self.user
         try:
-            outcomes = records_create(
-                model=dataset.model, user=user, rows=[dataset.batch_create_data(user, values) for _, values in rows]
-            )
+            outcomes = dataset.create_many(user=user, rows=[values for _, values in rows])
         except IntegrityError:
             # The database refused what the checks passed (a concurrent write, a constraint they cannot
             # read): the batch was rolled back; row by row through the service, each bad row gets its message.
@@ -283,25 +266,6 @@ def _differs(instance, name: str, value) -> bool:
     if model_field.is_relation:
         return getattr(instance, model_field.attname) != (value.pk if value is not None else None)
     return getattr(instance, name) != value
-
-
-@transaction.atomic
-def _sync_aliases(enterprise, aliases: list[str]) -> bool:
-    """Make the enterprise's short names exactly ``aliases``; True if anything changed."""
-    current = {alias.alias: alias for alias in enterprise.aliases.all()}
-    if set(current) == set(aliases):
-        return False
-    taken = ALIAS_MODEL.objects.filter(alias__in=aliases).exclude(enterprise=enterprise).select_related("enterprise")
-    for alias in taken:
-        raise ValidationError({ALIASES: f"简称「{alias.alias}」已被企业「{alias.enterprise.name}」使用。"})
-    for name in set(current) - set(aliases):
-        current[name].delete()
-    for name in aliases:
-        if name not in current:
-            alias = ALIAS_MODEL(enterprise=enterprise, alias=name)
-            alias.full_clean(exclude=["enterprise"])
-            alias.save()
-    return True
 
 
 def _row_errors(dataset: Dataset, number: int, exc: Exception) -> list[RowError]:

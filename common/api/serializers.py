@@ -1,11 +1,9 @@
 from django.apps import apps
 from rest_framework import serializers
 
-from .services import service_for
-
 
 class ServiceModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer that writes through the app's services (scope check + full_clean).
+    """A ModelSerializer whose writes the viewset makes through the model's services (scope check + full_clean).
 
     - Regions are named by their GB/T 2260 code (``"city": "140100"``), in reads and writes.
     - Relations honour the model field's ``limit_choices_to`` (a city field takes cities only).
@@ -40,11 +38,3 @@ class ServiceModelSerializer(serializers.ModelSerializer):
     def get_validators(self):
         # Unique-together and check constraints are validated by full_clean in the service.
         return []
-
-    def create(self, validated_data):
-        return service_for(self.Meta.model, "create")(user=self.context["request"].user, data=validated_data)
-
-    def update(self, instance, validated_data):
-        return service_for(self.Meta.model, "update")(
-            instance=instance, user=self.context["request"].user, data=validated_data
-        )

@@ -6,10 +6,10 @@ from rest_framework.viewsets import GenericViewSet, ModelViewSet
 
 from common.models import defer_heavy_fields
 from common.scope import scope_queryset
+from common.services import ModelServices
 
 from .filters import StrictFilterBackend
 from .renderers import CSVRenderer, XLSXRenderer
-from .services import service_for
 from .versioning import HistoryViewMixin, VersionedViewMixin
 
 EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
@@ -33,13 +33,15 @@ class ScopedViewMixin:
 
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
 class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ModelViewSet):
-    """CRUD on one model: reads within the user's scope, writes through the app's services.
+    """CRUD on one model: reads within the user's scope, writes through the model's services.
 
     Subclasses declare ``queryset`` (with its select_related / prefetch_related),
-    ``serializer_class`` and ``filterset_class``. Lists also export as CSV and XLSX; details carry
-    an ETag and writes honour If-Match (412 when stale); ``{id}/history/`` lists the changes.
+    ``serializer_class``, ``filterset_class`` and ``services`` (a ``ModelServices`` of the app's
+    create, update and delete functions). Lists also export as CSV and XLSX; details carry an
+    ETag and writes honour If-Match (412 when stale); ``{id}/history/`` lists the changes.
     """
 
+    services: ModelServices
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     @property
@@ -49,8 +51,22 @@ class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, 
             return None
         return super().paginator
 
+    def perform_create(self, serializer):
+        instance = self.services.create(user=self.request.user, data=serializer.validated_data)
+        serializer.instance = self.written(instance)
+
+    def perform_update(self, serializer):
+        instance = self.services.update(
+            instance=serializer.instance, user=self.request.user, data=serializer.validated_data
+        )
+        serializer.instance = self.written(instance)
+
     def perform_destroy(self, instance):
-        service_for(type(instance), "delete")(instance=instance, user=self.request.user)
+        self.services.delete(instance=instance, user=self.request.user)
+
+    def written(self, instance):
+        """The record a write answers with (a subclass may read it back with its annotations)."""
+        return instance
 
     def handle_exception(self, exc):
         # Errors are always answered in JSON, even when a CSV or XLSX file was asked for.

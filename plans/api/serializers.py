@@ -5,7 +5,6 @@ from common.api.serializers import ServiceModelSerializer
 
 from ..choices import ProgressStatusChoices
 from ..models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
-from ..progress import annotate_progress
 
 
 class PlanSectionSerializer(ServiceModelSerializer):
@@ -67,16 +66,6 @@ class TargetSerializer(ServiceModelSerializer):
 
     def get_progress_status_display(self, target) -> str:
         return ProgressStatusChoices(target.progress_status).label
-
-    def create(self, validated_data):
-        return self._with_progress(super().create(validated_data))
-
-    def update(self, instance, validated_data):
-        return self._with_progress(super().update(instance, validated_data))
-
-    def _with_progress(self, target):
-        # A record just written is read back so that its progress reflects the change.
-        return annotate_progress(Target.objects.filter(pk=target.pk), user=self.context["request"].user).get()
 
 
 class TargetObservationSerializer(serializers.ModelSerializer):

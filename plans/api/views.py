@@ -4,6 +4,7 @@ from rest_framework.response import Response
 
 from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet
 from common.models import defer_heavy_fields
+from common.services import ModelServices
 
 from .. import selectors
 from ..filtersets import (
@@ -18,6 +19,35 @@ from ..filtersets import (
     TargetFilterSet,
 )
 from ..models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from ..services import (
+    city_role_create,
+    city_role_delete,
+    city_role_update,
+    industry_create,
+    industry_delete,
+    industry_update,
+    key_area_create,
+    key_area_delete,
+    key_area_update,
+    measure_create,
+    measure_delete,
+    measure_update,
+    observation_create,
+    observation_delete,
+    observation_update,
+    plan_create,
+    plan_delete,
+    plan_section_create,
+    plan_section_delete,
+    plan_section_update,
+    plan_update,
+    program_create,
+    program_delete,
+    program_update,
+    target_create,
+    target_delete,
+    target_update,
+)
 from .serializers import (
     CityRoleSerializer,
     IndustrySerializer,
@@ -38,18 +68,21 @@ class PlanViewSet(ScopedModelViewSet):
     queryset = Plan.objects.prefetch_related("sections")
     serializer_class = PlanSerializer
     filterset_class = PlanFilterSet
+    services = ModelServices(create=plan_create, update=plan_update, delete=plan_delete)
 
 
 class PlanSectionViewSet(ScopedModelViewSet):
     queryset = PlanSection.objects.all()
     serializer_class = PlanSectionSerializer
     filterset_class = PlanSectionFilterSet
+    services = ModelServices(create=plan_section_create, update=plan_section_update, delete=plan_section_delete)
 
 
 class IndustryViewSet(ScopedModelViewSet):
     queryset = Industry.objects.all()
     serializer_class = IndustrySerializer
     filterset_class = IndustryFilterSet
+    services = ModelServices(create=industry_create, update=industry_update, delete=industry_delete)
 
     @extend_schema(responses=IndustryTreeSerializer(many=True), filters=False, parameters=[])
     @action(detail=False, pagination_class=None, filterset_class=None)
@@ -62,15 +95,21 @@ class KeyAreaViewSet(ScopedModelViewSet):
     queryset = KeyArea.objects.prefetch_related("industries")
     serializer_class = KeyAreaSerializer
     filterset_class = KeyAreaFilterSet
+    services = ModelServices(create=key_area_create, update=key_area_update, delete=key_area_delete)
 
 
 class TargetViewSet(ScopedModelViewSet):
     queryset = Target.objects.select_related("scope")
     serializer_class = TargetSerializer
     filterset_class = TargetFilterSet
+    services = ModelServices(create=target_create, update=target_update, delete=target_delete)
 
     def get_queryset(self):
         return defer_heavy_fields(selectors.target_list(user=self.request.user, queryset=self.queryset))
+
+    def written(self, instance):
+        # A target just written is read back so that its progress reflects the change.
+        return selectors.target_list(user=self.request.user).get(pk=instance.pk)
 
     @extend_schema(parameters=[FORMAT_PARAMETER], responses=TargetWithObservationsSerializer(many=True))
     @action(detail=False, url_path="with-observations", serializer_class=TargetWithObservationsSerializer)
@@ -87,24 +126,28 @@ class ObservationViewSet(ScopedModelViewSet):
     queryset = Observation.objects.select_related("scope")
     serializer_class = ObservationSerializer
     filterset_class = ObservationFilterSet
+    services = ModelServices(create=observation_create, update=observation_update, delete=observation_delete)
 
 
 class ProgramViewSet(ScopedModelViewSet):
     queryset = Program.objects.prefetch_related("industries")
     serializer_class = ProgramSerializer
     filterset_class = ProgramFilterSet
+    services = ModelServices(create=program_create, update=program_update, delete=program_delete)
 
 
 class MeasureViewSet(ScopedModelViewSet):
     queryset = Measure.objects.all()
     serializer_class = MeasureSerializer
     filterset_class = MeasureFilterSet
+    services = ModelServices(create=measure_create, update=measure_update, delete=measure_delete)
 
 
 class CityRoleViewSet(ScopedModelViewSet):
     queryset = CityRole.objects.select_related("city").prefetch_related("industries")
     serializer_class = CityRoleSerializer
     filterset_class = CityRoleFilterSet
+    services = ModelServices(create=city_role_create, update=city_role_update, delete=city_role_delete)
 
 
 class TargetsByStatusViewSet(AggregateViewSet):

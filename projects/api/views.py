@@ -1,8 +1,23 @@
 from common.api.views import AggregateViewSet, ScopedModelViewSet
+from common.services import ModelServices
 
 from .. import selectors
 from ..filtersets import EnterpriseFilterSet, IndustryBaseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from ..services import (
+    enterprise_create,
+    enterprise_delete,
+    enterprise_update,
+    industry_base_create,
+    industry_base_delete,
+    industry_base_update,
+    key_project_create,
+    key_project_delete,
+    key_project_update,
+    project_report_create,
+    project_report_delete,
+    project_report_update,
+)
 from .serializers import (
     BaseCountsSerializer,
     EnterpriseSerializer,
@@ -17,24 +32,28 @@ class EnterpriseViewSet(ScopedModelViewSet):
     queryset = Enterprise.objects.select_related("city", "county").prefetch_related("aliases", "industries")
     serializer_class = EnterpriseSerializer
     filterset_class = EnterpriseFilterSet
+    services = ModelServices(create=enterprise_create, update=enterprise_update, delete=enterprise_delete)
 
 
 class IndustryBaseViewSet(ScopedModelViewSet):
     queryset = IndustryBase.objects.select_related("industry").prefetch_related("cities", "parks", "anchors")
     serializer_class = IndustryBaseSerializer
     filterset_class = IndustryBaseFilterSet
+    services = ModelServices(create=industry_base_create, update=industry_base_update, delete=industry_base_delete)
 
 
 class KeyProjectViewSet(ScopedModelViewSet):
     queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise")
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
+    services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
 
 
 class ProjectReportViewSet(ScopedModelViewSet):
     queryset = ProjectReport.objects.select_related("project__city")
     serializer_class = ProjectReportSerializer
     filterset_class = ProjectReportFilterSet
+    services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
 
 
 class ProjectBreakdownViewSet(AggregateViewSet):

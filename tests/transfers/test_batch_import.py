@@ -10,6 +10,7 @@ from django.db.models import AutoField
 from django.test.utils import CaptureQueriesContext
 
 import common.constraints
+import projects.services
 from projects.models import KeyProject, ProjectReport
 from transfers import services
 from transfers.datasets import DATASETS
@@ -34,7 +35,7 @@ def run(user, rows, *, dataset=PROJECTS, dry_run=False, progress=None) -> servic
 
 def one_by_one(dataset):
     """The dataset with every row going through the app's service (the path before batches)."""
-    return dataclasses.replace(dataset, batch_create_data=None)
+    return dataclasses.replace(dataset, create_many=None)
 
 
 def texts(result) -> list[str]:
@@ -81,7 +82,7 @@ def test_progress_reports_count_rows_already_written(world, province_user):
 def refused(monkeypatch) -> list[IntegrityError]:
     """The IntegrityErrors that made a batch fall back to row by row."""
     errors = []
-    records_create = services.records_create
+    records_create = projects.services.records_create
 
     def spy(**kwargs):
         try:
@@ -90,7 +91,7 @@ def refused(monkeypatch) -> list[IntegrityError]:
             errors.append(exc)
             raise
 
-    monkeypatch.setattr(services, "records_create", spy)
+    monkeypatch.setattr(projects.services, "records_create", spy)
     return errors
 
 

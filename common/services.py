@@ -1,49 +1,58 @@
-"""The one write path for every record: scope check, full_clean, save, many-to-many, atomically.
+"""The machinery under every app's services: scope checks, ``full_clean``, save, many-to-many, history.
 
-Each app's ``services.py`` exposes ``<entity>_create`` / ``_update`` / ``_delete`` (keyword-only)
-built on ``record_create`` / ``record_update`` / ``record_delete``; the API serializers find
-them by that naming convention (``service_for``), and the admin and the seed loader can call
-them as they are. Failures raise Django's ``ValidationError`` (field → messages) or
-``PermissionDenied``; callers turn them into form errors, 400 or 403. ``records_create`` creates
-many new records with the same checks in one batch (imports).
+Each app's ``services.py`` writes out one function per write (``key_project_create``,
+``observation_update`` …) on top of ``record_create`` / ``record_update`` / ``record_delete`` /
+``records_create``; the admin, the API, imports, the seed loader and tasks import those functions
+by name. Every scope and validation rule of a write lives here, once:
+
+- ``user`` is the acting user, checked against common.scope (may add, may change before and
+  after, may use the regions named); ``None`` is a trusted system writer (the seed loader,
+  Celery tasks, management commands) and skips the scope checks, not the validation.
+- ``full_clean`` validates every field and constraint (the models' Chinese messages).
+- History (simple_history) records ``user`` and ``reason``.
+
+Failures raise Django's ``ValidationError`` (field → messages) or ``PermissionDenied``; callers
+turn them into form errors, 400 / 403 or row errors. ``record_check`` runs the same checks on a
+record a form has already filled in, so that the admin shows them as form errors.
 """
 
 from __future__ import annotations
 
-import re
-from importlib import import_module
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
-from common.choices import RoleChoices
-from common.constraints import full_clean_many
-from common.scope import can_add, can_change, can_use_region, user_role
+from .choices import RoleChoices
+from .constraints import full_clean_many
+from .scope import can_add, can_change, can_use_region, user_role
 
-_REGION = ("regions", "region")
-
-
-def entity_name(model) -> str:
-    """``KeyProject`` → ``key_project``: the prefix of the model's service functions."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
+_REGION = "regions.region"
 
 
-def service_for(model, action: str):
-    """The app service ``<entity>_<action>`` of a model (``projects.services.key_project_create``)."""
-    module = import_module(f"{model._meta.app_label}.services")
-    return getattr(module, f"{entity_name(model)}_{action}")
+@dataclass(frozen=True)
+class ModelServices:
+    """The services a model admin, an inline or a viewset writes its model with, declared by name.
+
+    ``services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)``
+    """
+
+    create: Callable[..., models.Model]
+    update: Callable[..., models.Model]
+    delete: Callable[..., None]
 
 
-def record_create(*, model: type[models.Model], user, data: dict[str, Any]) -> models.Model:
+def record_create(*, model: type[models.Model], user, data: Mapping[str, Any], reason: str = "") -> models.Model:
     """Create a record from field values (many-to-many as lists) if this user may."""
     _check_can_add(user, model)
-    return _save(instance=model(), user=user, data=data)
+    return _save(instance=model(), user=user, data=data, reason=reason)
 
 
 def records_create(
-    *, model: type[models.Model], user, rows: list[dict[str, Any]]
+    *, model: type[models.Model], user, rows: list[Mapping[str, Any]], reason: str = ""
 ) -> list[models.Model | ValidationError | PermissionDenied]:
     """Create many records as ``record_create`` would one by one, in a number of queries that does not grow per row.
 
@@ -51,8 +60,8 @@ def records_create(
     same checks run (``full_clean_many`` gives ``full_clean``'s errors). The valid rows are
     inserted together, with their history by ``user``, in a savepoint: an IntegrityError (what the
     checks cannot see, such as a concurrent write) rolls back the whole batch and propagates.
-    For models without many-to-many fields and without signal receivers (``bulk_create`` sends no
-    signals); a batch of a few hundred rows.
+    For models without many-to-many fields (``bulk_create`` cannot set them); a batch of a few
+    hundred rows. Derived rows (progress) are the calling service's to refresh, once per batch.
     """
     outcomes = []
     for data in rows:
@@ -67,42 +76,63 @@ def records_create(
     valid = [outcome for outcome in outcomes if isinstance(outcome, models.Model)]
     if valid:
         with transaction.atomic():
-            bulk_create_with_history(valid, model, default_user=user)
+            bulk_create_with_history(valid, model, default_user=user, default_change_reason=reason or None)
     return outcomes
 
 
-def record_update(*, instance: models.Model, user, data: dict[str, Any]) -> models.Model:
+def record_update(*, instance: models.Model, user, data: Mapping[str, Any], reason: str = "") -> models.Model:
     """Change some fields of a record (those in ``data``) if this user may, before and after."""
-    if not can_change(user, instance):
+    if user is not None and not can_change(user, instance):
         raise PermissionDenied("您无权修改此记录。")
-    return _save(instance=instance, user=user, data=data)
+    return _save(instance=instance, user=user, data=data, reason=reason)
 
 
 @transaction.atomic
-def record_delete(*, instance: models.Model, user) -> None:
-    if not can_change(user, instance):
+def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
+    if user is not None and not can_change(user, instance):
         raise PermissionDenied("您无权删除此记录。")
+    _mark_history(instance, user, reason)
     instance.delete()
 
 
+def record_check(*, instance: models.Model, user, data: Mapping[str, Any]) -> None:
+    """Raise what saving ``data`` on this record would raise, without saving (for forms).
+
+    The record may already carry ``data`` (a ModelForm copies its cleaned values onto it).
+    """
+    if instance.pk is None:
+        _check_can_add(user, type(instance))
+    _assign(instance, user, data)
+    instance.full_clean()
+    if error := _out_of_scope(instance, user):
+        raise error
+
+
 @transaction.atomic
-def _save(*, instance: models.Model, user, data: dict[str, Any]) -> models.Model:
+def _save(*, instance: models.Model, user, data: Mapping[str, Any], reason: str) -> models.Model:
     many = _assign(instance, user, data)
     instance.full_clean()
     if error := _out_of_scope(instance, user):
         raise error
+    _mark_history(instance, user, reason)
     instance.save()
     for name, values in many.items():
         getattr(instance, name).set(values)
     return instance
 
 
+def _mark_history(instance: models.Model, user, reason: str) -> None:
+    # simple_history reads these instead of the request (there is none in tasks and imports).
+    instance._history_user = user
+    instance._change_reason = reason or None
+
+
 def _check_can_add(user, model) -> None:
-    if not can_add(user, model):
+    if user is not None and not can_add(user, model):
         raise PermissionDenied("您无权新增此类记录。")
 
 
-def _new_record(model, user, data: dict[str, Any]) -> models.Model:
+def _new_record(model, user, data: Mapping[str, Any]) -> models.Model:
     """An unsaved record of ``data``, past the checks ``record_create`` makes before ``full_clean``."""
     _check_can_add(user, model)
     instance = model()
@@ -111,7 +141,7 @@ def _new_record(model, user, data: dict[str, Any]) -> models.Model:
     return instance
 
 
-def _assign(instance, user, data: dict[str, Any]) -> dict[str, Any]:
+def _assign(instance, user, data: Mapping[str, Any]) -> dict[str, Any]:
     """Set the fields of ``data`` on the instance, checking the regions; return the many-to-many values."""
     model = type(instance)
     fields, many = {}, {}
@@ -127,13 +157,13 @@ def _assign(instance, user, data: dict[str, Any]) -> dict[str, Any]:
 def _out_of_scope(instance, user) -> PermissionDenied | None:
     # After the change the record must still lie in the user's cities: a city user can neither
     # move a record to another city nor make it province-wide.
-    if user_role(user) != RoleChoices.PROVINCE and not can_change(user, instance):
+    if user is not None and user_role(user) != RoleChoices.PROVINCE and not can_change(user, instance):
         return PermissionDenied("只能在本人负责的城市范围内保存记录。")
     return None
 
 
 def _check_province_only(instance, user, many: dict) -> None:
-    if user_role(user) == RoleChoices.PROVINCE:
+    if user is None or user_role(user) == RoleChoices.PROVINCE:
         return
     for name in getattr(type(instance), "city_scope_fields_province_only", ()):
         if name not in many:
@@ -147,34 +177,11 @@ def _check_regions(instance, user, fields: dict) -> None:
     errors = {}
     for name, value in fields.items():
         field = instance._meta.get_field(name)
-        is_region = field.is_relation and field.related_model._meta.label_lower == ".".join(_REGION)
-        if is_region and value is not None and not can_use_region(user, value):
+        is_region = field.is_relation and field.related_model._meta.label_lower == _REGION
+        if is_region and user is not None and value is not None and not can_use_region(user, value):
             errors[name] = "只能选择本人负责的城市及其所辖县（市、区）。"
     if getattr(instance, "county_id", None) and getattr(instance, "city_id", None):
         if instance.county.parent_id != instance.city_id:
             errors["county"] = f"{instance.county.name}不属于{instance.city.name}。"
     if errors:
         raise ValidationError(errors)
-
-
-def crud_services(model: type[models.Model]):
-    """The standard ``<entity>_create``, ``<entity>_update`` and ``<entity>_delete`` of a model.
-
-    ``zone_create, zone_update, zone_delete = crud_services(Zone)``; an app writes its own
-    function instead where the model needs more (such as recording who reported a value).
-    """
-    name = entity_name(model)
-
-    def create(*, user, data: dict[str, Any]) -> models.Model:
-        return record_create(model=model, user=user, data=data)
-
-    def update(*, instance: models.Model, user, data: dict[str, Any]) -> models.Model:
-        return record_update(instance=instance, user=user, data=data)
-
-    def delete(*, instance: models.Model, user) -> None:
-        record_delete(instance=instance, user=user)
-
-    for action, function in (("create", create), ("update", update), ("delete", delete)):
-        function.__name__ = function.__qualname__ = f"{name}_{action}"
-        function.__doc__ = f"{action.capitalize()} a {model._meta.verbose_name} (scope check, full_clean, atomic)."
-    return create, update, delete
