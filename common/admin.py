@@ -5,7 +5,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,13 +18,13 @@ from .models import StaffProfile, defer_heavy_fields
 from .scope import (
     can_add,
     can_change,
-    can_use_region,
     can_view_model,
     is_city_scoped,
     scope_queryset,
     user_city_ids,
     user_role,
 )
+from .services import ModelServices
 
 PROVENANCE_FIELDS = ("source_file", "source_quote")
 PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
@@ -76,10 +77,34 @@ class ScopedPermissionsMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class RefusedWrite(Exception):
+    """A service refused to save what an admin form passed; ``errors`` are (field or None, message) pairs."""
+
+    def __init__(self, error: ValidationError | PermissionDenied, *, row: str = ""):
+        super().__init__(str(error))
+        if isinstance(error, PermissionDenied):
+            pairs = [(None, str(error))]
+        elif hasattr(error, "error_dict"):
+            pairs = [
+                (None if name == NON_FIELD_ERRORS else name, message)
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        else:
+            pairs = [(None, message) for message in error.messages]
+        # An inline row's errors are shown on the main form, naming the row.
+        self.errors = [(None, f"{row}：{message}") for _, message in pairs] if row else pairs
+
+
 class VersionedModelForm(forms.ModelForm):
-    """Refuses to overwrite a record that someone else saved after this form was opened."""
+    """Refuses to overwrite a record that someone else saved after this form was opened.
+
+    It also shows ``refused``: what the model's service refused when these values were saved a
+    moment ago (``ServiceAdminMixin``), so that every refusal is a form error, never a 500.
+    """
 
     edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    refused: list[tuple[str | None, str]] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,10 +129,130 @@ class VersionedModelForm(forms.ModelForm):
                     params={"when": timezone.localtime(current).strftime("%Y-%m-%d %H:%M:%S")},
                     code="edit_conflict",
                 )
+        for name, message in self.refused:
+            self.add_error(name if name in self.fields else None, message)
         return cleaned
 
 
-class ScopedModelAdmin(ScopedPermissionsMixin, SimpleHistoryAdmin):
+def form_values(form: forms.ModelForm) -> dict:
+    """The cleaned values of the model fields a form edits (many-to-many as lists, the primary key left out)."""
+    opts = form._meta.model._meta
+    names = {f.name for f in opts.get_fields() if (f.concrete or f.many_to_many) and not f.primary_key}
+    values = {}
+    for name, value in form.cleaned_data.items():
+        if name in names:
+            values[name] = list(value) if opts.get_field(name).many_to_many else value
+    return values
+
+
+def changed_values(instance: models.Model, values: dict) -> dict:
+    """The values that differ from the record as stored: what an update changes."""
+    changed = {}
+    for name, value in values.items():
+        field = instance._meta.get_field(name)
+        if field.many_to_many:
+            same = {obj.pk for obj in getattr(instance, name).all()} == {obj.pk for obj in value}
+        elif field.is_relation:
+            same = field.value_from_object(instance) == (value.pk if value is not None else None)
+        else:
+            same = field.value_from_object(instance) == value
+        if not same:
+            changed[name] = value
+    return changed
+
+
+def _adopt(obj: models.Model, saved: models.Model) -> None:
+    """Make the admin's form instance the record the service saved (the admin goes on with it)."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding, obj._state.db = False, saved._state.db
+
+
+class ServiceAdminMixin:
+    """Every admin write goes through the model's services, declared by name: ``services = ModelServices(...)``.
+
+    Add, change, revert from history (simple_history saves the old version through
+    ``save_model``), inline rows (new, changed, deleted), delete and the bulk delete action. The
+    form's values reach the service as data (Django has already copied them onto ``obj``; the
+    service gets the stored record and the changes). What the service refuses is shown on the form:
+    the whole save is rolled back and the form is shown again with the errors.
+    """
+
+    services: ModelServices
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refused = getattr(request, "sxplan_refused_write", None)
+        if refused:
+            form = type(form.__name__, (form,), {"refused": refused})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RefusedWrite as refused:
+            # Django's changeform_view is atomic: nothing of the refused save is left.
+            request.sxplan_refused_write = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except RefusedWrite as refused:
+            request.sxplan_refused_write = refused.errors
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        values = form_values(form)
+        try:
+            if change:
+                stored = self.model._default_manager.get(pk=obj.pk)
+                saved = self.services.update(instance=stored, user=request.user, data=changed_values(stored, values))
+            else:
+                saved = self.services.create(user=request.user, data=values)
+        except (ValidationError, PermissionDenied) as exc:
+            raise RefusedWrite(exc) from exc
+        _adopt(obj, saved)
+        # The service has set the many-to-many fields (the history revert calls this after save_model).
+        form.save_m2m = lambda: None
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        services, user = formset.services, request.user
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for number, inline_form in enumerate(formset.forms, start=1):
+            row = f"{formset.model._meta.verbose_name}第 {number} 行"
+            try:
+                if inline_form in formset.deleted_forms:
+                    if inline_form.instance.pk is not None:
+                        services.delete(instance=inline_form.instance, user=user)
+                        formset.deleted_objects.append(inline_form.instance)
+                elif inline_form in formset.initial_forms:
+                    if inline_form.has_changed():
+                        stored = formset.model._default_manager.get(pk=inline_form.instance.pk)
+                        changes = changed_values(stored, form_values(inline_form))
+                        saved = services.update(instance=stored, user=user, data=changes)
+                        formset.changed_objects.append((saved, inline_form.changed_data))
+                elif inline_form.has_changed():
+                    saved = services.create(user=user, data=form_values(inline_form))
+                    formset.new_objects.append(saved)
+            except (ValidationError, PermissionDenied) as exc:
+                raise RefusedWrite(exc, row=row) from exc
+
+    def delete_model(self, request, obj):
+        self.services.delete(instance=obj, user=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.services.delete(instance=obj, user=request.user)
+
+
+class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
     form = VersionedModelForm
@@ -156,37 +301,18 @@ class ScopedModelAdmin(ScopedPermissionsMixin, SimpleHistoryAdmin):
             fields += [f for f in getattr(self.model, "city_scope_fields_province_only", ()) if f not in fields]
         return fields
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if not is_city_scoped(self.model):
-            return form
-        user = request.user
-        region_fields = [
-            f.name
-            for f in self.model._meta.get_fields()
-            if f.many_to_one and f.related_model._meta.label == "regions.Region"
-        ]
-
-        class ScopedForm(form):
-            def clean(self):
-                cleaned = super().clean()
-                for name in region_fields:
-                    region = cleaned.get(name)
-                    if region is not None and not can_use_region(user, region):
-                        self.add_error(name, "只能选择本人所属城市（及其所辖县区）。")
-                return cleaned
-
-        return ScopedForm
-
 
 class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
+    """An inline whose rows are written through its model's services (``services``; see ServiceAdminMixin)."""
+
     extra = 0
     show_change_link = True
+    services: ModelServices
 
-
-class ScopedStackedInline(ScopedPermissionsMixin, admin.StackedInline):
-    extra = 0
-    show_change_link = True
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.services = self.services
+        return formset
 
 
 class CityListFilter(admin.SimpleListFilter):

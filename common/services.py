@@ -12,8 +12,7 @@ by name. Every scope and validation rule of a write lives here, once:
 - History (simple_history) records ``user`` and ``reason``.
 
 Failures raise Django's ``ValidationError`` (field → messages) or ``PermissionDenied``; callers
-turn them into form errors, 400 / 403 or row errors. ``record_check`` runs the same checks on a
-record a form has already filled in, so that the admin shows them as form errors.
+turn them into form errors, 400 / 403 or row errors.
 """
 
 from __future__ import annotations
@@ -93,19 +92,6 @@ def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
         raise PermissionDenied("您无权删除此记录。")
     _mark_history(instance, user, reason)
     instance.delete()
-
-
-def record_check(*, instance: models.Model, user, data: Mapping[str, Any]) -> None:
-    """Raise what saving ``data`` on this record would raise, without saving (for forms).
-
-    The record may already carry ``data`` (a ModelForm copies its cleaned values onto it).
-    """
-    if instance.pk is None:
-        _check_can_add(user, type(instance))
-    _assign(instance, user, data)
-    instance.full_clean()
-    if error := _out_of_scope(instance, user):
-        raise error
 
 
 @transaction.atomic

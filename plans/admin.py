@@ -7,40 +7,76 @@ from common.admin import (
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from common.services import ModelServices
 
 from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .services import (
+    city_role_create,
+    city_role_delete,
+    city_role_update,
+    industry_create,
+    industry_delete,
+    industry_update,
+    key_area_create,
+    key_area_delete,
+    key_area_update,
+    measure_create,
+    measure_delete,
+    measure_update,
+    observation_create,
+    observation_delete,
+    observation_update,
+    plan_create,
+    plan_delete,
+    plan_section_create,
+    plan_section_delete,
+    plan_section_update,
+    plan_update,
+    program_create,
+    program_delete,
+    program_update,
+    target_create,
+    target_delete,
+    target_update,
+)
 
 
 class PlanSectionInline(ScopedTabularInline):
     model = PlanSection
+    services = ModelServices(create=plan_section_create, update=plan_section_update, delete=plan_section_delete)
     fields = ["key", "number", "title", "page", "order"]
     show_change_link = False
 
 
 class KeyAreaInline(ScopedTabularInline):
     model = KeyArea
+    services = ModelServices(create=key_area_create, update=key_area_update, delete=key_area_delete)
     fields = ["key", "name", "section"]
     raw_id_fields = ["section"]
 
 
 class TargetInline(ScopedTabularInline):
     model = Target
+    services = ModelServices(create=target_create, update=target_update, delete=target_delete)
     fields = ["key", "name", "comparator", "target_value", "unit", "target_year", "scope"]
     raw_id_fields = ["scope"]
 
 
 class ProgramInline(ScopedTabularInline):
     model = Program
+    services = ModelServices(create=program_create, update=program_update, delete=program_delete)
     fields = ["key", "kind", "name"]
 
 
 class MeasureInline(ScopedTabularInline):
     model = Measure
+    services = ModelServices(create=measure_create, update=measure_update, delete=measure_delete)
     fields = ["key", "name"]
 
 
 @admin.register(Plan)
 class PlanAdmin(ScopedModelAdmin):
+    services = ModelServices(create=plan_create, update=plan_update, delete=plan_delete)
     list_display = ["title", "short_title", "doc_number", "issuer", "period", "status", "target_total"]
     list_filter = ["status", "kind", "period_start"]
     list_select_related = ["follows"]
@@ -70,6 +106,7 @@ class PlanAdmin(ScopedModelAdmin):
 
 @admin.register(PlanSection)
 class PlanSectionAdmin(ScopedModelAdmin):
+    services = ModelServices(create=plan_section_create, update=plan_section_update, delete=plan_section_delete)
     list_display = ["plan", "key", "number", "title", "page"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
@@ -80,6 +117,7 @@ class PlanSectionAdmin(ScopedModelAdmin):
 
 @admin.register(Industry)
 class IndustryAdmin(ScopedModelAdmin):
+    services = ModelServices(create=industry_create, update=industry_update, delete=industry_delete)
     list_display = ["code", "name", "parent", "is_national"]
     list_filter = ["is_national", ("parent", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["parent"]
@@ -90,6 +128,7 @@ class IndustryAdmin(ScopedModelAdmin):
 
 @admin.register(KeyArea)
 class KeyAreaAdmin(ScopedModelAdmin):
+    services = ModelServices(create=key_area_create, update=key_area_update, delete=key_area_delete)
     list_display = ["name", "key", "plan", "parent", "industry_list"]
     list_filter = ["plan", ("industries", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["plan", "parent"]
@@ -110,12 +149,14 @@ class KeyAreaAdmin(ScopedModelAdmin):
 
 class ObservationInline(ScopedTabularInline):
     model = Observation
+    services = ModelServices(create=observation_create, update=observation_update, delete=observation_delete)
     fields = ["indicator", "year", "quarter", "value", "unit", "scope", "source"]
     raw_id_fields = ["scope"]
 
 
 @admin.register(Target)
 class TargetAdmin(ScopedModelAdmin):
+    services = ModelServices(create=target_create, update=target_update, delete=target_delete)
     list_display = [
         "name",
         "plan",
@@ -163,6 +204,7 @@ class TargetAdmin(ScopedModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(ScopedModelAdmin):
+    services = ModelServices(create=observation_create, update=observation_update, delete=observation_delete)
     list_display = ["indicator", "year", "quarter", "value", "unit", "scope", "target", "source"]
     list_filter = ["year", "quarter", CityListFilter, "target__plan"]
     list_select_related = ["scope", "target", "target__plan"]
@@ -177,14 +219,10 @@ class ObservationAdmin(ScopedModelAdmin):
         PROVENANCE_FIELDSET,
     ]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.reported_by = request.user
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Program)
 class ProgramAdmin(ScopedModelAdmin):
+    services = ModelServices(create=program_create, update=program_update, delete=program_delete)
     list_display = ["name", "kind", "plan", "key"]
     list_filter = ["plan", "kind"]
     list_select_related = ["plan"]
@@ -198,6 +236,7 @@ class ProgramAdmin(ScopedModelAdmin):
 
 @admin.register(Measure)
 class MeasureAdmin(ScopedModelAdmin):
+    services = ModelServices(create=measure_create, update=measure_update, delete=measure_delete)
     list_display = ["name", "plan", "key"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
@@ -211,6 +250,7 @@ class MeasureAdmin(ScopedModelAdmin):
 
 @admin.register(CityRole)
 class CityRoleAdmin(ScopedModelAdmin):
+    services = ModelServices(create=city_role_create, update=city_role_update, delete=city_role_delete)
     list_display = ["city", "plan", "role"]
     list_filter = ["plan", CityListFilter]
     list_select_related = ["city", "plan"]

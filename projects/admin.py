@@ -7,12 +7,33 @@ from common.admin import (
     ScopedTabularInline,
     ZoneListFilter,
 )
+from common.services import ModelServices
 
 from .models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
+from .services import (
+    enterprise_alias_create,
+    enterprise_alias_delete,
+    enterprise_alias_update,
+    enterprise_create,
+    enterprise_delete,
+    enterprise_update,
+    industry_base_create,
+    industry_base_delete,
+    industry_base_update,
+    key_project_create,
+    key_project_delete,
+    key_project_update,
+    project_report_create,
+    project_report_delete,
+    project_report_update,
+)
 
 
 class EnterpriseAliasInline(ScopedTabularInline):
     model = EnterpriseAlias
+    services = ModelServices(
+        create=enterprise_alias_create, update=enterprise_alias_update, delete=enterprise_alias_delete
+    )
     fields = ["alias"]
     extra = 1
     show_change_link = False
@@ -20,6 +41,7 @@ class EnterpriseAliasInline(ScopedTabularInline):
 
 @admin.register(Enterprise)
 class EnterpriseAdmin(ScopedModelAdmin):
+    services = ModelServices(create=enterprise_create, update=enterprise_update, delete=enterprise_delete)
     list_display = ["name", "alias_list", "kind", "city", "is_leading"]
     list_filter = [
         CityListFilter,
@@ -47,6 +69,7 @@ class EnterpriseAdmin(ScopedModelAdmin):
 
 @admin.register(IndustryBase)
 class IndustryBaseAdmin(ScopedModelAdmin):
+    services = ModelServices(create=industry_base_create, update=industry_base_update, delete=industry_base_delete)
     list_display = ["name", "kind", "plan", "industry", "city_list", "revenue_target", "revenue_target_year"]
     list_filter = [
         CityListFilter,
@@ -76,6 +99,7 @@ class IndustryBaseAdmin(ScopedModelAdmin):
 
 class ProjectReportInline(ScopedTabularInline):
     model = ProjectReport
+    services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
     fields = ["year", "month", "stage", "investment_completed", "note"]
     ordering = ["-year", "-month"]
     show_change_link = False
@@ -83,6 +107,7 @@ class ProjectReportInline(ScopedTabularInline):
 
 @admin.register(KeyProject)
 class KeyProjectAdmin(ScopedModelAdmin):
+    services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
     list_display = ["name", "enterprise", "city", "industry", "stage", "total_investment", "capacity"]
     list_filter = [
         CityListFilter,
@@ -107,6 +132,7 @@ class KeyProjectAdmin(ScopedModelAdmin):
 
 @admin.register(ProjectReport)
 class ProjectReportAdmin(ScopedModelAdmin):
+    services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
     list_display = ["project", "year", "month", "stage", "investment_completed", "reported_by"]
     list_filter = [CityListFilter, "year", "month", "stage"]
     list_select_related = ["project", "reported_by"]
@@ -115,14 +141,12 @@ class ProjectReportAdmin(ScopedModelAdmin):
     readonly_fields = ["reported_by"]
     fields = ["project", "year", "month", "stage", "investment_completed", "note", "reported_by"]
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.reported_by = request.user
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(EnterpriseAlias)
 class EnterpriseAliasAdmin(ScopedModelAdmin):
+    services = ModelServices(
+        create=enterprise_alias_create, update=enterprise_alias_update, delete=enterprise_alias_delete
+    )
     list_display = ["alias", "enterprise"]
     list_select_related = ["enterprise"]
     search_fields = ["alias", "enterprise__name"]

@@ -3,12 +3,31 @@ from django.contrib import admin
 
 from common.admin import PROVENANCE_FIELDSET, CityListFilter, ScopedModelAdmin, ScopedTabularInline, region_choices_for
 from common.scope import is_city_scoped
+from common.services import ModelServices
 
 from .models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from .services import (
+    layout_scheme_create,
+    layout_scheme_delete,
+    layout_scheme_update,
+    park_create,
+    park_delete,
+    park_update,
+    region_create,
+    region_delete,
+    region_update,
+    zone_create,
+    zone_delete,
+    zone_membership_create,
+    zone_membership_delete,
+    zone_membership_update,
+    zone_update,
+)
 
 
 @admin.register(Region)
 class RegionAdmin(ScopedModelAdmin):
+    services = ModelServices(create=region_create, update=region_update, delete=region_delete)
     list_display = ["code", "name", "short_name", "level", "parent"]
     list_filter = ["level"]
     list_select_related = ["parent"]
@@ -38,6 +57,9 @@ class RegionAdmin(ScopedModelAdmin):
 
 class ZoneMembershipInline(ScopedTabularInline):
     model = ZoneMembership
+    services = ModelServices(
+        create=zone_membership_create, update=zone_membership_update, delete=zone_membership_delete
+    )
     autocomplete_fields = ["region"]
     fields = ["region", "inferred", "note"]
     show_change_link = False
@@ -45,11 +67,13 @@ class ZoneMembershipInline(ScopedTabularInline):
 
 class ZoneInline(ScopedTabularInline):
     model = Zone
+    services = ModelServices(create=zone_create, update=zone_update, delete=zone_delete)
     fields = ["order", "kind", "name", "corridor"]
 
 
 @admin.register(LayoutScheme)
 class LayoutSchemeAdmin(ScopedModelAdmin):
+    services = ModelServices(create=layout_scheme_create, update=layout_scheme_update, delete=layout_scheme_delete)
     list_display = ["name", "plan", "zone_count"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
@@ -70,6 +94,7 @@ class LayoutSchemeAdmin(ScopedModelAdmin):
 
 @admin.register(Zone)
 class ZoneAdmin(ScopedModelAdmin):
+    services = ModelServices(create=zone_create, update=zone_update, delete=zone_delete)
     list_display = ["name", "kind", "scheme", "corridor", "city_list", "industry_list"]
     list_filter = ["kind", "scheme__plan", ("industries", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["scheme", "scheme__plan"]
@@ -95,6 +120,7 @@ class ZoneAdmin(ScopedModelAdmin):
 
 @admin.register(Park)
 class ParkAdmin(ScopedModelAdmin):
+    services = ModelServices(create=park_create, update=park_update, delete=park_delete)
     list_display = ["name", "short_name", "level", "kind", "city", "county"]
     list_filter = [CityListFilter, "level", "kind", ("industries", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["city", "county"]
