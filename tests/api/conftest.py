@@ -12,6 +12,7 @@ from common.choices import RoleChoices
 from common.models import StaffProfile
 from plans.choices import ComparatorChoices
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
@@ -254,6 +255,7 @@ def data(db):
         project=d.p_dt1, year=2022, month=12, stage="in_production", investment_completed=Decimal("3.00")
     )
 
+    refresh_progress()  # the data is built with the ORM, not the services: derive the progress rows
     d.admin = make_user("province", RoleChoices.PROVINCE)
     d.superuser = get_user_model().objects.create_superuser("root", password="pw-123456")
     d.ty_staff = make_user("ty", RoleChoices.CITY, [d.taiyuan])

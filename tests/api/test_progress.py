@@ -2,10 +2,19 @@
 
 import pytest
 
-from plans import signals
+import plans.services
 from plans.choices import ProgressStatusChoices as S
 from plans.models import Target, TargetProgress
 from plans.progress import annotate_progress, refresh_progress
+from plans.services import (
+    observation_create,
+    observation_delete,
+    observation_update,
+    plan_delete,
+    target_create,
+    target_delete,
+    target_update,
+)
 from tests.api.base import all_rows, query_count
 
 EXPECTED = {
@@ -42,8 +51,12 @@ def test_a_city_user_gets_no_progress_from_another_citys_observations(data):
     assert statuses(data.ty_staff)["taiyuan"] == S.ACHIEVED
 
 
+def observe(target, **data):
+    return observation_create(user=None, data={"target": target, "indicator": "x", **data})
+
+
 def test_the_target_year_passed_unmet_is_off_track(data):
-    data.t_at_risk.observations.create(indicator="x", value=190, year=2025, scope=data.province)
+    observe(data.t_at_risk, value=190, year=2025, scope=data.province)
     assert statuses(data.admin)["at-risk"] == S.OFF_TRACK
 
 
@@ -54,7 +67,7 @@ def test_filter_and_api_agree(data, api):
     assert {row["progress_status"] for row in response.json()["results"]} == {"on_track", "at_risk"}
 
 
-# The TargetProgress rollup follows every write (plans.signals) -------------------------------
+# The TargetProgress rollup follows every write of the services (plans.services) -----------------
 
 
 def test_every_target_has_a_rollup_row_with_the_rule_applied(data):
@@ -63,55 +76,50 @@ def test_every_target_has_a_rollup_row_with_the_rule_applied(data):
 
 
 def test_a_new_observation_updates_the_status(data):
-    data.t_no_data.observations.create(indicator="x", value=210, year=2024, scope=data.province)
+    observe(data.t_no_data, value=210, year=2024, scope=data.province)
     assert statuses(data.admin)["no-data"] == S.ACHIEVED
 
 
 def test_an_edited_observation_updates_the_status(data):
-    latest = data.t_off_track.observations.get()
-    latest.value = 250
-    latest.save()
+    observation_update(instance=data.t_off_track.observations.get(), user=data.admin, data={"value": 250})
     assert statuses(data.admin)["off-track"] == S.ACHIEVED
 
 
 def test_an_observation_moved_to_another_target_updates_both(data):
-    moved = data.t_at_risk.observations.get()
-    moved.target = data.t_no_data
-    moved.save()
+    observation_update(instance=data.t_at_risk.observations.get(), user=data.admin, data={"target": data.t_no_data})
     assert statuses(data.admin)["at-risk"] == S.NO_DATA
     assert statuses(data.admin)["no-data"] == S.AT_RISK
 
 
 def test_a_deleted_observation_updates_the_status(data):
-    data.t_achieved.observations.get(year=2023).delete()
+    observation_delete(instance=data.t_achieved.observations.get(year=2023), user=data.admin)
     assert statuses(data.admin)["achieved"] == S.ON_TRACK  # back to 2022's 150: progress 0.5 ≥ 0.4
 
 
 def test_a_changed_target_updates_the_status(data):
-    data.t_off_track.target_value = 105
-    data.t_off_track.save()
+    target_update(instance=data.t_off_track, user=data.admin, data={"target_value": 105})
     assert statuses(data.admin)["off-track"] == S.ACHIEVED
 
 
 def test_targets_and_plans_with_observations_can_be_deleted(data):
-    data.t_achieved.delete()
+    target_delete(instance=data.t_achieved, user=data.admin)
     assert not TargetProgress.objects.filter(target_id=data.t_achieved.pk).exists()
-    data.plan.delete()
+    plan_delete(instance=data.plan, user=data.admin)
     assert not TargetProgress.objects.exists()
 
 
 def test_a_cascade_does_not_recompute_per_observation(data, monkeypatch):
     calls = []
-    monkeypatch.setattr(signals, "refresh_progress", lambda ids=None: calls.append(sorted(ids)))
-    data.t_on_track.observations.filter(quarter=3).get().delete()
+    monkeypatch.setattr(plans.services, "refresh_progress", lambda ids=None: calls.append(sorted(ids)))
+    observation_delete(instance=data.t_on_track.observations.filter(quarter=3).get(), user=data.admin)
     assert calls == [[data.t_on_track.pk]]  # an observation deleted on its own refreshes its target
     calls.clear()
-    data.t_achieved.delete()  # its observations go with it: nothing to refresh, once per observation or at all
-    data.plan.delete()
+    target_delete(instance=data.t_achieved, user=data.admin)  # its observations go with it: nothing to refresh
+    plan_delete(instance=data.plan, user=data.admin)
     assert calls == []
 
 
-def test_refresh_progress_repairs_rows_written_around_the_signals(data):
+def test_refresh_progress_repairs_rows_written_around_the_services(data):
     TargetProgress.objects.update(status=S.OFF_TRACK, observation=None, progress=None)
     refresh_progress()
     assert statuses(data.admin) == EXPECTED
@@ -135,11 +143,12 @@ def test_refresh_progress_repairs_rows_written_around_the_signals(data):
     ],
 )
 def test_the_rule_on_each_comparator(data, comparator, baseline, goal, top, latest, year, status):
-    target = Target.objects.create(
-        plan=data.plan, key="case", name="case", comparator=comparator, baseline_value=baseline,
-        baseline_year=2020, target_value=goal, target_value_max=top, target_year=2025, scope=data.province,
-    )  # fmt: skip
-    target.observations.create(indicator="case", value=latest, year=year, scope=data.province)
+    target = target_create(user=None, data={
+        "plan": data.plan, "key": "case", "name": "case", "comparator": comparator, "baseline_value": baseline,
+        "baseline_year": 2020, "target_value": goal, "target_value_max": top, "target_year": 2025,
+        "scope": data.province,
+    })  # fmt: skip
+    observe(target, indicator="case", value=latest, year=year, scope=data.province)
     assert statuses(data.admin)["case"] == status
 
 
