@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from common.models import StaffProfile
 from plans.models import Industry, Observation, Plan, Target
+from plans.services import observation_create, target_create
 from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 
@@ -66,15 +67,17 @@ def make_plan(code="sx-14th-sei", **fields) -> Plan:
 
 
 def make_target(plan, scope, key="share", **fields) -> Target:
+    """A target, through its service (which derives its progress row)."""
     defaults = {"name": "战略性新兴产业增加值占比", "unit": "%", "target_value": Decimal("12"), "target_year": 2025}
     defaults.update(fields)
-    return Target.objects.create(plan=plan, scope=scope, key=key, **defaults)
+    return target_create(user=None, data={"plan": plan, "scope": scope, "key": key, **defaults})
 
 
 def make_observation(scope, year=2020, value="9.3", **fields) -> Observation:
+    """An observation, through its service (which refreshes its target's progress)."""
     defaults = {"indicator": "战略性新兴产业增加值占比", "unit": "%"}
     defaults.update(fields)
-    return Observation.objects.create(scope=scope, year=year, value=Decimal(value), **defaults)
+    return observation_create(user=None, data={"scope": scope, "year": year, "value": Decimal(value), **defaults})
 
 
 def make_enterprise(name, city=None, **fields) -> Enterprise:
