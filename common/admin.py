@@ -109,7 +109,9 @@ class VersionedModelForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and getattr(self.instance, "updated", None):
-            self.fields["edit_version"].initial = self.instance.updated.isoformat()
+            # The version stored now: a revert form's instance is an old version from history.
+            stored = type(self.instance)._default_manager.filter(pk=self.instance.pk).values_list("updated", flat=True)
+            self.fields["edit_version"].initial = (stored.first() or self.instance.updated).isoformat()
 
     def clean(self):
         cleaned = super().clean()
@@ -308,6 +310,14 @@ class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
     extra = 0
     show_change_link = True
     services: ModelServices
+
+    # ``obj`` is the parent record, of another model: the rows' own scope is kept by the
+    # queryset (common.scope) and by the services, row by row.
+    def has_change_permission(self, request, obj=None):
+        return can_change(request.user, model=self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_change(request.user, model=self.model)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
