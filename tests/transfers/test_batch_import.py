@@ -197,7 +197,7 @@ def test_reports_in_batches_are_reported_by_the_importing_user(world, taiyuan_us
     ],
 )
 def test_a_batch_saves_what_the_apps_create_service_saves(world, taiyuan_user, dataset, row, key):
-    """``batch_create_data`` stands for the app's create service (project reports: reported by the user)."""
+    """The batched path (``..._create_many``) saves what the create service saves (reports: by the user)."""
     skip = {"id", "created", "updated"}
 
     def imported(through):
