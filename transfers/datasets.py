@@ -16,14 +16,13 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Q
 
 from common.tables import unescape_formula
+from jobs.choices import DatasetChoices
 from plans.models import Industry, Observation, Plan, Target
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, KeyProject, ProjectReport
 from projects.services import project_report_values
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
-
-from .choices import DatasetChoices
 
 LIST_SEPARATOR = "、"
 MIN_DATE, MAX_DATE = datetime.date(1949, 1, 1), datetime.date(2100, 12, 31)

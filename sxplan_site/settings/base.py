@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "plans",
     "projects",
     "seeds",
+    "jobs",
     "transfers",
 ]
 

@@ -19,10 +19,10 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.exceptions import validation_error_detail
 from common.scope import can_add, can_view_model
+from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from jobs.models import Job
 
 from .. import services
-from ..choices import DatasetChoices, FileFormatChoices, JobKindChoices
-from ..models import Job
 from ..spreadsheet import FileRefused, file_response
 from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer
 
