@@ -3,10 +3,10 @@ from django.db.models import Count
 
 from common.admin import (
     PROVENANCE_FIELDSET,
-    CityListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from regions.admin import CityListFilter
 
 from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 

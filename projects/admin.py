@@ -2,11 +2,10 @@ from django.contrib import admin
 
 from common.admin import (
     PROVENANCE_FIELDSET,
-    CityListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
-    ZoneListFilter,
 )
+from regions.admin import CityListFilter, ZoneListFilter
 
 from .models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 
