@@ -28,10 +28,10 @@ from plans.selectors import industry_tree, target_list
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
 from projects.models import Enterprise, IndustryBase, KeyProject
-from projects.selectors import project_breakdown, project_list
+from projects.selectors import city_summary_list, project_breakdown, project_list, zone_summary_list
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Park, Region, ZoneMembership
-from regions.selectors import city_feature_collection, city_summary_list, zone_summary_list
+from regions.selectors import city_feature_collection
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
