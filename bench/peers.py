@@ -20,8 +20,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
-from common.filters import industry_descendant_ids
 from plans.models import Industry
+from plans.selectors import industry_descendant_ids
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, KeyProject
 from regions.models import Region

@@ -11,8 +11,6 @@ from django.http import Http404
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from regions.choices import RegionLevelChoices
-
 from .choices import RoleChoices
 from .models import StaffProfile, defer_heavy_fields
 from .scope import (
@@ -21,21 +19,12 @@ from .scope import (
     can_view_model,
     is_city_scoped,
     scope_queryset,
-    user_city_ids,
     user_role,
 )
 from .services import ModelServices
 
 PROVENANCE_FIELDS = ("source_file", "source_quote")
 PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
-
-
-def region_choices_for(user, queryset):
-    """Regions a user may put a city-scoped record in: all for the province, else own cities."""
-    if user_role(user) == RoleChoices.PROVINCE:
-        return queryset
-    ids = user_city_ids(user)
-    return queryset.filter(pk__in=ids) | queryset.filter(parent_id__in=ids, level=RegionLevelChoices.COUNTY)
 
 
 class ScopedPermissionsMixin:
@@ -63,16 +52,18 @@ class ScopedPermissionsMixin:
         return can_change(request.user, obj, model=self.model)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A related model may limit what a user may put in a city-scoped record (regions:
+        # ``assignable_by``), and limits what a user may see (``for_user``).
         related = db_field.related_model
-        if related._meta.label == "regions.Region" and is_city_scoped(self.model):
-            kwargs["queryset"] = region_choices_for(request.user, related.objects.all())
+        if hasattr(related.objects, "assignable_by") and is_city_scoped(self.model):
+            kwargs["queryset"] = related.objects.assignable_by(request.user)
         elif hasattr(related.objects, "for_user"):
             kwargs["queryset"] = related.objects.for_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         related = db_field.related_model
-        if hasattr(related.objects, "for_user") and related._meta.label != "regions.Region":
+        if hasattr(related.objects, "for_user"):
             kwargs["queryset"] = related.objects.for_user(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -323,48 +314,6 @@ class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         formset.services = self.services
         return formset
-
-
-class CityListFilter(admin.SimpleListFilter):
-    """Filter any city-scoped changelist by city code; city users see only their own cities."""
-
-    title = "城市"
-    parameter_name = "city"
-
-    def __init__(self, request, params, model, model_admin):
-        self.path = getattr(model_admin, "city_filter_path", None) or getattr(model, "city_scope", None) or "city"
-        super().__init__(request, params, model, model_admin)
-
-    def lookups(self, request, model_admin):
-        from regions.models import Region
-
-        cities = Region.objects.filter(level=RegionLevelChoices.CITY)
-        if user_role(request.user) != RoleChoices.PROVINCE and user_city_ids(request.user):
-            cities = cities.filter(pk__in=user_city_ids(request.user))
-        return [(city.code, city.name) for city in cities]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        return queryset.filter(**{f"{self.path}__code": self.value()}).distinct()
-
-
-class ZoneListFilter(admin.SimpleListFilter):
-    """Filter city-scoped records by the layout zones their cities belong to."""
-
-    title = "布局分区"
-    parameter_name = "zone"
-
-    def lookups(self, request, model_admin):
-        from regions.models import Zone
-
-        return [(zone.pk, f"{zone.name}（{zone.scheme.name}）") for zone in Zone.objects.select_related("scheme")]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        path = getattr(queryset.model, "city_scope", None) or "city"
-        return queryset.filter(**{f"{path}__zones": self.value()}).distinct()
 
 
 class StaffProfileForm(forms.ModelForm):

@@ -3,13 +3,13 @@
 Conventions, from DESIGN.md: a city is named by its GB/T 2260 code (``?city=140100``), a zone,
 a plan and an industry by id; ``?industry=`` includes the industry's descendants. Every value
 is validated: an unknown code or id, a malformed number or an unknown choice is a form error,
-which the API answers with 400.
+which the API answers with 400. The filters that name a domain model live in its app
+(``regions.filters``: city, region code, zone; ``plans.filters``: industry); this module names none.
 """
 
 from __future__ import annotations
 
 import django_filters
-from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -17,23 +17,6 @@ from drf_spectacular.utils import extend_schema_field
 
 TRUE_VALUES = ("true", "1", "yes")
 FALSE_VALUES = ("false", "0", "no")
-
-
-def _cities(request=None):
-    return _regions(request).filter(level="city")
-
-
-def _regions(request=None):
-    region = apps.get_model("regions", "Region")
-    return region.objects.defer(*region.heavy_fields)
-
-
-def _zones(request=None):
-    return apps.get_model("regions", "Zone").objects.all()
-
-
-def _industries(request=None):
-    return apps.get_model("plans", "Industry").objects.all()
 
 
 def _single_valued(model, lookup: str) -> bool:
@@ -59,7 +42,7 @@ def _q_paths(condition: Q):
             yield child[0]
 
 
-def _matching(queryset: QuerySet, *conditions: Q, **lookups) -> QuerySet:
+def matching(queryset: QuerySet, *conditions: Q, **lookups) -> QuerySet:
     paths = [*lookups, *(path for condition in conditions for path in _q_paths(condition))]
     if all(_single_valued(queryset.model, path) for path in paths):
         return queryset.filter(*conditions, **lookups)
@@ -96,70 +79,51 @@ class HasFilter(StrictBooleanFilter):
         return qs.filter(**{f"{self.field_name}__isnull": not value})
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class CityFilter(django_filters.ModelChoiceFilter):
-    """``?city=140100``: records of that city; ``field_name`` is the path to the Region(s)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", _cities)
-        kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault("label", "城市（行政区划代码）")
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return _matching(qs, **{self.field_name: value})
-
-
-class RegionCodeFilter(CityFilter):
-    """Any region (province, city or county) by code."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", _regions)
-        kwargs.setdefault("label", "行政区划代码")
-        super().__init__(*args, **kwargs)
+def related_model(model, path: str):
+    """The model a lookup path leads to (``"pk"``: the model itself)."""
+    for name in path.split("__"):
+        if name != "pk":
+            model = model._meta.get_field(name).related_model
+    return model
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ZoneFilter(django_filters.ModelChoiceFilter):
-    """``?zone=<id>``: records in the member cities of a zone; ``field_name`` leads to the city."""
+class RelatedFilter(django_filters.ModelChoiceFilter):
+    """``?<name>=<id>``: records related to that record; ``field_name`` is the path to it.
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", _zones)
-        kwargs.setdefault("label", "布局分区 ID")
-        super().__init__(*args, **kwargs)
+    Without a ``queryset``, the choices are every record of the model the path leads to, so a
+    FilterSet filters through a relation its model declares (a zone's industries) without naming
+    the related model, which may belong to an app above (common ← regions ← plans).
+    """
 
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        members = apps.get_model("regions", "ZoneMembership").objects.filter(zone=value).values("region_id")
-        return _matching(qs, **{f"{self.field_name}__in": members})
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IndustryFilter(django_filters.ModelChoiceFilter):
-    """``?industry=<id>``: records of that industry or any industry below it in the taxonomy."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", _industries)
-        kwargs.setdefault("label", "产业分类 ID（含下级）")
-        super().__init__(*args, **kwargs)
+    def get_queryset(self, request):
+        if self.queryset is None:
+            return related_model(self.model, self.field_name)._default_manager.all()
+        return super().get_queryset(request)
 
     def filter(self, qs, value):
         if not value:
             return qs
-        return _matching(qs, **{f"{self.field_name}__in": industry_descendant_ids(value.pk)})
+        return matching(qs, **{self.field_name: value})
 
 
-def industry_descendant_ids(industry_id: int) -> list[int]:
-    """The industry and all industries below it, read in one query."""
+class SubtreeFilter(RelatedFilter):
+    """Records of that node or of any node below it, in a tree linked by ``parent``."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return matching(qs, **{f"{self.field_name}__in": descendant_ids(type(value)._default_manager, value.pk)})
+
+
+def descendant_ids(manager, pk: int) -> list[int]:
+    """The node and every node below it in a tree linked by ``parent``, read in one query."""
     children: dict[int | None, list[int]] = {}
-    for pk, parent_id in _industries().values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
-    ids, frontier = [industry_id], [industry_id]
+    for child, parent_id in manager.values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(child)
+    ids, frontier = [pk], [pk]
     while frontier:
-        frontier = [child for pk in frontier for child in children.get(pk, ())]
+        frontier = [child for node in frontier for child in children.get(node, ())]
         ids.extend(frontier)
     return ids
 
@@ -186,7 +150,7 @@ class BaseFilterSet(django_filters.FilterSet):
         condition = Q()
         for field in self.search_fields:
             condition |= Q(**{f"{field}__icontains": value})
-        return _matching(queryset, condition)
+        return matching(queryset, condition)
 
 
 def scoped_filtered(*, queryset: QuerySet, user, filterset_class, filters=None, request=None) -> QuerySet:

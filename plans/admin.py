@@ -3,11 +3,11 @@ from django.db.models import Count
 
 from common.admin import (
     PROVENANCE_FIELDSET,
-    CityListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
 )
 from common.services import ModelServices
+from regions.admin import CityListFilter
 
 from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 from .services import (

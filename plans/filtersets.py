@@ -3,15 +3,14 @@ import django_filters
 from common.filters import (
     BaseFilterSet,
     ChoicesFilter,
-    CityFilter,
     HasFilter,
-    IndustryFilter,
-    RegionCodeFilter,
     StrictBooleanFilter,
     range_filters,
 )
+from regions.filters import CityFilter, RegionCodeFilter
 
 from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
+from .filters import IndustryFilter
 from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 from .progress import annotate_progress
 

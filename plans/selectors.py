@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
+from common.filters import descendant_ids
+
 from .choices import ProgressStatusChoices
 from .models import Industry, Observation, Target
 from .progress import annotate_progress
@@ -75,3 +77,8 @@ def industry_tree() -> list[dict]:
         parent = nodes.get(node.pop("_parent"))
         (parent["children"] if parent else roots).append(node)
     return roots
+
+
+def industry_descendant_ids(industry_id: int) -> list[int]:
+    """The industry and all industries below it in the taxonomy, read in one query."""
+    return descendant_ids(Industry.objects, industry_id)

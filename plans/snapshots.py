@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from django.db import transaction
 
-from transfers.choices import JobKindChoices, JobStatusChoices
-from transfers.models import Job
+from jobs.choices import JobKindChoices, JobStatusChoices
+from jobs.models import Job
 
 from .models import Target, TargetProgressSnapshot
 from .progress import annotate_progress

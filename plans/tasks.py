@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from transfers.tasks import RETRY
+from jobs.tasks import RETRY
 
 from .progress import refresh_progress
 from .snapshots import target_progress_snapshot_take

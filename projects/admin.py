@@ -2,12 +2,11 @@ from django.contrib import admin
 
 from common.admin import (
     PROVENANCE_FIELDSET,
-    CityListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
-    ZoneListFilter,
 )
 from common.services import ModelServices
+from regions.admin import CityListFilter, ZoneListFilter
 
 from .models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from .services import (

@@ -3,15 +3,13 @@ import django_filters
 from common.filters import (
     BaseFilterSet,
     ChoicesFilter,
-    CityFilter,
     HasFilter,
-    IndustryFilter,
-    RegionCodeFilter,
     StrictBooleanFilter,
-    ZoneFilter,
     range_filters,
 )
+from plans.filters import IndustryFilter
 from plans.models import Plan
+from regions.filters import CityFilter, RegionCodeFilter, ZoneFilter
 from regions.models import Park
 
 from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices

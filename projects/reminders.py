@@ -11,10 +11,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from common.choices import RoleChoices
+from jobs.choices import JobKindChoices, JobStatusChoices
+from jobs.models import Job
 from regions.choices import RegionLevelChoices
 from regions.models import Region
-from transfers.choices import JobKindChoices, JobStatusChoices
-from transfers.models import Job
 
 from .choices import ProjectStageChoices
 from .models import KeyProject, ProjectReport

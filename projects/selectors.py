@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, QuerySet, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from common.filters import scoped_filtered
+from regions.choices import RegionLevelChoices
+from regions.models import Park, Region, Zone, ZoneMembership
 
 from .choices import ProjectStageChoices
 from .filtersets import KeyProjectFilterSet
-from .models import KeyProject
+from .models import Enterprise, IndustryBase, KeyProject
 
 #: breakdown → (key path, label path); the stage label comes from its choices.
 PROJECT_BREAKDOWNS = {
@@ -102,3 +104,56 @@ def base_counts(*, queryset: QuerySet) -> dict:
         for row in rows
     ]
     return {"total": queryset.order_by().count(), "results": results}
+
+
+# Figures of cities and zones for the maps (regions.selectors turns them into GeoJSON). Every
+# figure counts only the records the user may see (``Model.objects.for_user``) and is computed by
+# the database in the same query as the cities or zones (correlated sub-selects).
+
+
+def _scoped_figure(queryset: QuerySet, path: str, aggregate, output_field):
+    rows = queryset.filter(**{path: OuterRef("pk")}).order_by().values(path).annotate(figure=aggregate).values("figure")
+    return Coalesce(Subquery(rows, output_field=output_field), 0, output_field=output_field)
+
+
+def _count(queryset, path):
+    return _scoped_figure(queryset, path, Count("pk", distinct=True), IntegerField())
+
+
+def _investment(queryset, path):
+    return _scoped_figure(queryset, path, Sum("total_investment"), DecimalField(max_digits=20, decimal_places=2))
+
+
+def city_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """The cities with their zone memberships and figures (one query plus one for memberships)."""
+    projects = KeyProject.objects.for_user(user)
+    queryset = queryset if queryset is not None else Region.objects.all()
+    return (
+        queryset.filter(level=RegionLevelChoices.CITY)
+        .prefetch_related(
+            Prefetch("zone_memberships", queryset=ZoneMembership.objects.select_related("zone").order_by("zone__order"))
+        )
+        .annotate(
+            project_count=_count(projects, "city"),
+            project_investment=_investment(projects, "city"),
+            park_count=_count(Park.objects.for_user(user), "city"),
+            enterprise_count=_count(Enterprise.objects.for_user(user), "city"),
+            base_count=_count(IndustryBase.objects.for_user(user), "cities"),
+        )
+    )
+
+
+def zone_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+    """The zones with their member cities (boundaries included) and project figures."""
+    projects = KeyProject.objects.for_user(user)
+    queryset = queryset if queryset is not None else Zone.objects.all()
+    return (
+        queryset.select_related("scheme")
+        .prefetch_related(
+            Prefetch("memberships", queryset=ZoneMembership.objects.select_related("region")), "industries"
+        )
+        .annotate(
+            project_count=_count(projects, "city__zone_memberships__zone"),
+            project_investment=_investment(projects, "city__zone_memberships__zone"),
+        )
+    )

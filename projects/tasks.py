@@ -3,7 +3,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from transfers.tasks import RETRY
+from jobs.tasks import RETRY
 
 from .reminders import stale_project_reminders_send
 

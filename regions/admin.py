@@ -1,10 +1,12 @@
 from django.apps import apps
 from django.contrib import admin
 
-from common.admin import PROVENANCE_FIELDSET, CityListFilter, ScopedModelAdmin, ScopedTabularInline, region_choices_for
-from common.scope import is_city_scoped
+from common.admin import PROVENANCE_FIELDSET, ScopedModelAdmin, ScopedTabularInline
+from common.choices import RoleChoices
+from common.scope import is_city_scoped, user_city_ids, user_role
 from common.services import ModelServices
 
+from .choices import RegionLevelChoices
 from .models import LayoutScheme, Park, Region, Zone, ZoneMembership
 from .services import (
     layout_scheme_create,
@@ -23,6 +25,44 @@ from .services import (
     zone_membership_update,
     zone_update,
 )
+
+
+class CityListFilter(admin.SimpleListFilter):
+    """Filter any city-scoped changelist by city code; city users see only their own cities."""
+
+    title = "城市"
+    parameter_name = "city"
+
+    def __init__(self, request, params, model, model_admin):
+        self.path = getattr(model_admin, "city_filter_path", None) or getattr(model, "city_scope", None) or "city"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        cities = Region.objects.filter(level=RegionLevelChoices.CITY)
+        if user_role(request.user) != RoleChoices.PROVINCE and user_city_ids(request.user):
+            cities = cities.filter(pk__in=user_city_ids(request.user))
+        return [(city.code, city.name) for city in cities]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(**{f"{self.path}__code": self.value()}).distinct()
+
+
+class ZoneListFilter(admin.SimpleListFilter):
+    """Filter city-scoped records by the layout zones their cities belong to."""
+
+    title = "布局分区"
+    parameter_name = "zone"
+
+    def lookups(self, request, model_admin):
+        return [(zone.pk, f"{zone.name}（{zone.scheme.name}）") for zone in Zone.objects.select_related("scheme")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = getattr(queryset.model, "city_scope", None) or "city"
+        return queryset.filter(**{f"{path}__zones": self.value()}).distinct()
 
 
 @admin.register(Region)
@@ -51,7 +91,7 @@ class RegionAdmin(ScopedModelAdmin):
             except LookupError:
                 model = None
             if model is not None and is_city_scoped(model):
-                queryset = region_choices_for(request.user, queryset)
+                queryset = queryset.assignable_by(request.user)
         return queryset, distinct
 
 

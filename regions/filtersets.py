@@ -1,9 +1,9 @@
 import django_filters
 
-from common.filters import BaseFilterSet, ChoicesFilter, CityFilter, IndustryFilter, RegionCodeFilter, ZoneFilter
-from plans.models import Plan
+from common.filters import BaseFilterSet, ChoicesFilter, RelatedFilter, SubtreeFilter
 
 from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
+from .filters import CityFilter, RegionCodeFilter, ZoneFilter
 from .models import LayoutScheme, Park, Region, Zone
 
 
@@ -33,10 +33,10 @@ class LayoutSchemeFilterSet(BaseFilterSet):
 class ZoneFilterSet(BaseFilterSet):
     search_fields = ("name", "corridor")
 
-    plan = django_filters.ModelChoiceFilter(field_name="scheme__plan", queryset=Plan.objects.all(), label="规划 ID")
+    plan = RelatedFilter(field_name="scheme__plan", label="规划 ID")
     kind = ChoicesFilter(choices=ZoneKindChoices.choices, label="类型")
     city = CityFilter(field_name="cities")
-    industry = IndustryFilter(field_name="industries")
+    industry = SubtreeFilter(field_name="industries", label="产业分类 ID（含下级）")
     ordering = django_filters.OrderingFilter(fields=("order", "name", "kind"), label="排序")
 
     class Meta:
@@ -50,7 +50,7 @@ class ParkFilterSet(BaseFilterSet):
     city = CityFilter(field_name="city")
     county = RegionCodeFilter(field_name="county", label="县（市、区）代码")
     zone = ZoneFilter(field_name="city")
-    industry = IndustryFilter(field_name="industries")
+    industry = SubtreeFilter(field_name="industries", label="产业分类 ID（含下级）")
     level = ChoicesFilter(choices=ParkLevelChoices.choices, label="级别")
     kind = ChoicesFilter(choices=ParkKindChoices.choices, label="类型")
     ordering = django_filters.OrderingFilter(fields=(("city__code", "city"), "name", "level", "kind"), label="排序")

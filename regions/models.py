@@ -2,9 +2,23 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint
+from common.choices import RoleChoices
+from common.models import ProvenanceModel, ScopedManager, ScopedQuerySet, TimestampedModel, choice_constraint
+from common.scope import user_city_ids, user_role
 
 from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
+
+
+class RegionQuerySet(ScopedQuerySet):
+    def assignable_by(self, user):
+        """The regions a user may put a city-scoped record in: all for the province, else own cities and their counties.
+
+        The admin asks any related model for ``assignable_by`` (common.admin), so it never names Region.
+        """
+        if user_role(user) == RoleChoices.PROVINCE:
+            return self
+        ids = user_city_ids(user)
+        return self.filter(Q(pk__in=ids) | Q(parent_id__in=ids, level=RegionLevelChoices.COUNTY))
 
 
 class Region(TimestampedModel):
@@ -28,8 +42,10 @@ class Region(TimestampedModel):
 
     #: Read by the maps only: lists that join regions defer it (common.models.defer_heavy_fields).
     heavy_fields = ("boundary",)
+    #: The API names a region by its code, in relations too (common.api.serializers).
+    api_slug_field = "code"
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(RegionQuerySet)()
     history = HistoricalRecords(excluded_fields=["boundary"])
 
     class Meta:

@@ -8,5 +8,5 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sxplan_site.api_urls")),
-    path("", include("sxplan_site.web_urls")),
+    path("", include("pages.urls")),
 ]

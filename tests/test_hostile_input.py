@@ -8,9 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from jobs.models import Job
 from projects.models import KeyProject, ProjectReport
 from transfers import services
-from transfers.models import Job
 from transfers.spreadsheet import FileRefused
 
 from .transfers.conftest import csv_bytes, header, project_row, xlsx_bytes

@@ -11,11 +11,11 @@ from django.urls import path
 from django.utils.html import format_html
 
 from common.scope import can_add, can_view_model
+from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from jobs.models import Job
 
 from . import services
-from .choices import DatasetChoices, FileFormatChoices, JobKindChoices
 from .datasets import DATASETS
-from .models import Job
 from .spreadsheet import FileRefused, file_response
 
 
@@ -124,7 +124,7 @@ class JobAdmin(admin.ModelAdmin):
             except (FileRefused, ValidationError) as exc:
                 form.add_error("file", exc.messages if isinstance(exc, ValidationError) else str(exc))
             else:
-                return redirect("admin:transfers_job_change", job.pk)
+                return redirect("admin:jobs_job_change", job.pk)
         templates = [(d.label, d.name) for d in DATASETS.values()]
         return TemplateResponse(
             request,
@@ -134,7 +134,7 @@ class JobAdmin(admin.ModelAdmin):
 
     def apply_view(self, request, pk):
         if request.method != "POST":
-            return redirect("admin:transfers_job_change", pk)
+            return redirect("admin:jobs_job_change", pk)
         preview = get_object_or_404(self.get_queryset(request), pk=pk)
         if preview.user_id != request.user.pk:
             raise PermissionDenied("只能应用本人上传的预览。")
@@ -142,9 +142,9 @@ class JobAdmin(admin.ModelAdmin):
             job = services.import_job_apply(preview=preview, user=request.user)
         except (FileRefused, ValidationError) as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            return redirect("admin:transfers_job_change", pk)
+            return redirect("admin:jobs_job_change", pk)
         self.message_user(request, job.message or "已提交导入，正在后台处理。", messages.SUCCESS)
-        return redirect("admin:transfers_job_change", job.pk)
+        return redirect("admin:jobs_job_change", job.pk)
 
     def export_view(self, request):
         form = ExportForm(request.POST or None)
@@ -163,7 +163,7 @@ class JobAdmin(admin.ModelAdmin):
                 job.refresh_from_db()
                 if job.result:
                     return redirect("admin:transfers_job_download", job.pk)
-                return redirect("admin:transfers_job_change", job.pk)
+                return redirect("admin:jobs_job_change", job.pk)
         return TemplateResponse(
             request, "transfers/admin/export_form.html", self._context(request, "导出数据", form=form)
         )

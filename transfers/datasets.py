@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Q
 
 from common.tables import unescape_formula
+from jobs.choices import DatasetChoices
 from plans.models import Industry, Observation, Plan, Target
 from plans.services import observation_create, observation_create_many, observation_update
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
@@ -32,8 +33,6 @@ from projects.services import (
 )
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
-
-from .choices import DatasetChoices
 
 LIST_SEPARATOR = "、"
 MIN_DATE, MAX_DATE = datetime.date(1949, 1, 1), datetime.date(2100, 12, 31)

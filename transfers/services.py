@@ -16,18 +16,20 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, connection, connections, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from common.scope import can_change
 from common.tables import write_table
+from jobs.choices import FileFormatChoices, JobKindChoices, JobStatusChoices
+from jobs.models import Job
+from jobs.services import job_fail, job_progress_reporter, job_queue, job_start
 from projects.services import enterprise_aliases_set
 
-from .choices import FileFormatChoices, JobKindChoices, JobStatusChoices
 from .datasets import ALIASES, DATASETS, CellError, Column, Dataset, Lookups
-from .models import Job
 from .spreadsheet import FileRefused, Table, read_table
+from .tasks import export_job_task, import_job_task
 
 __all__ = ["FileRefused"]
 
@@ -356,7 +358,7 @@ def import_job_create(*, user, dataset_name: str, file_name: str, content: bytes
         total_rows=len(table.rows),
     )
     if len(table.rows) > settings.TRANSFER_ASYNC_ROWS:
-        _queue(job, "transfers.tasks.import_job_task")
+        job_queue(job=job, task=import_job_task)
     else:
         import_job_run(job=job, table=table)
     return job
@@ -380,10 +382,10 @@ def import_job_run(*, job: Job, table: Table | None = None) -> Job:
     job.refresh_from_db()
     if job.is_finished:
         return job
-    _job_started(job)
+    job_start(job=job)
     try:
         table = table or read_table(bytes(job.upload), job.file_name)
-        progress = _progress_reporter(job)
+        progress = job_progress_reporter(job=job)
         result = import_table(
             dataset=DATASETS[job.dataset],
             table=table,
@@ -393,25 +395,17 @@ def import_job_run(*, job: Job, table: Table | None = None) -> Job:
             on_success=lambda result: _job_finished(job, result),
         )
     except FileRefused as exc:
-        _job_failed(job, str(exc))
+        job_fail(job=job, message=str(exc))
         return job
     except DatabaseError:
         raise  # a lost connection or a deadlock: the task retries
     except Exception as exc:
         logger.exception("import job %s failed", job.pk)
-        _job_failed(job, f"导入时发生内部错误，未写入任何数据：{exc.__class__.__name__}")
+        job_fail(job=job, message=f"导入时发生内部错误，未写入任何数据：{exc.__class__.__name__}")
         return job
     if job.dry_run or result.errors:
         _job_finished(job, result)
     return job
-
-
-def _job_started(job: Job) -> None:
-    job.status = JobStatusChoices.RUNNING
-    job.attempts += 1
-    job.started = timezone.now()
-    job.processed_rows = 0
-    job.save(update_fields=["status", "attempts", "started", "processed_rows", "updated"])
 
 
 def _job_finished(job: Job, result: ImportResult) -> None:
@@ -425,43 +419,11 @@ def _job_finished(job: Job, result: ImportResult) -> None:
     job.save()
 
 
-def _job_failed(job: Job, message: str) -> None:
-    job.status = JobStatusChoices.FAILED
-    job.message = message
-    job.finished = timezone.now()
-    job.save(update_fields=["status", "message", "finished", "updated"])
-
-
 def _summary(job: Job, result: ImportResult) -> str:
     if result.errors:
         return f"发现 {len(result.errors)} 处错误，未导入任何数据。请按错误说明修改文件后重新上传。"
     counts = f"新增 {result.created} 行，修改 {result.updated} 行，未变化 {result.unchanged} 行"
     return f"预览通过：将{counts}。" if job.dry_run else f"导入完成：{counts}。"
-
-
-def _progress_reporter(job: Job) -> Callable[[int], None] | None:
-    """Report progress over a second connection, so it is visible while the import's transaction is open.
-
-    Only on PostgreSQL and outside an enclosing transaction: SQLite has one writer at a time, and
-    a row locked by an enclosing transaction would block the second connection.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-
-    def report(done: int) -> None:
-        side = connections.create_connection("default")
-        try:
-            with side.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '2s'")
-                cursor.execute(
-                    "UPDATE transfers_job SET processed_rows = %s WHERE id = %s", [min(done, job.total_rows), job.pk]
-                )
-        except DatabaseError:
-            logger.warning("could not report progress of job %s", job.pk)
-        finally:
-            side.close()
-
-    return report
 
 
 def export_job_create(*, user, dataset_name: str, file_format: str, filters: dict | None = None) -> Job:
@@ -477,7 +439,7 @@ def export_job_create(*, user, dataset_name: str, file_format: str, filters: dic
         total_rows=export_queryset(dataset=dataset, user=user, filters=filters).count(),
     )
     if job.total_rows > settings.TRANSFER_ASYNC_ROWS:
-        _queue(job, "transfers.tasks.export_job_task")
+        job_queue(job=job, task=export_job_task)
     else:
         export_job_run(job=job)
     return job
@@ -487,19 +449,19 @@ def export_job_run(*, job: Job) -> Job:
     job.refresh_from_db()
     if job.is_finished:
         return job
-    _job_started(job)
+    job_start(job=job)
     dataset = DATASETS[job.dataset]
     try:
         rows = export_rows(dataset=dataset, user=job.user, filters=job.params.get("filters"))
         job.result = write_table(dataset.headers, rows, job.file_format)
     except ValidationError as exc:
-        _job_failed(job, "；".join(exc.messages))
+        job_fail(job=job, message="；".join(exc.messages))
         return job
     except DatabaseError:
         raise  # the task retries
     except Exception as exc:
         logger.exception("export job %s failed", job.pk)
-        _job_failed(job, f"导出时发生内部错误：{exc.__class__.__name__}")
+        job_fail(job=job, message=f"导出时发生内部错误：{exc.__class__.__name__}")
         return job
     job.file_name = f"{dataset.name}-{timezone.localdate():%Y%m%d}.{job.file_format}"
     job.status = JobStatusChoices.SUCCEEDED
@@ -509,13 +471,3 @@ def export_job_run(*, job: Job) -> Job:
     job.finished = timezone.now()
     job.save()
     return job
-
-
-def _queue(job: Job, task_path: str) -> None:
-    task = import_string(task_path)
-
-    def send():
-        result = task.delay(job.pk)
-        Job.objects.filter(pk=job.pk, task_id="").update(task_id=result.id or "")
-
-    transaction.on_commit(send)

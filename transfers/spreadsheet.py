@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from openpyxl import load_workbook
 
-from .choices import FileFormatChoices
+from jobs.choices import FileFormatChoices
 
 CONTENT_TYPES = {
     FileFormatChoices.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,32 +1,25 @@
 """Import and export jobs on a worker: thin tasks that load the job and call the service.
 
-Tasks are acknowledged late (settings) so that a worker lost mid-import leaves the message
-on the queue; the import's single transaction left no data behind, and the job runs again.
-Lost database connections and deadlocks retry with exponential backoff.
+A worker lost mid-import leaves the message on the queue (jobs.tasks.RETRY); the import's single
+transaction left no data behind, and the job runs again.
 """
 
 from celery import shared_task
-from django.db import DatabaseError
 
-from . import services
-from .models import Job
-
-RETRY = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": (DatabaseError,),
-    "retry_backoff": 5,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+from jobs.models import Job
+from jobs.tasks import RETRY
 
 
 @shared_task(name="transfers.import_job", **RETRY)
 def import_job_task(job_id: int) -> str:
-    return services.import_job_run(job=Job.objects.get(pk=job_id)).status
+    # Imported here: the services queue these tasks (HackSoft styleguide, "Celery").
+    from .services import import_job_run
+
+    return import_job_run(job=Job.objects.get(pk=job_id)).status
 
 
 @shared_task(name="transfers.export_job", **RETRY)
 def export_job_task(job_id: int) -> str:
-    return services.export_job_run(job=Job.objects.get(pk=job_id)).status
+    from .services import export_job_run
+
+    return export_job_run(job=Job.objects.get(pk=job_id)).status

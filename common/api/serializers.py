@@ -1,11 +1,11 @@
-from django.apps import apps
 from rest_framework import serializers
 
 
 class ServiceModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose writes the viewset makes through the model's services (scope check + full_clean).
 
-    - Regions are named by their GB/T 2260 code (``"city": "140100"``), in reads and writes.
+    - A related model that declares ``api_slug_field`` is named by it, in reads and writes: regions
+      by their GB/T 2260 code (``"city": "140100"``).
     - Relations honour the model field's ``limit_choices_to`` (a city field takes cities only).
     - Every choice field ``x`` gets a read-only ``x_display`` with its Chinese label.
     - Multi-field constraints are checked by ``full_clean`` in the service, whose messages are
@@ -19,9 +19,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             limit = model_field.get_limit_choices_to()
             if limit:
                 kwargs["queryset"] = kwargs["queryset"].complex_filter(limit)
-        if relation_info.related_model is apps.get_model("regions", "Region"):
+        slug_field = getattr(relation_info.related_model, "api_slug_field", None)
+        if slug_field:
             field_class = serializers.SlugRelatedField
-            kwargs["slug_field"] = "code"
+            kwargs["slug_field"] = slug_field
         return field_class, kwargs
 
     def get_fields(self):

@@ -1,5 +1,8 @@
 from common.api.views import AggregateViewSet, ScopedModelViewSet
 from common.services import ModelServices
+from regions.filtersets import RegionFilterSet, ZoneFilterSet
+from regions.models import Region, Zone
+from regions.selectors import city_feature_collection, zone_feature_collection
 
 from .. import selectors
 from ..filtersets import EnterpriseFilterSet, IndustryBaseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
@@ -20,11 +23,13 @@ from ..services import (
 )
 from .serializers import (
     BaseCountsSerializer,
+    CityFeatureCollectionSerializer,
     EnterpriseSerializer,
     IndustryBaseSerializer,
     KeyProjectSerializer,
     ProjectBreakdownSerializer,
     ProjectReportSerializer,
+    ZoneFeatureCollectionSerializer,
 )
 
 
@@ -91,3 +96,31 @@ class BasesByZoneIndustryViewSet(AggregateViewSet):
 
     def aggregate(self, queryset):
         return selectors.base_counts(queryset=queryset)
+
+
+class GeoViewSet(AggregateViewSet):
+    """A GeoJSON FeatureCollection: ``collection(summary(user, filtered queryset))``."""
+
+    summary = staticmethod(selectors.city_summary_list)
+    collection = staticmethod(city_feature_collection)
+
+    def aggregate(self, queryset):
+        return self.collection(self.summary(user=self.request.user, queryset=queryset))
+
+
+class CityGeoViewSet(GeoViewSet):
+    """城市 GeoJSON：各设区市边界、所属布局分区及汇总数据（仅统计本人可见的记录）。"""
+
+    queryset = Region.objects.all()
+    filterset_class = RegionFilterSet
+    serializer_class = CityFeatureCollectionSerializer
+
+
+class ZoneGeoViewSet(GeoViewSet):
+    """布局分区 GeoJSON：分区由成员城市边界组成（MultiPolygon），附成员城市的重点项目汇总。"""
+
+    queryset = Zone.objects.all()
+    filterset_class = ZoneFilterSet
+    serializer_class = ZoneFeatureCollectionSerializer
+    summary = staticmethod(selectors.zone_summary_list)
+    collection = staticmethod(zone_feature_collection)

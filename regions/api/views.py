@@ -1,7 +1,6 @@
-from common.api.views import AggregateViewSet, ScopedModelViewSet
+from common.api.views import ScopedModelViewSet
 from common.services import ModelServices
 
-from .. import selectors
 from ..filtersets import LayoutSchemeFilterSet, ParkFilterSet, RegionFilterSet, ZoneFilterSet
 from ..models import LayoutScheme, Park, Region, Zone
 from ..services import (
@@ -18,14 +17,7 @@ from ..services import (
     zone_delete,
     zone_update,
 )
-from .serializers import (
-    CityFeatureCollectionSerializer,
-    LayoutSchemeSerializer,
-    ParkSerializer,
-    RegionSerializer,
-    ZoneFeatureCollectionSerializer,
-    ZoneSerializer,
-)
+from .serializers import LayoutSchemeSerializer, ParkSerializer, RegionSerializer, ZoneSerializer
 
 
 class RegionViewSet(ScopedModelViewSet):
@@ -55,31 +47,3 @@ class ParkViewSet(ScopedModelViewSet):
     serializer_class = ParkSerializer
     filterset_class = ParkFilterSet
     services = ModelServices(create=park_create, update=park_update, delete=park_delete)
-
-
-class GeoViewSet(AggregateViewSet):
-    """A GeoJSON FeatureCollection: ``collection(summary(user, filtered queryset))``."""
-
-    summary = staticmethod(selectors.city_summary_list)
-    collection = staticmethod(selectors.city_feature_collection)
-
-    def aggregate(self, queryset):
-        return self.collection(self.summary(user=self.request.user, queryset=queryset))
-
-
-class CityGeoViewSet(GeoViewSet):
-    """城市 GeoJSON：各设区市边界、所属布局分区及汇总数据（仅统计本人可见的记录）。"""
-
-    queryset = Region.objects.all()
-    filterset_class = RegionFilterSet
-    serializer_class = CityFeatureCollectionSerializer
-
-
-class ZoneGeoViewSet(GeoViewSet):
-    """布局分区 GeoJSON：分区由成员城市边界组成（MultiPolygon），附成员城市的重点项目汇总。"""
-
-    queryset = Zone.objects.all()
-    filterset_class = ZoneFilterSet
-    serializer_class = ZoneFeatureCollectionSerializer
-    summary = staticmethod(selectors.zone_summary_list)
-    collection = staticmethod(selectors.zone_feature_collection)

@@ -32,7 +32,9 @@ INSTALLED_APPS = [
     "plans",
     "projects",
     "seeds",
+    "jobs",
     "transfers",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -53,7 +55,7 @@ ROOT_URLCONF = "sxplan_site.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

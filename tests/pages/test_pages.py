@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sxplan_site import web_views
+from pages import views as page_views
 from tests import factories
 
 TY_PROJECTS = ["太重轨道交通装备扩能项目", "太原碳纤维新材料项目", "太原智能制造产业园项目"]
@@ -217,7 +217,7 @@ class TestCityPage:
         assert link not in text(get(client, pages_data.users["viewer"], "/cities/140100/"))
 
     def test_the_observation_table_shows_the_latest_and_links_to_the_rest(self, client, pages_data, monkeypatch):
-        monkeypatch.setattr(web_views, "CITY_OBSERVATIONS_SHOWN", 1)
+        monkeypatch.setattr(page_views, "CITY_OBSERVATIONS_SHOWN", 1)
         response = get(client, pages_data.users["taiyuan"], "/cities/140100/")
         assert [(o.year, o.value) for o in response.context["observations"]] == [(2022, 705)]
         more = response.content.decode()

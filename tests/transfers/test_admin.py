@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from jobs.models import Job
 from projects.models import KeyProject
-from transfers.models import Job
 
 from .conftest import project_row
 
@@ -71,6 +71,6 @@ def test_export_downloads_and_jobs_are_private(client, world, taiyuan_user, dato
     body = client.get(response["Location"]).content.decode("utf-8-sig")
     assert "太原轨道交通项目" in body and "大同机车项目" not in body
     job = Job.objects.get()
-    assert client.get(reverse("admin:transfers_job_change", args=[job.pk])).status_code == 200
+    assert client.get(reverse("admin:jobs_job_change", args=[job.pk])).status_code == 200
     client.force_login(datong_user)
     assert client.get(reverse("admin:transfers_job_download", args=[job.pk])).status_code == 404

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from jobs.choices import JobStatusChoices
 from plans.models import Observation
 from projects.models import Enterprise, KeyProject, ProjectReport
 from transfers import services
-from transfers.choices import JobStatusChoices
 from transfers.spreadsheet import read_table
 
 from .conftest import csv_bytes, header, project_row, xlsx_bytes

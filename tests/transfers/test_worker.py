@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
+from jobs.choices import JobStatusChoices
+from jobs.models import Job
 from plans.models import TargetProgress, TargetProgressSnapshot
 from plans.tasks import refresh_target_progress, snapshot_target_progress
 from projects.models import KeyProject
 from projects.tasks import remind_stale_projects
 from transfers import services
-from transfers.choices import JobStatusChoices
-from transfers.models import Job
 from transfers.tasks import import_job_task
 
 from .broker import wait_for

@@ -1,8 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from ..choices import DatasetChoices, FileFormatChoices
-from ..models import Job
+from jobs.choices import DatasetChoices, FileFormatChoices
+from jobs.models import Job
 
 
 class RowErrorSerializer(serializers.Serializer):

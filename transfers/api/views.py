@@ -18,11 +18,13 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.exceptions import validation_error_detail
+from common.api.filters import StrictFilterBackend
 from common.scope import can_add, can_view_model
+from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from jobs.filtersets import JobFilterSet
+from jobs.models import Job
 
 from .. import services
-from ..choices import DatasetChoices, FileFormatChoices, JobKindChoices
-from ..models import Job
 from ..spreadsheet import FileRefused, file_response
 from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer
 
@@ -54,9 +56,8 @@ class JobViewSet(ReadOnlyModelViewSet):
     queryset = Job.objects.select_related("user", "city").defer("upload", "result")
     serializer_class = JobSerializer
     permission_classes = [CanUseJobs]
-    filterset_fields = ["kind", "dataset", "status"]
-    search_fields = ["file_name", "message"]
-    ordering_fields = ["created", "finished"]
+    filter_backends = [StrictFilterBackend]
+    filterset_class = JobFilterSet
 
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)

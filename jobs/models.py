@@ -1,3 +1,5 @@
+"""The background job: run by any worker on any machine, followed by its owner (imports, exports, reminders…)."""
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -86,7 +88,7 @@ class Job(TimestampedModel):
                 violation_error_message="已处理行数不能超过总行数。",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created"], name="transfers_job_user_idx")]
+        indexes = [models.Index(fields=["user", "-created"], name="jobs_job_user_idx")]
 
     def __str__(self):
         what = self.get_dataset_display() or ""

@@ -1,7 +1,8 @@
 """The web pages: the province dashboard, a city's page and a plan's page.
 
 Every record goes through ``Model.objects.for_user`` (common.scope); lists use the API's
-FilterSets and selectors, target progress comes from plans.progress, so a number on a page is
+FilterSets and selectors (the pages' own reads are in pages.selectors), target progress comes
+from plans.progress, so a number on a page is
 the number the API gives. Each page embeds what its charts need as JSON (``json_script``) and
 gets it in a fixed number of queries, whatever the size of the data.
 """
@@ -13,7 +14,6 @@ from django.contrib import admin
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
@@ -23,15 +23,16 @@ from common.choices import RoleChoices
 from common.models import defer_heavy_fields
 from common.scope import can_change, user_city_ids, user_role
 from plans.choices import ComparatorChoices, PlanStatusChoices, ProgressStatusChoices
-from plans.models import CityRole, KeyArea, Observation, Plan, PlanSection, Target
-from plans.selectors import industry_tree, target_list
+from plans.models import Observation, Plan, PlanSection
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import Enterprise, IndustryBase, KeyProject
-from projects.selectors import project_breakdown, project_list
+from projects.models import IndustryBase, KeyProject
+from projects.selectors import city_summary_list, project_list, zone_summary_list
 from regions.choices import RegionLevelChoices
-from regions.models import LayoutScheme, Park, Region, ZoneMembership
-from regions.selectors import city_feature_collection, city_summary_list, zone_summary_list
+from regions.models import LayoutScheme, Region
+from regions.selectors import city_feature_collection
+
+from . import selectors
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
@@ -123,14 +124,12 @@ class PageMixin(LoginRequiredMixin):
 
     def cities(self) -> list[Region]:
         if not hasattr(self, "_cities"):
-            self._cities = list(
-                Region.objects.for_user(self.request.user).filter(level=RegionLevelChoices.CITY).defer("boundary")
-            )
+            self._cities = list(selectors.city_list(user=self.request.user))
         return self._cities
 
     def plans(self) -> list[Plan]:
         if not hasattr(self, "_plans"):
-            self._plans = list(Plan.objects.for_user(self.request.user).order_by("-period_start", "title"))
+            self._plans = list(selectors.plan_list(user=self.request.user))
         return self._plans
 
 
@@ -179,19 +178,6 @@ def split_targets(rows) -> dict:
     }
 
 
-def targets_with_observations(user):
-    """Targets with their progress and the observations this user may see, in time order."""
-    observations = Observation.objects.for_user(user).order_by("year", "quarter")
-    return target_list(
-        user=user,
-        queryset=defer_heavy_fields(
-            Target.objects.select_related("scope", "industry", "plan").prefetch_related(
-                Prefetch("observations", queryset=observations)
-            )
-        ),
-    )
-
-
 def status_counts(rows) -> list[dict]:
     counts = defaultdict(int)
     for row in rows:
@@ -200,20 +186,6 @@ def status_counts(rows) -> list[dict]:
         {"status": status.value, "label": status.label, "count": counts[status]}
         for status in ProgressStatusChoices
         if counts[status]
-    ]
-
-
-def stage_summary(projects) -> list[dict]:
-    """Projects and their investment per stage (projects.selectors), every stage of the pipeline listed."""
-    rows = {row["key"]: row for row in project_breakdown(queryset=projects, by="stage")["results"]}
-    return [
-        {
-            "stage": stage.value,
-            "label": stage.label,
-            "count": rows[stage.value]["count"] if stage.value in rows else 0,
-            "investment": _float(rows[stage.value]["investment"]) if stage.value in rows else 0,
-        }
-        for stage in ProjectStageChoices
     ]
 
 
@@ -232,11 +204,7 @@ class DashboardView(PageMixin, TemplateView):
 
     def schemes(self) -> list[LayoutScheme]:
         if not hasattr(self, "_schemes"):
-            self._schemes = list(
-                LayoutScheme.objects.for_user(self.request.user)
-                .select_related("plan")
-                .order_by("-plan__period_start", "name")
-            )
+            self._schemes = list(selectors.layout_scheme_list(user=self.request.user))
         return self._schemes
 
     def selected_plan(self) -> Plan | None:
@@ -265,10 +233,10 @@ class DashboardView(PageMixin, TemplateView):
         user = self.request.user
         plan = self.selected_plan()
         scheme = self.selected_scheme(plan)
-        stages = stage_summary(project_list(user=user))
+        stages = selectors.stage_summary(projects=project_list(user=user))
         cities = list(city_summary_list(user=user))
         zones = list(zone_summary_list(user=user, queryset=scheme.zones.all())) if scheme else []
-        targets = target_rows(user, targets_with_observations(user).filter(plan=plan)) if plan else []
+        targets = target_rows(user, selectors.targets_with_observations(user=user).filter(plan=plan)) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         geojson = city_feature_collection(cities)
@@ -340,48 +308,20 @@ class CityView(PageMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         city = get_object_or_404(Region.objects.for_user(user), code=self.kwargs["code"], level=RegionLevelChoices.CITY)
-        memberships = (
-            ZoneMembership.objects.filter(region=city)
-            .select_related("zone__scheme__plan")
-            .prefetch_related("zone__industries")
-            .order_by("-zone__scheme__plan__period_start", "zone__order")
-        )
         filterset, projects, ordering = self.project_table(city)
         paginator = Paginator(projects, PROJECTS_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
-        targets = target_rows(user, targets_with_observations(user).filter(scope=city).order_by("-plan__period_start"))
+        targets = target_rows(
+            user, selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start")
+        )
         observations = Observation.objects.for_user(user).filter(scope=city)
         context.update(
             city=city,
-            memberships=memberships,
-            roles=CityRole.objects.for_user(user)
-            .filter(city=city)
-            .select_related("plan")
-            .prefetch_related("industries")
-            .order_by("-plan__period_start"),
-            bases=IndustryBase.objects.for_user(user)
-            .filter(cities=city)
-            .select_related("plan", "industry")
-            .order_by("-plan__period_start", "key")
-            .prefetch_related("parks", "anchors"),
-            parks=with_admin_urls(
-                user,
-                defer_heavy_fields(
-                    Park.objects.for_user(user)
-                    .filter(city=city)
-                    .select_related("city", "county")
-                    .prefetch_related("industries")
-                ),
-            ),
-            enterprises=with_admin_urls(
-                user,
-                defer_heavy_fields(
-                    Enterprise.objects.for_user(user)
-                    .filter(city=city)
-                    .select_related("city")
-                    .prefetch_related("industries")
-                ),
-            ),
+            memberships=selectors.city_memberships(city=city),
+            roles=selectors.city_roles(user=user, city=city),
+            bases=selectors.city_bases(user=user, city=city),
+            parks=with_admin_urls(user, selectors.city_parks(user=user, city=city)),
+            enterprises=with_admin_urls(user, selectors.city_enterprises(user=user, city=city)),
             filterset=filterset,
             filter_fields=[filterset.form[name] for name in PROJECT_FILTERS],
             project_page=page,
@@ -393,7 +333,7 @@ class CityView(PageMixin, TemplateView):
             observation_count=observations.count(),
             sees_city=self.sees_city(city),
             page_data={
-                "stages": stage_summary(projects),
+                "stages": selectors.stage_summary(projects=projects),
                 "targets": [row["chart"] for row in targets if row["chartable"]],
             },
         )
@@ -453,9 +393,9 @@ class PlanView(PageMixin, TemplateView):
         user = self.request.user
         plan = get_object_or_404(Plan.objects.for_user(user).select_related("follows"), pk=self.kwargs["pk"])
         other = self.compared_plan(plan)
-        targets = target_rows(user, targets_with_observations(user).filter(plan=plan))
-        areas = self.key_areas([plan, other] if other else [plan])
-        comparison = self.comparison(plan, other, areas) if other else []
+        targets = target_rows(user, selectors.targets_with_observations(user=user).filter(plan=plan))
+        areas = selectors.key_area_list(user=user, plans=[plan, other] if other else [plan])
+        comparison = selectors.key_area_comparison(plan=plan, other=other, areas=areas) if other else []
         context.update(
             plan=plan,
             other=other,
@@ -484,41 +424,3 @@ class PlanView(PageMixin, TemplateView):
             or next((p for p in others if p.pk == plan.follows_id), None)
             or next((p for p in others if p.follows_id == plan.pk), None)
         )
-
-    def key_areas(self, plans) -> list[KeyArea]:
-        return list(
-            KeyArea.objects.for_user(self.request.user)
-            .filter(plan__in=plans)
-            .select_related("section")
-            .prefetch_related("industries")
-            .order_by("plan", "order")
-        )
-
-    @staticmethod
-    def comparison(plan, other, areas) -> list[dict]:
-        """Per top-level industry, the key areas each plan devotes to it (or to one of its children)."""
-        roots = {}
-
-        def walk(node, root):
-            roots[node["id"]] = root
-            for child in node["children"]:
-                walk(child, root)
-
-        tree = industry_tree()
-        for node in tree:
-            walk(node, node)
-        cells = defaultdict(lambda: {plan.pk: [], other.pk: []})
-        for area in areas:
-            for industry in area.industries.all():
-                names = cells[roots[industry.pk]["id"]][area.plan_id]
-                if area.name not in names:
-                    names.append(area.name)
-        return [
-            {
-                "industry": node["name"],
-                "areas": [cells[node["id"]][plan.pk], cells[node["id"]][other.pk]],
-                "counts": [len(cells[node["id"]][plan.pk]), len(cells[node["id"]][other.pk])],
-            }
-            for node in tree
-            if node["id"] in cells
-        ]

@@ -2,12 +2,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import web_views
+from . import views
 
 urlpatterns = [
-    path("", web_views.DashboardView.as_view(), name="dashboard"),
-    path("cities/<str:code>/", web_views.CityView.as_view(), name="city"),
-    path("plans/<int:pk>/", web_views.PlanView.as_view(), name="plan"),
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("cities/<str:code>/", views.CityView.as_view(), name="city"),
+    path("plans/<int:pk>/", views.PlanView.as_view(), name="plan"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

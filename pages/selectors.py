@@ -1,0 +1,143 @@
+"""Reads of the web pages that no other reader shares; domain reads stay in the apps' selectors.
+
+Every record goes through ``Model.objects.for_user`` (common.scope).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Prefetch, QuerySet
+
+from common.models import defer_heavy_fields
+from plans.models import CityRole, KeyArea, Observation, Plan, Target
+from plans.selectors import industry_tree, target_list
+from projects.choices import ProjectStageChoices
+from projects.models import Enterprise, IndustryBase
+from projects.selectors import project_breakdown
+from regions.choices import RegionLevelChoices
+from regions.models import LayoutScheme, Park, Region, ZoneMembership
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def city_list(*, user) -> QuerySet:
+    return Region.objects.for_user(user).filter(level=RegionLevelChoices.CITY).defer("boundary")
+
+
+def plan_list(*, user) -> QuerySet:
+    return Plan.objects.for_user(user).order_by("-period_start", "title")
+
+
+def layout_scheme_list(*, user) -> QuerySet:
+    return LayoutScheme.objects.for_user(user).select_related("plan").order_by("-plan__period_start", "name")
+
+
+def targets_with_observations(*, user) -> QuerySet:
+    """Targets with their progress and the observations this user may see, in time order."""
+    observations = Observation.objects.for_user(user).order_by("year", "quarter")
+    return target_list(
+        user=user,
+        queryset=defer_heavy_fields(
+            Target.objects.select_related("scope", "industry", "plan").prefetch_related(
+                Prefetch("observations", queryset=observations)
+            )
+        ),
+    )
+
+
+def stage_summary(*, projects: QuerySet) -> list[dict]:
+    """Projects and their investment per stage (projects.selectors), every stage of the pipeline listed."""
+    rows = {row["key"]: row for row in project_breakdown(queryset=projects, by="stage")["results"]}
+    return [
+        {
+            "stage": stage.value,
+            "label": stage.label,
+            "count": rows[stage.value]["count"] if stage.value in rows else 0,
+            "investment": _float(rows[stage.value]["investment"]) if stage.value in rows else 0,
+        }
+        for stage in ProjectStageChoices
+    ]
+
+
+def city_memberships(*, city: Region) -> QuerySet:
+    """The city's zone memberships, latest plan first."""
+    return (
+        ZoneMembership.objects.filter(region=city)
+        .select_related("zone__scheme__plan")
+        .prefetch_related("zone__industries")
+        .order_by("-zone__scheme__plan__period_start", "zone__order")
+    )
+
+
+def city_roles(*, user, city: Region) -> QuerySet:
+    return (
+        CityRole.objects.for_user(user)
+        .filter(city=city)
+        .select_related("plan")
+        .prefetch_related("industries")
+        .order_by("-plan__period_start")
+    )
+
+
+def city_bases(*, user, city: Region) -> QuerySet:
+    return (
+        IndustryBase.objects.for_user(user)
+        .filter(cities=city)
+        .select_related("plan", "industry")
+        .order_by("-plan__period_start", "key")
+        .prefetch_related("parks", "anchors")
+    )
+
+
+def city_parks(*, user, city: Region) -> QuerySet:
+    return defer_heavy_fields(
+        Park.objects.for_user(user).filter(city=city).select_related("city", "county").prefetch_related("industries")
+    )
+
+
+def city_enterprises(*, user, city: Region) -> QuerySet:
+    return defer_heavy_fields(
+        Enterprise.objects.for_user(user).filter(city=city).select_related("city").prefetch_related("industries")
+    )
+
+
+def key_area_list(*, user, plans: list[Plan]) -> list[KeyArea]:
+    return list(
+        KeyArea.objects.for_user(user)
+        .filter(plan__in=plans)
+        .select_related("section")
+        .prefetch_related("industries")
+        .order_by("plan", "order")
+    )
+
+
+def key_area_comparison(*, plan: Plan, other: Plan, areas: list[KeyArea]) -> list[dict]:
+    """Per top-level industry, the key areas each plan devotes to it (or to one of its children)."""
+    roots = {}
+
+    def walk(node, root):
+        roots[node["id"]] = root
+        for child in node["children"]:
+            walk(child, root)
+
+    tree = industry_tree()
+    for node in tree:
+        walk(node, node)
+    cells = defaultdict(lambda: {plan.pk: [], other.pk: []})
+    for area in areas:
+        for industry in area.industries.all():
+            names = cells[roots[industry.pk]["id"]][area.plan_id]
+            if area.name not in names:
+                names.append(area.name)
+    return [
+        {
+            "industry": node["name"],
+            "areas": [cells[node["id"]][plan.pk], cells[node["id"]][other.pk]],
+            "counts": [len(cells[node["id"]][plan.pk]), len(cells[node["id"]][other.pk])],
+        }
+        for node in tree
+        if node["id"] in cells
+    ]
