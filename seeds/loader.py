@@ -26,6 +26,7 @@ from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProjec
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 
+from .guard import FORCE_REASON, LOADER_REASON, StaffEdit, StaffEditGuard
 from .quotes import document_stems, quote_occurs
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -62,13 +63,23 @@ class Record:
 
 @dataclass
 class LoadReport:
+    """Counts per kind (created / updated / unchanged / kept) and per document, and notes for people.
+
+    ``kept`` counts records staff changed after the loader last wrote them and that the load left
+    alone; ``notes`` say which, by whom and when (and what ``--force`` overwrote or a load re-created).
+    """
+
     changes: dict = field(default_factory=lambda: defaultdict(Counter))
     per_document: dict = field(default_factory=lambda: defaultdict(Counter))
+    kept_per_document: dict = field(default_factory=lambda: defaultdict(Counter))
+    notes: list[str] = field(default_factory=list)
 
     def count(self, kind: str, status: str, stem: str | None = None):
         self.changes[kind][status] += 1
         if stem:
             self.per_document[stem][kind] += 1
+            if status == "kept":
+                self.kept_per_document[stem][kind] += 1
 
     @property
     def total_changes(self) -> int:
@@ -123,8 +134,10 @@ def decimal(value, record: Record, name: str):
 
 
 class SeedLoader:
-    def __init__(self, data_dir: Path = DATA_DIR):
+    def __init__(self, data_dir: Path = DATA_DIR, *, force: bool = False):
         self.data_dir = data_dir
+        self.force = force
+        self.guard = StaffEditGuard()
         self.report = LoadReport()
         self.regions: dict[str, Region] = {}
         self.counties: dict[str, list[Region]] = defaultdict(list)
@@ -160,27 +173,56 @@ class SeedLoader:
     def upsert(self, model, lookup: dict, values: dict, record: Record | None, m2m: dict | None = None):
         kind = model._meta.verbose_name
         stem = record.stem if record else None
+        reason = LOADER_REASON
+        wanted_m2m = {name: {item.pk for item in wanted} for name, wanted in (m2m or {}).items()}
         obj = model.objects.filter(**lookup).first()
         if obj is None:
             obj = model(**lookup, **values)
+            changed = []
+            wanted_m2m = {name: ids for name, ids in wanted_m2m.items() if ids}
             status = "created"
+            self.note_staff_edit(kind, lookup, self.guard.deletion_of(model, lookup), "已按种子数据重新创建")
         else:
             changed = [name for name, value in values.items() if not self._same(obj, name, value)]
+            wanted_m2m = {
+                name: ids
+                for name, ids in wanted_m2m.items()
+                if set(getattr(obj, name).values_list("pk", flat=True)) != ids
+            }
+            status = "updated" if changed or wanted_m2m else "unchanged"
+            reason = self.write_reason(obj, lookup) if status == "updated" else LOADER_REASON
+            if reason is None:
+                self.report.count(kind, "kept", stem)
+                return obj
             for name in changed:
                 setattr(obj, name, values[name])
-            status = "updated" if changed else "unchanged"
-        if status != "unchanged":
+        if status == "created" or changed:
             self.validate(obj, record)
-            obj._change_reason = "load_seeds"
+            obj._change_reason = reason
             obj.save()
-        for name, wanted in (m2m or {}).items():
-            manager = getattr(obj, name)
-            wanted_ids = {item.pk for item in wanted}
-            if set(manager.values_list("pk", flat=True)) != wanted_ids:
-                manager.set(wanted_ids)
-                status = "updated" if status == "unchanged" else status
+        for name, ids in wanted_m2m.items():
+            getattr(obj, name).set(ids)
         self.report.count(kind, status, stem)
         return obj
+
+    def write_reason(self, obj, lookup: dict) -> str | None:
+        """The history reason for overwriting ``obj``; None when staff changed it and the load keeps it."""
+        edit = self.guard.edit_of(obj)
+        if edit is None:
+            return LOADER_REASON
+        if not self.force:
+            self.note_staff_edit(obj._meta.verbose_name, lookup, edit, "保留当前值")
+            return None
+        self.note_staff_edit(obj._meta.verbose_name, lookup, edit, "已用种子数据覆盖（--force）")
+        return FORCE_REASON
+
+    def note_staff_edit(self, kind: str, lookup: dict, edit: StaffEdit | None, outcome: str) -> None:
+        if edit is None:
+            return
+        key = lookup.get("key") or "/".join(str(value) for value in lookup.values())
+        note = f"{kind} {key}：{edit.describe()}，{outcome}"
+        if note not in self.report.notes:
+            self.report.notes.append(note)
 
     @staticmethod
     def _same(obj, name, value) -> bool:
@@ -372,7 +414,11 @@ class SeedLoader:
                     raise SeedError(f"{record.where}: follows 指向未知规划 {follows!r}")
                 plan = self.plans[record.get("code")]
                 if plan.follows_id != self.plans[follows].pk:
+                    reason = self.write_reason(plan, {"code": plan.code})
+                    if reason is None:
+                        continue
                     plan.follows = self.plans[follows]
+                    plan._change_reason = reason
                     plan.save(update_fields=["follows"])
 
     def load_plan_content(self, stem: str):
@@ -465,8 +511,12 @@ class SeedLoader:
                     {"inferred": bool(item.get("inferred", False)), "note": item.get("note", "") or ""},
                     zone_record,
                 )
-            stale = zone.memberships.exclude(region_id__in=wanted)
-            if stale.exists():
+            for stale in zone.memberships.exclude(region_id__in=wanted).select_related("zone", "region"):
+                reason = self.write_reason(stale, {"zone": zone, "region": stale.region})
+                if reason is None:
+                    self.report.count(ZoneMembership._meta.verbose_name, "kept", stem)
+                    continue
+                stale._change_reason = reason
                 stale.delete()
 
     def load_bases(self, plan, stem, key_areas) -> dict[str, IndustryBase]:
