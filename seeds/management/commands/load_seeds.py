@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from plans.models import Plan
 from seeds.loader import SeedError, SeedLoader
 
 
@@ -16,8 +17,12 @@ class Command(BaseCommand):
             action="store_true",
             help="工作人员修改过的记录也用种子数据覆盖（修改历史记为 load_seeds --force）。",
         )
+        parser.add_argument("--if-empty", action="store_true", help="数据库中已有规划数据时不载入（make run 用）。")
 
-    def handle(self, *args, check=False, force=False, **options):
+    def handle(self, *args, check=False, force=False, if_empty=False, **options):
+        if if_empty and Plan.objects.exists():
+            self.stdout.write("数据库已有规划数据，跳过种子数据加载（如需重新加载：manage.py load_seeds）")
+            return
         try:
             report = SeedLoader(force=force).load(dry_run=check)
         except SeedError as exc:
