@@ -180,3 +180,16 @@ def test_staff_changes_through_the_api(client, sheng):
     assert recreated.history.first().history_change_reason == LOADER_REASON
     assert report.changes["保障措施"]["created"] == 1
     assert f"保障措施 {measure.key}：sheng 于 {today} 删除过，已按种子数据重新创建" in report.notes
+
+
+def test_if_empty_skips_a_database_with_plans(seeded):
+    target = share_target()
+    target.target_value = Decimal("13")
+    target._change_reason = LOADER_REASON
+    target.save()
+
+    out = load("--if-empty")
+
+    assert out.strip() == "数据库已有规划数据，跳过种子数据加载（如需重新加载：manage.py load_seeds）"
+    target.refresh_from_db()
+    assert target.target_value == 13
