@@ -20,7 +20,8 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from plans.choices import ComparatorChoices
+from common.scope import PROVINCE_CODE
+from plans.choices import ComparatorChoices, QuarterChoices
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject
 from regions.choices import RegionLevelChoices
@@ -30,7 +31,6 @@ from .guard import FORCE_REASON, LOADER_REASON, StaffEdit, StaffEditGuard
 from .quotes import document_stems, quote_occurs
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-PROVINCE_CODE = "140000"
 
 
 class SeedError(Exception):
@@ -325,8 +325,7 @@ class SeedLoader:
             )
 
     def load_regions(self):
-        path = self.data_dir / "regions.yaml"
-        items = records(path) if path.exists() else self.default_regions()
+        items = records(self.data_dir / "regions.yaml")
         boundaries = self.data_dir / "boundaries"
         for record in items:
             code = str(record.require("code"))
@@ -351,34 +350,6 @@ class SeedLoader:
             self.regions[code] = region
             if region.level == RegionLevelChoices.COUNTY:
                 self.counties[region.name].append(region)
-
-    @staticmethod
-    def default_regions() -> list[Record]:
-        # Used only until regions.yaml exists: the province and its 11 cities.
-        cities = [
-            ("140100", "太原"),
-            ("140200", "大同"),
-            ("140300", "阳泉"),
-            ("140400", "长治"),
-            ("140500", "晋城"),
-            ("140600", "朔州"),
-            ("140700", "晋中"),
-            ("140800", "运城"),
-            ("140900", "忻州"),
-            ("141000", "临汾"),
-            ("141100", "吕梁"),
-        ]
-        items = [
-            Record({"code": PROVINCE_CODE, "name": "山西省", "short_name": "山西", "level": "province"}, "regions")
-        ]
-        for code, short in cities:
-            items.append(
-                Record(
-                    {"code": code, "name": f"{short}市", "short_name": short, "level": "city", "parent": PROVINCE_CODE},
-                    "regions",
-                )
-            )
-        return items
 
     # ---- plans ------------------------------------------------------------------------------
 
@@ -618,7 +589,7 @@ class SeedLoader:
                     "indicator": record.require("indicator"),
                     "scope": self.region(record.get("scope", PROVINCE_CODE), record, field_name="scope"),
                     "year": record.require("year"),
-                    "quarter": int(record.get("quarter", 0) or 0),
+                    "quarter": int(record.get("quarter") or QuarterChoices.YEAR),
                     "source": plan.short_title or plan.title[:128],
                 },
                 {
