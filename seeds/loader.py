@@ -6,6 +6,9 @@ areas / targets / bases by key within their plan), validates each record with th
 ``full_clean`` (so the same constraints as the admin and the API apply) and checks that each
 quote occurs in its source document. Any error aborts the whole load and names the file and
 the record.
+
+A record that staff changed after the loader last wrote it is left as it is and reported
+(``seeds.guard`` reads that from the record's history); ``force=True`` overwrites it.
 """
 
 from __future__ import annotations
