@@ -24,6 +24,16 @@ class ComparatorChoices(models.TextChoices):
     RANGE = "range", "区间"
 
 
+class QuarterChoices(models.IntegerChoices):
+    """The period of an observation: the whole year (0) or one of its quarters."""
+
+    YEAR = 0, "全年"
+    Q1 = 1, "一季度"
+    Q2 = 2, "二季度"
+    Q3 = 3, "三季度"
+    Q4 = 4, "四季度"
+
+
 class ProgramKindChoices(models.TextChoices):
     PROGRAM = "program", "重点工程"
     TASK = "task", "主要任务"

@@ -4,8 +4,16 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
+from regions.choices import RegionLevelChoices
 
-from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
+from .choices import (
+    ComparatorChoices,
+    PlanKindChoices,
+    PlanStatusChoices,
+    ProgramKindChoices,
+    ProgressStatusChoices,
+    QuarterChoices,
+)
 
 
 class Plan(ProvenanceModel):
@@ -260,9 +268,7 @@ class Observation(ProvenanceModel):
     unit = models.CharField("单位", max_length=32, blank=True)
     value = models.DecimalField("数值", max_digits=20, decimal_places=4)
     year = models.PositiveSmallIntegerField("年份")
-    quarter = models.PositiveSmallIntegerField(
-        "季度", default=0, choices=[(0, "全年"), (1, "一季度"), (2, "二季度"), (3, "三季度"), (4, "四季度")]
-    )
+    quarter = models.PositiveSmallIntegerField("季度", default=QuarterChoices.YEAR, choices=QuarterChoices.choices)
     scope = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="observations", verbose_name="范围"
     )
@@ -295,7 +301,7 @@ class Observation(ProvenanceModel):
                 violation_error_message="年份须在 1949 至 2100 年之间。",
             ),
             models.CheckConstraint(
-                condition=Q(quarter__gte=0, quarter__lte=4),
+                condition=Q(quarter__gte=QuarterChoices.YEAR, quarter__lte=QuarterChoices.Q4),
                 name="%(app_label)s_%(class)s_quarter_valid",
                 violation_error_message="季度须为 0（全年）或 1–4。",
             ),
@@ -415,7 +421,7 @@ class CityRole(ProvenanceModel):
         on_delete=models.PROTECT,
         related_name="plan_roles",
         verbose_name="城市",
-        limit_choices_to={"level": "city"},
+        limit_choices_to={"level": RegionLevelChoices.CITY},
     )
     role = models.TextField("定位")
     industries = models.ManyToManyField(Industry, blank=True, related_name="city_roles", verbose_name="重点产业")

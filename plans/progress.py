@@ -61,7 +61,7 @@ from django.db.models.functions import Coalesce
 
 from common.scope import visibility_q
 
-from .choices import ComparatorChoices, ProgressStatusChoices
+from .choices import ComparatorChoices, ProgressStatusChoices, QuarterChoices
 from .models import Observation, Target, TargetProgress
 
 #: Share of the expected progress below which an unmet target is off track rather than at risk.
@@ -105,7 +105,11 @@ def refresh_progress(target_ids: Iterable[int | None] | None = None) -> None:
         targets = targets.filter(pk__in=ids)
     newest = (
         Observation.objects.filter(target=OuterRef("pk"), scope=OuterRef("scope"))
-        .annotate(period_rank=Case(When(quarter=0, then=Value(5)), default=F("quarter"), output_field=IntegerField()))
+        .annotate(
+            period_rank=Case(
+                When(quarter=QuarterChoices.YEAR, then=Value(5)), default=F("quarter"), output_field=IntegerField()
+            )
+        )
         .order_by("-year", "-period_rank", "-pk")
     )
     targets = list(targets.only(*RULE_FIELDS).annotate(newest=Subquery(newest.values("pk")[:1])))

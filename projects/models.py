@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
+from regions.choices import RegionLevelChoices
 
 from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices
 
@@ -24,7 +25,7 @@ class Enterprise(ProvenanceModel):
         blank=True,
         related_name="enterprises",
         verbose_name="所在城市",
-        limit_choices_to={"level": "city"},
+        limit_choices_to={"level": RegionLevelChoices.CITY},
         help_text="不填表示省属或所在城市不详，全省可见。",
     )
     county = models.ForeignKey(
@@ -34,7 +35,7 @@ class Enterprise(ProvenanceModel):
         blank=True,
         related_name="county_enterprises",
         verbose_name="所在县（市、区）",
-        limit_choices_to={"level": "county"},
+        limit_choices_to={"level": RegionLevelChoices.COUNTY},
     )
     industries = models.ManyToManyField(
         "plans.Industry", blank=True, related_name="enterprises", verbose_name="所属产业"
@@ -155,7 +156,7 @@ class KeyProject(ProvenanceModel):
         on_delete=models.PROTECT,
         related_name="projects",
         verbose_name="所在城市",
-        limit_choices_to={"level": "city"},
+        limit_choices_to={"level": RegionLevelChoices.CITY},
     )
     county = models.ForeignKey(
         "regions.Region",
@@ -164,7 +165,7 @@ class KeyProject(ProvenanceModel):
         blank=True,
         related_name="county_projects",
         verbose_name="所在县（市、区）",
-        limit_choices_to={"level": "county"},
+        limit_choices_to={"level": RegionLevelChoices.COUNTY},
     )
     park = models.ForeignKey(
         "regions.Park",

@@ -2,7 +2,13 @@
 # Browser tests drive Debian's headless Chromium (no browser download): install it if missing,
 # with fonts-noto-cjk so that the Chinese pages are readable in the screenshots the tests save.
 set -euo pipefail
-have_fonts() { fc-list 2>/dev/null | grep -qi "noto.*cjk"; }
+# fc-list's output is read whole before grep looks at it: in a pipe under pipefail, `grep -q`
+# exits at the first match and fc-list dies of SIGPIPE (exit 141), which read as "no fonts".
+have_fonts() {
+    local fonts
+    fonts="$(fc-list 2>/dev/null || true)"
+    grep -qi "noto.*cjk" <<<"$fonts"
+}
 if [ -x /usr/bin/chromium ] && have_fonts; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
     if [ -x /usr/bin/chromium ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set up and start sxplan on this machine: install, migrate, load the seed data, create the
-# demo accounts and serve on http://127.0.0.1:8000/. Uses SQLite unless DATABASE_URL is set.
+# Set up and start sxplan on this machine: install, migrate, load the seed data into an empty
+# database, create the demo accounts that do not exist yet and serve on http://127.0.0.1:8000/.
+# A re-run keeps the data and the accounts as they are. Uses SQLite unless DATABASE_URL is set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,19 +11,20 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-sxplan_site.settings.lo
 
 echo "==> migrating the database"
 $PY manage.py migrate --noinput
-echo "==> loading the five plan documents (seeds/data)"
-$PY manage.py load_seeds
-echo "==> creating demo accounts"
+echo "==> loading the five plan documents (seeds/data) into an empty database"
+$PY manage.py load_seeds --if-empty
+echo "==> creating the demo accounts that do not exist yet"
 DEMO_PASSWORD="${DEMO_PASSWORD:-sxplan-demo}"
-$PY manage.py create_staff sheng --province --password "$DEMO_PASSWORD"
-$PY manage.py create_staff taiyuan --city 140100 --password "$DEMO_PASSWORD"
-$PY manage.py create_staff datong --city 140200 --password "$DEMO_PASSWORD"
-$PY manage.py create_staff guest --viewer --password "$DEMO_PASSWORD"
+$PY manage.py create_staff sheng --province --password "$DEMO_PASSWORD" --if-missing
+$PY manage.py create_staff taiyuan --city 140100 --password "$DEMO_PASSWORD" --if-missing
+$PY manage.py create_staff datong --city 140200 --password "$DEMO_PASSWORD" --if-missing
+$PY manage.py create_staff guest --viewer --password "$DEMO_PASSWORD" --if-missing
 DJANGO_SUPERUSER_PASSWORD="$DEMO_PASSWORD" $PY manage.py shell -c "
+import os
 from django.contrib.auth import get_user_model
 User = get_user_model()
 if not User.objects.filter(username='admin').exists():
-    User.objects.create_superuser('admin', '', '$DEMO_PASSWORD')
+    User.objects.create_superuser('admin', '', os.environ['DJANGO_SUPERUSER_PASSWORD'])
 "
 cat <<MSG
 
@@ -32,7 +34,7 @@ sxplan is starting on http://127.0.0.1:8000/
   API           http://127.0.0.1:8000/api/v1/
   API docs      http://127.0.0.1:8000/api/docs/
 
-demo accounts (password: $DEMO_PASSWORD)
+demo accounts (password when first created: $DEMO_PASSWORD)
   admin     superuser: everything, including accounts
   sheng     provincial staff: all data
   taiyuan   太原 city staff (140100)

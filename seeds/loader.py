@@ -6,6 +6,9 @@ areas / targets / bases by key within their plan), validates each record with th
 ``full_clean`` (so the same constraints as the admin and the API apply) and checks that each
 quote occurs in its source document. Any error aborts the whole load and names the file and
 the record.
+
+A record that staff changed after the loader last wrote it is left as it is and reported
+(``seeds.guard`` reads that from the record's history); ``force=True`` overwrites it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from common.scope import PROVINCE_CODE
 from plans import services as plans_services
-from plans.choices import ComparatorChoices
+from plans.choices import ComparatorChoices, QuarterChoices
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 from plans.services import plan_update
 from projects import services as projects_services
@@ -31,12 +35,10 @@ from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 from regions.services import zone_membership_delete
 
+from .guard import FORCE_REASON, LOADER_REASON, StaffEdit, StaffEditGuard
 from .quotes import document_stems, quote_occurs
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-PROVINCE_CODE = "140000"
-#: The change reason the loader's writes carry in history.
-REASON = "load_seeds"
 #: The services the loader writes each kind with, as (create, update); user=None: a trusted system writer.
 SERVICES = {
     Region: (regions_services.region_create, regions_services.region_update),
@@ -90,13 +92,23 @@ class Record:
 
 @dataclass
 class LoadReport:
+    """Counts per kind (created / updated / unchanged / kept) and per document, and notes for people.
+
+    ``kept`` counts records staff changed after the loader last wrote them and that the load left
+    alone; ``notes`` say which, by whom and when (and what ``--force`` overwrote or a load re-created).
+    """
+
     changes: dict = field(default_factory=lambda: defaultdict(Counter))
     per_document: dict = field(default_factory=lambda: defaultdict(Counter))
+    kept_per_document: dict = field(default_factory=lambda: defaultdict(Counter))
+    notes: list[str] = field(default_factory=list)
 
     def count(self, kind: str, status: str, stem: str | None = None):
         self.changes[kind][status] += 1
         if stem:
             self.per_document[stem][kind] += 1
+            if status == "kept":
+                self.kept_per_document[stem][kind] += 1
 
     @property
     def total_changes(self) -> int:
@@ -151,8 +163,10 @@ def decimal(value, record: Record, name: str):
 
 
 class SeedLoader:
-    def __init__(self, data_dir: Path = DATA_DIR):
+    def __init__(self, data_dir: Path = DATA_DIR, *, force: bool = False):
         self.data_dir = data_dir
+        self.force = force
+        self.guard = StaffEditGuard()
         self.report = LoadReport()
         self.regions: dict[str, Region] = {}
         self.counties: dict[str, list[Region]] = defaultdict(list)
@@ -192,20 +206,44 @@ class SeedLoader:
         obj = model.objects.filter(**lookup).first()
         try:
             if obj is None:
-                obj = create(user=None, data={**lookup, **values, **(m2m or {})}, reason=REASON)
+                self.note_staff_edit(kind, lookup, self.guard.deletion_of(model, lookup), "已按种子数据重新创建")
+                obj = create(user=None, data={**lookup, **values, **(m2m or {})}, reason=LOADER_REASON)
                 status = "created"
             else:
                 changed = {name: value for name, value in values.items() if not self._same(obj, name, value)}
                 for name, wanted in (m2m or {}).items():
                     if set(getattr(obj, name).values_list("pk", flat=True)) != {item.pk for item in wanted}:
                         changed[name] = wanted
-                if changed:
-                    obj = update(instance=obj, user=None, data=changed, reason=REASON)
                 status = "updated" if changed else "unchanged"
+                if changed:
+                    reason = self.write_reason(obj, lookup)
+                    if reason is None:
+                        self.report.count(kind, "kept", stem)
+                        return obj
+                    obj = update(instance=obj, user=None, data=changed, reason=reason)
         except ValidationError as exc:
             raise self.seed_error(exc, record, obj) from exc
         self.report.count(kind, status, stem)
         return obj
+
+    def write_reason(self, obj, lookup: dict) -> str | None:
+        """The history reason for overwriting ``obj``; None when staff changed it and the load keeps it."""
+        edit = self.guard.edit_of(obj)
+        if edit is None:
+            return LOADER_REASON
+        if not self.force:
+            self.note_staff_edit(obj._meta.verbose_name, lookup, edit, "保留当前值")
+            return None
+        self.note_staff_edit(obj._meta.verbose_name, lookup, edit, "已用种子数据覆盖（--force）")
+        return FORCE_REASON
+
+    def note_staff_edit(self, kind: str, lookup: dict, edit: StaffEdit | None, outcome: str) -> None:
+        if edit is None:
+            return
+        key = lookup.get("key") or "/".join(str(value) for value in lookup.values())
+        note = f"{kind} {key}：{edit.describe()}，{outcome}"
+        if note not in self.report.notes:
+            self.report.notes.append(note)
 
     @staticmethod
     def _same(obj, name, value) -> bool:
@@ -306,8 +344,7 @@ class SeedLoader:
             )
 
     def load_regions(self):
-        path = self.data_dir / "regions.yaml"
-        items = records(path) if path.exists() else self.default_regions()
+        items = records(self.data_dir / "regions.yaml")
         boundaries = self.data_dir / "boundaries"
         for record in items:
             code = str(record.require("code"))
@@ -332,34 +369,6 @@ class SeedLoader:
             self.regions[code] = region
             if region.level == RegionLevelChoices.COUNTY:
                 self.counties[region.name].append(region)
-
-    @staticmethod
-    def default_regions() -> list[Record]:
-        # Used only until regions.yaml exists: the province and its 11 cities.
-        cities = [
-            ("140100", "太原"),
-            ("140200", "大同"),
-            ("140300", "阳泉"),
-            ("140400", "长治"),
-            ("140500", "晋城"),
-            ("140600", "朔州"),
-            ("140700", "晋中"),
-            ("140800", "运城"),
-            ("140900", "忻州"),
-            ("141000", "临汾"),
-            ("141100", "吕梁"),
-        ]
-        items = [
-            Record({"code": PROVINCE_CODE, "name": "山西省", "short_name": "山西", "level": "province"}, "regions")
-        ]
-        for code, short in cities:
-            items.append(
-                Record(
-                    {"code": code, "name": f"{short}市", "short_name": short, "level": "city", "parent": PROVINCE_CODE},
-                    "regions",
-                )
-            )
-        return items
 
     # ---- plans ------------------------------------------------------------------------------
 
@@ -395,7 +404,10 @@ class SeedLoader:
                     raise SeedError(f"{record.where}: follows 指向未知规划 {follows!r}")
                 plan = self.plans[record.get("code")]
                 if plan.follows_id != self.plans[follows].pk:
-                    plan_update(instance=plan, user=None, data={"follows": self.plans[follows]}, reason=REASON)
+                    reason = self.write_reason(plan, {"code": plan.code})
+                    if reason is None:
+                        continue
+                    plan_update(instance=plan, user=None, data={"follows": self.plans[follows]}, reason=reason)
 
     def load_plan_content(self, stem: str):
         folder = self.data_dir / stem
@@ -487,8 +499,12 @@ class SeedLoader:
                     {"inferred": bool(item.get("inferred", False)), "note": item.get("note", "") or ""},
                     zone_record,
                 )
-            for stale in zone.memberships.exclude(region_id__in=wanted):
-                zone_membership_delete(instance=stale, user=None, reason=REASON)
+            for stale in zone.memberships.exclude(region_id__in=wanted).select_related("zone", "region"):
+                reason = self.write_reason(stale, {"zone": zone, "region": stale.region})
+                if reason is None:
+                    self.report.count(ZoneMembership._meta.verbose_name, "kept", stem)
+                    continue
+                zone_membership_delete(instance=stale, user=None, reason=reason)
 
     def load_bases(self, plan, stem, key_areas) -> dict[str, IndustryBase]:
         bases: dict[str, IndustryBase] = {}
@@ -589,7 +605,7 @@ class SeedLoader:
                     "indicator": record.require("indicator"),
                     "scope": self.region(record.get("scope", PROVINCE_CODE), record, field_name="scope"),
                     "year": record.require("year"),
-                    "quarter": int(record.get("quarter", 0) or 0),
+                    "quarter": int(record.get("quarter") or QuarterChoices.YEAR),
                     "source": plan.short_title or plan.title[:128],
                 },
                 {

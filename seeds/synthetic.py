@@ -30,10 +30,12 @@ from decimal import Decimal
 
 from django.db import connection, models, transaction
 
+from plans.choices import QuarterChoices
 from plans.models import CityRole, Observation, Plan, Target, TargetProgress
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
+from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, ZoneMembership
 
 SOURCE = "synthetic"
@@ -127,12 +129,14 @@ class Universe:
 
     def __init__(self):
         self.cities: list[City] = []
-        for region in Region.objects.filter(level="city").order_by("code"):
+        for region in Region.objects.filter(level=RegionLevelChoices.CITY).order_by("code"):
             self.cities.append(City(region.pk, region.code, region.short_name or region.name))
         if not self.cities:
             raise ValueError("没有城市数据：请先运行 manage.py load_seeds。")
         by_pk = {city.pk: city for city in self.cities}
-        for pk, parent in Region.objects.filter(level="county").order_by("code").values_list("pk", "parent_id"):
+        for pk, parent in (
+            Region.objects.filter(level=RegionLevelChoices.COUNTY).order_by("code").values_list("pk", "parent_id")
+        ):
             if parent in by_pk:
                 by_pk[parent].counties.append(pk)
         aliases = {}
@@ -188,11 +192,6 @@ def _pick(rng: random.Random, items: list, cum: list[float]):
         else:
             hi = mid
     return items[lo]
-
-
-def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
 
 
 def _timestamp(day: date, seconds: int) -> str:
@@ -316,7 +315,7 @@ def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> I
     city_ids = [city.pk for city in universe.cities]
     targets = Target.objects.order_by("plan__code", "key").select_related("scope")
     for target in targets:
-        scopes = [target.scope_id] + (city_ids if target.scope.level == "province" else [])
+        scopes = [target.scope_id] + (city_ids if target.scope.level == RegionLevelChoices.PROVINCE else [])
         start = target.baseline_year or max(target.target_year - 5, 2016)
         end = min(target.target_year, TODAY.year)
         goal = float(target.target_value)
@@ -326,8 +325,8 @@ def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> I
         for scope_id in scopes:
             share = 1.0 if scope_id == target.scope_id else 1.0 / len(city_ids)
             for year in range(start, end + 1):
-                for quarter in range(5):
-                    if year == TODAY.year and quarter in (0, 3, 4):
+                for quarter in QuarterChoices.values:
+                    if year == TODAY.year and quarter in (QuarterChoices.YEAR, QuarterChoices.Q3, QuarterChoices.Q4):
                         continue  # the current year has no annual figure and no late quarters yet
                     trend = base + (goal - base) * (year - start + (quarter or 4) / 4 - 1) / span
                     value = trend * share * rng.uniform(0.85, 1.1)

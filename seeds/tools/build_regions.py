@@ -44,6 +44,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages are not on the path
+
+from common.scope import PROVINCE_CODE  # noqa: E402
+from regions.choices import RegionLevelChoices  # noqa: E402
+
 try:
     import shapely
     import yaml
@@ -53,11 +59,9 @@ try:
 except ImportError as exc:  # pragma: no cover - guidance for a missing tools install
     sys.exit(f"缺少依赖 {exc.name}：请先运行 pip install -r requirements/tools.txt")
 
-ROOT = Path(__file__).resolve().parents[2]
 REGIONS_YAML = ROOT / "seeds" / "data" / "regions.yaml"
 BOUNDARIES_DIR = ROOT / "seeds" / "data" / "boundaries"
 
-PROVINCE_CODE = "140000"
 PROVINCE_NAME = "山西省"
 EXPECTED_CITIES = {
     "140100": "太原市",
@@ -72,7 +76,12 @@ EXPECTED_CITIES = {
     "141000": "临汾市",
     "141100": "吕梁市",
 }
-LEVELS = {"省": "province", "市": "city", "区县": "county"}
+# Plain strings (the choices' values), as they are written to regions.yaml.
+LEVELS = {
+    "省": RegionLevelChoices.PROVINCE.value,
+    "市": RegionLevelChoices.CITY.value,
+    "区县": RegionLevelChoices.COUNTY.value,
+}
 
 SIMPLIFY_TOLERANCE = 0.005  # degrees, coverage_simplify (Visvalingam-Whyatt) tolerance
 GRID = 1e-4  # output coordinate precision: 4 decimals
@@ -86,7 +95,9 @@ REGENERATE = "python seeds/tools/build_regions.py"
 
 def short_name(name: str, level: str) -> str:
     """山西省 -> 山西, 太原市 -> 太原, 小店区 -> 小店; one-character stems keep their suffix (盂县, 城区)."""
-    suffixes = {"province": "省", "city": "市", "county": "区县市"}[level]
+    suffixes = {RegionLevelChoices.PROVINCE: "省", RegionLevelChoices.CITY: "市", RegionLevelChoices.COUNTY: "区县市"}[
+        level
+    ]
     if name[-1] in suffixes and len(name) > 2:
         return name[:-1]
     return name
@@ -108,7 +119,11 @@ def load_divisions(provider) -> list[dict]:
     for city, district, path, level_cn in rows:
         code = Path(path).stem
         level = LEVELS[level_cn]
-        name = {"province": PROVINCE_NAME, "city": city, "county": district}[level]
+        name = {
+            RegionLevelChoices.PROVINCE: PROVINCE_NAME,
+            RegionLevelChoices.CITY: city,
+            RegionLevelChoices.COUNTY: district,
+        }[level]
         with open(provider.resolve_dataset_path("administrative", path), encoding="utf-8") as f:
             data = json.load(f)
         adcode = (data.get("properties") or {}).get("adcode")
@@ -121,8 +136,8 @@ def load_divisions(provider) -> list[dict]:
 
 def link_parents(divisions: list[dict]) -> None:
     """Set ``parent`` and check the hierarchy against the expected province and cities."""
-    provinces = [d for d in divisions if d["level"] == "province"]
-    cities = {d["code"]: d for d in divisions if d["level"] == "city"}
+    provinces = [d for d in divisions if d["level"] == RegionLevelChoices.PROVINCE]
+    cities = {d["code"]: d for d in divisions if d["level"] == RegionLevelChoices.CITY}
     if [d["code"] for d in provinces] != [PROVINCE_CODE]:
         raise SystemExit(f"应有且仅有一个省级区划 {PROVINCE_CODE}，实际：{[d['code'] for d in provinces]}")
     found = {code: d["name"] for code, d in cities.items()}
@@ -130,9 +145,9 @@ def link_parents(divisions: list[dict]) -> None:
         raise SystemExit(f"设区市与预期不符：{found}")
     city_by_name = {d["name"]: code for code, d in cities.items()}
     for d in divisions:
-        if d["level"] == "province":
+        if d["level"] == RegionLevelChoices.PROVINCE:
             d["parent"] = None
-        elif d["level"] == "city":
+        elif d["level"] == RegionLevelChoices.CITY:
             d["parent"] = PROVINCE_CODE
         else:
             parent = city_by_name[d["city"]]
@@ -162,7 +177,7 @@ def yaml_str(value: str) -> str:
 
 
 def render_regions(divisions: list[dict], version: str) -> str:
-    counties = [d for d in divisions if d["level"] == "county"]
+    counties = [d for d in divisions if d["level"] == RegionLevelChoices.COUNTY]
     lines = [
         f"# Shanxi province, its {len(EXPECTED_CITIES)} prefecture-level cities and its {len(counties)} "
         "county-level divisions (GB/T 2260 codes).",
@@ -174,10 +189,10 @@ def render_regions(divisions: list[dict], version: str) -> str:
         "# (140302 in 阳泉市, 140502 in 晋城市), so a county name alone is ambiguous there.",
     ]
     for d in divisions:
-        if d["level"] == "city":
+        if d["level"] == RegionLevelChoices.CITY:
             n = sum(1 for c in counties if c["parent"] == d["code"])
             lines += ["", f"# {d['name']}: {n} county-level divisions"]
-        elif d["level"] == "province":
+        elif d["level"] == RegionLevelChoices.PROVINCE:
             lines.append("")
         parent = "null" if d["parent"] is None else f'"{d["parent"]}"'
         lon, lat = d["center"]
@@ -231,8 +246,8 @@ def feature_text(code: str, name: str, geometry) -> str:
 
 def simplify_boundaries(divisions: list[dict]) -> list[tuple[dict, object]]:
     """(division, simplified geometry) for the province and each city, in code order."""
-    province = next(d for d in divisions if d["level"] == "province")
-    cities = [d for d in divisions if d["level"] == "city"]
+    province = next(d for d in divisions if d["level"] == RegionLevelChoices.PROVINCE)
+    cities = [d for d in divisions if d["level"] == RegionLevelChoices.CITY]
     source = [d["geometry"] for d in cities]
     if not shapely.coverage_is_valid(source):
         raise SystemExit("源数据中各市边界不构成无缝覆盖（有缝隙或重叠），不能用 coverage_simplify")
@@ -277,7 +292,7 @@ def check_boundaries(results: list[tuple[dict, object]], texts: dict[str, str]) 
         failures += [f"{d['code']} {d['name']}: {p}" for p in problems]
 
     province_src = results[0][0]["geometry"]
-    city_geoms = [g for d, g in results if d["level"] == "city"]
+    city_geoms = [g for d, g in results if d["level"] == RegionLevelChoices.CITY]
     coverage_ok = bool(shapely.coverage_is_valid(city_geoms))
     overlap = sum(
         city_geoms[i].intersection(city_geoms[j]).area
@@ -313,7 +328,7 @@ def main() -> int:
         d["short_name"] = short_name(d["name"], d["level"])
         d["center"] = center(d["geometry"])
 
-    counties = [d for d in divisions if d["level"] == "county"]
+    counties = [d for d in divisions if d["level"] == RegionLevelChoices.COUNTY]
     print(
         f"divisions: 1 province, {len(EXPECTED_CITIES)} cities, {len(counties)} counties/districts/county-level cities"
     )

@@ -10,7 +10,10 @@ from regions.models import Region
 
 
 class Command(BaseCommand):
-    help = "创建或更新工作人员账号：--province 省级，--city CODE 市级（可多次），--viewer 只读。"
+    help = (
+        "创建或更新工作人员账号：--province 省级，--city CODE 市级（可多次），--viewer 只读。"
+        "已有账号只改所给的角色和城市；密码只在给出 --password 时设置；--if-missing 时已有账号不做任何修改。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -22,9 +25,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password", help="登录密码；不填则账号不能用密码登录。")
         parser.add_argument("--token", action="store_true", help="生成 API 令牌并在最后一行输出。")
+        parser.add_argument("--if-missing", action="store_true", help="账号已存在时不做任何修改（make run 用）。")
 
     @transaction.atomic
-    def handle(self, username, *, province, viewer, city, password, token, **options):
+    def handle(self, username, *, province, viewer, city, password, token, if_missing, **options):
         if province and city:
             raise CommandError("--province 与 --city 不能同时使用。")
         if not (province or viewer or city):
@@ -35,16 +39,28 @@ class Command(BaseCommand):
             raise CommandError(f"未知的城市代码：{', '.join(unknown)}（须为设区市的 6 位行政区划代码）。")
         role = RoleChoices.PROVINCE if province else RoleChoices.VIEWER if viewer else RoleChoices.CITY
 
-        user, created = get_user_model().objects.get_or_create(username=username)
+        user = get_user_model().objects.filter(username=username).first()
+        created = user is None
+        if not created and if_missing:
+            self.stdout.write(f"账号 {username} 已存在，未做修改。")
+            return
+        if created:
+            user = get_user_model()(username=username, is_active=True)
+            user.set_unusable_password()
+        # The account gets staff status (the admin needs it); it is not re-activated: a re-run
+        # must not undo an administrator switching an account off.
+        changed = created or not user.is_staff or bool(password)
         user.is_staff = True
-        user.is_active = True
         if password:
             user.set_password(password)
-        elif created:
-            user.set_unusable_password()
-        user.save()
-        profile, _ = StaffProfile.objects.update_or_create(user=user, defaults={"role": role})
-        profile.cities.set(cities)
+        if changed:
+            user.save()
+        profile = StaffProfile.objects.filter(user=user).first() or StaffProfile(user=user)
+        if profile.pk is None or profile.role != role:
+            profile.role = role
+            profile.save()
+        if set(profile.cities.values_list("pk", flat=True)) != {c.pk for c in cities}:
+            profile.cities.set(cities)
 
         where = "、".join(c.name for c in cities) or "全省"
         verb = "已创建" if created else "已更新"
