@@ -10,6 +10,8 @@ from django.db import connection
 from plans.models import Observation
 from projects.models import KeyProject, ProjectReport
 from seeds import synthetic
+from seeds.loader import SeedLoader
+from tests.shared import built_once
 
 FIELDS = (
     "name",
@@ -28,11 +30,7 @@ FIELDS = (
 @pytest.fixture(scope="module")
 def seeded_module(django_db_setup, django_db_blocker):
     """One seed load for the module (it takes seconds); each test's rows roll back with its transaction."""
-    with django_db_blocker.unblock():
-        call_command("load_seeds", stdout=StringIO())
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from seeds.loader import DATA_DIR, SeedError, SeedLoader
 from seeds.quotes import document_stems, quote_occurs
+from tests.shared import built_once
 
 SEEDED_MODELS = [
     "regions.Region",
@@ -64,11 +65,7 @@ def test_every_quote_occurs_in_its_document():
 @pytest.fixture(scope="module")
 def seeded_module(django_db_setup, django_db_blocker):
     """One load for the whole module (a load takes seconds); tests roll back their own changes."""
-    with django_db_blocker.unblock():
-        report = SeedLoader().load()
-    yield report
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
 
 
 @pytest.fixture
