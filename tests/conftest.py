@@ -1,7 +1,24 @@
 import pytest
+from django.db import connection
 
 from common.choices import RoleChoices
 from tests import factories
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``postgres`` fails on another database: CI must never skip it unnoticed."""
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.fail(
+            f"{item.nodeid} needs PostgreSQL (set DATABASE_URL), or deselect it with -m 'not postgres'",
+            pytrace=False,
+        )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of the seeded database share one xdist process (``--dist loadgroup``): one seed load."""
+    for item in items:
+        if "seeded" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("seeds"))
 
 
 @pytest.fixture

@@ -110,7 +110,6 @@ def test_distributions_are_plausible(seeded):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and deferred indexes are PostgreSQL only")
 def test_copy_with_deferred_indexes_matches_plain_copy(seeded):
     synthetic.generate(projects=40, reports_per_project=2, seed=5, defer_indexes=False)
     plain = generated_projects()
