@@ -4,6 +4,9 @@ from django.db import connection
 from common.choices import RoleChoices
 from tests import factories
 
+# The API's test province and client (``data``, ``api``), for the API tests of every app.
+pytest_plugins = ["tests.api.fixtures"]
+
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test marked ``postgres`` fails on another database: CI must never skip it unnoticed."""

@@ -1,4 +1,7 @@
-"""Test data for the API: a small province built with the ORM, and users of every role."""
+"""Test data for the API: a small province built with the ORM, and users of every role.
+
+A plugin of tests/conftest.py, so that the API tests in every app's directory find these fixtures.
+"""
 
 from datetime import date
 from decimal import Decimal

@@ -8,9 +8,8 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from projects.models import KeyProject
+from tests.transfers.conftest import xlsx_bytes
 from transfers import services
-
-from .conftest import xlsx_bytes
 
 
 def client_for(user) -> APIClient:
