@@ -10,8 +10,6 @@ from django.db import connection
 from plans.models import Observation
 from projects.models import KeyProject, ProjectReport
 from seeds import synthetic
-from seeds.loader import SeedLoader
-from tests.shared import built_once
 
 FIELDS = (
     "name",
@@ -25,17 +23,6 @@ FIELDS = (
     "production_on",
     "updated",
 )
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    """One seed load for the module (it takes seconds); each test's rows roll back with its transaction."""
-    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return None
 
 
 def generated_projects():
