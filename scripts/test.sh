@@ -6,7 +6,8 @@
 #   scripts/test.sh --all    every test; needs DATABASE_URL=postgres://… and SXPLAN_TEST_BROKER=redis://…
 #   scripts/test.sh ARGS…    more pytest arguments; a later -m or -n replaces the default one
 #
-# Tests run in SXPLAN_TEST_PROCESSES processes (pytest-xdist; default: one per core). A selected
+# Tests run in SXPLAN_TEST_PROCESSES processes (pytest-xdist; default: one per core, 0: in this
+# process), a file's tests in one process so that its shared test data is built once. A selected
 # test whose service is missing fails; none is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,4 @@ echo "==> database: ${DATABASE_URL:-sqlite (default)}; markers: ${markers:-all}"
     echo "models and migrations differ: run manage.py makemigrations" >&2
     exit 1
 }
-exec .venv/bin/python -m pytest -n "${SXPLAN_TEST_PROCESSES:-auto}" --dist loadgroup -m "$markers" "$@"
+exec .venv/bin/python -m pytest -n "${SXPLAN_TEST_PROCESSES:-auto}" --dist loadfile -m "$markers" "$@"

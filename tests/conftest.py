@@ -17,13 +17,6 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests of the seeded database share one xdist process (``--dist loadgroup``): one seed load."""
-    for item in items:
-        if "seeded" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("seeds"))
-
-
 @pytest.fixture
 def regions(db):
     return factories.make_regions()
