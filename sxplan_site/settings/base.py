@@ -141,6 +141,8 @@ CELERY_TASK_TRACK_STARTED = True
 # Bulk import and export (transfers): refuse larger files; run larger ones on a worker.
 TRANSFER_MAX_UPLOAD_BYTES = env.int("TRANSFER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 TRANSFER_MAX_ROWS = env.int("TRANSFER_MAX_ROWS", default=50_000)
+# Columns a row may reach (the templates have at most 16); a cell further right refuses the file.
+TRANSFER_MAX_COLUMNS = env.int("TRANSFER_MAX_COLUMNS", default=64)
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
