@@ -3,12 +3,20 @@
 import csv
 import io
 import json
+from datetime import datetime
 
 import pytest
+from axes.models import AccessAttempt
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from common.api.parsers import MAX_JSON_DEPTH, json_depth_exceeds
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +68,104 @@ def test_depth_counts_containers_only():
     assert not json_depth_exceeds({"a": [1, {"b": "c"}]}, limit=3)
     assert json_depth_exceeds({"a": [1, {"b": []}]}, limit=3)
     assert not json_depth_exceeds("scalar", limit=0)
+
+
+# Finding 12: sign-in lockout on every path, expiring and rotating tokens, 401, throttles
+
+SIGN_IN_PATHS = ["/accounts/login/", "/admin/login/", "/api/v1/auth/token/"]
+
+
+def sign_in(client, path: str, password: str, address: str = "10.0.0.1"):
+    return client.post(path, {"username": "province", "password": password}, REMOTE_ADDR=address)
+
+
+def signed_in(response) -> bool:
+    return response.status_code == 200 if "token" in response.wsgi_request.path else response.status_code == 302
+
+
+@pytest.mark.parametrize("path", SIGN_IN_PATHS)
+def test_repeated_wrong_passwords_lock_the_user_out_on_that_address(client, settings, province_user, path):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert not signed_in(sign_in(client, path, "wrong"))
+    locked = sign_in(client, path, "pw-province")
+    assert locked.status_code == 429
+    assert "登录失败次数过多，该账户已在此网络地址暂时锁定，请 15 分钟后再试。" in locked.content.decode()
+    # The same user from another address is not locked out (nor is the office behind this address).
+    assert signed_in(sign_in(client, path, "pw-province", address="10.0.0.2"))
+
+
+@pytest.mark.parametrize("path", SIGN_IN_PATHS)
+def test_the_lockout_ends_after_the_cool_off(client, settings, province_user, path):
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, path, "wrong")
+    assert sign_in(client, path, "pw-province").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
+    assert signed_in(sign_in(client, path, "pw-province"))
+
+
+def test_superusers_see_the_sign_in_records(client, regions):
+    client.force_login(factories.make_user("root", None, is_superuser=True))
+    assert client.get(reverse("admin:axes_accessattempt_changelist")).status_code == 200
+
+
+def obtain_token(client: APIClient, password: str = "pw-province"):
+    return client.post("/api/v1/auth/token/", {"username": "province", "password": password}, format="json")
+
+
+def test_obtaining_a_token_again_rotates_it(province_user, settings):
+
+    client = APIClient()
+    first = obtain_token(client).json()
+    second = obtain_token(client).json()
+    assert first["token"] != second["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first['token']}")
+    assert client.get("/api/v1/projects/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Token {second['token']}")
+    assert client.get("/api/v1/projects/").status_code == 200
+    expires = datetime.fromisoformat(second["expires"])
+    assert abs(expires - (timezone.now() + settings.API_TOKEN_TTL)).total_seconds() < 60
+
+
+def test_an_expired_token_is_refused_with_401(province_user, settings):
+    token = Token.objects.create(user=province_user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.get("/api/v1/projects/").status_code == 200
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - settings.API_TOKEN_TTL)
+    response = client.get("/api/v1/projects/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["detail"] == "令牌已过期，请重新获取令牌。"
+
+
+@pytest.mark.parametrize("authorization", [None, "Token 0123456789abcdef0123456789abcdef01234567", "Token"])
+def test_a_missing_or_bad_token_answers_401_with_www_authenticate(regions, authorization):
+    client = APIClient()
+    if authorization:
+        client.credentials(HTTP_AUTHORIZATION=authorization)
+    response = client.get("/api/v1/projects/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.fixture
+def low_throttle_rates(monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "3/minute"})
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_api_throttles_each_user(world, province_user, taiyuan_user, low_throttle_rates):
+    client = api_client(province_user)
+    assert [client.get("/api/v1/regions/").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert api_client(taiyuan_user).get("/api/v1/regions/").status_code == 200
+
+
+def test_the_api_throttles_each_anonymous_client(province_user, low_throttle_rates):
+    client = APIClient()
+    statuses = [obtain_token(client, "wrong").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    other = APIClient(REMOTE_ADDR="10.9.9.9")
+    assert obtain_token(other).status_code == 200
