@@ -1,6 +1,15 @@
 from rest_framework import serializers
 
 
+class SlugLookupField(serializers.SlugRelatedField):
+    """A SlugRelatedField that never sends the database a value no slug can hold (PostgreSQL refuses NUL)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
 class ServiceModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose writes the viewset makes through the model's services (scope check + full_clean).
 
@@ -21,7 +30,7 @@ class ServiceModelSerializer(serializers.ModelSerializer):
                 kwargs["queryset"] = kwargs["queryset"].complex_filter(limit)
         slug_field = getattr(relation_info.related_model, "api_slug_field", None)
         if slug_field:
-            field_class = serializers.SlugRelatedField
+            field_class = SlugLookupField
             kwargs["slug_field"] = slug_field
         return field_class, kwargs
 

@@ -154,6 +154,14 @@ class TestIndustryBases(ResourceTests):
         assert client.patch(url, {"cities": ["140100"]}, format="json").status_code == 403
         assert client.post(self.url, {"plan": data.plan.pk, "key": "x", "name": "x"}, format="json").status_code == 403
 
+    def test_a_city_code_with_a_nul_byte_is_an_unknown_city(self, data, api):
+        # PostgreSQL refuses NUL in text: the lookup must not reach the database (it answered 500).
+        payload = {"plan": data.plan.pk, "key": "nul", "name": "新基地", "cities": ["1401\x0000"]}
+        response = api(data.admin).post(self.url, payload, format="json")
+        assert response.status_code == 400
+        assert list(response.json()) == ["cities"]
+        assert not IndustryBase.objects.filter(key="nul").exists()
+
 
 class TestProjectReports(ResourceTests):
     url = "/api/v1/project-reports/"
