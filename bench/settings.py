@@ -1,7 +1,7 @@
 """Settings of the benchmark server: the product's settings plus the comparison views in bench.urls."""
 
 from sxplan_site.settings.base import *  # noqa: F403
-from sxplan_site.settings.base import DATABASES, INSTALLED_APPS, MIDDLEWARE, env
+from sxplan_site.settings.base import DATABASES, INSTALLED_APPS, MIDDLEWARE, REST_FRAMEWORK, env
 
 DEBUG = False
 ROOT_URLCONF = "bench.urls"
@@ -14,3 +14,5 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 # Scenario 4 imports a 100,000-row file: above the product's default upload limits.
 TRANSFER_MAX_ROWS = 200_000
 TRANSFER_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+# The throughput scenarios send thousands of requests a second as one user: no API throttling.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}

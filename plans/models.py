@@ -4,6 +4,12 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
+from common.validators import (
+    MAX_INDICATOR_VALUE,
+    MagnitudeValidator,
+    validate_no_bidi_controls,
+    validate_plausible_date,
+)
 from regions.choices import RegionLevelChoices
 
 from .choices import (
@@ -20,15 +26,15 @@ class Plan(ProvenanceModel):
     """One plan document: a five-year plan, an opinion or a notice."""
 
     code = models.SlugField("编号", max_length=64, unique=True, help_text="稳定的英文短标识，如 sx-14th-sei。")
-    title = models.CharField("标题", max_length=255)
+    title = models.CharField("标题", max_length=255, validators=[validate_no_bidi_controls])
     short_title = models.CharField("简称", max_length=64, blank=True)
     kind = models.CharField("文种", max_length=16, choices=PlanKindChoices.choices, default=PlanKindChoices.PLAN)
     issuer = models.CharField("发布机关", max_length=128, blank=True)
     doc_number = models.CharField("文号", max_length=64, blank=True)
     period_start = models.PositiveSmallIntegerField("规划期起", null=True, blank=True)
     period_end = models.PositiveSmallIntegerField("规划期止", null=True, blank=True)
-    signed_on = models.DateField("成文日期", null=True, blank=True)
-    published_on = models.DateField("发布日期", null=True, blank=True)
+    signed_on = models.DateField("成文日期", null=True, blank=True, validators=[validate_plausible_date])
+    published_on = models.DateField("发布日期", null=True, blank=True, validators=[validate_plausible_date])
     status = models.CharField(
         "状态", max_length=16, choices=PlanStatusChoices.choices, default=PlanStatusChoices.IN_FORCE
     )
@@ -176,16 +182,31 @@ class Target(ProvenanceModel):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets", verbose_name="规划")
     key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")
-    name = models.CharField("指标名称", max_length=255)
+    name = models.CharField("指标名称", max_length=255, validators=[validate_no_bidi_controls])
     unit = models.CharField("单位", max_length=32, blank=True)
     comparator = models.CharField(
         "比较方式", max_length=8, choices=ComparatorChoices.choices, default=ComparatorChoices.GE
     )
-    baseline_value = models.DecimalField("基期值", max_digits=20, decimal_places=4, null=True, blank=True)
+    baseline_value = models.DecimalField(
+        "基期值",
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)],
+    )
     baseline_year = models.PositiveSmallIntegerField("基期年份", null=True, blank=True)
-    target_value = models.DecimalField("目标值", max_digits=20, decimal_places=4)
+    target_value = models.DecimalField(
+        "目标值", max_digits=20, decimal_places=4, validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)]
+    )
     target_value_max = models.DecimalField(
-        "目标值上限", max_digits=20, decimal_places=4, null=True, blank=True, help_text="仅用于区间目标。"
+        "目标值上限",
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="仅用于区间目标。",
+        validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)],
     )
     target_year = models.PositiveSmallIntegerField("目标年份")
     scope = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="targets", verbose_name="范围")
@@ -264,9 +285,11 @@ class Observation(ProvenanceModel):
     target = models.ForeignKey(
         Target, on_delete=models.CASCADE, null=True, blank=True, related_name="observations", verbose_name="指标"
     )
-    indicator = models.CharField("指标名称", max_length=255)
+    indicator = models.CharField("指标名称", max_length=255, validators=[validate_no_bidi_controls])
     unit = models.CharField("单位", max_length=32, blank=True)
-    value = models.DecimalField("数值", max_digits=20, decimal_places=4)
+    value = models.DecimalField(
+        "数值", max_digits=20, decimal_places=4, validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)]
+    )
     year = models.PositiveSmallIntegerField("年份")
     quarter = models.PositiveSmallIntegerField("季度", default=QuarterChoices.YEAR, choices=QuarterChoices.choices)
     scope = models.ForeignKey(

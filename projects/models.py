@@ -4,6 +4,13 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
+from common.validators import (
+    MAX_CAPACITY,
+    MAX_INVESTMENT,
+    MagnitudeValidator,
+    validate_no_bidi_controls,
+    validate_plausible_date,
+)
 from regions.choices import RegionLevelChoices
 
 from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices
@@ -14,7 +21,7 @@ class Enterprise(ProvenanceModel):
 
     city_scope = "city"
 
-    name = models.CharField("全称", max_length=128, unique=True)
+    name = models.CharField("全称", max_length=128, unique=True, validators=[validate_no_bidi_controls])
     kind = models.CharField(
         "类型", max_length=16, choices=EnterpriseKindChoices.choices, default=EnterpriseKindChoices.OTHER
     )
@@ -64,7 +71,7 @@ class EnterpriseAlias(models.Model):
     city_scope = "enterprise__city"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="aliases", verbose_name="企业")
-    alias = models.CharField("简称", max_length=64, unique=True)
+    alias = models.CharField("简称", max_length=64, unique=True, validators=[validate_no_bidi_controls])
 
     objects = ScopedManager()
     history = HistoricalRecords()
@@ -86,7 +93,7 @@ class IndustryBase(ProvenanceModel):
 
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="bases", verbose_name="规划")
     key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")
-    name = models.CharField("名称", max_length=128)
+    name = models.CharField("名称", max_length=128, validators=[validate_no_bidi_controls])
     kind = models.CharField("类型", max_length=16, choices=BaseKindChoices.choices, default=BaseKindChoices.BASE)
     industry = models.ForeignKey(
         "plans.Industry", on_delete=models.PROTECT, null=True, blank=True, related_name="bases", verbose_name="产业"
@@ -97,7 +104,14 @@ class IndustryBase(ProvenanceModel):
     cities = models.ManyToManyField("regions.Region", blank=True, related_name="bases", verbose_name="城市/县")
     parks = models.ManyToManyField("regions.Park", blank=True, related_name="bases", verbose_name="载体园区")
     anchors = models.ManyToManyField(Enterprise, blank=True, related_name="anchored_bases", verbose_name="依托企业")
-    revenue_target = models.DecimalField("销售收入目标（亿元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    revenue_target = models.DecimalField(
+        "销售收入目标（亿元）",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MagnitudeValidator(MAX_INVESTMENT)],
+    )
     revenue_target_year = models.PositiveSmallIntegerField("目标年份", null=True, blank=True)
     description = models.TextField("说明", blank=True)
 
@@ -141,7 +155,7 @@ class KeyProject(ProvenanceModel):
 
     city_scope = "city"
 
-    name = models.CharField("项目名称", max_length=255, unique=True)
+    name = models.CharField("项目名称", max_length=255, unique=True, validators=[validate_no_bidi_controls])
     plan = models.ForeignKey(
         "plans.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="所属规划"
     )
@@ -179,15 +193,29 @@ class KeyProject(ProvenanceModel):
         IndustryBase, on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="所属基地"
     )
     capacity = models.CharField("建设规模", max_length=255, blank=True, help_text="原文表述，如“年产60万吨烯烃”。")
-    capacity_value = models.DecimalField("产能数值", max_digits=16, decimal_places=2, null=True, blank=True)
+    capacity_value = models.DecimalField(
+        "产能数值",
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MagnitudeValidator(MAX_CAPACITY)],
+    )
     capacity_unit = models.CharField("产能单位", max_length=32, blank=True)
-    total_investment = models.DecimalField("总投资（亿元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    total_investment = models.DecimalField(
+        "总投资（亿元）",
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MagnitudeValidator(MAX_INVESTMENT)],
+    )
     stage = models.CharField(
         "阶段", max_length=16, choices=ProjectStageChoices.choices, default=ProjectStageChoices.PLANNED
     )
-    signed_on = models.DateField("签约日期", null=True, blank=True)
-    started_on = models.DateField("开工日期", null=True, blank=True)
-    production_on = models.DateField("投产日期", null=True, blank=True)
+    signed_on = models.DateField("签约日期", null=True, blank=True, validators=[validate_plausible_date])
+    started_on = models.DateField("开工日期", null=True, blank=True, validators=[validate_plausible_date])
+    production_on = models.DateField("投产日期", null=True, blank=True, validators=[validate_plausible_date])
     description = models.TextField("说明", blank=True)
 
     objects = ScopedManager()
@@ -248,7 +276,13 @@ class ProjectReport(TimestampedModel):
     year = models.PositiveSmallIntegerField("年份")
     month = models.PositiveSmallIntegerField("月份")
     stage = models.CharField("阶段", max_length=16, choices=ProjectStageChoices.choices)
-    investment_completed = models.DecimalField("本期完成投资（亿元）", max_digits=14, decimal_places=2, default=0)
+    investment_completed = models.DecimalField(
+        "本期完成投资（亿元）",
+        max_digits=14,
+        decimal_places=2,
+        default=0,
+        validators=[MagnitudeValidator(MAX_INVESTMENT)],
+    )
     note = models.TextField("进展说明", blank=True)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

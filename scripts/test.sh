@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Run the whole test suite: SQLite by default, PostgreSQL when DATABASE_URL is set.
+# Run the test suite: SQLite by default, PostgreSQL when DATABASE_URL is set.
 # Installs what it needs first (Python and npm packages, Debian's Chromium for browser tests).
+#
+#   scripts/test.sh          every test but those marked fuzz, broker or postgres (make test)
+#   scripts/test.sh --all    every test; needs DATABASE_URL=postgres://… and SXPLAN_TEST_BROKER=redis://…
+#   scripts/test.sh ARGS…    more pytest arguments; a later -m or -n replaces the default one
+#
+# Tests run in SXPLAN_TEST_PROCESSES processes (pytest-xdist; default: one per core, 0: in this
+# process), a file's tests in one process so that its shared test data is built once. A selected
+# test whose service is missing fails; none is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+markers="not fuzz and not broker and not postgres"
+if [ "${1:-}" = "--all" ]; then
+    markers=""
+    shift
+fi
 
 bash scripts/setup.sh
 bash scripts/ensure_chromium.sh
 export DJANGO_SETTINGS_MODULE=sxplan_site.settings.test
-echo "==> database: ${DATABASE_URL:-sqlite (default)}"
+echo "==> database: ${DATABASE_URL:-sqlite (default)}; markers: ${markers:-all}"
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
     echo "models and migrations differ: run manage.py makemigrations" >&2
     exit 1
 }
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n "${SXPLAN_TEST_PROCESSES:-auto}" --dist loadfile -m "$markers" "$@"

@@ -3,7 +3,9 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxplan_site.settings.local")
+# A server or worker started without DJANGO_SETTINGS_MODULE runs with the production settings,
+# which refuse to start without SECRET_KEY; developers get the local settings from `make run`.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sxplan_site.settings.production")
 
 app = Celery("sxplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")

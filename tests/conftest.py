@@ -1,7 +1,20 @@
 import pytest
+from django.db import connection
 
 from common.choices import RoleChoices
 from tests import factories
+
+# The API's test province and client (``data``, ``api``), for the API tests of every app.
+pytest_plugins = ["tests.api.fixtures"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked ``postgres`` fails on another database: CI must never skip it unnoticed."""
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.fail(
+            f"{item.nodeid} needs PostgreSQL (set DATABASE_URL), or deselect it with -m 'not postgres'",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

@@ -13,9 +13,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from common.tables import unescape_formula
+from common.validators import (
+    MAX_CAPACITY,
+    MAX_INDICATOR_VALUE,
+    MAX_INVESTMENT,
+    MagnitudeValidator,
+    validate_plausible_date,
+)
 from jobs.choices import DatasetChoices
 from plans.models import Industry, Observation, Plan, Target
 from plans.services import observation_create, observation_create_many, observation_update
@@ -35,9 +43,6 @@ from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
 
 LIST_SEPARATOR = "、"
-MIN_DATE, MAX_DATE = datetime.date(1949, 1, 1), datetime.date(2100, 12, 31)
-#: Larger amounts are almost surely entered in 万元 instead of 亿元.
-MAX_INVESTMENT = Decimal("10000")
 QUARTER_LABELS = {"全年": 0, "一季度": 1, "二季度": 2, "三季度": 3, "四季度": 4}
 
 
@@ -163,8 +168,12 @@ def decimal_reader(*, maximum: Decimal | None = None, negative: bool = False):
             raise CellError(f"「{text[:20]}」不是有效的数字（不接受 NaN、无穷大）。")
         if number < 0 and not negative:
             raise CellError("不能为负数。")
-        if maximum is not None and abs(number) > maximum:
-            raise CellError(f"数值过大（{text[:20]}），不能超过 {maximum}，请确认单位。")
+        if maximum is not None:
+            try:
+                MagnitudeValidator(maximum)(number)
+            except ValidationError as exc:
+                # The model's message, quoting the cell as the clerk typed it.
+                raise CellError(exc.message % {**exc.params, "value": text[:20]}) from None
         return number
 
     return read
@@ -203,8 +212,10 @@ def read_date(value, lookups, row) -> datetime.date | None:
             value = datetime.date(year, month, day)
         except (ValueError, OverflowError):
             raise CellError(f"「{text[:20]}」不是有效的日期，请按 2024-03-01 的格式填写。") from None
-    if not MIN_DATE <= value <= MAX_DATE:
-        raise CellError(f"日期 {value.isoformat()} 超出范围（1949-01-01 至 2100-12-31）。")
+    try:
+        validate_plausible_date(value)
+    except ValidationError as exc:
+        raise CellError(exc.messages[0]) from None
     return value
 
 
@@ -405,7 +416,7 @@ PROJECTS = Dataset(
         ),
         Column("所在园区", "park", lookup_reader("park"), related_attr("park", "name")),
         Column("建设规模", "capacity", help="原文表述，如“年产60万吨烯烃”。"),
-        Column("产能数值", "capacity_value", decimal_reader(maximum=Decimal("1e12")), write_decimal("capacity_value")),
+        Column("产能数值", "capacity_value", decimal_reader(maximum=MAX_CAPACITY), write_decimal("capacity_value")),
         Column("产能单位", "capacity_unit"),
         Column(
             "总投资（亿元）",
@@ -500,7 +511,7 @@ OBSERVATIONS = Dataset(
         Column(
             "数值",
             "value",
-            decimal_reader(maximum=Decimal("1e15"), negative=True),
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
             write_decimal("value"),
             required=True,
         ),

@@ -27,6 +27,9 @@ _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
+BROKEN_XLSX = "文件已损坏或不是有效的 Excel 文件，请使用下载的模板填写。"
+
+
 class FileRefused(Exception):
     """The whole file is refused; the message says why, in words for the person who sent it."""
 
@@ -66,7 +69,7 @@ def read_table(content: bytes, file_name: str) -> Table:
         raise FileRefused(f"文件过大（{size:.1f} MB），单个文件不能超过 {limit} MB，请拆分后分批导入。")
     file_format = detect_format(content, file_name)
     rows = _read_xlsx(content) if file_format == FileFormatChoices.XLSX else _read_csv(content)
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if any(_present(value) for value in row)]
+    numbered = [(number, row) for number, row in rows if any(_present(value) for value in row)]
     if not numbered:
         raise FileRefused("文件中没有任何内容，请使用下载的模板填写。")
     header = [str(value).strip() if value is not None else "" for value in numbered[0][1]]
@@ -77,13 +80,25 @@ def _present(value) -> bool:
     return value is not None and str(value).strip() != ""
 
 
-def _check_row_count(count: int) -> None:
+def _check_row_number(number: int) -> None:
+    """Rows count as the sheet numbers them (blank rows included), so a far-off row is refused at once."""
     _, max_rows = limits()
-    if count > max_rows + 1:
-        raise FileRefused(f"行数过多：单个文件最多 {max_rows} 行数据，请拆分后分批导入。")
+    if number > max_rows + 1:
+        raise FileRefused(
+            f"行数过多：单个文件最多 {max_rows} 行数据（含空行，共 {max_rows + 1} 行含表头），"
+            "请删除多余的行或拆分后分批导入。"
+        )
 
 
-def _read_csv(content: bytes) -> list[list[object]]:
+def _check_column_count(*, number: int, count: int) -> None:
+    max_columns = settings.TRANSFER_MAX_COLUMNS
+    if count > max_columns:
+        raise FileRefused(
+            f"列数过多：第 {number} 行有第 {count} 列的单元格，最多 {max_columns} 列，请删除模板以外的列后再上传。"
+        )
+
+
+def _read_csv(content: bytes) -> list[tuple[int, list[object]]]:
     if b"\x00" in content:
         raise FileRefused("文件不是文本格式的 CSV（含有二进制内容），请上传 .xlsx 或 UTF-8 编码的 CSV。")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -96,15 +111,16 @@ def _read_csv(content: bytes) -> list[list[object]]:
         raise FileRefused("无法识别文件编码，请将 CSV 另存为“UTF-8”编码，或直接上传 .xlsx 文件。")
     rows = []
     try:
-        for row in csv.reader(io.StringIO(text, newline=""), strict=True):
-            rows.append(row)
-            _check_row_count(len(rows))
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), strict=True), start=1):
+            _check_row_number(number)
+            _check_column_count(number=number, count=len(row))
+            rows.append((number, row))
     except csv.Error as exc:
         raise FileRefused(f"CSV 格式有误（第 {len(rows) + 1} 行附近）：请检查引号是否成对。") from exc
     return rows
 
 
-def _read_xlsx(content: bytes) -> list[list[object]]:
+def _read_xlsx(content: bytes) -> list[tuple[int, list[object]]]:
     max_bytes, _ = limits()
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -112,29 +128,46 @@ def _read_xlsx(content: bytes) -> list[list[object]]:
             if sum(info.file_size for info in archive.infolist()) > max_bytes * 20:
                 raise FileRefused("文件解压后过大，无法导入，请拆分后分批导入。")
             if "xl/workbook.xml" not in archive.namelist():
-                raise FileRefused("文件不是有效的 Excel（.xlsx）文件，请使用下载的模板填写。")
+                raise FileRefused(BROKEN_XLSX)
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except FileRefused:
         raise
     except Exception as exc:  # openpyxl raises many kinds of errors for damaged files
-        raise FileRefused("文件已损坏或不是有效的 Excel（.xlsx）文件，请使用下载的模板填写。") from exc
+        raise FileRefused(BROKEN_XLSX) from exc
     try:
-        sheet = book.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows():
-            values = []
-            for cell in row:
-                if cell.data_type == "f":
-                    raise FileRefused(
-                        f"第 {cell.row} 行第 {cell.column} 列是公式（{str(cell.value)[:30]}），"
-                        "导入只接受数值和文字，请将公式单元格“复制 → 选择性粘贴为数值”后再上传。"
-                    )
-                values.append(cell.value)
-            rows.append(values)
-            _check_row_count(len(rows))
-        return rows
+        return _sheet_rows(book.worksheets[0])
+    except FileRefused:
+        raise
+    except Exception as exc:  # read-only sheets are parsed while iterating: damage shows up here
+        raise FileRefused(BROKEN_XLSX) from exc
     finally:
         book.close()
+
+
+def _sheet_rows(sheet) -> list[tuple[int, list[object]]]:
+    """Stream the rows, counting rows and columns as they come.
+
+    The declared ``<dimension>`` is dropped: openpyxl would pad every row to its width and add
+    every row up to its height (``A1:XFD1048576`` is 17 billion cells). Without it, a missing row
+    comes as an empty tuple and a row is as wide as its last cell, both checked before use.
+    """
+    sheet.reset_dimensions()
+    rows = []
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        _check_row_number(number)
+        if not row:
+            continue
+        _check_column_count(number=number, count=row[-1].column)
+        values = []
+        for cell in row:
+            if cell.data_type == "f":
+                raise FileRefused(
+                    f"第 {number} 行第 {cell.column} 列是公式（{str(cell.value)[:30]}），"
+                    "导入只接受数值和文字，请将公式单元格“复制 → 选择性粘贴为数值”后再上传。"
+                )
+            values.append(cell.value)
+        rows.append((number, values))
+    return rows
 
 
 def file_response(content: bytes, file_name: str, file_format: str) -> HttpResponse:

@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -179,4 +180,4 @@ class HistoryViewMixin:
                 .first()
             )
         data = HistoryRecordSerializer(history_rows(page, previous), many=True).data
-        return self.get_paginated_response(data) if self.paginator is not None else self.response_class(data)
+        return self.get_paginated_response(data) if self.paginator is not None else Response(data)

@@ -1,8 +1,10 @@
 """Settings shared by every environment; everything that varies comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "common",
     "regions",
     "plans",
@@ -39,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: a body above the upload limit is refused from its Content-Length.
+    "common.middleware.RequestSizeLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -48,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its answer (common.auth.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sxplan_site.urls"
@@ -95,16 +103,61 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Content-Security-Policy (django-csp). Scripts only from this site: the pages carry their data as
+# <script type="application/json"> (json_script), which is not executed. Inline *styles* are
+# allowed: ECharts writes its tooltips as HTML with style attributes, the progress bars and the
+# admin use style attributes, and ReDoc inserts <style> elements; a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        # ReDoc builds its search index in a worker made from a blob: URL.
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+AUTHENTICATION_BACKENDS = [
+    "common.auth.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in protection on every sign-in path (pages, admin, API token), see common/auth.py:
+# after AXES_FAILURE_LIMIT failures for one user name from one address, that pair is locked out
+# for AXES_COOLOFF_MINUTES (each further failure during the lockout starts the cool-off again).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "common.auth.client_ip"
+# Behind a reverse proxy (nginx): how many proxies append to X-Forwarded-For. 0 = use REMOTE_ADDR.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+# API tokens expire this many days after they were issued; asking for a token again rotates it.
+API_TOKEN_TTL = timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30))
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
+    # The token scheme first, so that a missing or bad token answers 401 with ``WWW-Authenticate: Token``.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "common.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["common.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "common.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -114,6 +167,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
+    # Per signed-in user and per anonymous client address; counted in CACHES["default"] (use Redis
+    # with several workers, or each worker counts alone).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="2000/minute"),
+    },
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -154,6 +218,12 @@ JOB_PENDING_TIMEOUT_SECONDS = env.int("JOB_PENDING_TIMEOUT_SECONDS", default=360
 # Bulk import and export (transfers): refuse larger files; run larger ones on a worker.
 TRANSFER_MAX_UPLOAD_BYTES = env.int("TRANSFER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
 TRANSFER_MAX_ROWS = env.int("TRANSFER_MAX_ROWS", default=50_000)
+# Columns a row may reach (the templates have at most 16); a cell further right refuses the file.
+TRANSFER_MAX_COLUMNS = env.int("TRANSFER_MAX_COLUMNS", default=64)
+# Other request bodies (JSON, form fields) are held in memory up to this size (Django's default,
+# stated); uploaded files above FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)

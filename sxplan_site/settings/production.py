@@ -1,11 +1,21 @@
 """Production: tightens the base settings; SECRET_KEY and ALLOWED_HOSTS must come from the environment."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = env("SECRET_KEY")
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+SECRET_KEY = env("SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if len(SECRET_KEY) < 32 or SECRET_KEY.startswith("insecure"):
+    raise ImproperlyConfigured(
+        "Production settings need SECRET_KEY in the environment: a random string of at least 32 characters "
+        "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+        "For a developer machine use DJANGO_SETTINGS_MODULE=sxplan_site.settings.local (make run does)."
+    )
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Production settings need ALLOWED_HOSTS in the environment (e.g. sxplan.example.cn).")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -2,7 +2,7 @@
 
 A test class names its endpoint and data; it gets tests of authentication, pagination, scope,
 every filter (a valid and an invalid value), ordering, search, writes, query bounds and
-exports. Callables take the ``data`` fixture namespace (tests/api/conftest.py).
+exports. Callables take the ``data`` fixture namespace (tests/api/fixtures.py).
 """
 
 from __future__ import annotations

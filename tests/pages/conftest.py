@@ -15,6 +15,7 @@ from projects.models import KeyProject
 from regions.choices import ZoneKindChoices
 from regions.models import Region, ZoneMembership
 from tests import factories
+from tests.shared import built_once, fresh_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -225,9 +226,15 @@ def build_pages_data() -> PagesData:
     return data
 
 
+@pytest.fixture(scope="module")
+def shared_pages_data(django_db_setup, django_db_blocker):
+    """The pages' data, built once per test module (each test's own writes roll back)."""
+    yield from built_once(django_db_blocker=django_db_blocker, build=build_pages_data)
+
+
 @pytest.fixture
-def pages_data(db) -> PagesData:
-    return build_pages_data()
+def pages_data(shared_pages_data, db) -> PagesData:
+    return fresh_copy(shared_pages_data)
 
 
 @pytest.fixture

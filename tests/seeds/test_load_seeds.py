@@ -61,25 +61,15 @@ def test_every_quote_occurs_in_its_document():
     assert not missing, "\n".join(missing)
 
 
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    """One load for the whole module (a load takes seconds); tests roll back their own changes."""
-    with django_db_blocker.unblock():
-        report = SeedLoader().load()
-    yield report
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return seeded_module
-
-
 def test_first_load_fills_every_model(seeded):
     empty = [label for label, n in counts().items() if n == 0]
     assert not empty, f"no seed rows for {empty}"
     assert set(seeded.per_document) == set(document_stems())
+
+
+def test_seed_loading_is_recorded(seeded):
+    project = apps.get_model("projects.KeyProject").objects.first()
+    assert project.history.get().history_change_reason == "load_seeds"
 
 
 def test_second_load_changes_nothing(seeded):

@@ -35,6 +35,7 @@ def job_state(pk):
 
 
 @pytest.mark.broker
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_large_import_runs_on_a_worker(broker, world, province_user, settings):
     settings.TRANSFER_ASYNC_ROWS = 100
@@ -54,6 +55,7 @@ def test_large_import_runs_on_a_worker(broker, world, province_user, settings):
 
 
 @pytest.mark.broker
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_worker_killed_mid_import_leaves_nothing_and_the_retry_completes(broker, world, province_user, settings):
     settings.TRANSFER_ASYNC_ROWS = 100
@@ -81,6 +83,7 @@ def test_worker_killed_mid_import_leaves_nothing_and_the_retry_completes(broker,
 
 
 @pytest.mark.broker
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_export_and_periodic_tasks_on_a_worker(broker, world, province_user, settings):
     settings.TRANSFER_ASYNC_ROWS = 1

@@ -2,8 +2,7 @@ from django.db.models import Q
 
 from regions.filtersets import LayoutSchemeFilterSet, ParkFilterSet, RegionFilterSet, ZoneFilterSet
 from regions.models import LayoutScheme, Park, Region, Zone
-
-from .base import ResourceTests, ids
+from tests.api.base import ResourceTests, ids
 
 
 class TestRegions(ResourceTests):

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from .base import all_rows
+from tests.api.base import all_rows
 
 PROJECT_BREAKDOWNS = ["stage", "city", "zone", "industry"]
 PARTITIONS = ["stage", "city", "industry"]  # a project is in exactly one row of these

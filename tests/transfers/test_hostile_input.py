@@ -13,7 +13,7 @@ from projects.models import KeyProject, ProjectReport
 from transfers import services
 from transfers.spreadsheet import FileRefused
 
-from .transfers.conftest import csv_bytes, header, project_row, xlsx_bytes
+from .conftest import csv_bytes, header, project_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from plans.filtersets import (
     TargetFilterSet,
 )
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
-
-from .base import ResourceTests, ids
+from tests.api.base import ResourceTests, ids
 
 PROVINCE_TARGET_KEYS = ["achieved", "on-track", "at-risk", "off-track", "no-data", "falling", "range", "no-baseline"]
 

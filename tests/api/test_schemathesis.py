@@ -79,6 +79,7 @@ def _summary(exc: BaseException) -> str:
     return " | ".join(" ".join(str(part).split())[:400] for part in parts)
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("who", ["province_user", "taiyuan_user"])
 def test_every_operation_survives_generated_requests(request, world, wsgi_app, who):
     user = request.getfixturevalue(who)

@@ -25,21 +25,6 @@ FIELDS = (
 )
 
 
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    """One seed load for the module (it takes seconds); each test's rows roll back with its transaction."""
-    with django_db_blocker.unblock():
-        call_command("load_seeds", stdout=StringIO())
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return None
-
-
 def generated_projects():
     return list(KeyProject.objects.filter(source_file=synthetic.SOURCE).order_by("name").values_list(*FIELDS))
 
@@ -112,7 +97,6 @@ def test_distributions_are_plausible(seeded):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and deferred indexes are PostgreSQL only")
 def test_copy_with_deferred_indexes_matches_plain_copy(seeded):
     synthetic.generate(projects=40, reports_per_project=2, seed=5, defer_indexes=False)
     plain = generated_projects()

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from projects.models import KeyProject
-from seeds.loader import SeedLoader
 
 pytestmark = pytest.mark.django_db
 
@@ -72,12 +71,6 @@ def test_deletes_are_recorded(world):
     report_id = report.pk
     report.delete()
     assert type(report).history.filter(id=report_id, history_type="-").exists()
-
-
-def test_seed_loading_is_recorded(db):
-    SeedLoader().load()
-    project = KeyProject.objects.first()
-    assert project.history.get().history_change_reason == "load_seeds"
 
 
 def test_admin_refuses_to_overwrite_a_newer_version(client, province_user, world):

@@ -1,4 +1,7 @@
-"""Test data for the API: a small province built with the ORM, and users of every role."""
+"""Test data for the API: a small province built with the ORM, and users of every role.
+
+A plugin of tests/conftest.py, so that the API tests in every app's directory find these fixtures.
+"""
 
 from datetime import date
 from decimal import Decimal
@@ -17,6 +20,7 @@ from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 from tests.api.base import invalid_value
+from tests.shared import built_once, fresh_copy
 
 TAIYUAN, DATONG, JINZHONG = "140100", "140200", "140700"
 
@@ -33,8 +37,18 @@ def make_user(username: str, role: str | None = None, cities=(), **extra):
     return user
 
 
+@pytest.fixture(scope="module")
+def api_world(django_db_setup, django_db_blocker):
+    """The province below, built once per test module (each test's own writes roll back)."""
+    yield from built_once(django_db_blocker=django_db_blocker, build=build_data)
+
+
 @pytest.fixture
-def data(db):
+def data(api_world, db) -> SimpleNamespace:
+    return fresh_copy(api_world)
+
+
+def build_data() -> SimpleNamespace:
     d = SimpleNamespace()
     d.province = Region.objects.create(code="140000", name="山西省", level="province")
     d.taiyuan = Region.objects.create(

@@ -4,13 +4,12 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from rest_framework.test import APIClient
 
 from projects.models import KeyProject
+from tests.transfers.conftest import xlsx_bytes
 from transfers import services
-
-from .conftest import xlsx_bytes
 
 
 def client_for(user) -> APIClient:
@@ -91,8 +90,6 @@ def test_history_of_an_import_names_the_importer(world, province_user):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_updates_from_one_version_exactly_one_wins(world, province_user):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (SQLite serialises writers instead)")
     url = f"/api/v1/projects/{world['ty_proj'].pk}/"
     etag = client_for(province_user).get(url)["ETag"]
     writers = 12

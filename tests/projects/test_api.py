@@ -2,8 +2,7 @@ from django.db.models import Q
 
 from projects.filtersets import EnterpriseFilterSet, IndustryBaseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
-
-from .base import ResourceTests, ids
+from tests.api.base import ResourceTests, ids
 
 
 class TestKeyProjects(ResourceTests):

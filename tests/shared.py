@@ -1,0 +1,44 @@
+"""Test data built once for many tests (Django's ``setUpTestData``, in pytest).
+
+A module- or package-scoped fixture builds its rows inside a transaction that stays open while
+its tests run and is rolled back after the last one. Each test still takes the function-scoped
+``db`` fixture, whose transaction nests inside as a savepoint, so a test's own writes are rolled
+back after it. Tests get a deep copy of the in-memory objects (``fresh_copy``), so a test that
+changes an instance does not change it for the next test. Tests that need ``transactional_db``
+(a live server, a real worker) cannot share such data and build their own.
+"""
+
+from collections.abc import Callable, Iterator
+from copy import deepcopy
+from typing import TypeVar
+
+from django.db import transaction
+
+World = TypeVar("World")
+
+
+def built_once(*, django_db_blocker, build: Callable[[], World]) -> Iterator[World]:
+    """Yield ``build()``'s result from an open transaction; roll everything back afterwards.
+
+    Use it as a fixture's body: ``yield from built_once(django_db_blocker=..., build=...)``.
+    """
+    atomic = transaction.atomic()
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+        try:
+            world = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield world
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def fresh_copy(world: World) -> World:
+    """A copy for one test: its objects are equal to the shared ones but not the same instances."""
+    return deepcopy(world)
