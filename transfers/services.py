@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from common.scope import can_change
 from common.tables import write_table
@@ -327,7 +326,7 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
     queryset = dataset.export_queryset(user)
     if not filters:
         return queryset
-    filterset_class = import_string(dataset.filterset)
+    filterset_class = dataset.filterset
     unknown = sorted(set(filters) - set(filterset_class.base_filters))
     if unknown:
         raise ValidationError({"filters": [f"未知的筛选参数：{'、'.join(unknown)}。"]})
