@@ -5,7 +5,8 @@ framework around them and are added here, once, from what the operation takes:
 
 - 401 and 403 (authentication and permissions), 406 (``format`` or ``Accept`` not served), 429
   (throttles) for every operation;
-- 400 for operations with query parameters or a body, 404 for operations on one record, 415 for
+- 400 for operations with query parameters or a body, 404 for operations on one record or a page
+  past the last (pagination), 415 for
   operations with a body, 413 for uploads, 503 for operations that queue a background job;
 - the success answer a write lost when its view documented only its 412;
 - request bodies refuse properties they do not declare (the serializers ignore nothing silently).
@@ -31,7 +32,7 @@ SHARED = {
     "429": "请求过于频繁，请稍后再试",
 }
 BAD_REQUEST = "请求参数或内容有误，逐项说明"
-NOT_FOUND = "记录不存在（或不属于您可见的范围）"
+NOT_FOUND = "记录或页码不存在（或不属于您可见的范围）"
 UNSUPPORTED_MEDIA = "不支持的请求内容类型"
 TOO_LARGE = "上传文件过大"
 QUEUE_UNAVAILABLE = "后台任务队列不可用，任务未能提交"
@@ -64,7 +65,7 @@ def _document(path: str, method: str, operation: dict, item: dict) -> None:
         _add(responses, code, description, "Error")
     if has_body or any(parameter["in"] == "query" for parameter in parameters):
         _add(responses, "400", BAD_REQUEST, "FieldErrors")
-    if any(parameter["in"] == "path" for parameter in parameters):
+    if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
         _add(responses, "404", NOT_FOUND, "Error")
     if has_body:
         _add(responses, "415", UNSUPPORTED_MEDIA, "Error")
