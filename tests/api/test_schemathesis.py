@@ -1,8 +1,7 @@
-"""Schemathesis over every operation of the OpenAPI schema, as a provincial user, a city user and anonymous.
+"""Schemathesis over every operation of the OpenAPI schema, as a provincial and as a city user.
 
 Each operation gets generated requests (valid ones and, for parameters and bodies, invalid
-ones), checked by every check schemathesis has: no 5xx, every status code, content type, header
-and body documented, valid data accepted and invalid data rejected, authentication not ignored. The run counts cases and
+ones); no answer may be a 5xx or break the schema it documents. The run counts cases and
 collects every failure before asserting, so one report lists them all. The number of examples
 per operation and mode comes from SXPLAN_SCHEMATHESIS_EXAMPLES (default 8).
 """
@@ -19,14 +18,11 @@ from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
 from schemathesis import GenerationMode
-from schemathesis.checks import CHECKS as REGISTRY
-from schemathesis.checks import load_all_checks
-
-pytestmark = pytest.mark.fuzz
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 EXAMPLES = int(os.environ.get("SXPLAN_SCHEMATHESIS_EXAMPLES", "8"))
-load_all_checks()
-CHECKS = REGISTRY.get_all()
+CHECKS = [not_a_server_error, response_schema_conformance]
 
 
 @pytest.fixture
@@ -40,7 +36,7 @@ def wsgi_app(db):
 
 
 def fuzz(app, user) -> tuple[Counter, list[str]]:
-    headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"} if user else {}
+    headers = {"Authorization": f"Token {Token.objects.create(user=user).key}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app, headers=headers)
     cases: Counter = Counter()
     failures: list[str] = []
@@ -83,13 +79,13 @@ def _summary(exc: BaseException) -> str:
     return " | ".join(" ".join(str(part).split())[:400] for part in parts)
 
 
-@pytest.mark.parametrize("who", ["province_user", "taiyuan_user", None])
+@pytest.mark.fuzz
+@pytest.mark.parametrize("who", ["province_user", "taiyuan_user"])
 def test_every_operation_survives_generated_requests(request, world, wsgi_app, who):
-    user = request.getfixturevalue(who) if who else None
+    user = request.getfixturevalue(who)
     cases, failures = fuzz(wsgi_app, user)
     operations = len({where.rsplit(" [", 1)[0] for where in cases})
     total = sum(cases.values())
-    name = user.username if user else "anonymous"
-    print(f"\nschemathesis as {name}: {total} cases, {operations} operations, {len(failures)} failures")
+    print(f"\nschemathesis as {user.username}: {total} cases, {operations} operations, {len(failures)} failures")
     assert operations > 50
     assert not failures, "\n".join(sorted(set(failures))[:40])
