@@ -1,5 +1,7 @@
 """The background job: run by any worker on any machine, followed by its owner (imports, exports, reminders…)."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -24,6 +26,16 @@ class JobQuerySet(models.QuerySet):
         if role == RoleChoices.PROVINCE:
             return self
         return self.filter(Q(user=user) | Q(city_id__in=user_city_ids(user)))
+
+    def stale(self, *, now: datetime.datetime):
+        """Jobs whose process is gone: running without a heartbeat within the lease, or never picked up."""
+        lease_ended = now - datetime.timedelta(seconds=settings.JOB_LEASE_SECONDS)
+        pending_since = now - datetime.timedelta(seconds=settings.JOB_PENDING_TIMEOUT_SECONDS)
+        running_without_heartbeat = Q(status=JobStatusChoices.RUNNING) & (
+            Q(heartbeat__isnull=True) | Q(heartbeat__lt=lease_ended)
+        )
+        never_picked_up = Q(status=JobStatusChoices.PENDING, created__lt=pending_since)
+        return self.filter(running_without_heartbeat | never_picked_up)
 
 
 class Job(TimestampedModel):
@@ -63,6 +75,9 @@ class Job(TimestampedModel):
     attempts = models.PositiveSmallIntegerField("执行次数", default=0)
     task_id = models.CharField("任务 ID", max_length=64, blank=True)
     started = models.DateTimeField("开始时间", null=True, blank=True)
+    heartbeat = models.DateTimeField(
+        "心跳时间", null=True, blank=True, help_text="运行中的任务定期更新；超过租期未更新即视为中断。"
+    )
     finished = models.DateTimeField("结束时间", null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
@@ -88,7 +103,14 @@ class Job(TimestampedModel):
                 violation_error_message="已处理行数不能超过总行数。",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created"], name="jobs_job_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="jobs_job_user_idx"),
+            models.Index(
+                fields=["status"],
+                name="jobs_job_unfinished_idx",
+                condition=Q(status__in=[JobStatusChoices.PENDING, JobStatusChoices.RUNNING]),
+            ),
+        ]
 
     def __str__(self):
         what = self.get_dataset_display() or ""

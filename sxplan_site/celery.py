@@ -12,6 +12,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute, jobs whose process died (no heartbeat within JOB_LEASE_SECONDS) or that no
+    # worker picked up (JOB_PENDING_TIMEOUT_SECONDS) are marked failed, so none stays "running".
+    "expire-stale-jobs": {
+        "task": "jobs.expire_stale_jobs",
+        "schedule": 60.0,
+    },
     # Every Monday morning, each city hears of its projects without a report for 90 days.
     "remind-stale-projects": {
         "task": "projects.remind_stale_projects",

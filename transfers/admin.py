@@ -10,13 +10,19 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 
-from common.scope import can_add, can_view_model
-from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from common.choices import RoleChoices
+from common.scope import can_add, can_view_model, user_role
+from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
+from jobs.services import JobNotQueued, job_expire_stale
 
 from . import services
 from .datasets import DATASETS
 from .spreadsheet import FileRefused, file_response
+
+
+def _messages(exc: Exception) -> list[str]:
+    return exc.messages if isinstance(exc, ValidationError) else [str(exc)]
 
 
 class ImportForm(forms.Form):
@@ -52,14 +58,42 @@ class JobAdmin(admin.ModelAdmin):
         "attempts",
         "task_id",
         "started",
+        "heartbeat",
         "finished",
     ]
     exclude = ["errors", "preview", "params", "key"]
     change_list_template = "transfers/admin/job_change_list.html"
     change_form_template = "transfers/admin/job_change_form.html"
+    actions = ["retry_jobs"]
 
     def get_queryset(self, request):
         return Job.objects.for_user(request.user).select_related("user")
+
+    def changelist_view(self, request, extra_context=None):
+        job_expire_stale()
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        job_expire_stale()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description="重试所选的失败任务")
+    def retry_jobs(self, request, queryset):
+        is_province = user_role(request.user) == RoleChoices.PROVINCE
+        retried = 0
+        for job in queryset.filter(status=JobStatusChoices.FAILED):
+            if not is_province and job.user_id != request.user.pk:
+                continue
+            try:
+                services.job_retry(job=job, user=request.user)
+            except (FileRefused, ValidationError) as exc:
+                self.message_user(request, f"{job}：{'；'.join(_messages(exc))}", messages.ERROR)
+            except JobNotQueued as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            else:
+                retried += 1
+        self.message_user(request, f"已重新提交 {retried} 个任务。", messages.SUCCESS if retried else messages.WARNING)
 
     def has_module_permission(self, request):
         return can_view_model(request.user)
@@ -122,7 +156,9 @@ class JobAdmin(admin.ModelAdmin):
                     user=request.user, dataset_name=dataset.name, file_name=upload.name, content=content, dry_run=True
                 )
             except (FileRefused, ValidationError) as exc:
-                form.add_error("file", exc.messages if isinstance(exc, ValidationError) else str(exc))
+                form.add_error("file", _messages(exc))
+            except JobNotQueued as exc:
+                form.add_error(None, str(exc))
             else:
                 return redirect("admin:jobs_job_change", job.pk)
         templates = [(d.label, d.name) for d in DATASETS.values()]
@@ -140,8 +176,8 @@ class JobAdmin(admin.ModelAdmin):
             raise PermissionDenied("只能应用本人上传的预览。")
         try:
             job = services.import_job_apply(preview=preview, user=request.user)
-        except (FileRefused, ValidationError) as exc:
-            self.message_user(request, str(exc), messages.ERROR)
+        except (FileRefused, ValidationError, JobNotQueued) as exc:
+            self.message_user(request, "；".join(_messages(exc)), messages.ERROR)
             return redirect("admin:jobs_job_change", pk)
         self.message_user(request, job.message or "已提交导入，正在后台处理。", messages.SUCCESS)
         return redirect("admin:jobs_job_change", job.pk)
@@ -159,6 +195,8 @@ class JobAdmin(admin.ModelAdmin):
                 )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
+            except JobNotQueued as exc:
+                form.add_error(None, str(exc))
             else:
                 job.refresh_from_db()
                 if job.result:

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters import FilterSet
 
 from common.tables import unescape_formula
 from common.validators import (
@@ -25,9 +26,11 @@ from common.validators import (
     validate_plausible_date,
 )
 from jobs.choices import DatasetChoices
+from plans.filtersets import ObservationFilterSet
 from plans.models import Industry, Observation, Plan, Target
 from plans.services import observation_create, observation_create_many, observation_update
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
+from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from projects.models import Enterprise, KeyProject, ProjectReport
 from projects.services import (
     enterprise_create,
@@ -330,11 +333,11 @@ class Dataset:
     #: The app's services that write a row: ``create(*, user, data)``, ``update(*, instance, user, data)``.
     create: Callable
     update: Callable
+    #: The model's FilterSet, so that exports filter like the API lists.
+    filterset: type[FilterSet]
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
     defaults: dict = field(default_factory=dict)
-    #: The model's FilterSet (dotted path), so that exports filter like the API lists.
-    filterset: str = ""
     #: The app's batched create (``..._create_many(*, user, rows)``) for kinds whose new rows are
     #: created in batches; None: every new row goes through ``create``.
     create_many: Callable | None = None
@@ -384,7 +387,7 @@ def _region_name(name: str):
 
 PROJECTS = Dataset(
     name=DatasetChoices.PROJECTS,
-    filterset="projects.filtersets.KeyProjectFilterSet",
+    filterset=KeyProjectFilterSet,
     model=KeyProject,
     key=("name",),
     scope_field="city",
@@ -441,7 +444,7 @@ PROJECTS = Dataset(
 
 REPORTS = Dataset(
     name=DatasetChoices.REPORTS,
-    filterset="projects.filtersets.ProjectReportFilterSet",
+    filterset=ProjectReportFilterSet,
     model=ProjectReport,
     key=("project", "year", "month"),
     scope_field="project",
@@ -481,7 +484,7 @@ REPORTS = Dataset(
 
 OBSERVATIONS = Dataset(
     name=DatasetChoices.OBSERVATIONS,
-    filterset="plans.filtersets.ObservationFilterSet",
+    filterset=ObservationFilterSet,
     model=Observation,
     key=("indicator", "scope", "year", "quarter", "source"),
     scope_field="scope",
@@ -528,7 +531,7 @@ OBSERVATIONS = Dataset(
 
 ENTERPRISES = Dataset(
     name=DatasetChoices.ENTERPRISES,
-    filterset="projects.filtersets.EnterpriseFilterSet",
+    filterset=EnterpriseFilterSet,
     model=Enterprise,
     key=("name",),
     scope_field="city",

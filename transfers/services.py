@@ -18,20 +18,27 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from common.scope import can_change
 from common.tables import write_table
 from jobs.choices import FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
-from jobs.services import job_fail, job_progress_reporter, job_queue, job_start
+from jobs.services import (
+    INTERRUPTED_MESSAGE,
+    JobNotQueued,
+    job_fail,
+    job_fail_after_database_error,
+    job_progress_reporter,
+    job_queue,
+    job_start,
+)
 from projects.services import enterprise_aliases_set
 
 from .datasets import ALIASES, DATASETS, CellError, Column, Dataset, Lookups
 from .spreadsheet import FileRefused, Table, read_table
 from .tasks import export_job_task, import_job_task
 
-__all__ = ["FileRefused"]
+__all__ = ["FileRefused", "JobNotQueued"]
 
 logger = logging.getLogger(__name__)
 
@@ -319,7 +326,7 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
     queryset = dataset.export_queryset(user)
     if not filters:
         return queryset
-    filterset_class = import_string(dataset.filterset)
+    filterset_class = dataset.filterset
     unknown = sorted(set(filters) - set(filterset_class.base_filters))
     if unknown:
         raise ValidationError({"filters": [f"未知的筛选参数：{'、'.join(unknown)}。"]})
@@ -359,8 +366,13 @@ def import_job_create(*, user, dataset_name: str, file_name: str, content: bytes
     )
     if len(table.rows) > settings.TRANSFER_ASYNC_ROWS:
         job_queue(job=job, task=import_job_task)
-    else:
+        return job
+    try:
         import_job_run(job=job, table=table)
+    except DatabaseError:
+        # In the request there is no task to retry: the job says what happened, whatever became of the connection.
+        logger.exception("import job %s lost its database", job.pk)
+        job_fail_after_database_error(job=job, message=INTERRUPTED_MESSAGE)
     return job
 
 
@@ -375,6 +387,28 @@ def import_job_apply(*, preview: Job, user) -> Job:
         content=bytes(preview.upload),
         dry_run=False,
     )
+
+
+def job_retry(*, job: Job, user) -> Job:
+    """Run a failed import or export again, as a new job of ``user`` (the failed one stays on record)."""
+    if job.status != JobStatusChoices.FAILED:
+        raise ValidationError("只能重试失败的任务。")
+    if job.kind == JobKindChoices.IMPORT:
+        return import_job_create(
+            user=user,
+            dataset_name=job.dataset,
+            file_name=job.file_name,
+            content=bytes(job.upload),
+            dry_run=job.dry_run,
+        )
+    if job.kind == JobKindChoices.EXPORT:
+        return export_job_create(
+            user=user,
+            dataset_name=job.dataset,
+            file_format=job.file_format,
+            filters=job.params.get("filters"),
+        )
+    raise ValidationError("只能重试导入或导出任务。")
 
 
 def import_job_run(*, job: Job, table: Table | None = None) -> Job:
@@ -440,8 +474,12 @@ def export_job_create(*, user, dataset_name: str, file_format: str, filters: dic
     )
     if job.total_rows > settings.TRANSFER_ASYNC_ROWS:
         job_queue(job=job, task=export_job_task)
-    else:
+        return job
+    try:
         export_job_run(job=job)
+    except DatabaseError:
+        logger.exception("export job %s lost its database", job.pk)
+        job_fail_after_database_error(job=job, message=INTERRUPTED_MESSAGE)
     return job
 
 

@@ -189,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.schema.document_error_responses",
+    ],
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -201,8 +205,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # visibility_timeout: an unacknowledged task (its worker died) goes back to the queue after this many seconds.
-CELERY_BROKER_TRANSPORT_OPTIONS = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={"visibility_timeout": 3600})
+CELERY_BROKER_TRANSPORT_OPTIONS = env.json(
+    "CELERY_BROKER_TRANSPORT_OPTIONS",
+    default={"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5},
+)
 CELERY_TASK_TRACK_STARTED = True
+# Queueing a job fails at once when the broker is down (the job is marked failed and the API answers
+# 503) instead of keeping the request waiting: a short connection timeout and a single quick retry.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+# Background jobs (jobs.services.job_expire_stale): a running job whose heartbeat is older than the
+# lease, or a job still pending after the timeout, lost its process and is marked failed.
+JOB_LEASE_SECONDS = env.int("JOB_LEASE_SECONDS", default=300)
+JOB_PENDING_TIMEOUT_SECONDS = env.int("JOB_PENDING_TIMEOUT_SECONDS", default=3600)
 
 # Bulk import and export (transfers): refuse larger files; run larger ones on a worker.
 TRANSFER_MAX_UPLOAD_BYTES = env.int("TRANSFER_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)

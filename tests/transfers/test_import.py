@@ -9,7 +9,9 @@ from openpyxl import load_workbook
 from jobs.choices import JobStatusChoices
 from plans.models import Observation
 from projects.models import Enterprise, KeyProject, ProjectReport
+from sxplan_site.api_urls import router as api_router
 from transfers import services
+from transfers.datasets import DATASETS
 from transfers.spreadsheet import read_table
 
 from .conftest import csv_bytes, header, project_row, xlsx_bytes
@@ -245,3 +247,16 @@ def test_export_drops_characters_a_workbook_cannot_hold(world, province_user):
     table = read_table(bytes(job.result), job.file_name)
     descriptions = [row[table.header.index("说明")] for _, row in table.rows]
     assert "甲乙丙" in descriptions
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_export_filters_with_the_filterset_of_the_api_list(name):
+    """A dataset names its FilterSet class (no dotted string), the one its model's API list uses."""
+    dataset = DATASETS[name]
+    viewsets = [
+        viewset
+        for _, viewset, _ in api_router.registry
+        if getattr(viewset, "queryset", None) is not None and viewset.queryset.model is dataset.model
+    ]
+    assert viewsets
+    assert {viewset.filterset_class for viewset in viewsets} == {dataset.filterset}

@@ -37,7 +37,7 @@ class JobSerializer(serializers.ModelSerializer):
         fields = [
             "id", "kind", "kind_display", "dataset", "dataset_display", "dry_run", "status", "status_display",
             "progress", "total_rows", "processed_rows", "counts", "errors", "preview", "message", "file_name",
-            "file_format", "user", "city", "attempts", "created", "started", "finished", "has_result",
+            "file_format", "user", "city", "attempts", "created", "started", "heartbeat", "finished", "has_result",
         ]  # fmt: skip
         read_only_fields = fields
 

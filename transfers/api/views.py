@@ -2,9 +2,12 @@
 
 ``POST jobs/import/`` (multipart) checks the file and previews it (``dry_run``, the default)
 or applies it; large files answer 202 and run on a worker. ``POST jobs/{id}/apply/`` applies a
-successful preview. ``POST jobs/export/`` exports in the import format; ``GET
+successful preview; ``POST jobs/{id}/retry/`` runs a failed import or export again (owner or
+provincial staff). ``POST jobs/export/`` exports in the import format; ``GET
 jobs/{id}/download/`` fetches the file. ``GET jobs/template/?dataset=…&file_format=…`` gives the
-empty template. Everyone sees only their own jobs (provincial staff: all).
+empty template. Everyone sees only their own jobs (provincial staff: all). Reading jobs first
+marks failed those whose process died, so no job stays "running" forever; a job that cannot be
+queued (broker down) fails at once and the request answers 503.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,10 +22,12 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.exceptions import validation_error_detail
 from common.api.filters import StrictFilterBackend
-from common.scope import can_add, can_view_model
+from common.choices import RoleChoices
+from common.scope import can_add, can_view_model, user_role
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
 from jobs.filtersets import JobFilterSet
 from jobs.models import Job
+from jobs.services import JobNotQueued, job_expire_stale
 
 from .. import services
 from ..spreadsheet import FileRefused, file_response
@@ -34,6 +39,11 @@ class CanUseJobs(BasePermission):
 
     def has_permission(self, request, view):
         return can_view_model(request.user)
+
+
+class QueueUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "queue_unavailable"
 
 
 def _refused(exc: Exception):
@@ -62,6 +72,14 @@ class JobViewSet(ReadOnlyModelViewSet):
     def get_queryset(self):
         return super().get_queryset().for_user(self.request.user)
 
+    def list(self, request, *args, **kwargs):
+        job_expire_stale()
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        job_expire_stale()
+        return super().retrieve(request, *args, **kwargs)
+
     @extend_schema(request={"multipart/form-data": ImportRequestSerializer}, responses=JOB_CREATED)
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request):
@@ -82,6 +100,8 @@ class JobViewSet(ReadOnlyModelViewSet):
             )
         except (FileRefused, ValidationError) as exc:
             raise _refused(exc) from exc
+        except JobNotQueued as exc:
+            raise QueueUnavailable(str(exc)) from exc
         return _job_response(job)
 
     @extend_schema(request=None, responses=JOB_CREATED)
@@ -97,7 +117,24 @@ class JobViewSet(ReadOnlyModelViewSet):
             raise _refused(exc) from exc
         except PermissionDenied as exc:
             raise exceptions.PermissionDenied(str(exc)) from exc
+        except JobNotQueued as exc:
+            raise QueueUnavailable(str(exc)) from exc
         return _job_response(job)
+
+    @extend_schema(request=None, responses=JOB_CREATED)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """重新执行一个失败的导入或导出任务（作为新任务；本人或省级用户）。"""
+        job = self.get_object()
+        if job.user_id != request.user.pk and user_role(request.user) != RoleChoices.PROVINCE:
+            raise exceptions.PermissionDenied("只能重试本人发起的任务。")
+        try:
+            retried = services.job_retry(job=job, user=request.user)
+        except (FileRefused, ValidationError) as exc:
+            raise _refused(exc) from exc
+        except JobNotQueued as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        return _job_response(retried)
 
     @extend_schema(request=ExportRequestSerializer, responses=JOB_CREATED)
     @action(detail=False, methods=["post"])
@@ -115,6 +152,8 @@ class JobViewSet(ReadOnlyModelViewSet):
             )
         except ValidationError as exc:
             raise _refused(exc) from exc
+        except JobNotQueued as exc:
+            raise QueueUnavailable(str(exc)) from exc
         return _job_response(job)
 
     @extend_schema(responses={200: FILE, 404: OpenApiResponse(description="不是导出任务或文件尚未生成")})
