@@ -241,6 +241,9 @@ class ServiceAdminMixin:
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
+        if self.services.delete_many is not None:
+            self.services.delete_many(instances=list(queryset), user=request.user)
+            return
         for obj in queryset:
             self.services.delete(instance=obj, user=request.user)
 

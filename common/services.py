@@ -37,11 +37,15 @@ class ModelServices:
     """The services a model admin, an inline or a viewset writes its model with, declared by name.
 
     ``services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)``
+
+    ``delete_many`` (optional) deletes a batch at once (``instances=``), for a model whose deletes
+    refresh derived rows; without it the admin's bulk delete calls ``delete`` record by record.
     """
 
     create: Callable[..., models.Model]
     update: Callable[..., models.Model]
     delete: Callable[..., None]
+    delete_many: Callable[..., None] | None = None
 
 
 def record_create(*, model: type[models.Model], user, data: Mapping[str, Any], reason: str = "") -> models.Model:

@@ -25,6 +25,7 @@ from .services import (
     measure_update,
     observation_create,
     observation_delete,
+    observation_delete_many,
     observation_update,
     plan_create,
     plan_delete,
@@ -204,7 +205,12 @@ class TargetAdmin(ScopedModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(ScopedModelAdmin):
-    services = ModelServices(create=observation_create, update=observation_update, delete=observation_delete)
+    services = ModelServices(
+        create=observation_create,
+        update=observation_update,
+        delete=observation_delete,
+        delete_many=observation_delete_many,
+    )
     list_display = ["indicator", "year", "quarter", "value", "unit", "scope", "target", "source"]
     list_filter = ["year", "quarter", CityListFilter, "target__plan"]
     list_select_related = ["scope", "target", "target__plan"]

@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 
 import common.admin
 import plans.api.views
+import plans.services
 import projects.api.views
 import regions.api.views
 from common.api.views import ScopedModelViewSet
@@ -67,6 +68,8 @@ def _admins():
 def test_each_admin_and_inline_declares_the_services_of_its_model(model, writer):
     services = writer.services
     assert_services_of(model, (services.create, services.update, services.delete))
+    if services.delete_many:
+        assert_services_of(model, (services.delete_many,), ("delete_many",))
 
 
 API_VIEWS = (regions.api.views, plans.api.views, projects.api.views)  # imported: their viewsets are registered
@@ -374,6 +377,33 @@ def test_a_deleted_observation_moves_progress_at_once(db, world, write, role):
     deleted = Observation.history.filter(id=observation.pk).order_by("-history_id").first()
     assert (deleted.history_type, deleted.history_user) == ("-", user)
     assert progress_of(world["target"]).status == ProgressStatusChoices.NO_DATA
+
+
+def test_a_bulk_delete_of_observations_in_the_admin_refreshes_progress_once(db, world, monkeypatch):
+    user, target = world["taiyuan"], world["target"]
+    later = [
+        observation_create(
+            user=None,
+            data={"target": target, "indicator": "产值", "value": Decimal(250), "year": year, "scope": world["ty"]},
+        )
+        for year in (2023, 2024, 2025)
+    ]
+    assert progress_of(target).status == ProgressStatusChoices.ACHIEVED
+    calls = []
+    refresh = plans.services.refresh_progress
+
+    def counted(target_ids=None):
+        calls.append(sorted(set(target_ids)))
+        refresh(target_ids)
+
+    monkeypatch.setattr(plans.services, "refresh_progress", counted)
+    data = {"action": "delete_selected", "_selected_action": [o.pk for o in later], "post": "yes"}
+    assert admin_client(user).post(reverse("admin:plans_observation_changelist"), data).status_code == 302
+    assert calls == [[target.pk]]
+    assert not Observation.objects.filter(pk__in=[o.pk for o in later]).exists()
+    deleted = Observation.history.filter(id__in=[o.pk for o in later], history_type="-")
+    assert [h.history_user for h in deleted] == [user] * 3
+    assert progress_of(target).status == ProgressStatusChoices.ON_TRACK  # only 2022's value is left
 
 
 # Validation: the same bad input, the same message, whoever writes.
