@@ -21,7 +21,7 @@ from .scope import (
     scope_queryset,
     user_role,
 )
-from .services import ModelServices
+from .services import ModelServices, staff_profile_set, staff_profile_validate
 
 PROVENANCE_FIELDS = ("source_file", "source_quote")
 PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
@@ -326,9 +326,21 @@ class StaffProfileForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("role") == RoleChoices.CITY and not cleaned.get("cities"):
-            self.add_error("cities", "市级工作人员须至少指定一个城市。")
+        if "role" in cleaned and "cities" in cleaned:
+            try:
+                staff_profile_validate(role=cleaned["role"], cities=cleaned["cities"])
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return cleaned
+
+
+def _save_staff_profile(request, form: StaffProfileForm, account) -> StaffProfile:
+    """The role and cities of a profile form, written by ``staff_profile_set`` (its history names the editor)."""
+    saved = staff_profile_set(
+        user=request.user, account=account, role=form.cleaned_data["role"], cities=form.cleaned_data["cities"]
+    )
+    form.save_m2m = lambda: None  # the service has set the cities
+    return saved
 
 
 class StaffProfileInline(admin.StackedInline):
@@ -351,6 +363,15 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user").prefetch_related("cities")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []  # a profile stays with its account
+
+    def save_model(self, request, obj, form, change):
+        _adopt(obj, _save_staff_profile(request, form, obj.user))
+
+    def save_related(self, request, form, formsets, change):
+        pass  # the profile's only relation, its cities, is set by ``save_model``
 
     @admin.display(description="城市")
     def city_list(self, obj):
@@ -384,6 +405,20 @@ class StaffUserAdmin(UserAdmin):
     inlines = [StaffProfileInline]
     list_select_related = ["staff_profile"]
     list_display = ["username", "first_name", "is_active", "is_staff", "role"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not StaffProfile:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for profile_form in formset.forms:
+            if not profile_form.has_changed():
+                continue
+            saved = _save_staff_profile(request, profile_form, form.instance)
+            if profile_form in formset.initial_forms:
+                formset.changed_objects.append((saved, profile_form.changed_data))
+            else:
+                formset.new_objects.append(saved)
 
     @admin.display(description="角色")
     def role(self, obj):

@@ -17,16 +17,19 @@ turn them into form errors, 400 / 403 or row errors.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from .choices import RoleChoices
 from .constraints import full_clean_many
+from .models import StaffProfile
 from .scope import can_add, can_change, can_use_region, user_role
 
 _REGION = "regions.region"
@@ -175,3 +178,74 @@ def _check_regions(instance, user, fields: dict) -> None:
             errors["county"] = f"{instance.county.name}不属于{instance.city.name}。"
     if errors:
         raise ValidationError(errors)
+
+
+# Staff accounts ------------------------------------------------------------------------------------
+# Accounts and their roles are managed by provincial staff (the admin) and by the create_staff
+# command (``user=None``). A role change is recorded in the profile's history with the actor.
+
+
+def _check_manages_staff(user) -> None:
+    if user is not None and user_role(user) != RoleChoices.PROVINCE:
+        raise PermissionDenied("只有省级工作人员可以管理工作人员账号。")
+
+
+def staff_account_create(
+    *, user, username: str, password: str | None = None, first_name: str = "", last_name: str = "", email: str = ""
+) -> AbstractBaseUser:
+    """A new, active staff account; without a password it cannot sign in with one (only by token)."""
+    _check_manages_staff(user)
+    account = get_user_model()(
+        username=username, first_name=first_name, last_name=last_name, email=email, is_active=True, is_staff=True
+    )
+    if password:
+        account.set_password(password)
+    else:
+        account.set_unusable_password()
+    account.full_clean()
+    account.save()
+    return account
+
+
+def staff_account_update(*, user, account: AbstractBaseUser, password: str | None = None) -> AbstractBaseUser:
+    """Give an account staff status and, if given, a new password; saved only when something changes.
+
+    It is not re-activated: an administrator may have switched the account off on purpose.
+    """
+    _check_manages_staff(user)
+    if account.is_staff and not password:
+        return account
+    account.is_staff = True
+    if password:
+        account.set_password(password)
+    account.save()
+    return account
+
+
+def staff_profile_validate(*, role: str, cities: Iterable[models.Model]) -> None:
+    """City staff need at least one city; every city must be a prefecture-level city."""
+    cities = list(cities)
+    if role == RoleChoices.CITY and not cities:
+        raise ValidationError({"cities": "市级工作人员须至少指定一个城市。"})
+    allowed = StaffProfile._meta.get_field("cities").get_limit_choices_to()  # regions of the city level
+    if any(getattr(city, name) != value for city in cities for name, value in allowed.items()):
+        raise ValidationError({"cities": "所属城市须为设区市。"})
+
+
+@transaction.atomic
+def staff_profile_set(
+    *, user, account: AbstractBaseUser, role: str, cities: Iterable[models.Model], reason: str = ""
+) -> StaffProfile:
+    """Give an account its role and cities (creating its profile); a write only where something changes."""
+    _check_manages_staff(user)
+    cities = list(cities)
+    staff_profile_validate(role=role, cities=cities)
+    profile = StaffProfile.objects.filter(user=account).first() or StaffProfile(user=account)
+    if profile.pk is None or profile.role != role:
+        profile.role = role
+        profile.full_clean(exclude=["user"] if profile.pk is None else None)
+        _mark_history(profile, user, reason)
+        profile.save()
+    if set(profile.cities.values_list("pk", flat=True)) != {city.pk for city in cities}:
+        profile.cities.set(cities)
+    return profile

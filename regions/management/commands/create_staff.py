@@ -1,10 +1,11 @@
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from common.choices import RoleChoices
-from common.models import StaffProfile
+from common.services import staff_account_create, staff_account_update, staff_profile_set
 from regions.choices import RegionLevelChoices
 from regions.models import Region
 
@@ -39,32 +40,23 @@ class Command(BaseCommand):
             raise CommandError(f"未知的城市代码：{', '.join(unknown)}（须为设区市的 6 位行政区划代码）。")
         role = RoleChoices.PROVINCE if province else RoleChoices.VIEWER if viewer else RoleChoices.CITY
 
-        user = get_user_model().objects.filter(username=username).first()
-        created = user is None
+        account = get_user_model().objects.filter(username=username).first()
+        created = account is None
         if not created and if_missing:
             self.stdout.write(f"账号 {username} 已存在，未做修改。")
             return
-        if created:
-            user = get_user_model()(username=username, is_active=True)
-            user.set_unusable_password()
-        # The account gets staff status (the admin needs it); it is not re-activated: a re-run
-        # must not undo an administrator switching an account off.
-        changed = created or not user.is_staff or bool(password)
-        user.is_staff = True
-        if password:
-            user.set_password(password)
-        if changed:
-            user.save()
-        profile = StaffProfile.objects.filter(user=user).first() or StaffProfile(user=user)
-        if profile.pk is None or profile.role != role:
-            profile.role = role
-            profile.save()
-        if set(profile.cities.values_list("pk", flat=True)) != {c.pk for c in cities}:
-            profile.cities.set(cities)
+        try:
+            if created:
+                account = staff_account_create(user=None, username=username, password=password)
+            else:
+                staff_account_update(user=None, account=account, password=password)
+            staff_profile_set(user=None, account=account, role=role, cities=cities)
+        except ValidationError as exc:
+            raise CommandError("；".join(exc.messages)) from exc
 
         where = "、".join(c.name for c in cities) or "全省"
         verb = "已创建" if created else "已更新"
         self.stdout.write(f"{verb}账号 {username}：{RoleChoices(role).label}（{where}）")
         if token:
-            key = Token.objects.get_or_create(user=user)[0].key
+            key = Token.objects.get_or_create(user=account)[0].key
             self.stdout.write(key)
