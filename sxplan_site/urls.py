@@ -10,3 +10,7 @@ urlpatterns = [
     path("", include("sxplan_site.api_urls")),
     path("", include("pages.urls")),
 ]
+
+# JSON answers under /api/ for paths no view serves and for errors outside DRF.
+handler404 = "common.api.exceptions.page_not_found"
+handler500 = "common.api.exceptions.server_error"

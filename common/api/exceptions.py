@@ -2,6 +2,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,3 +32,22 @@ def validation_error_detail(exc: DjangoValidationError) -> dict:
         api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field: messages
         for field, messages in exc.message_dict.items()
     }
+
+
+# Django's own error pages, for requests that never reach a view (a path that matches no URL
+# pattern, such as ``/api/v1/bases/abc/``, or an error outside DRF): JSON under /api/, HTML
+# elsewhere. The bodies are the schema's ``Error`` component.
+
+API_PREFIX = "/api/"
+
+
+def page_not_found(request, exception):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "记录或页面不存在。"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": "服务器内部错误，请稍后再试。"}, status=500)
+    return defaults.server_error(request)
