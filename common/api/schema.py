@@ -5,8 +5,8 @@ framework around them and are added here, once, from what the operation takes:
 
 - 401 and 403 (authentication and permissions), 406 (``format`` or ``Accept`` not served), 429
   (throttles) for every operation;
-- 400 for operations with query parameters or a body, 404 for operations on one record or a page
-  past the last (pagination), 415 for
+- 400 for operations with query parameters or a body, 404 for operations on one record, a page
+  past the last (pagination) or a ``format`` no renderer serves (DRF's answer), 415 for
   operations with a body, 413 for uploads, 503 for operations that queue a background job;
 - the success answer a write lost when its view documented only its 412;
 - request bodies refuse properties they do not declare (the serializers ignore nothing silently).
@@ -65,7 +65,7 @@ def _document(path: str, method: str, operation: dict, item: dict) -> None:
         _add(responses, code, description, "Error")
     if has_body or any(parameter["in"] == "query" for parameter in parameters):
         _add(responses, "400", BAD_REQUEST, "FieldErrors")
-    if any(parameter["in"] == "path" or parameter["name"] == "page" for parameter in parameters):
+    if any(parameter["in"] == "path" or parameter["name"] in ("page", "format") for parameter in parameters):
         _add(responses, "404", NOT_FOUND, "Error")
     if has_body:
         _add(responses, "415", UNSUPPORTED_MEDIA, "Error")

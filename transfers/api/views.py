@@ -60,6 +60,11 @@ def _job_response(job: Job) -> Response:
 
 JOB_CREATED = {201: JobSerializer, 202: OpenApiResponse(JobSerializer, description="已排队，由后台任务处理")}
 FILE = OpenApiResponse(OpenApiTypes.BINARY, description="XLSX 或 CSV 文件")
+#: A file download's 200, by the content types it is sent as (file_response).
+FILE_RESPONSES = {
+    (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): FILE,
+    (200, "text/csv"): FILE,
+}
 
 
 class JobViewSet(ReadOnlyModelViewSet):
@@ -156,7 +161,7 @@ class JobViewSet(ReadOnlyModelViewSet):
             raise QueueUnavailable(str(exc)) from exc
         return _job_response(job)
 
-    @extend_schema(responses={200: FILE, 404: OpenApiResponse(description="不是导出任务或文件尚未生成")})
+    @extend_schema(responses={**FILE_RESPONSES, 404: OpenApiResponse(description="不是导出任务或文件尚未生成")})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         """下载导出文件。"""
@@ -171,7 +176,7 @@ class JobViewSet(ReadOnlyModelViewSet):
             OpenApiParameter("dataset", str, enum=DatasetChoices.values, required=True, description="数据类别"),
             OpenApiParameter("file_format", str, enum=FileFormatChoices.values, description="默认 xlsx"),
         ],
-        responses={200: FILE},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def template(self, request):
