@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -46,3 +47,22 @@ class StandardPagination(PageNumberPagination):
     page_size_query_description = "每页条数（最多 1000）。"
     page_query_description = "页码。"
     max_page_size = 1000
+
+    def get_page_size(self, request):
+        """``?page_size=`` once, a whole number from 1 up (more than 1000 gives 1000); anything else is a 400.
+
+        DRF would ignore a bad value and answer the default page, so that a mistyped size passes unnoticed.
+        """
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1:
+            raise ValidationError({self.page_size_query_param: ["每页条数须为一个正整数。"]})
+        return min(int(values[0]), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_query_param, self.page_size_query_param):
+                parameter["schema"]["minimum"] = 1
+        return parameters

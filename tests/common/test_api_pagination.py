@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -52,3 +53,16 @@ def test_lists_that_join_regions_do_not_read_their_outlines(data, api):
 def test_the_map_still_reads_the_outlines(data, api):
     features = api(data.admin).get("/api/v1/geo/cities/").json()["features"]
     assert any(feature["geometry"] for feature in features)
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "true", "١٢", "", ["5", "6"]])
+def test_a_page_size_that_is_not_one_positive_whole_number_is_refused(data, api, size):
+    response = api(data.admin).get(URL, {"page_size": size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["每页条数须为一个正整数。"]}
+
+
+def test_a_page_size_above_the_largest_gives_the_largest(data, api):
+    response = api(data.admin).get(URL, {"page_size": 5000})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == min(1000, response.json()["count"])
