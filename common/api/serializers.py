@@ -53,9 +53,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             return
         linked = []
         if isinstance(self.instance, models.Model):
-            model_field = self.instance._meta.get_field(field.source)
+            source = field.source or name
+            model_field = self.instance._meta.get_field(source)
             if model_field.many_to_many:
-                linked = list(getattr(self.instance, field.source).values_list("pk", flat=True))
+                linked = [obj.pk for obj in getattr(self.instance, source).all()]  # prefetched by the viewset
             elif getattr(self.instance, model_field.attname) is not None:
                 linked = [getattr(self.instance, model_field.attname)]
         relation.queryset = referenceable_queryset(queryset, user, keep=linked)
