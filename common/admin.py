@@ -168,7 +168,9 @@ def _hiding_label(label, hidden: set):
 def form_values(form: forms.ModelForm) -> dict:
     """The cleaned values of the model fields a form edits (many-to-many as lists, the primary key left out)."""
     opts = form._meta.model._meta
-    names = {f.name for f in opts.get_fields() if (f.concrete or f.many_to_many) and not f.primary_key}
+    # Forward fields only: reverse relations (an enterprise's bases) are no form's values.
+    names = {f.name for f in opts.get_fields() if not f.auto_created and (f.concrete or f.many_to_many)}
+    names -= {opts.pk.name}
     values = {}
     for name, value in form.cleaned_data.items():
         if name in names:
@@ -333,9 +335,9 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         province_only += getattr(self.model, "city_scope_fields_province_only", ())
         if obj is not None and is_shared(obj):
             shared = getattr(self.model, "city_shared_fields", ())
-            province_only += [
-                name for name in flatten_fieldsets(self.get_fieldsets(request, obj)) if name not in shared
-            ]
+            model_fields = {field.name for field in self.model._meta.get_fields()}
+            shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+            province_only += [name for name in shown if name in model_fields and name not in shared]
         return fields + [name for name in dict.fromkeys(province_only) if name not in fields]
 
 
