@@ -158,9 +158,7 @@ def test_reports_by_project_year_month(world, taiyuan_user):
     other_city = run(
         taiyuan_user, "reports", csv_bytes([header("reports"), ["大同机车项目", 2024, 3, "开工"]]), file_name="r.csv"
     )
-    assert texts(other_city) == [
-        "第 2 行「项目名称」：未找到项目「大同机车项目」，请先导入该项目。"
-    ]
+    assert texts(other_city) == ["第 2 行「项目名称」：未找到项目「大同机车项目」，请先导入该项目。"]
 
 
 def test_observations_by_indicator_scope_year_quarter_source(world, province_user, taiyuan_user):
