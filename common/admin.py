@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -14,16 +14,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from .choices import RoleChoices
 from .models import StaffProfile, defer_heavy_fields
 from .scope import (
+    HIDDEN_RECORD_LABEL,
+    PROVENANCE_FIELDS,
     can_add,
     can_change,
+    can_delete,
     can_view_model,
     is_city_scoped,
+    is_shared,
+    referenceable_queryset,
     scope_queryset,
     user_role,
 )
 from .services import ModelServices, staff_profile_set, staff_profile_validate
 
-PROVENANCE_FIELDS = ("source_file", "source_quote")
 PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
 
 
@@ -49,7 +53,7 @@ class ScopedPermissionsMixin:
         return can_change(request.user, obj, model=self.model)
 
     def has_delete_permission(self, request, obj=None):
-        return can_change(request.user, obj, model=self.model)
+        return can_delete(request.user, obj, model=self.model)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A related model may limit what a user may put in a city-scoped record (regions:
@@ -96,9 +100,12 @@ class VersionedModelForm(forms.ModelForm):
 
     edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
     refused: list[tuple[str | None, str]] = []
+    editor = None  # the user editing (set by ScopedModelAdmin.get_form)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.editor is not None and self.instance.pk:
+            keep_hidden_links(self, self.editor)
         if self.instance.pk and getattr(self.instance, "updated", None):
             # The version stored now: a revert form's instance is an old version from history.
             stored = type(self.instance)._default_manager.filter(pk=self.instance.pk).values_list("updated", flat=True)
@@ -127,10 +134,43 @@ class VersionedModelForm(forms.ModelForm):
         return cleaned
 
 
+def keep_hidden_links(form: forms.ModelForm, user) -> None:
+    """Offer the records the form's instance links already but the editor may not see, as a placeholder.
+
+    The relation fields offer what the editor may see (``formfield_for_foreignkey``): a linked
+    record of another city would show as an empty choice and be dropped on save. It stays
+    selected instead, shown as HIDDEN_RECORD_LABEL, never by name (the services keep such links).
+    """
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField) or not is_city_scoped(field.queryset.model):
+            continue
+        model_field = form.instance._meta.get_field(name)
+        if model_field.many_to_many:
+            linked = set(getattr(form.instance, name).values_list("pk", flat=True))
+        else:
+            linked = {model_field.value_from_object(form.instance)} - {None}
+        if not linked:
+            continue
+        related = field.queryset.model._default_manager
+        hidden = linked - set(referenceable_queryset(related.filter(pk__in=linked), user).values_list("pk", flat=True))
+        if hidden:
+            field.queryset = field.queryset | related.filter(pk__in=hidden)
+            field.label_from_instance = _hiding_label(field.label_from_instance, hidden)
+
+
+def _hiding_label(label, hidden: set):
+    def label_from_instance(obj):
+        return HIDDEN_RECORD_LABEL if obj.pk in hidden else label(obj)
+
+    return label_from_instance
+
+
 def form_values(form: forms.ModelForm) -> dict:
     """The cleaned values of the model fields a form edits (many-to-many as lists, the primary key left out)."""
     opts = form._meta.model._meta
-    names = {f.name for f in opts.get_fields() if (f.concrete or f.many_to_many) and not f.primary_key}
+    # Forward fields only: reverse relations (an enterprise's bases) are no form's values.
+    names = {f.name for f in opts.get_fields() if not f.auto_created and (f.concrete or f.many_to_many)}
+    names -= {opts.pk.name}
     values = {}
     for name, value in form.cleaned_data.items():
         if name in names:
@@ -253,6 +293,10 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
     show_full_result_count = False
     form = VersionedModelForm
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"editor": request.user})
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is not None and hasattr(obj, "updated") and self.has_change_permission(request, obj):
@@ -260,13 +304,8 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         return fieldsets
 
     def refuse_out_of_scope(self, request, object_id):
-        """Another city's record answers 403 (it exists, not for you), a missing one 404."""
-        if object_id is None:
-            return
-        pk = unquote(object_id)
-        if self.get_object(request, pk) is None:
-            if self.model._default_manager.filter(pk=pk).exists():
-                raise PermissionDenied("该记录不属于您所在的城市。")
+        """Another city's record answers 404, exactly like a missing one (never confirm it exists)."""
+        if object_id is not None and self.get_object(request, unquote(object_id)) is None:
             raise Http404("记录不存在。")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -291,11 +330,18 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
+        """Provenance is the province's; so is a shared record (but its ``city_shared_fields``) and its cities."""
         fields = list(super().get_readonly_fields(request, obj))
-        fields += [name for name in PROVENANCE_FIELDS if hasattr(self.model, name) and name not in fields]
-        if user_role(request.user) != RoleChoices.PROVINCE:
-            fields += [f for f in getattr(self.model, "city_scope_fields_province_only", ()) if f not in fields]
-        return fields
+        if user_role(request.user) == RoleChoices.PROVINCE:
+            return fields
+        province_only = [name for name in PROVENANCE_FIELDS if hasattr(self.model, name)]
+        province_only += getattr(self.model, "city_scope_fields_province_only", ())
+        if obj is not None and is_shared(obj):
+            shared = getattr(self.model, "city_shared_fields", ())
+            model_fields = {field.name for field in self.model._meta.get_fields()}
+            shown = flatten_fieldsets(self.get_fieldsets(request, obj))
+            province_only += [name for name in shown if name in model_fields and name not in shared]
+        return fields + [name for name in dict.fromkeys(province_only) if name not in fields]
 
 
 class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):

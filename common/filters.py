@@ -3,7 +3,9 @@
 Conventions, from DESIGN.md: a city is named by its GB/T 2260 code (``?city=140100``), a zone,
 a plan and an industry by id; ``?industry=`` includes the industry's descendants. Every value
 is validated: an unknown code or id, a malformed number or an unknown choice is a form error,
-which the API answers with 400. The filters that name a domain model live in its app
+which the API answers with 400. A filter by a record of a city-scoped model offers only the
+records the user may see: another city's id is answered exactly like an id that does not exist
+(both 400, the same message). The filters that name a domain model live in its app
 (``regions.filters``: city, region code, zone; ``plans.filters``: industry); this module names none.
 """
 
@@ -14,6 +16,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+
+from common.scope import is_city_scoped, scope_queryset
 
 TRUE_VALUES = ("true", "1", "yes")
 FALSE_VALUES = ("false", "0", "no")
@@ -143,6 +147,15 @@ class BaseFilterSet(django_filters.FilterSet):
 
     search = django_filters.CharFilter(method="filter_search", label="搜索（名称等）")
 
+    def __init__(self, data=None, queryset=None, *, request=None, user=None, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = user if user is not None else getattr(request, "user", None)
+        for filter_ in self.filters.values():
+            if isinstance(filter_, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
+                choices = filter_.get_queryset(request)
+                if is_city_scoped(choices.model):
+                    filter_.queryset = scope_queryset(choices, user)
+
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         if not value:
@@ -157,9 +170,7 @@ def scoped_filtered(*, queryset: QuerySet, user, filterset_class, filters=None, 
     """The records this user may see, filtered by a FilterSet; invalid filters raise ValidationError."""
     from django.core.exceptions import ValidationError
 
-    from common.scope import scope_queryset
-
-    filterset = filterset_class(data=filters or {}, queryset=scope_queryset(queryset, user), request=request)
+    filterset = filterset_class(data=filters or {}, queryset=scope_queryset(queryset, user), request=request, user=user)
     if not filterset.is_valid():
         raise ValidationError(filterset.errors)
     return filterset.qs

@@ -1,8 +1,11 @@
 """The city-scope rule of sxplan, in one place.
 
-Every consumer (admin, API, exports, aggregates, maps, pages) restricts querysets with
-``scope_queryset`` and asks ``can_add`` / ``can_change`` before writing. Models opt in by
-declaring ``city_scope``, the lookup path from the model to the Region(s) that scope it:
+Three questions, one module: what a user may *read* (``scope_queryset``), what they may
+*change* (``can_add`` / ``can_change`` / ``can_delete``) and what they may *reference* in a
+relation they write (``referenceable_queryset``: what they may read, so that an id the user
+may not see is answered exactly like an id that does not exist). Every consumer (admin, API,
+imports, exports, aggregates, maps, pages) asks these functions. Models opt in by declaring
+``city_scope``, the lookup path from the model to the Region(s) that scope it:
 
     class KeyProject(models.Model):
         city_scope = "city"              # a foreign key to Region
@@ -14,7 +17,12 @@ declaring ``city_scope``, the lookup path from the model to the Region(s) that s
 Models without ``city_scope`` are province-wide: every signed-in role reads them, only
 provincial staff change them. A city-scoped record whose region is empty or is the province
 itself is province-wide too (an enterprise with no known city, a province-level observation).
-``city_scope_fields_province_only`` lists fields that only provincial staff may change.
+A county counts as its city. ``city_scope_fields_province_only`` lists fields that only
+provincial staff may change; a model with such a scope field is also created and deleted by the
+province only. ``city_shared_fields`` lists what city staff may change on a record shared by
+several cities (a base of 太原 and 大同): the links to records of their own (parks, anchors);
+everything else of a shared record is the province's. ``PROVENANCE_FIELDS`` are the province's
+on every model.
 """
 
 from __future__ import annotations
@@ -25,6 +33,9 @@ from django.db.models import Exists, OuterRef, Q
 from .choices import RoleChoices
 
 PROVINCE_CODE = "140000"
+PROVENANCE_FIELDS = ("source_file", "source_quote")
+# What the admin shows in place of a linked record that the editor may not see (it is kept on save).
+HIDDEN_RECORD_LABEL = "（其他城市的记录，无权查看）"
 
 
 def user_role(user) -> str | None:
@@ -88,10 +99,30 @@ def visible_q(model, city_ids, *, prefix: str = "") -> Q:
     if _is_many(model):
         if prefix:
             raise ValueError(f"{model.__name__} is scoped through a many-valued path: no prefixed condition")
-        through_match = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__in": list(city_ids)})
+        ids = list(city_ids)
+        through_match = model.objects.filter(
+            Q(**{f"{path}__in": ids}) | Q(**{f"{path}__parent__in": ids}), pk=OuterRef("pk")
+        )
         any_region = model.objects.filter(pk=OuterRef("pk"), **{f"{path}__isnull": False})
         return Q(Exists(through_match)) | ~Q(Exists(any_region))
-    return Q(**{f"{path}__in": list(city_ids)}) | Q(**{f"{path}__isnull": True}) | Q(**{f"{path}__code": PROVINCE_CODE})
+    condition = Q(**{f"{path}__in": list(city_ids)}) | Q(**{f"{path}__isnull": True})
+    condition |= Q(**{f"{path}__code": PROVINCE_CODE})
+    if _may_hold_county(model):
+        condition |= Q(**{f"{path}__parent__in": list(city_ids), f"{path}__level": "county"})
+    return condition
+
+
+def _scope_field(model):
+    field = model._meta.get_field(model.city_scope.split("__")[0])
+    for name in model.city_scope.split("__")[1:]:
+        field = field.related_model._meta.get_field(name)
+    return field
+
+
+def _may_hold_county(model) -> bool:
+    """Whether the region a record is scoped by may be a county (an observation of 小店区), not a city only."""
+    limit = getattr(_scope_field(model), "_limit_choices_to", None) or {}
+    return limit.get("level") != "city"
 
 
 def visibility_q(user, model, *, prefix: str = "") -> Q | None:
@@ -113,6 +144,25 @@ def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
         return queryset.none()
     condition = visibility_q(user, queryset.model)
     return queryset if condition is None else queryset.filter(condition)
+
+
+def referenceable_queryset(queryset: models.QuerySet, user, *, keep=()) -> models.QuerySet:
+    """The records of ``queryset`` this user may link a record to: those they may see.
+
+    ``keep`` are primary keys of records already linked to the record being edited: a link the
+    editor cannot see is kept as it is, never dropped (nor shown by name).
+    """
+    condition = visibility_q(user, queryset.model) if user_role(user) is not None else Q(pk__in=[])
+    if condition is None:
+        return queryset
+    return queryset.filter(condition | Q(pk__in=list(keep))) if keep else queryset.filter(condition)
+
+
+def can_reference(user, obj) -> bool:
+    """May this user link a record to ``obj`` (a record of any model)?"""
+    if not is_city_scoped(type(obj)) or user_role(user) == RoleChoices.PROVINCE:
+        return user_role(user) is not None
+    return referenceable_queryset(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
 
 
 def can_view_model(user) -> bool:
@@ -143,6 +193,21 @@ def can_change(user, obj=None, model=None) -> bool:
     return bool(ids) and ids <= _editable_ids(user, obj)
 
 
+def can_delete(user, obj=None, model=None) -> bool:
+    """May this user delete this record: who may change it, unless only the province creates such records."""
+    model = model or type(obj)
+    if user_role(user) == RoleChoices.PROVINCE:
+        return True
+    if is_city_scoped(model) and model.city_scope in getattr(model, "city_scope_fields_province_only", ()):
+        return False
+    return can_change(user, obj, model=model)
+
+
+def is_shared(obj) -> bool:
+    """A record of several cities (a base of 太原 and 大同)."""
+    return is_city_scoped(type(obj)) and _is_many(type(obj)) and len(object_city_ids(obj)) > 1
+
+
 def _editable_ids(user, obj) -> frozenset[int]:
     ids = user_city_ids(user)
     # Bases span several cities: staff of any of them maintain the record (not its cities).
@@ -159,7 +224,10 @@ def object_city_ids(obj) -> frozenset[int]:
         if obj.pk is None:
             return frozenset()
         rows = model.objects.filter(pk=obj.pk, **{f"{model.city_scope}__isnull": False})
-        return frozenset(rows.values_list(f"{model.city_scope}__pk", flat=True))
+        regions = rows.values_list(
+            f"{model.city_scope}__pk", f"{model.city_scope}__parent_id", f"{model.city_scope}__level"
+        )
+        return frozenset(parent if level == "county" else pk for pk, parent, level in regions)
     target = obj
     for name in path:
         target = getattr(target, name, None)
@@ -167,7 +235,8 @@ def object_city_ids(obj) -> frozenset[int]:
             return frozenset()
     if target.code == PROVINCE_CODE:
         return frozenset()
-    return frozenset([target.pk])
+    # A county counts as its city.
+    return frozenset([target.parent_id if target.level == "county" else target.pk])
 
 
 def can_use_region(user, region) -> bool:

@@ -6,8 +6,14 @@ Each app's ``services.py`` writes out one function per write (``key_project_crea
 by name. Every scope and validation rule of a write lives here, once:
 
 - ``user`` is the acting user, checked against common.scope (may add, may change before and
-  after, may use the regions named); ``None`` is a trusted system writer (the seed loader,
-  Celery tasks, management commands) and skips the scope checks, not the validation.
+  after, may use the regions named, may reference the records linked); ``None`` is a trusted
+  system writer (the seed loader, Celery tasks, management commands) and skips the scope
+  checks, not the validation.
+- A linked record the user may not see is refused with the message of a missing one when it is
+  newly linked, and kept when it was linked already: a many-to-many value is the submitted
+  records plus the hidden ones linked before (a 太原 clerk never drops 大同's anchors).
+- Provenance (``source_file``, ``source_quote``) is the province's; on a record shared by several
+  cities, city staff change only the model's ``city_shared_fields``.
 - ``full_clean`` validates every field and constraint (the models' Chinese messages).
 - History (simple_history) records ``user`` and ``reason``.
 
@@ -21,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +37,17 @@ from simple_history.utils import bulk_create_with_history
 from .choices import RoleChoices
 from .constraints import full_clean_many
 from .models import StaffProfile
-from .scope import can_add, can_change, can_use_region, user_role
+from .scope import (
+    PROVENANCE_FIELDS,
+    can_add,
+    can_change,
+    can_delete,
+    can_use_region,
+    is_city_scoped,
+    is_shared,
+    referenceable_queryset,
+    user_role,
+)
 
 _REGION = "regions.region"
 
@@ -95,7 +112,7 @@ def record_update(*, instance: models.Model, user, data: Mapping[str, Any], reas
 
 @transaction.atomic
 def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
-    if user is not None and not can_change(user, instance):
+    if user is not None and not can_delete(user, instance):
         raise PermissionDenied("您无权删除此记录。")
     _mark_history(instance, user, reason)
     instance.delete()
@@ -141,6 +158,10 @@ def _assign(instance, user, data: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in data.items():
         (many if model._meta.get_field(name).many_to_many else fields)[name] = value
     _check_province_only(instance, user, many)
+    if user is not None and user_role(user) != RoleChoices.PROVINCE:
+        _check_city_writable(instance, fields, many)
+        _check_references(instance, user, fields, many)
+        many = {name: _with_hidden_links(instance, user, name, values) for name, values in many.items()}
     for name, value in fields.items():
         setattr(instance, name, value)
     _check_regions(instance, user, fields)
@@ -164,6 +185,79 @@ def _check_province_only(instance, user, many: dict) -> None:
         current = set() if instance.pk is None else set(getattr(instance, name).values_list("pk", flat=True))
         if {getattr(obj, "pk", obj) for obj in many[name]} != current:
             raise PermissionDenied(f"只有省级工作人员可以修改“{type(instance)._meta.get_field(name).verbose_name}”。")
+
+
+def _changes(instance, name: str, value) -> bool:
+    """Whether writing ``value`` to field ``name`` changes the stored record (new records: any non-empty value)."""
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        current = set() if instance.pk is None else set(getattr(instance, name).values_list("pk", flat=True))
+        return {getattr(obj, "pk", obj) for obj in value} != current
+    if instance.pk is None:
+        return value not in (None, "", field.get_default())
+    current = field.value_from_object(instance)
+    return (value.pk if field.is_relation and value is not None else value) != current
+
+
+def _check_city_writable(instance, fields: dict, many: dict) -> None:
+    """Provenance is the province's; so is all of a shared record but its ``city_shared_fields``."""
+    errors = {}
+    for name, value in {**fields, **many}.items():
+        if name in PROVENANCE_FIELDS and _changes(instance, name, value):
+            errors[name] = "只有省级工作人员可以修改来源信息。"
+    if instance.pk is not None and is_shared(instance):
+        shared = getattr(type(instance), "city_shared_fields", ())
+        for name, value in {**fields, **many}.items():
+            if name not in shared and name not in errors and _changes(instance, name, value):
+                verbose = instance._meta.get_field(name).verbose_name
+                errors[name] = f"该记录由多个城市共享，只有省级工作人员可以修改“{verbose}”。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _linked_pks(instance, name: str) -> set:
+    if instance.pk is None:
+        return set()
+    field = instance._meta.get_field(name)
+    if field.many_to_many:
+        return set(getattr(instance, name).values_list("pk", flat=True))
+    current = field.value_from_object(instance)
+    return set() if current is None else {current}
+
+
+def _check_references(instance, user, fields: dict, many: dict) -> None:
+    """Every record newly linked must be one the user may see; a hidden one is answered like a missing one."""
+    missing = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    errors = {}
+    for name, value in {**fields, **many}.items():
+        field = instance._meta.get_field(name)
+        if not field.is_relation or not is_city_scoped(field.related_model) or value is None:
+            continue
+        pks = {getattr(obj, "pk", obj) for obj in (value if field.many_to_many else [value])}
+        new = pks - _linked_pks(instance, name)
+        if not new:
+            continue
+        seen = set(
+            referenceable_queryset(field.related_model._default_manager.filter(pk__in=new), user).values_list(
+                "pk", flat=True
+            )
+        )
+        if new - seen:
+            errors[name] = missing
+    if errors:
+        raise ValidationError(errors)
+
+
+def _with_hidden_links(instance, user, name: str, values) -> list:
+    """The submitted records plus those linked before that the user may not see (kept, never dropped)."""
+    field = instance._meta.get_field(name)
+    linked = _linked_pks(instance, name)
+    if not is_city_scoped(field.related_model) or not linked:
+        return list(values)
+    related = field.related_model._default_manager
+    visible = set(referenceable_queryset(related.filter(pk__in=linked), user).values_list("pk", flat=True))
+    hidden = linked - visible - {getattr(obj, "pk", obj) for obj in values}
+    return [*values, *related.filter(pk__in=hidden)]
 
 
 def _check_regions(instance, user, fields: dict) -> None:

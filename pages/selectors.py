@@ -83,12 +83,17 @@ def city_roles(*, user, city: Region) -> QuerySet:
 
 
 def city_bases(*, user, city: Region) -> QuerySet:
+    """The city's bases, each with the parks and anchor enterprises this user may see (a shared
+    base also links other cities' records, which are not named here)."""
     return (
         IndustryBase.objects.for_user(user)
         .filter(cities=city)
         .select_related("plan", "industry")
         .order_by("-plan__period_start", "key")
-        .prefetch_related("parks", "anchors")
+        .prefetch_related(
+            Prefetch("parks", queryset=Park.objects.for_user(user)),
+            Prefetch("anchors", queryset=Enterprise.objects.for_user(user)),
+        )
     )
 
 

@@ -90,6 +90,8 @@ class IndustryBase(ProvenanceModel):
 
     city_scope = "cities"
     city_scope_fields_province_only = ("cities",)
+    # On a base of several cities, city staff maintain only their links (common.scope).
+    city_shared_fields = ("parks", "anchors")
 
     plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="bases", verbose_name="规划")
     key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")

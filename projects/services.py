@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from common.scope import can_reference
 from common.services import record_create, record_delete, record_update, records_create
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region
@@ -68,14 +69,17 @@ def enterprise_alias_delete(*, instance: EnterpriseAlias, user, reason: str = ""
 def enterprise_aliases_set(*, enterprise: Enterprise, user, aliases: list[str], reason: str = "") -> bool:
     """Make the enterprise's short names exactly ``aliases``; True if anything changed.
 
-    A short name another enterprise uses is refused under the field ``aliases``.
+    A short name another enterprise uses is refused under the field ``aliases``, naming that
+    enterprise only if the user may see it (common.scope: never confirm a hidden record).
     """
     current = {alias.alias: alias for alias in enterprise.aliases.all()}
     if set(current) == set(aliases):
         return False
     taken = EnterpriseAlias.objects.filter(alias__in=aliases).exclude(enterprise=enterprise)
     for alias in taken.select_related("enterprise"):
-        raise ValidationError({"aliases": f"简称「{alias.alias}」已被企业「{alias.enterprise.name}」使用。"})
+        if user is None or can_reference(user, alias.enterprise):
+            raise ValidationError({"aliases": f"简称「{alias.alias}」已被企业「{alias.enterprise.name}」使用。"})
+        raise ValidationError({"aliases": f"简称「{alias.alias}」已被使用。"})
     for name in set(current) - set(aliases):
         enterprise_alias_delete(instance=current[name], user=user, reason=reason)
     for name in aliases:

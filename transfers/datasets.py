@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django_filters import FilterSet
 
+from common.scope import referenceable_queryset
 from common.tables import unescape_formula
 from common.validators import (
     MAX_CAPACITY,
@@ -73,6 +74,10 @@ class Lookups:
         self.industry_names = {i.name: i for i in industries if names.count(i.name) == 1}
         self.ambiguous_industry_names = {n for n in names if names.count(n) > 1}
 
+    def referenceable(self, queryset):
+        """What the importing user may name in a cell: a record they may not see is "not found" (common.scope)."""
+        return queryset if self.user is None else referenceable_queryset(queryset, self.user)
+
     def cached(self, key: tuple, find: Callable[[], object]):
         if key not in self._cache:
             self._cache[key] = find()
@@ -103,14 +108,18 @@ class Lookups:
     def enterprise(self, text: str) -> Enterprise:
         found = self.cached(
             ("enterprise", text),
-            lambda: Enterprise.objects.filter(Q(name=text) | Q(aliases__alias=text)).distinct().first(),
+            lambda: (
+                self.referenceable(Enterprise.objects.filter(Q(name=text) | Q(aliases__alias=text))).distinct().first()
+            ),
         )
         if found is None:
             raise CellError(f"未找到企业「{text}」，请填写企业全称或已登记的简称，或先导入该企业。")
         return found
 
     def park(self, text: str) -> Park:
-        found = self.cached(("park", text), lambda: Park.objects.filter(Q(name=text) | Q(short_name=text)).first())
+        found = self.cached(
+            ("park", text), lambda: self.referenceable(Park.objects.filter(Q(name=text) | Q(short_name=text))).first()
+        )
         if found is None:
             raise CellError(f"未找到开发区/园区「{text}」，请填写园区全称。")
         return found
@@ -126,10 +135,10 @@ class Lookups:
     def project(self, text: str) -> KeyProject:
         found = self.cached(
             ("project", text),
-            lambda: KeyProject.objects.for_user(self.user).select_related("city").filter(name=text).first(),
+            lambda: self.referenceable(KeyProject.objects.select_related("city").filter(name=text)).first(),
         )
         if found is None:
-            raise CellError(f"未找到项目「{text}」（或该项目不属于您负责的城市），请先导入该项目。")
+            raise CellError(f"未找到项目「{text}」，请先导入该项目。")
         return found
 
     def target(self, text: str) -> Target:

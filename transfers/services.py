@@ -162,7 +162,8 @@ def _import_row(dataset, number, values, existing, user, seen, result, new_rows)
     seen[identity] = number
     instance = existing.get(identity)
     if instance is not None and not can_change(user, instance):
-        return [RowError(number, key_column, f"已有记录「{dataset.key_text(values)}」不属于您负责的城市，无权修改。")]
+        # The same words whether the record is another city's or a province-wide one: never say whose.
+        return [RowError(number, key_column, f"「{dataset.key_text(values)}」已被使用，您无权修改该记录。")]
     if instance is None and dataset.create_many:
         return new_rows.add(number, values)
     # The queued rows are written first, so that rows are written in the file's order.

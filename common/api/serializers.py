@@ -1,4 +1,7 @@
-from rest_framework import serializers
+from django.db import models
+from rest_framework import relations, serializers
+
+from common.scope import is_city_scoped, referenceable_queryset
 
 
 class SlugLookupField(serializers.SlugRelatedField):
@@ -16,6 +19,9 @@ class ServiceModelSerializer(serializers.ModelSerializer):
     - A related model that declares ``api_slug_field`` is named by it, in reads and writes: regions
       by their GB/T 2260 code (``"city": "140100"``).
     - Relations honour the model field's ``limit_choices_to`` (a city field takes cities only).
+    - A relation to a city-scoped model offers and accepts only what the requesting user may
+      reference (common.scope), plus what the record links already: an id the user may not see
+      is answered exactly like an id that does not exist, in writes and in the browsable forms.
     - Every choice field ``x`` gets a read-only ``x_display`` with its Chinese label.
     - Multi-field constraints are checked by ``full_clean`` in the service, whose messages are
       the models' own Chinese ``violation_error_message``.
@@ -36,6 +42,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
 
     def get_fields(self):
         fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            for name, field in fields.items():
+                self._limit_to_referenceable(name, field, request.user)
         for model_field in self.Meta.model._meta.concrete_fields:
             if model_field.choices and model_field.name in fields:
                 fields[f"{model_field.name}_display"] = serializers.CharField(
@@ -44,6 +54,21 @@ class ServiceModelSerializer(serializers.ModelSerializer):
                     label=f"{model_field.verbose_name}（名称）",
                 )
         return fields
+
+    def _limit_to_referenceable(self, name: str, field, user) -> None:
+        relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
+        queryset = getattr(relation, "queryset", None)
+        if queryset is None or not is_city_scoped(queryset.model):
+            return
+        linked = []
+        if isinstance(self.instance, models.Model):
+            source = field.source or name
+            model_field = self.instance._meta.get_field(source)
+            if model_field.many_to_many:
+                linked = [obj.pk for obj in getattr(self.instance, source).all()]  # prefetched by the viewset
+            elif getattr(self.instance, model_field.attname) is not None:
+                linked = [getattr(self.instance, model_field.attname)]
+        relation.queryset = referenceable_queryset(queryset, user, keep=linked)
 
     def get_validators(self):
         # Unique-together and check constraints are validated by full_clean in the service.

@@ -150,7 +150,10 @@ class TestIndustryBases(ResourceTests):
     def test_city_staff_maintain_shared_bases_but_not_their_cities(self, data, api):
         client = api(data.ty_staff)
         url = self.detail_url(data.base_core)
-        assert client.patch(url, {"description": "更新"}, format="json").status_code == 200
+        # On a base of several cities a city maintains its links only (issue 12, finding 6).
+        assert client.patch(url, {"parks": [data.park_ty.pk, data.park_ty2.pk]}, format="json").status_code == 200
+        response = client.patch(url, {"description": "更新"}, format="json")
+        assert response.status_code == 400 and "多个城市共享" in response.json()["description"][0]
         assert client.patch(url, {"cities": ["140100"]}, format="json").status_code == 403
         assert client.post(self.url, {"plan": data.plan.pk, "key": "x", "name": "x"}, format="json").status_code == 403
 
@@ -199,5 +202,10 @@ class TestProjectReports(ResourceTests):
         assert ProjectReport.objects.get(pk=response.json()["id"]).reported_by == data.ty_staff
 
     def test_city_staff_cannot_report_on_another_citys_project(self, data, api):
+        # Another city's project is answered like a missing one (issue 12, finding 11).
         payload = {"project": data.p_dt2.pk, "year": 2024, "month": 1, "stage": "started"}
-        assert api(data.ty_staff).post(self.url, payload, format="json").status_code == 403
+        hidden = api(data.ty_staff).post(self.url, payload, format="json")
+        missing = api(data.ty_staff).post(self.url, {**payload, "project": 999999}, format="json")
+        assert hidden.status_code == missing.status_code == 400
+        assert hidden.json()["project"] == [f"无效主键 “{data.p_dt2.pk}” － 对象不存在。"]
+        assert missing.json()["project"] == ["无效主键 “999999” － 对象不存在。"]

@@ -51,10 +51,11 @@ def test_admin_change_is_recorded_with_its_author_and_can_be_reverted(client, ta
 def test_other_citys_history_is_refused(client, taiyuan_user, world):
     client.force_login(taiyuan_user)
     other = world["dt_proj"]
-    assert client.get(change_url(other, "history")).status_code == 403
+    # Answered like a missing record (issue 12, finding 11).
+    assert client.get(change_url(other, "history")).status_code == 404
     version = other.history.first()
     url = reverse("admin:projects_keyproject_simple_history", args=[other.pk, version.history_id])
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
 
 
 def test_viewer_cannot_revert(client, viewer_user, world):

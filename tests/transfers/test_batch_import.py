@@ -119,9 +119,7 @@ def test_duplicate_name_in_another_batch_is_an_error(world, province_user):
 
 def test_city_user_cannot_take_the_name_of_another_citys_project(world, taiyuan_user, monkeypatch):
     rows = [*many(3), project_row("大同机车项目")]
-    assert texts(run(taiyuan_user, rows)) == [
-        "第 5 行「项目名称」：已有记录「大同机车项目」不属于您负责的城市，无权修改。"
-    ]
+    assert texts(run(taiyuan_user, rows)) == ["第 5 行「项目名称」：「大同机车项目」已被使用，您无权修改该记录。"]
     # Written meanwhile by someone else (the natural-key lookup did not see it): the unique check does.
     monkeypatch.setattr(type(PROJECTS), "existing", lambda self, rows: {})
     result = run(taiyuan_user, rows)

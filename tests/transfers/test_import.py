@@ -123,7 +123,7 @@ def test_city_user_imports_only_within_own_cities(world, taiyuan_user, project_f
     job = run(taiyuan_user, "projects", content)
     assert texts(job) == [
         "第 3 行「所在城市（代码或名称）」：只能选择本人负责的城市及其所辖县（市、区）。",
-        "第 4 行「项目名称」：已有记录「大同机车项目」不属于您负责的城市，无权修改。",
+        "第 4 行「项目名称」：「大同机车项目」已被使用，您无权修改该记录。",
     ]
     assert not KeyProject.objects.filter(name="太原新项目").exists()
     ok = run(taiyuan_user, "projects", project_file(project_row("太原新项目", **{"所在县（市、区）": "小店区"})))
@@ -160,9 +160,7 @@ def test_reports_by_project_year_month(world, taiyuan_user):
     other_city = run(
         taiyuan_user, "reports", csv_bytes([header("reports"), ["大同机车项目", 2024, 3, "开工"]]), file_name="r.csv"
     )
-    assert texts(other_city) == [
-        "第 2 行「项目名称」：未找到项目「大同机车项目」（或该项目不属于您负责的城市），请先导入该项目。"
-    ]
+    assert texts(other_city) == ["第 2 行「项目名称」：未找到项目「大同机车项目」，请先导入该项目。"]
 
 
 def test_observations_by_indicator_scope_year_quarter_source(world, province_user, taiyuan_user):
