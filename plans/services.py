@@ -224,6 +224,7 @@ def observation_delete(*, instance: Observation, user, reason: str = "") -> None
 
 class ProgramData(TypedDict, total=False):
     plan: Plan
+    parent: Program | None
     section: PlanSection | None
     key: str
     kind: str
@@ -249,6 +250,7 @@ def program_delete(*, instance: Program, user, reason: str = "") -> None:
 
 class MeasureData(TypedDict, total=False):
     plan: Plan
+    parent: Measure | None
     section: PlanSection | None
     key: str
     name: str
