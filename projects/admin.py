@@ -9,6 +9,7 @@ from common.services import ModelServices
 from plans.models import Plan
 from regions.admin import CityListFilter, ZoneListFilter
 
+from .filtersets import named_by_plan_q
 from .models import (
     BaseCity,
     Enterprise,
@@ -19,7 +20,6 @@ from .models import (
     ProjectMention,
     ProjectReport,
 )
-from .filtersets import named_by_plan_q
 from .services import (
     base_city_create,
     base_city_delete,
@@ -36,14 +36,14 @@ from .services import (
     key_project_create,
     key_project_delete,
     key_project_update,
-    project_report_create,
-    project_report_delete,
     project_builder_create,
     project_builder_delete,
     project_builder_update,
     project_mention_create,
     project_mention_delete,
     project_mention_update,
+    project_report_create,
+    project_report_delete,
     project_report_update,
 )
 

@@ -151,3 +151,23 @@ class ProjectReportFilterSet(BaseFilterSet):
 
     def filter_plan(self, queryset, name, value):
         return queryset.filter(named_by_plan_q(value, prefix="project__")) if value else queryset
+
+
+class ProjectMentionFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "source_quote")
+
+    city = CityFilter(field_name="project__city")
+
+    class Meta:
+        model = ProjectMention
+        fields = ["project", "plan"]
+
+
+class ProjectBuilderFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "enterprise__name", "role")
+
+    city = CityFilter(field_name="project__city")
+
+    class Meta:
+        model = ProjectBuilder
+        fields = ["project", "enterprise"]
