@@ -130,6 +130,7 @@ class TestIndustryBases(ResourceTests):
         "park": lambda d: ({"park": d.park_ty.pk}, ids(d.base_core)),
         "anchor": lambda d: ({"anchor": d.tisco.pk}, ids(d.base_core)),
         "kind": lambda d: ({"kind": "cluster"}, Q(kind="cluster")),
+        "region_group": lambda d: ({"region_group": d.north.pk}, Q(region_group=d.north)),
         "revenue_target_min": lambda d: ({"revenue_target_min": "100"}, ids(d.base_core)),
         "revenue_target_max": lambda d: ({"revenue_target_max": "500"}, ids(d.base_core)),
         "revenue_target_year_min": lambda d: ({"revenue_target_year_min": "2025"}, ids(d.base_core)),
