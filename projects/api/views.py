@@ -1,3 +1,5 @@
+from django.db.models import Prefetch
+
 from common.api.views import AggregateViewSet, ScopedModelViewSet
 from common.services import ModelServices
 from regions.filtersets import RegionFilterSet, ZoneFilterSet
@@ -13,7 +15,7 @@ from ..filtersets import (
     ProjectMentionFilterSet,
     ProjectReportFilterSet,
 )
-from ..models import Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
 from ..services import (
     enterprise_create,
     enterprise_delete,
@@ -57,7 +59,7 @@ class EnterpriseViewSet(ScopedModelViewSet):
 
 class IndustryBaseViewSet(ScopedModelViewSet):
     queryset = IndustryBase.objects.select_related("industry").prefetch_related(
-        "cities", "city_links__region", "parks", "anchors"
+        "cities", Prefetch("city_links", BaseCity.objects.select_related("region")), "parks", "anchors"
     )
     serializer_class = IndustryBaseSerializer
     filterset_class = IndustryBaseFilterSet
@@ -66,7 +68,8 @@ class IndustryBaseViewSet(ScopedModelViewSet):
 
 class KeyProjectViewSet(ScopedModelViewSet):
     queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise").prefetch_related(
-        "mentions__plan", "builders__enterprise"
+        Prefetch("mentions", ProjectMention.objects.select_related("plan")),
+        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise")),
     )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
