@@ -136,7 +136,10 @@ class ProjectReportFilterSet(BaseFilterSet):
     zone = ZoneFilter(field_name="project__city")
     industry = IndustryFilter(field_name="project__industry")
     plan = django_filters.ModelChoiceFilter(
-        queryset=Plan.objects.all(), method="filter_plan", label="规划 ID（所属或提及项目的任一规划）"
+        field_name="project__plan",
+        queryset=Plan.objects.all(),
+        method="filter_plan",
+        label="规划 ID（所属或提及项目的任一规划）",
     )
     stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
     year_min, year_max = range_filters("year", "年份")
