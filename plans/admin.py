@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from common.admin import (
     PROVENANCE_FIELDSET,
@@ -226,32 +229,85 @@ class ObservationAdmin(ScopedModelAdmin):
     ]
 
 
+class TreeLevelFilter(admin.SimpleListFilter):
+    """Programs or measures at the top of their plan's tree, or the named sub-initiatives under them."""
+
+    title = "层级"
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("top", "顶层"), ("child", "子项")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("top", "child"):
+            return queryset.filter(parent__isnull=self.value() == "top")
+        return queryset
+
+
+def _children(obj) -> str:
+    """A tree node's children, linked to their change pages."""
+    if obj.pk is None:
+        return "—"
+    children = obj.children.order_by("order")
+    links = [
+        format_html('<a href="{}">{}</a>', reverse(admin_urlname(child._meta, "change"), args=[child.pk]), child.name)
+        for child in children
+    ]
+    return format_html_join("、", "{}", ((link,) for link in links)) if links else "—"
+
+
 @admin.register(Program)
 class ProgramAdmin(ScopedModelAdmin):
     services = ModelServices(create=program_create, update=program_update, delete=program_delete)
-    list_display = ["name", "kind", "plan", "key"]
-    list_filter = ["plan", "kind"]
-    list_select_related = ["plan"]
-    search_fields = ["name", "description"]
-    autocomplete_fields = ["plan", "section", "industries"]
+    list_display = ["name", "kind", "plan", "key", "parent"]
+    list_filter = ["plan", "kind", TreeLevelFilter]
+    list_select_related = ["plan", "parent"]
+    search_fields = ["name", "description", "parent__name"]
+    autocomplete_fields = ["plan", "parent", "section", "industries"]
+    readonly_fields = ["child_list"]
     fieldsets = [
-        (None, {"fields": ["plan", "key", "kind", "name", "section", "order", "industries", "description"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "plan",
+                    "parent",
+                    "key",
+                    "kind",
+                    "name",
+                    "section",
+                    "order",
+                    "industries",
+                    "description",
+                    "child_list",
+                ]
+            },
+        ),
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="下级工程/任务")
+    def child_list(self, obj):
+        return _children(obj)
 
 
 @admin.register(Measure)
 class MeasureAdmin(ScopedModelAdmin):
     services = ModelServices(create=measure_create, update=measure_update, delete=measure_delete)
-    list_display = ["name", "plan", "key"]
-    list_filter = ["plan"]
-    list_select_related = ["plan"]
-    search_fields = ["name", "description"]
-    autocomplete_fields = ["plan", "section"]
+    list_display = ["name", "plan", "key", "parent"]
+    list_filter = ["plan", TreeLevelFilter]
+    list_select_related = ["plan", "parent"]
+    search_fields = ["name", "description", "parent__name"]
+    autocomplete_fields = ["plan", "parent", "section"]
+    readonly_fields = ["child_list"]
     fieldsets = [
-        (None, {"fields": ["plan", "key", "name", "section", "order", "description"]}),
+        (None, {"fields": ["plan", "parent", "key", "name", "section", "order", "description", "child_list"]}),
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="下级措施")
+    def child_list(self, obj):
+        return _children(obj)
 
 
 @admin.register(CityRole)

@@ -127,21 +127,23 @@ class ProgramFilterSet(BaseFilterSet):
 
     kind = ChoicesFilter(choices=ProgramKindChoices.choices, label="类别")
     industry = IndustryFilter(field_name="industries")
+    has_parent = HasFilter(field_name="parent", label="是子项（false：顶层工程/任务）")
     ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
 
     class Meta:
         model = Program
-        fields = ["plan", "section"]
+        fields = ["plan", "section", "parent"]
 
 
 class MeasureFilterSet(BaseFilterSet):
     search_fields = ("name", "description")
 
+    has_parent = HasFilter(field_name="parent", label="是子项（false：顶层措施）")
     ordering = django_filters.OrderingFilter(fields=("order", "key", "name"), label="排序")
 
     class Meta:
         model = Measure
-        fields = ["plan", "section"]
+        fields = ["plan", "section", "parent"]
 
 
 class CityRoleFilterSet(BaseFilterSet):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -368,10 +369,34 @@ class TargetProgress(models.Model):
         return f"{self.target_id}: {self.status}"
 
 
+def validate_tree_parent(node: "Program | Measure", *, what: str) -> None:
+    """A child of a program or measure tree belongs to its parent's plan and is not its own ancestor."""
+    parent = node.parent
+    if parent is None:
+        return
+    if node.plan_id is not None and parent.plan_id != node.plan_id:
+        raise ValidationError({"parent": f"上级{what}须属于同一规划。"})
+    seen = {node.pk} if node.pk is not None else set()
+    while parent is not None:
+        if parent.pk in seen:
+            raise ValidationError({"parent": f"上级{what}不能是本项或其下级。"})
+        seen.add(parent.pk)
+        parent = parent.parent
+
+
 class Program(ProvenanceModel):
     """An engineering program (重点工程) or main task (主要任务) of a plan."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="programs", verbose_name="规划")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级工程/任务",
+        help_text="原文在上级工程或任务中点名的子项（如“链长制”），与上级属于同一规划。",
+    )
     section = models.ForeignKey(
         PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="programs", verbose_name="所在章节"
     )
@@ -403,11 +428,24 @@ class Program(ProvenanceModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        validate_tree_parent(self, what="工程/任务")
+
 
 class Measure(ProvenanceModel):
     """A safeguard measure (保障措施) of a plan."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="measures", verbose_name="规划")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级措施",
+        help_text="原文在上级措施中点名的子项（如“首台（套）保险补偿”），与上级属于同一规划。",
+    )
     section = models.ForeignKey(
         PlanSection, on_delete=models.SET_NULL, null=True, blank=True, related_name="measures", verbose_name="所在章节"
     )
@@ -434,6 +472,10 @@ class Measure(ProvenanceModel):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        validate_tree_parent(self, what="保障措施")
+
 
 class CityRole(ProvenanceModel):
     """The role a plan gives to a city (“太原、晋中突出培育高端装备制造和特色新材料”)."""
@@ -455,14 +497,8 @@ class CityRole(ProvenanceModel):
     class Meta:
         verbose_name = "城市定位"
         verbose_name_plural = "城市定位"
-        ordering = ["plan", "city__code"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "city"],
-                name="%(app_label)s_%(class)s_unique_plan_city",
-                violation_error_message="同一规划对该城市的定位已存在。",
-            ),
-        ]
+        # A plan may give a city several roles (one record each, with its own quote).
+        ordering = ["plan", "city__code", "pk"]
 
     def __str__(self):
         return f"{self.city} · {self.plan}"

@@ -235,6 +235,7 @@ def observation_delete_many(*, user, instances: Iterable[Observation], reason: s
 
 class ProgramData(TypedDict, total=False):
     plan: Plan
+    parent: Program | None
     section: PlanSection | None
     key: str
     kind: str
@@ -260,6 +261,7 @@ def program_delete(*, instance: Program, user, reason: str = "") -> None:
 
 class MeasureData(TypedDict, total=False):
     plan: Plan
+    parent: Measure | None
     section: PlanSection | None
     key: str
     name: str

@@ -6,10 +6,24 @@ from common.admin import (
     ScopedTabularInline,
 )
 from common.services import ModelServices
+from plans.models import Plan
 from regions.admin import CityListFilter, ZoneListFilter
 
-from .models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
+from .filtersets import named_by_plan_q
+from .models import (
+    BaseCity,
+    Enterprise,
+    EnterpriseAlias,
+    IndustryBase,
+    KeyProject,
+    ProjectBuilder,
+    ProjectMention,
+    ProjectReport,
+)
 from .services import (
+    base_city_create,
+    base_city_delete,
+    base_city_update,
     enterprise_alias_create,
     enterprise_alias_delete,
     enterprise_alias_update,
@@ -22,6 +36,12 @@ from .services import (
     key_project_create,
     key_project_delete,
     key_project_update,
+    project_builder_create,
+    project_builder_delete,
+    project_builder_update,
+    project_mention_create,
+    project_mention_delete,
+    project_mention_update,
     project_report_create,
     project_report_delete,
     project_report_update,
@@ -66,10 +86,27 @@ class EnterpriseAdmin(ScopedModelAdmin):
         return "、".join(a.alias for a in obj.aliases.all())
 
 
+class BaseCityInline(ScopedTabularInline):
+    model = BaseCity
+    services = ModelServices(create=base_city_create, update=base_city_update, delete=base_city_delete)
+    autocomplete_fields = ["region"]
+    fields = ["region", "inferred", "note"]
+    show_change_link = False
+
+
 @admin.register(IndustryBase)
 class IndustryBaseAdmin(ScopedModelAdmin):
     services = ModelServices(create=industry_base_create, update=industry_base_update, delete=industry_base_delete)
-    list_display = ["name", "kind", "plan", "industry", "city_list", "revenue_target", "revenue_target_year"]
+    list_display = [
+        "name",
+        "kind",
+        "plan",
+        "industry",
+        "region_group",
+        "city_list",
+        "revenue_target",
+        "revenue_target_year",
+    ]
     list_filter = [
         CityListFilter,
         ZoneListFilter,
@@ -78,22 +115,26 @@ class IndustryBaseAdmin(ScopedModelAdmin):
         ("industry", admin.RelatedOnlyFieldListFilter),
         "revenue_target_year",
     ]
-    list_select_related = ["plan", "industry"]
+    list_select_related = ["plan", "industry", "region_group"]
     search_fields = ["name", "description", "anchors__name", "anchors__aliases__alias"]
-    autocomplete_fields = ["plan", "industry", "key_area", "cities", "parks", "anchors"]
+    autocomplete_fields = ["plan", "industry", "key_area", "region_group", "parks", "anchors"]
+    inlines = [BaseCityInline]
     fieldsets = [
-        (None, {"fields": ["plan", "key", "name", "kind", "industry", "key_area", "cities", "parks", "anchors"]}),
+        (None, {"fields": ["plan", "key", "name", "kind", "industry", "key_area", "region_group", "parks", "anchors"]}),
         ("目标", {"fields": [("revenue_target", "revenue_target_year")]}),
         (None, {"fields": ["description"]}),
         PROVENANCE_FIELDSET,
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("cities")
+        return super().get_queryset(request).prefetch_related("city_links__region")
 
     @admin.display(description="城市/县")
     def city_list(self, obj):
-        return "、".join(c.short_name or c.name for c in obj.cities.all())
+        return "、".join(
+            (link.region.short_name or link.region.name) + ("（推断）" if link.inferred else "")
+            for link in obj.city_links.all()
+        )
 
 
 class ProjectReportInline(ScopedTabularInline):
@@ -101,6 +142,41 @@ class ProjectReportInline(ScopedTabularInline):
     services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
     fields = ["year", "month", "stage", "investment_completed", "note"]
     ordering = ["-year", "-month"]
+    show_change_link = False
+
+
+class NamingPlanFilter(admin.SimpleListFilter):
+    """Projects that a plan names: as their first plan or in a further mention."""
+
+    title = "规划"
+    parameter_name = "plan"
+
+    def lookups(self, request, model_admin):
+        return [(plan.pk, str(plan)) for plan in Plan.objects.all()]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(named_by_plan_q(self.value()))
+
+
+class ProjectMentionInline(ScopedTabularInline):
+    model = ProjectMention
+    services = ModelServices(
+        create=project_mention_create, update=project_mention_update, delete=project_mention_delete
+    )
+    autocomplete_fields = ["plan"]
+    fields = ["plan", "source_file", "source_quote"]
+    show_change_link = False
+
+
+class ProjectBuilderInline(ScopedTabularInline):
+    model = ProjectBuilder
+    services = ModelServices(
+        create=project_builder_create, update=project_builder_update, delete=project_builder_delete
+    )
+    autocomplete_fields = ["enterprise"]
+    fields = ["order", "enterprise", "role"]
     show_change_link = False
 
 
@@ -112,13 +188,13 @@ class KeyProjectAdmin(ScopedModelAdmin):
         CityListFilter,
         ZoneListFilter,
         "stage",
-        "plan",
+        NamingPlanFilter,
         ("industry", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["enterprise", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]
     autocomplete_fields = ["plan", "enterprise", "industry", "city", "county", "park", "base"]
-    inlines = [ProjectReportInline]
+    inlines = [ProjectMentionInline, ProjectBuilderInline, ProjectReportInline]
     fieldsets = [
         (None, {"fields": ["name", "plan", "enterprise", "industry", "stage"]}),
         ("地点", {"fields": ["city", "county", "park", "base"]}),

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -103,7 +104,18 @@ class IndustryBase(ProvenanceModel):
     key_area = models.ForeignKey(
         "plans.KeyArea", on_delete=models.SET_NULL, null=True, blank=True, related_name="bases", verbose_name="重点领域"
     )
-    cities = models.ManyToManyField("regions.Region", blank=True, related_name="bases", verbose_name="城市/县")
+    cities = models.ManyToManyField(
+        "regions.Region", through="BaseCity", blank=True, related_name="bases", verbose_name="城市/县"
+    )
+    region_group = models.ForeignKey(
+        "regions.RegionGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bases",
+        verbose_name="区域分组",
+        help_text="原文以区域命名基地（如“晋北…基地”）时，其城市取自该分组。",
+    )
     parks = models.ManyToManyField("regions.Park", blank=True, related_name="bases", verbose_name="载体园区")
     anchors = models.ManyToManyField(Enterprise, blank=True, related_name="anchored_bases", verbose_name="依托企业")
     revenue_target = models.DecimalField(
@@ -152,6 +164,37 @@ class IndustryBase(ProvenanceModel):
         return self.name
 
 
+class BaseCity(models.Model):
+    """A city or county of a base; ``inferred`` marks places the text does not name (from a region group).
+
+    Province-wide to write (no ``city_scope``), as a base's cities are for provincial staff to set.
+    """
+
+    base = models.ForeignKey(IndustryBase, on_delete=models.CASCADE, related_name="city_links", verbose_name="基地")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="base_links", verbose_name="城市/县"
+    )
+    inferred = models.BooleanField("推断", default=False, help_text="原文未直接列出，由区域分组推断。")
+    note = models.CharField("说明", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "基地城市"
+        verbose_name_plural = "基地城市"
+        ordering = ["base", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "region"],
+                name="%(app_label)s_%(class)s_unique_base_region",
+                violation_error_message="该城市/县已在此基地中。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.base} · {self.region}"
+
+
 class KeyProject(ProvenanceModel):
     """A named key project and the stage it has reached (签约 → 开工 → 投产 …)."""
 
@@ -159,10 +202,32 @@ class KeyProject(ProvenanceModel):
 
     name = models.CharField("项目名称", max_length=255, unique=True, validators=[validate_no_bidi_controls])
     plan = models.ForeignKey(
-        "plans.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="projects", verbose_name="所属规划"
+        "plans.Plan",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name="所属规划",
+        help_text="首先点名本项目的规划（原文摘录即出自此规划）；其他点名本项目的规划见“其他提及规划”。",
     )
     enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, null=True, blank=True, related_name="projects", verbose_name="建设单位"
+        Enterprise,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name="建设单位",
+        help_text="牵头建设单位；共同建设的其他单位见“合作建设单位”。",
+    )
+    mentioned_in = models.ManyToManyField(
+        "plans.Plan",
+        through="ProjectMention",
+        blank=True,
+        related_name="mentioned_projects",
+        verbose_name="其他提及规划",
+    )
+    co_builders = models.ManyToManyField(
+        Enterprise, through="ProjectBuilder", blank=True, related_name="co_built_projects", verbose_name="合作建设单位"
     )
     industry = models.ForeignKey(
         "plans.Industry", on_delete=models.PROTECT, null=True, blank=True, related_name="projects", verbose_name="产业"
@@ -267,6 +332,80 @@ class KeyProject(ProvenanceModel):
 
     def __str__(self):
         return self.name
+
+
+class ProjectMention(ProvenanceModel):
+    """Another plan naming a project, with that plan's own quote (the first plan is ``KeyProject.plan``)."""
+
+    city_scope = "project__city"
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="mentions", verbose_name="项目")
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.CASCADE, related_name="project_mentions", verbose_name="规划"
+    )
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "项目提及"
+        verbose_name_plural = "项目提及"
+        ordering = ["project", "plan"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "plan"],
+                name="%(app_label)s_%(class)s_unique_project_plan",
+                violation_error_message="该规划对此项目的提及已存在。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.plan}"
+
+    def clean(self):
+        super().clean()
+        if self.project_id is not None and self.plan_id is not None and self.project.plan_id == self.plan_id:
+            raise ValidationError({"plan": "该规划已是项目的所属规划。"})
+
+
+class ProjectBuilder(TimestampedModel):
+    """Another enterprise building a project together with its lead builder (``KeyProject.enterprise``)."""
+
+    city_scope = "project__city"
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="builders", verbose_name="项目")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="project_builds", verbose_name="建设单位"
+    )
+    role = models.CharField("分工", max_length=64, blank=True, help_text="如“合作建设”“技术支持”。")
+    order = models.PositiveSmallIntegerField("排序", default=0)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "合作建设单位"
+        verbose_name_plural = "合作建设单位"
+        ordering = ["project", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "enterprise"],
+                name="%(app_label)s_%(class)s_unique_project_enterprise",
+                violation_error_message="该单位已是此项目的建设单位。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.enterprise}"
+
+    def clean(self):
+        super().clean()
+        if (
+            self.project_id is not None
+            and self.enterprise_id is not None
+            and self.project.enterprise_id == self.enterprise_id
+        ):
+            raise ValidationError({"enterprise": "该单位已是项目的牵头建设单位。"})
 
 
 class ProjectReport(TimestampedModel):

@@ -1,4 +1,5 @@
-"""Writes of enterprises (and their short names), industry bases, key projects and their progress reports.
+"""Writes of enterprises (and their short names), industry bases (and their cities), key projects (and the other plans
+naming them and their co-builders) and their progress reports.
 
 One function per write, keyword-only; the rules they share (scope, ``full_clean``, history)
 are in common.services. ``user=None`` is a trusted system writer (see there).
@@ -17,9 +18,18 @@ from django.db import transaction
 from common.scope import can_reference
 from common.services import record_create, record_delete, record_update, records_create
 from plans.models import Industry, KeyArea, Plan
-from regions.models import Park, Region
+from regions.models import Park, Region, RegionGroup
 
-from .models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
+from .models import (
+    BaseCity,
+    Enterprise,
+    EnterpriseAlias,
+    IndustryBase,
+    KeyProject,
+    ProjectBuilder,
+    ProjectMention,
+    ProjectReport,
+)
 
 
 class EnterpriseData(TypedDict, total=False):
@@ -98,7 +108,8 @@ class IndustryBaseData(TypedDict, total=False):
     revenue_target: Decimal | None
     revenue_target_year: int | None
     description: str
-    cities: list[Region]
+    region_group: RegionGroup | None
+    cities: list[Region]  # as quoted; inferred cities are written as links (``base_city_*``)
     parks: list[Park]
     anchors: list[Enterprise]
     source_file: str
@@ -114,6 +125,25 @@ def industry_base_update(*, instance: IndustryBase, user, data: IndustryBaseData
 
 
 def industry_base_delete(*, instance: IndustryBase, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class BaseCityData(TypedDict, total=False):
+    base: IndustryBase
+    region: Region
+    inferred: bool
+    note: str
+
+
+def base_city_create(*, user, data: BaseCityData, reason: str = "") -> BaseCity:
+    return record_create(model=BaseCity, user=user, data=data, reason=reason)
+
+
+def base_city_update(*, instance: BaseCity, user, data: BaseCityData, reason: str = "") -> BaseCity:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def base_city_delete(*, instance: BaseCity, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
 
 
@@ -155,6 +185,48 @@ def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reas
 
 
 def key_project_delete(*, instance: KeyProject, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class ProjectMentionData(TypedDict, total=False):
+    project: KeyProject
+    plan: Plan
+    source_file: str
+    source_quote: str
+
+
+def project_mention_create(*, user, data: ProjectMentionData, reason: str = "") -> ProjectMention:
+    return record_create(model=ProjectMention, user=user, data=data, reason=reason)
+
+
+def project_mention_update(
+    *, instance: ProjectMention, user, data: ProjectMentionData, reason: str = ""
+) -> ProjectMention:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def project_mention_delete(*, instance: ProjectMention, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class ProjectBuilderData(TypedDict, total=False):
+    project: KeyProject
+    enterprise: Enterprise
+    role: str
+    order: int
+
+
+def project_builder_create(*, user, data: ProjectBuilderData, reason: str = "") -> ProjectBuilder:
+    return record_create(model=ProjectBuilder, user=user, data=data, reason=reason)
+
+
+def project_builder_update(
+    *, instance: ProjectBuilder, user, data: ProjectBuilderData, reason: str = ""
+) -> ProjectBuilder:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def project_builder_delete(*, instance: ProjectBuilder, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
 
 

@@ -7,7 +7,7 @@ from common.scope import is_city_scoped, user_city_ids, user_role
 from common.services import ModelServices
 
 from .choices import RegionLevelChoices
-from .models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from .models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
 from .services import (
     layout_scheme_create,
     layout_scheme_delete,
@@ -17,6 +17,12 @@ from .services import (
     park_update,
     region_create,
     region_delete,
+    region_group_create,
+    region_group_delete,
+    region_group_membership_create,
+    region_group_membership_delete,
+    region_group_membership_update,
+    region_group_update,
     region_update,
     zone_create,
     zone_delete,
@@ -105,6 +111,36 @@ class ZoneMembershipInline(ScopedTabularInline):
     show_change_link = False
 
 
+class RegionGroupMembershipInline(ScopedTabularInline):
+    model = RegionGroupMembership
+    services = ModelServices(
+        create=region_group_membership_create,
+        update=region_group_membership_update,
+        delete=region_group_membership_delete,
+    )
+    autocomplete_fields = ["region"]
+    fields = ["region", "inferred", "note"]
+    show_change_link = False
+
+
+@admin.register(RegionGroup)
+class RegionGroupAdmin(ScopedModelAdmin):
+    services = ModelServices(create=region_group_create, update=region_group_update, delete=region_group_delete)
+    list_display = ["name", "city_list", "note"]
+    search_fields = ["name", "note", "memberships__region__name"]
+    inlines = [RegionGroupMembershipInline]
+    fieldsets = [(None, {"fields": ["name", "note"]}), PROVENANCE_FIELDSET]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("memberships__region")
+
+    @admin.display(description="城市")
+    def city_list(self, obj):
+        return "、".join(
+            (m.region.short_name or m.region.name) + ("（推断）" if m.inferred else "") for m in obj.memberships.all()
+        )
+
+
 class ZoneInline(ScopedTabularInline):
     model = Zone
     services = ModelServices(create=zone_create, update=zone_update, delete=zone_delete)
@@ -139,10 +175,13 @@ class ZoneAdmin(ScopedModelAdmin):
     list_filter = ["kind", "scheme__plan", ("industries", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["scheme", "scheme__plan"]
     search_fields = ["name", "corridor", "description", "memberships__region__name"]
-    autocomplete_fields = ["scheme", "industries"]
+    autocomplete_fields = ["scheme", "region_group", "industries"]
     inlines = [ZoneMembershipInline]
     fieldsets = [
-        (None, {"fields": ["scheme", "kind", "name", "order", "corridor", "description", "industries"]}),
+        (
+            None,
+            {"fields": ["scheme", "kind", "name", "order", "corridor", "region_group", "description", "industries"]},
+        ),
         PROVENANCE_FIELDSET,
     ]
 

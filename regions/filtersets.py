@@ -4,7 +4,7 @@ from common.filters import BaseFilterSet, ChoicesFilter, RelatedFilter, SubtreeF
 
 from .choices import ParkKindChoices, ParkLevelChoices, RegionLevelChoices, ZoneKindChoices
 from .filters import CityFilter, RegionCodeFilter, ZoneFilter
-from .models import LayoutScheme, Park, Region, Zone
+from .models import LayoutScheme, Park, Region, RegionGroup, Zone
 
 
 class RegionFilterSet(BaseFilterSet):
@@ -18,6 +18,17 @@ class RegionFilterSet(BaseFilterSet):
     class Meta:
         model = Region
         fields = ["level"]
+
+
+class RegionGroupFilterSet(BaseFilterSet):
+    search_fields = ("name", "note")
+
+    city = CityFilter(field_name="cities")
+    ordering = django_filters.OrderingFilter(fields=("name",), label="排序")
+
+    class Meta:
+        model = RegionGroup
+        fields = []
 
 
 class LayoutSchemeFilterSet(BaseFilterSet):
@@ -41,7 +52,7 @@ class ZoneFilterSet(BaseFilterSet):
 
     class Meta:
         model = Zone
-        fields = ["scheme"]
+        fields = ["scheme", "region_group"]
 
 
 class ParkFilterSet(BaseFilterSet):

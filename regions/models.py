@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -118,6 +119,15 @@ class Zone(ProvenanceModel):
     corridor = models.CharField("依托通道", max_length=64, blank=True, help_text="发展带依托的铁路通道，如“大西线”。")
     description = models.TextField("说明", blank=True)
     cities = models.ManyToManyField(Region, through="ZoneMembership", related_name="zones", verbose_name="城市")
+    region_group = models.ForeignKey(
+        "RegionGroup",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="zones",
+        verbose_name="区域分组",
+        help_text="原文以区域（如“晋北”）命名分区时，其城市取自该分组。",
+    )
     industries = models.ManyToManyField("plans.Industry", blank=True, related_name="zones", verbose_name="重点产业")
 
     objects = ScopedManager()
@@ -214,3 +224,65 @@ class Park(ProvenanceModel):
 
     def __str__(self):
         return self.name
+
+
+class RegionGroup(ProvenanceModel):
+    """A named set of cities the documents use (晋北, 晋东南 …); province-wide, like the regions themselves.
+
+    The quote is where a document defines the group; where none does, the memberships are
+    ``inferred`` and the note says from what.
+    """
+
+    name = models.CharField("名称", max_length=32, unique=True, validators=[validate_no_bidi_controls])
+    cities = models.ManyToManyField(
+        Region, through="RegionGroupMembership", related_name="region_groups", verbose_name="城市"
+    )
+    note = models.TextField("说明", blank=True, help_text="分组依据；原文未列出城市时说明推断来源。")
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "区域分组"
+        verbose_name_plural = "区域分组"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RegionGroupMembership(models.Model):
+    """A city in a region group; ``inferred`` marks cities no document lists for the group."""
+
+    group = models.ForeignKey(RegionGroup, on_delete=models.CASCADE, related_name="memberships", verbose_name="分组")
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        related_name="region_group_memberships",
+        verbose_name="城市",
+        limit_choices_to={"level": RegionLevelChoices.CITY},
+    )
+    inferred = models.BooleanField("推断", default=False, help_text="原文未直接列出，按地理方位推断。")
+    note = models.CharField("说明", max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "区域分组城市"
+        verbose_name_plural = "区域分组城市"
+        ordering = ["group", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "region"],
+                name="%(app_label)s_%(class)s_unique_group_region",
+                violation_error_message="该城市已在此分组中。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group} · {self.region}"
+
+    def clean(self):
+        super().clean()
+        if self.region_id is not None and self.region.level != RegionLevelChoices.CITY:
+            raise ValidationError({"region": "区域分组只能包含设区市。"})

@@ -1,4 +1,4 @@
-"""Writes of regions, layout schemes, zones, zone memberships and parks.
+"""Writes of regions, region groups (and their cities), layout schemes, zones, zone memberships and parks.
 
 One function per write, keyword-only; the rules they share (scope, ``full_clean``, history)
 are in common.services. ``user=None`` is a trusted system writer (see there).
@@ -13,7 +13,7 @@ from django.db import models
 
 from common.services import record_create, record_delete, record_update
 
-from .models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from .models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
 
 # Relations to the plans app are typed as plain models: regions sits below plans.
 
@@ -38,6 +38,48 @@ def region_update(*, instance: Region, user, data: RegionData, reason: str = "")
 
 
 def region_delete(*, instance: Region, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class RegionGroupData(TypedDict, total=False):
+    """A group's fields; its cities are written as memberships (``region_group_membership_*``)."""
+
+    name: str
+    note: str
+    source_file: str
+    source_quote: str
+
+
+def region_group_create(*, user, data: RegionGroupData, reason: str = "") -> RegionGroup:
+    return record_create(model=RegionGroup, user=user, data=data, reason=reason)
+
+
+def region_group_update(*, instance: RegionGroup, user, data: RegionGroupData, reason: str = "") -> RegionGroup:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def region_group_delete(*, instance: RegionGroup, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class RegionGroupMembershipData(TypedDict, total=False):
+    group: RegionGroup
+    region: Region
+    inferred: bool
+    note: str
+
+
+def region_group_membership_create(*, user, data: RegionGroupMembershipData, reason: str = "") -> RegionGroupMembership:
+    return record_create(model=RegionGroupMembership, user=user, data=data, reason=reason)
+
+
+def region_group_membership_update(
+    *, instance: RegionGroupMembership, user, data: RegionGroupMembershipData, reason: str = ""
+) -> RegionGroupMembership:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def region_group_membership_delete(*, instance: RegionGroupMembership, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
 
 
@@ -70,6 +112,7 @@ class ZoneData(TypedDict, total=False):
     order: int
     corridor: str
     description: str
+    region_group: RegionGroup | None
     industries: list[models.Model]  # plans.Industry
     source_file: str
     source_quote: str

@@ -29,11 +29,20 @@ from plans.choices import ComparatorChoices, QuarterChoices
 from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
 from plans.services import plan_update
 from projects import services as projects_services
-from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject
+from projects.models import (
+    BaseCity,
+    Enterprise,
+    EnterpriseAlias,
+    IndustryBase,
+    KeyProject,
+    ProjectBuilder,
+    ProjectMention,
+)
+from projects.services import base_city_delete, project_builder_delete, project_mention_delete
 from regions import services as regions_services
 from regions.choices import RegionLevelChoices
-from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
-from regions.services import zone_membership_delete
+from regions.models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
+from regions.services import region_group_membership_delete, zone_membership_delete
 
 from .guard import FORCE_REASON, LOADER_REASON, StaffEdit, StaffEditGuard
 from .quotes import document_stems, quote_occurs
@@ -45,6 +54,11 @@ SERVICES = {
     LayoutScheme: (regions_services.layout_scheme_create, regions_services.layout_scheme_update),
     Zone: (regions_services.zone_create, regions_services.zone_update),
     ZoneMembership: (regions_services.zone_membership_create, regions_services.zone_membership_update),
+    RegionGroup: (regions_services.region_group_create, regions_services.region_group_update),
+    RegionGroupMembership: (
+        regions_services.region_group_membership_create,
+        regions_services.region_group_membership_update,
+    ),
     Park: (regions_services.park_create, regions_services.park_update),
     Industry: (plans_services.industry_create, plans_services.industry_update),
     Plan: (plans_services.plan_create, plans_services.plan_update),
@@ -58,7 +72,10 @@ SERVICES = {
     Enterprise: (projects_services.enterprise_create, projects_services.enterprise_update),
     EnterpriseAlias: (projects_services.enterprise_alias_create, projects_services.enterprise_alias_update),
     IndustryBase: (projects_services.industry_base_create, projects_services.industry_base_update),
+    BaseCity: (projects_services.base_city_create, projects_services.base_city_update),
     KeyProject: (projects_services.key_project_create, projects_services.key_project_update),
+    ProjectMention: (projects_services.project_mention_create, projects_services.project_mention_update),
+    ProjectBuilder: (projects_services.project_builder_create, projects_services.project_builder_update),
 }
 
 
@@ -175,7 +192,9 @@ class SeedLoader:
         self.enterprises: dict[str, Enterprise] = {}
         self.parks: dict[str, Park] = {}
         self.targets: dict[tuple[str, str], Target] = {}
-        self.project_sources: dict[str, str] = {}
+        self.region_groups: dict[str, RegionGroup] = {}
+        self.plan_by_stem: dict[str, Plan] = {}
+        self.bases: dict[str, dict[str, IndustryBase]] = {}
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -183,6 +202,7 @@ class SeedLoader:
         with transaction.atomic():
             self.load_industries()
             self.load_regions()
+            self.load_region_groups()
             stems = [s for s in document_stems() if (self.data_dir / s).is_dir()]
             for stem in stems:
                 self.load_plan(stem)
@@ -191,6 +211,7 @@ class SeedLoader:
             self.load_parks(stems)
             for stem in stems:
                 self.load_plan_content(stem)
+            self.load_projects(stems)
             for stem in stems:
                 self.load_observations(stem)
             if dry_run:
@@ -370,6 +391,45 @@ class SeedLoader:
             if region.level == RegionLevelChoices.COUNTY:
                 self.counties[region.name].append(region)
 
+    def load_region_groups(self):
+        """Named sets of cities (晋北 …): quoted from the document that defines them, else inferred."""
+        for record in records(self.data_dir / "region_groups.yaml"):
+            record.stem = str(record.get("document", "") or "")
+            provenance = self.provenance(record) if record.stem else {"source_file": "", "source_quote": ""}
+            group = self.upsert(
+                RegionGroup,
+                {"name": record.require("name")},
+                {"note": record.get("note", "") or "", **provenance},
+                record,
+            )
+            self.region_groups[group.name] = group
+            links = {}
+            for item in record.get("cities") or []:
+                item = item if isinstance(item, dict) else {"city": item}
+                links[self.region(item.get("city"), record)] = {
+                    "inferred": bool(item.get("inferred", False)),
+                    "note": item.get("note", "") or "",
+                }
+            self.sync_links(
+                RegionGroupMembership,
+                {"group": group},
+                links,
+                group.memberships.select_related("group", "region"),
+                region_group_membership_delete,
+                record,
+            )
+
+    def sync_links(self, model, owner: dict, links: dict, current, delete, record: Record) -> None:
+        """Make an owner's region links (``region`` → inferred / note) exactly ``links``, keeping staff edits."""
+        for region, values in links.items():
+            self.upsert(model, {**owner, "region": region}, values, record)
+        for stale in current.exclude(region__in=list(links)):
+            reason = self.write_reason(stale, {**owner, "region": stale.region})
+            if reason is None:
+                self.report.count(model._meta.verbose_name, "kept", record.stem or None)
+                continue
+            delete(instance=stale, user=None, reason=reason)
+
     # ---- plans ------------------------------------------------------------------------------
 
     def load_plan(self, stem: str):
@@ -392,7 +452,7 @@ class SeedLoader:
         )
         record.require("title")
         code = record.require("code")
-        self.plans[code] = self.upsert(Plan, {"code": code}, fields_, record)
+        self.plans[code] = self.plan_by_stem[stem] = self.upsert(Plan, {"code": code}, fields_, record)
 
     def resolve_follows(self, stems):
         for stem in stems:
@@ -416,9 +476,9 @@ class SeedLoader:
         key_areas = self.load_key_areas(plan, stem, sections)
         self.load_layout(plan, stem)
         bases = self.load_bases(plan, stem, key_areas)
+        self.bases[stem] = bases
         self.load_targets(plan, stem, sections, key_areas, bases)
         self.load_programs(plan, stem, sections)
-        self.load_projects(plan, stem, bases)
         self.load_city_roles(plan, stem)
 
     def load_sections(self, plan, stem) -> dict[str, PlanSection]:
@@ -510,8 +570,8 @@ class SeedLoader:
         bases: dict[str, IndustryBase] = {}
         for record in records(self.data_dir / stem / "bases.yaml", stem):
             key = str(record.require("key"))
-            regions = [self.region(code, record) for code in record.get("cities") or []]
-            regions += [self.county(name, record) for name in record.get("counties") or []]
+            group = self.region_group(record.get("region_group"), record)
+            links = self.base_links(record, group)
             revenue = decimal(record.get("revenue_target"), record, "revenue_target")
             base = self.upsert(
                 IndustryBase,
@@ -521,6 +581,7 @@ class SeedLoader:
                     "kind": record.get("kind", "base"),
                     "industry": self.industry(record.get("industry"), record),
                     "key_area": self.by_key(key_areas, record.get("key_area"), record, "重点领域"),
+                    "region_group": group,
                     "revenue_target": revenue,
                     "revenue_target_year": record.get("revenue_target_year"),
                     "description": record.get("description", "") or "",
@@ -528,15 +589,49 @@ class SeedLoader:
                 },
                 record,
                 m2m={
-                    "cities": regions,
                     "parks": [self.park(name, record) for name in record.get("parks") or []],
                     "anchors": [self.enterprise(name, record) for name in record.get("anchors") or []],
                 },
             )
+            self.sync_links(
+                BaseCity,
+                {"base": base},
+                links,
+                base.city_links.select_related("base", "region"),
+                base_city_delete,
+                record,
+            )
             bases[key] = base
             if revenue is not None:
-                self.upsert_base_revenue_target(plan, base, regions, record)
+                self.upsert_base_revenue_target(plan, base, list(links), record)
         return bases
+
+    def region_group(self, name, record: Record) -> RegionGroup | None:
+        if name in (None, ""):
+            return None
+        group = self.region_groups.get(str(name))
+        if group is None:
+            raise SeedError(f"{record.where}: 未知的区域分组 {name!r}（请先在 region_groups.yaml 中登记）")
+        return group
+
+    def base_links(self, record: Record, group: RegionGroup | None) -> dict[Region, dict]:
+        """A base's places: the cities and counties the text names, then its region group's cities, inferred."""
+        links: dict[Region, dict] = {}
+        for item in record.get("cities") or []:
+            item = item if isinstance(item, dict) else {"city": item}
+            links[self.region(item.get("city"), record)] = {
+                "inferred": bool(item.get("inferred", False)),
+                "note": item.get("note", "") or "",
+            }
+        for name in record.get("counties") or []:
+            links[self.county(name, record)] = {"inferred": False, "note": ""}
+        if group is not None:
+            for membership in group.memberships.select_related("region"):
+                links.setdefault(
+                    membership.region,
+                    {"inferred": True, "note": f"原文以“{group.name}”命名，城市取自区域分组。"},
+                )
+        return links
 
     def upsert_base_revenue_target(self, plan, base, regions, record):
         cities = {region.city for region in regions if region.city is not None}
@@ -617,13 +712,23 @@ class SeedLoader:
                 record,
             )
 
+    @staticmethod
+    def tree_parent(nodes: dict, record: Record, what: str):
+        """A program's or measure's parent: ``parent:`` if given, else the key's dotted prefix (“2.1” → “2”)."""
+        key = str(record.require("key"))
+        parent_key = record.get("parent") or (key.rsplit(".", 1)[0] if "." in key else None)
+        return SeedLoader.by_key(nodes, parent_key, record, what)
+
     def load_programs(self, plan, stem, sections):
+        """Programs and measures as trees: every named sub-initiative is a child with its own quote."""
         path = self.data_dir / stem / "programs.yaml"
+        programs: dict[str, Program] = {}
         for order, record in enumerate(records(path, stem, key="programs"), 1):
-            self.upsert(
+            programs[str(record.require("key"))] = self.upsert(
                 Program,
                 {"plan": plan, "key": str(record.require("key"))},
                 {
+                    "parent": self.tree_parent(programs, record, "上级工程/任务"),
                     "kind": record.get("kind", "program"),
                     "name": record.require("name"),
                     "section": self.by_key(sections, record.get("section"), record, "章节"),
@@ -634,11 +739,13 @@ class SeedLoader:
                 record,
                 m2m={"industries": self.industry_list(record.get("industries"), record)},
             )
+        measures: dict[str, Measure] = {}
         for order, record in enumerate(records(path, stem, key="measures"), 1):
-            self.upsert(
+            measures[str(record.require("key"))] = self.upsert(
                 Measure,
                 {"plan": plan, "key": str(record.require("key"))},
                 {
+                    "parent": self.tree_parent(measures, record, "上级措施"),
                     "name": record.require("name"),
                     "section": self.by_key(sections, record.get("section"), record, "章节"),
                     "order": order,
@@ -648,45 +755,90 @@ class SeedLoader:
                 record,
             )
 
-    def load_projects(self, plan, stem, bases):
-        for record in records(self.data_dir / stem / "projects.yaml", stem):
-            name = record.require("name")
-            if name in self.project_sources:
-                raise SeedError(
-                    f"{record.where}: 项目 {name!r} 已在 {self.project_sources[name]} 中登记，同名项目只能登记一次"
-                )
-            self.project_sources[name] = record.where
-            self.upsert(
+    def load_projects(self, stems):
+        """Key projects, merged by name across documents like enterprises.
+
+        The earliest plan naming a project is its plan (``KeyProject.plan``) and gives its fields
+        and quote; every later plan naming it is a mention with that plan's own quote. ``builders``
+        lists the enterprises that build it with its lead builder (``enterprise``).
+        """
+        by_name = self.merged(stems, "projects.yaml")
+        for name, items in sorted(by_name.items()):
+            items = sorted(items, key=lambda r: (self.plan_of(r.stem).period_start or 0, r.stem))
+            first, others = items[0], items[1:]
+            plan = self.plan_of(first.stem)
+            project = self.upsert(
                 KeyProject,
-                {"name": record.require("name")},
+                {"name": name},
                 {
                     "plan": plan,
-                    "enterprise": self.enterprise(record.get("enterprise"), record),
-                    "industry": self.industry(record.get("industry"), record),
-                    "city": self.region(record.require("city"), record),
-                    "county": self.county(record.get("county"), record),
-                    "park": self.park(record.get("park"), record),
-                    "base": self.by_key(bases, record.get("base"), record, "产业基地"),
-                    "capacity": record.get("capacity", "") or "",
-                    "capacity_value": decimal(record.get("capacity_value"), record, "capacity_value"),
-                    "capacity_unit": record.get("capacity_unit", "") or "",
-                    "total_investment": decimal(record.get("total_investment"), record, "total_investment"),
-                    "stage": record.get("stage", "planned"),
-                    "description": record.get("description", "") or "",
-                    **self.provenance(record),
+                    "enterprise": self.enterprise(first.get("enterprise"), first),
+                    "industry": self.industry(first.get("industry"), first),
+                    "city": self.region(first.require("city"), first),
+                    "county": self.county(first.get("county"), first),
+                    "park": self.park(first.get("park"), first),
+                    "base": self.by_key(self.bases.get(first.stem, {}), first.get("base"), first, "产业基地"),
+                    "capacity": first.get("capacity", "") or "",
+                    "capacity_value": decimal(first.get("capacity_value"), first, "capacity_value"),
+                    "capacity_unit": first.get("capacity_unit", "") or "",
+                    "total_investment": decimal(first.get("total_investment"), first, "total_investment"),
+                    "stage": first.get("stage", "planned"),
+                    "description": first.get("description", "") or "",
+                    **self.provenance(first),
                 },
-                record,
+                first,
             )
+            for record in others:
+                if record.stem == first.stem:
+                    raise SeedError(f"{record.where}: 项目 {name!r} 在同一文件中重复登记")
+                self.upsert(
+                    ProjectMention,
+                    {"project": project, "plan": self.plan_of(record.stem)},
+                    self.provenance(record),
+                    record,
+                )
+            self.delete_stale(
+                project.mentions.exclude(plan__in=[self.plan_of(r.stem) for r in others]), project_mention_delete, first
+            )
+            builders = []
+            for order, item in enumerate(first.get("builders") or [], 1):
+                item = item if isinstance(item, dict) else {"enterprise": item}
+                enterprise = self.enterprise(item.get("enterprise"), first)
+                builders.append(enterprise)
+                self.upsert(
+                    ProjectBuilder,
+                    {"project": project, "enterprise": enterprise},
+                    {"role": item.get("role", "") or "", "order": order},
+                    first,
+                )
+            self.delete_stale(project.builders.exclude(enterprise__in=builders), project_builder_delete, first)
+
+    def plan_of(self, stem: str) -> Plan:
+        return self.plan_by_stem[stem]
+
+    def delete_stale(self, queryset, delete, record: Record) -> None:
+        """Delete the rows the seeds no longer name, unless staff changed them since the loader wrote them."""
+        for stale in queryset:
+            reason = self.write_reason(stale, {"pk": stale.pk})
+            if reason is None:
+                self.report.count(stale._meta.verbose_name, "kept", record.stem)
+                continue
+            delete(instance=stale, user=None, reason=reason)
 
     def load_city_roles(self, plan, stem):
+        """A plan's roles for its cities; a city may have several, one record each (keyed by its text)."""
+        kept = []
         for record in records(self.data_dir / stem / "city_roles.yaml", stem):
-            self.upsert(
+            role = self.upsert(
                 CityRole,
-                {"plan": plan, "city": self.region(record.require("city"), record)},
-                {"role": record.require("role"), **self.provenance(record)},
+                {"plan": plan, "city": self.region(record.require("city"), record), "role": record.require("role")},
+                self.provenance(record),
                 record,
                 m2m={"industries": self.industry_list(record.get("industries"), record)},
             )
+            kept.append(role.pk)
+        stale = CityRole.objects.filter(plan=plan).exclude(pk__in=kept)
+        self.delete_stale(stale, plans_services.city_role_delete, Record({}, f"{stem}/city_roles.yaml", None, stem))
 
     # ---- enterprises and parks, merged across documents ----------------------------------------
 

@@ -34,7 +34,7 @@ from plans.choices import QuarterChoices
 from plans.models import CityRole, Observation, Plan, Target, TargetProgress
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
-from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
+from projects.models import BaseCity, Enterprise, EnterpriseAlias, KeyProject, ProjectReport
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, ZoneMembership
 
@@ -150,9 +150,7 @@ class Universe:
         for pk, city_id in Park.objects.order_by("name").values_list("pk", "city_id"):
             if city_id in by_pk:
                 by_pk[city_id].parks.append(pk)
-        for pk, city_id in IndustryBase.cities.through.objects.order_by("industrybase_id", "region_id").values_list(
-            "industrybase_id", "region_id"
-        ):
+        for pk, city_id in BaseCity.objects.order_by("base_id", "region_id").values_list("base_id", "region_id"):
             if city_id in by_pk:
                 by_pk[city_id].bases.append(pk)
         from plans.models import Industry

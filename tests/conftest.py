@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from common.choices import RoleChoices
+from regions.models import RegionGroup
 from tests import factories
 
 # The API's test province and client (``data``, ``api``), for the API tests of every app.
@@ -60,6 +61,7 @@ def world(regions):
     plan.programs.create(key="1", name="实施产业集群培育工程")
     plan.measures.create(key="1", name="加强宏观统筹协调")
     plan.city_roles.create(city=ty, role="突出培育高端装备制造和特色新材料").industries.add(industry)
+    RegionGroup.objects.create(name="晋北").memberships.create(region=dt)
     ty_proj = factories.make_project(
         "太原轨道交通项目", ty, enterprise=ty_ent, industry=industry, plan=plan, total_investment=10
     )

@@ -122,6 +122,10 @@ def test_city_user_cannot_move_project_to_another_city(client, taiyuan_user, wor
         "name": project.name,
         "city": regions["140200"].pk,
         "stage": "signed",
+        "mentions-TOTAL_FORMS": "0",
+        "mentions-INITIAL_FORMS": "0",
+        "builders-TOTAL_FORMS": "0",
+        "builders-INITIAL_FORMS": "0",
         "reports-TOTAL_FORMS": "0",
         "reports-INITIAL_FORMS": "0",
     }

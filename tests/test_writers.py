@@ -40,6 +40,15 @@ from transfers.spreadsheet import Table
 ACTIONS = ("create", "update", "delete")
 
 
+#: Empty management forms of the project inlines that a hand-built admin post must carry.
+NO_PROJECT_INLINES = {
+    "mentions-TOTAL_FORMS": "0",
+    "mentions-INITIAL_FORMS": "0",
+    "builders-TOTAL_FORMS": "0",
+    "builders-INITIAL_FORMS": "0",
+}
+
+
 def entity(model) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
 
@@ -217,7 +226,7 @@ def report_by_admin_inline(world, user):
     client = admin_client(user)
     url = reverse("admin:projects_keyproject_change", args=[world["project"].pk])
     data = page_data(client.get(url))
-    data.update({"reports-TOTAL_FORMS": "1", "reports-0-year": "2024", "reports-0-month": "5",
+    data.update({**NO_PROJECT_INLINES, "reports-TOTAL_FORMS": "1", "reports-0-year": "2024", "reports-0-month": "5",
                  "reports-0-stage": "started", "reports-0-investment_completed": "1"})  # fmt: skip
     response = client.post(url, data)
     assert response.status_code == 302, form_errors(response)
@@ -414,7 +423,7 @@ DATES_MESSAGE = "签约日期不能晚于开工日期。"
 
 def bad_project_by_admin(world, user) -> list[str]:
     data = {"name": "坏项目", "city": world["ty"].pk, "stage": "started", **BAD_DATES,
-            "reports-TOTAL_FORMS": "0", "reports-INITIAL_FORMS": "0"}  # fmt: skip
+            **NO_PROJECT_INLINES, "reports-TOTAL_FORMS": "0", "reports-INITIAL_FORMS": "0"}  # fmt: skip
     response = admin_client(user).post(reverse("admin:projects_keyproject_add"), data)
     assert response.status_code == 200
     return form_errors(response)
@@ -449,7 +458,8 @@ COUNTY_MESSAGE = "小店区不属于大同市。"
 
 def county_by_admin(world, user) -> dict:
     data = {"name": "错县项目", "city": world["dt"].pk, "county": factories.make_regions()["140105"].pk,
-            "stage": "started", "reports-TOTAL_FORMS": "0", "reports-INITIAL_FORMS": "0"}  # fmt: skip
+            "stage": "started", **NO_PROJECT_INLINES,
+            "reports-TOTAL_FORMS": "0", "reports-INITIAL_FORMS": "0"}  # fmt: skip
     response = admin_client(user).post(reverse("admin:projects_keyproject_add"), data)
     assert response.status_code == 200
     return dict(response.context["adminform"].form.errors)

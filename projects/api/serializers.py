@@ -2,8 +2,9 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from common.api.serializers import ServiceModelSerializer
+from regions.models import Region
 
-from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
 
 
 class EnterpriseSerializer(ServiceModelSerializer):
@@ -17,14 +18,60 @@ class EnterpriseSerializer(ServiceModelSerializer):
         fields = "__all__"
 
 
+class BaseCitySerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="region.code", read_only=True, label="行政区划代码")
+    name = serializers.CharField(source="region.name", read_only=True, label="城市/县")
+
+    class Meta:
+        model = BaseCity
+        fields = ["code", "name", "inferred", "note"]
+
+
 class IndustryBaseSerializer(ServiceModelSerializer):
     industry_name = serializers.CharField(
         source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
     )
+    # Written as a list of codes (new links are quoted, not inferred); read with their flags in city_links.
+    cities = serializers.SlugRelatedField(
+        slug_field="code", many=True, required=False, queryset=Region.objects.all(), label="城市/县（代码）"
+    )
+    city_links = BaseCitySerializer(many=True, read_only=True, label="城市/县（含推断标记）")
 
     class Meta:
         model = IndustryBase
         fields = "__all__"
+
+
+class ProjectMentionSerializer(ServiceModelSerializer):
+    plan_code = serializers.CharField(source="plan.code", read_only=True, label="规划编号")
+
+    class Meta:
+        model = ProjectMention
+        fields = "__all__"
+
+
+class ProjectBuilderSerializer(ServiceModelSerializer):
+    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+
+    class Meta:
+        model = ProjectBuilder
+        fields = "__all__"
+
+
+class MentionRefSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="plan.code", read_only=True, label="规划编号")
+
+    class Meta:
+        model = ProjectMention
+        fields = ["id", "plan", "code", "source_file", "source_quote"]
+
+
+class BuilderRefSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+
+    class Meta:
+        model = ProjectBuilder
+        fields = ["id", "enterprise", "name", "role", "order"]
 
 
 class KeyProjectSerializer(ServiceModelSerializer):
@@ -35,10 +82,12 @@ class KeyProjectSerializer(ServiceModelSerializer):
     enterprise_name = serializers.CharField(
         source="enterprise.name", read_only=True, default=None, allow_null=True, label="建设单位（名称）"
     )
+    mentions = MentionRefSerializer(many=True, read_only=True, label="其他提及规划（/project-mentions/ 维护）")
+    builders = BuilderRefSerializer(many=True, read_only=True, label="合作建设单位（/project-builders/ 维护）")
 
     class Meta:
         model = KeyProject
-        fields = "__all__"
+        exclude = ["mentioned_in", "co_builders"]
 
 
 class ProjectReportSerializer(ServiceModelSerializer):

@@ -7,6 +7,8 @@ router.register("enterprises", views.EnterpriseViewSet)
 router.register("bases", views.IndustryBaseViewSet)
 router.register("projects", views.KeyProjectViewSet)
 router.register("project-reports", views.ProjectReportViewSet)
+router.register("project-mentions", views.ProjectMentionViewSet)
+router.register("project-builders", views.ProjectBuilderViewSet)
 router.register("geo/cities", views.CityGeoViewSet, basename="geo-city")
 router.register("geo/zones", views.ZoneGeoViewSet, basename="geo-zone")
 for name, viewset in [

@@ -1,3 +1,5 @@
+from django.db.models import Prefetch
+
 from common.api.views import AggregateViewSet, ScopedModelViewSet
 from common.services import ModelServices
 from regions.filtersets import RegionFilterSet, ZoneFilterSet
@@ -5,8 +7,15 @@ from regions.models import Region, Zone
 from regions.selectors import city_feature_collection, zone_feature_collection
 
 from .. import selectors
-from ..filtersets import EnterpriseFilterSet, IndustryBaseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
-from ..models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from ..filtersets import (
+    EnterpriseFilterSet,
+    IndustryBaseFilterSet,
+    KeyProjectFilterSet,
+    ProjectBuilderFilterSet,
+    ProjectMentionFilterSet,
+    ProjectReportFilterSet,
+)
+from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
 from ..services import (
     enterprise_create,
     enterprise_delete,
@@ -17,6 +26,12 @@ from ..services import (
     key_project_create,
     key_project_delete,
     key_project_update,
+    project_builder_create,
+    project_builder_delete,
+    project_builder_update,
+    project_mention_create,
+    project_mention_delete,
+    project_mention_update,
     project_report_create,
     project_report_delete,
     project_report_update,
@@ -28,6 +43,8 @@ from .serializers import (
     IndustryBaseSerializer,
     KeyProjectSerializer,
     ProjectBreakdownSerializer,
+    ProjectBuilderSerializer,
+    ProjectMentionSerializer,
     ProjectReportSerializer,
     ZoneFeatureCollectionSerializer,
 )
@@ -41,17 +58,40 @@ class EnterpriseViewSet(ScopedModelViewSet):
 
 
 class IndustryBaseViewSet(ScopedModelViewSet):
-    queryset = IndustryBase.objects.select_related("industry").prefetch_related("cities", "parks", "anchors")
+    queryset = IndustryBase.objects.select_related("industry").prefetch_related(
+        "cities", Prefetch("city_links", BaseCity.objects.select_related("region")), "parks", "anchors"
+    )
     serializer_class = IndustryBaseSerializer
     filterset_class = IndustryBaseFilterSet
     services = ModelServices(create=industry_base_create, update=industry_base_update, delete=industry_base_delete)
 
 
 class KeyProjectViewSet(ScopedModelViewSet):
-    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise")
+    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise").prefetch_related(
+        Prefetch("mentions", ProjectMention.objects.select_related("plan")),
+        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise")),
+    )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
     services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
+
+
+class ProjectMentionViewSet(ScopedModelViewSet):
+    queryset = ProjectMention.objects.select_related("project__city", "plan")
+    serializer_class = ProjectMentionSerializer
+    filterset_class = ProjectMentionFilterSet
+    services = ModelServices(
+        create=project_mention_create, update=project_mention_update, delete=project_mention_delete
+    )
+
+
+class ProjectBuilderViewSet(ScopedModelViewSet):
+    queryset = ProjectBuilder.objects.select_related("project__city", "enterprise")
+    serializer_class = ProjectBuilderSerializer
+    filterset_class = ProjectBuilderFilterSet
+    services = ModelServices(
+        create=project_builder_create, update=project_builder_update, delete=project_builder_delete
+    )
 
 
 class ProjectReportViewSet(ScopedModelViewSet):

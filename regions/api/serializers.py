@@ -2,13 +2,30 @@ from rest_framework import serializers
 
 from common.api.serializers import ServiceModelSerializer
 
-from ..models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from ..models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
 
 
 class RegionSerializer(ServiceModelSerializer):
     class Meta:
         model = Region
         exclude = ["boundary"]
+
+
+class RegionGroupMembershipSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="region.code", read_only=True, label="行政区划代码")
+    name = serializers.CharField(source="region.name", read_only=True, label="城市")
+
+    class Meta:
+        model = RegionGroupMembership
+        fields = ["code", "name", "inferred", "note"]
+
+
+class RegionGroupSerializer(ServiceModelSerializer):
+    memberships = RegionGroupMembershipSerializer(many=True, read_only=True, label="成员城市")
+
+    class Meta:
+        model = RegionGroup
+        exclude = ["cities"]
 
 
 class LayoutSchemeSerializer(ServiceModelSerializer):

@@ -1,8 +1,8 @@
 from common.api.views import ScopedModelViewSet
 from common.services import ModelServices
 
-from ..filtersets import LayoutSchemeFilterSet, ParkFilterSet, RegionFilterSet, ZoneFilterSet
-from ..models import LayoutScheme, Park, Region, Zone
+from ..filtersets import LayoutSchemeFilterSet, ParkFilterSet, RegionFilterSet, RegionGroupFilterSet, ZoneFilterSet
+from ..models import LayoutScheme, Park, Region, RegionGroup, Zone
 from ..services import (
     layout_scheme_create,
     layout_scheme_delete,
@@ -12,12 +12,21 @@ from ..services import (
     park_update,
     region_create,
     region_delete,
+    region_group_create,
+    region_group_delete,
+    region_group_update,
     region_update,
     zone_create,
     zone_delete,
     zone_update,
 )
-from .serializers import LayoutSchemeSerializer, ParkSerializer, RegionSerializer, ZoneSerializer
+from .serializers import (
+    LayoutSchemeSerializer,
+    ParkSerializer,
+    RegionGroupSerializer,
+    RegionSerializer,
+    ZoneSerializer,
+)
 
 
 class RegionViewSet(ScopedModelViewSet):
@@ -26,6 +35,13 @@ class RegionViewSet(ScopedModelViewSet):
     filterset_class = RegionFilterSet
     services = ModelServices(create=region_create, update=region_update, delete=region_delete)
     lookup_field = "code"
+
+
+class RegionGroupViewSet(ScopedModelViewSet):
+    queryset = RegionGroup.objects.prefetch_related("memberships__region")
+    serializer_class = RegionGroupSerializer
+    filterset_class = RegionGroupFilterSet
+    services = ModelServices(create=region_group_create, update=region_group_update, delete=region_group_delete)
 
 
 class LayoutSchemeViewSet(ScopedModelViewSet):

@@ -18,7 +18,7 @@ from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
-from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from regions.models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
 from tests.api.base import invalid_value
 from tests.shared import built_once, fresh_copy
 
@@ -155,6 +155,10 @@ def build_data() -> SimpleNamespace:
     d.task = Program.objects.create(plan=d.plan, key="2", name="推进装备制造", kind="task", order=2)
     d.measure = Measure.objects.create(plan=d.plan, key="1", name="加强组织领导", section=d.chapter, order=1)
     d.measure2 = Measure.objects.create(plan=d.plan, key="2", name="强化要素保障", order=2)
+    d.program_child = Program.objects.create(plan=d.plan, parent=d.program, key="1.1", name="链长制", order=3)
+    d.measure_child = Measure.objects.create(
+        plan=d.plan, parent=d.measure, key="1.1", name="首台（套）保险补偿", order=3
+    )
     d.city_role = CityRole.objects.create(plan=d.plan, city=d.taiyuan, role="太原突出培育高端装备制造")
     d.city_role.industries.set([d.equipment])
     CityRole.objects.create(plan=d.plan, city=d.datong, role="大同发展新材料")
@@ -165,7 +169,11 @@ def build_data() -> SimpleNamespace:
     ZoneMembership.objects.create(zone=d.core, region=d.taiyuan)
     ZoneMembership.objects.create(zone=d.core, region=d.jinzhong)
     d.core.industries.set([d.equipment])
-    d.belt = Zone.objects.create(scheme=d.scheme, kind="belt", name="大西发展带", order=2, corridor="大西线")
+    d.north = RegionGroup.objects.create(name="晋北")
+    RegionGroupMembership.objects.create(group=d.north, region=d.datong)
+    d.belt = Zone.objects.create(
+        scheme=d.scheme, kind="belt", name="大西发展带", order=2, corridor="大西线", region_group=d.north
+    )
     ZoneMembership.objects.create(zone=d.belt, region=d.datong)
     ZoneMembership.objects.create(zone=d.belt, region=d.taiyuan, inferred=True)
     d.belt.industries.set([d.materials])
@@ -202,7 +210,7 @@ def build_data() -> SimpleNamespace:
     d.base_core.anchors.set([d.tisco])
     Target.objects.filter(pk=d.t_off_track.pk).update(base=d.base_core)
     d.base_dt = IndustryBase.objects.create(
-        plan=d.plan, key="dt-materials", name="大同新材料基地", kind="cluster", industry=d.metals
+        plan=d.plan, key="dt-materials", name="大同新材料基地", kind="cluster", industry=d.metals, region_group=d.north
     )
     d.base_dt.cities.set([d.datong])
     d.base_dt.parks.set([d.park_dt])

@@ -233,6 +233,8 @@ class TestPrograms(ResourceTests):
         "industry": lambda d: ({"industry": d.materials.pk}, ids(d.program)),
         "plan": lambda d: ({"plan": d.plan.pk}, Q(plan=d.plan)),
         "section": lambda d: ({"section": d.subsection.pk}, ids(d.program)),
+        "parent": lambda d: ({"parent": d.program.pk}, ids(d.program_child)),
+        "has_parent": lambda d: ({"has_parent": "false"}, Q(parent__isnull=True)),
     }
     search_case = staticmethod(lambda d: ("提升工程", ids(d.program)))
     create_payload = staticmethod(lambda d: {"plan": d.plan.pk, "key": "3", "name": "新工程", "industries": [d.cbm.pk]})
@@ -249,6 +251,8 @@ class TestMeasures(ResourceTests):
     filter_cases = {
         "plan": lambda d: ({"plan": d.plan.pk}, Q(plan=d.plan)),
         "section": lambda d: ({"section": d.chapter.pk}, ids(d.measure)),
+        "parent": lambda d: ({"parent": d.measure.pk}, ids(d.measure_child)),
+        "has_parent": lambda d: ({"has_parent": "false"}, Q(parent__isnull=True)),
     }
     search_case = staticmethod(lambda d: ("要素", ids(d.measure2)))
     create_payload = staticmethod(lambda d: {"plan": d.plan.pk, "key": "3", "name": "完善政策"})
@@ -269,8 +273,6 @@ class TestCityRoles(ResourceTests):
     }
     search_case = staticmethod(lambda d: ("高端装备", ids(d.city_role)))
     create_payload = staticmethod(lambda d: {"plan": d.old_plan.pk, "city": "140100", "role": "定位"})
-    invalid_payload = staticmethod(
-        lambda d: ({"plan": d.plan.pk, "city": "140100", "role": "重复"}, ["non_field_errors"])
-    )
+    invalid_payload = staticmethod(lambda d: ({"plan": d.plan.pk, "city": "140000", "role": "省不是城市"}, ["city"]))
     update_case = staticmethod(lambda d: (d.city_role, {"role": "新定位"}))
     delete_record = staticmethod(lambda d: d.city_role)

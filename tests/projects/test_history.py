@@ -16,7 +16,17 @@ def project_form(project, **changes):
     from django.forms.models import model_to_dict
 
     data = {k: v for k, v in model_to_dict(project).items() if v is not None}
-    data.update({"reports-TOTAL_FORMS": "0", "reports-INITIAL_FORMS": "0", **changes})
+    data.update(
+        {
+            "mentions-TOTAL_FORMS": "0",
+            "mentions-INITIAL_FORMS": "0",
+            "builders-TOTAL_FORMS": "0",
+            "builders-INITIAL_FORMS": "0",
+            "reports-TOTAL_FORMS": "0",
+            "reports-INITIAL_FORMS": "0",
+            **changes,
+        }
+    )
     return data
 
 

@@ -48,6 +48,7 @@ class TestZones(ResourceTests):
     max_queries = 6
     filter_cases = {
         "scheme": lambda d: ({"scheme": d.scheme.pk}, Q(scheme=d.scheme)),
+        "region_group": lambda d: ({"region_group": d.north.pk}, Q(region_group=d.north)),
         "plan": lambda d: ({"plan": d.plan.pk}, Q(scheme__plan=d.plan)),
         "kind": lambda d: ({"kind": "belt"}, ids(d.belt)),
         "city": lambda d: ({"city": "140100"}, ids(d.core, d.belt)),
