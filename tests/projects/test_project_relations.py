@@ -85,9 +85,18 @@ def test_city_user_adds_a_co_builder_only_to_own_projects(seeded, api):
     datong = make_user("rel-datong", "city", cities=[Region.objects.get(code="140200")])
     taiyuan = make_user("rel-taiyuan", "city", cities=[Region.objects.get(code="140100")])
     project = KeyProject.objects.get(name=COAL_GAS)
-    other = Enterprise.objects.get(name="晋能集团")
+    # A builder 大同 staff may reference: an enterprise of 大同 that does not build this project yet.
+    other = (
+        Enterprise.objects.filter(city__code="140200")
+        .exclude(pk=project.enterprise_id)
+        .exclude(project_builds__project=project)
+        .first()
+    )
     body = {"project": project.pk, "enterprise": other.pk, "role": "参股"}
-    assert api(taiyuan).post("/api/v1/project-builders/", body, format="json").status_code in (403, 404)
+    # Another city's project is answered like a missing one (issue 12): 400 on the project field.
+    refused = api(taiyuan).post("/api/v1/project-builders/", body, format="json")
+    assert refused.status_code == 400
+    assert "project" in refused.json()
     assert api(datong).post("/api/v1/project-builders/", body, format="json").status_code == 201
 
 

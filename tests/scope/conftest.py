@@ -12,6 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from common.choices import RoleChoices
+from projects.models import ProjectBuilder, ProjectMention
 from tests import factories
 
 
@@ -43,6 +44,10 @@ def town(django_db_setup, django_db_blocker):
         )
         t.dt_proj = factories.make_project("大同机车项目", dt, enterprise=t.dt_ent)
         t.ty_report = factories.make_report(t.ty_proj)
+        # The project's other naming plan and co-builder: records scoped through the project.
+        other_plan = factories.make_plan("sx-13th-sei", title="山西省“十三五”战略性新兴产业发展规划")
+        t.ty_mention = ProjectMention.objects.create(project=t.ty_proj, plan=other_plan, source_quote="原文")
+        t.ty_builder = ProjectBuilder.objects.create(project=t.ty_proj, enterprise=t.ty_ent, role="合作建设")
         t.target = factories.make_target(plan, regions["140000"])
         t.ty_obs = factories.make_observation(ty, target=t.target)
         t.dt_obs = factories.make_observation(dt, target=t.target)

@@ -50,7 +50,13 @@ def test_the_fields_of_the_finding_are_generated():
 
 
 def _own(town, model):
-    return {"KeyProject": town.ty_proj, "IndustryBase": town.ty_base, "ProjectReport": town.ty_report}[model.__name__]
+    return {
+        "KeyProject": town.ty_proj,
+        "IndustryBase": town.ty_base,
+        "ProjectReport": town.ty_report,
+        "ProjectMention": town.ty_mention,
+        "ProjectBuilder": town.ty_builder,
+    }[model.__name__]
 
 
 def _url(viewset, record):
