@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.api.serializers import ServiceModelSerializer
+from common.api.serializers import ServiceModelSerializer, SlugLookupField
 from regions.models import Region
 
 from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
@@ -32,7 +32,7 @@ class IndustryBaseSerializer(ServiceModelSerializer):
         source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
     )
     # Written as a list of codes (new links are quoted, not inferred); read with their flags in city_links.
-    cities = serializers.SlugRelatedField(
+    cities = SlugLookupField(
         slug_field="code", many=True, required=False, queryset=Region.objects.all(), label="城市/县（代码）"
     )
     city_links = BaseCitySerializer(many=True, read_only=True, label="城市/县（含推断标记）")
