@@ -10,9 +10,20 @@ framework around them and are added here, once, from what the operation takes:
   operations with a body, 413 for uploads, 503 for operations that queue a background job;
 - the success answer a write lost when its view documented only its 412;
 - request bodies refuse properties they do not declare (the serializers ignore nothing silently).
+
+``AutoSchema`` gives each field of a model the bounds the model enforces (its validators and
+check constraints), so that a value the schema allows is one the API accepts.
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+
+from common.validators import MagnitudeValidator
 
 ERROR = {
     "type": "object",
@@ -93,3 +104,108 @@ def _add(responses: dict, code: str, description: str, component: str) -> None:
         "description": responses.get(code, {}).get("description") or description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
     }
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema, with the bounds a model puts on its fields.
+
+    - decimals (strings): a pattern that takes only numbers (drf-spectacular's also takes ``""``
+      and ``"-."``), bounded by a ``MagnitudeValidator``, without a sign where a check constraint
+      says ``<field>__gte=0``;
+    - integers and numbers: ``maximum`` / ``minimum`` from a ``MagnitudeValidator`` and from the
+      ``<field>__gte`` / ``<field>__lte`` of the model's check constraints (years: 1949–2100);
+    - strings: the ``pattern`` of a ``<field>__regex`` check constraint (region codes).
+    """
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        model_field = _model_field(field)
+        if model_field is None:
+            return
+        maximum = _magnitude(model_field)
+        bounds = constraint_bounds(model_field.model).get(model_field.name, {})
+        if schema.get("type") == "string" and schema.get("format") == "decimal":
+            schema["pattern"] = decimal_pattern(
+                whole_digits=model_field.max_digits - model_field.decimal_places,
+                decimal_places=model_field.decimal_places,
+                maximum=maximum,
+                signed=bounds.get("minimum", -1) < 0,
+            )
+            return
+        if schema.get("type") in ("integer", "number"):
+            if maximum is not None:
+                bounds = {"minimum": -maximum, "maximum": maximum, **bounds}
+            for key, value in bounds.items():
+                if key in ("minimum", "maximum"):
+                    schema[key] = int(value) if value == int(value) else float(value)
+        elif schema.get("type") == "string" and "pattern" in bounds and "pattern" not in schema:
+            schema["pattern"] = bounds["pattern"]
+
+
+def _model_field(field) -> models.Field | None:
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or "." in source or source == "*":
+        return None
+    try:
+        model_field = model._meta.get_field(source)
+    except FieldDoesNotExist:
+        return None
+    return model_field if model_field.concrete and not model_field.is_relation else None
+
+
+def _magnitude(model_field: models.Field) -> Decimal | None:
+    limits = [validator.maximum for validator in model_field.validators if isinstance(validator, MagnitudeValidator)]
+    return min(limits) if limits else None
+
+
+def decimal_pattern(*, whole_digits: int, decimal_places: int, maximum: Decimal | None, signed: bool) -> str:
+    """A decimal as DRF's DecimalField reads it: digits, an optional point and fraction, a sign if ``signed``.
+
+    A ``maximum`` that is a power of ten (10**k, fewer digits than the field holds) limits the
+    whole part to k digits, or to the maximum itself.
+    """
+    fraction = rf"(?:\.\d{{0,{decimal_places}}})?" if decimal_places else r"\.?"
+    alternatives = []
+    exponent = _power_of_ten(maximum)
+    if exponent is not None and exponent < whole_digits:
+        alternatives.append(rf"\d{{1,{exponent}}}{fraction}" if exponent else rf"0{fraction}")
+        zeros = rf"(?:\.0{{0,{decimal_places}}})?" if decimal_places else r"\.?"
+        alternatives.append(f"1{'0' * exponent}{zeros}")
+    else:
+        alternatives.append(rf"\d{{1,{whole_digits}}}{fraction}" if whole_digits else rf"0{fraction}")
+    if decimal_places:
+        alternatives.append(rf"\.\d{{1,{decimal_places}}}")
+    sign = "-?" if signed else ""
+    return rf"^{sign}(?:{'|'.join(alternatives)})$"
+
+
+def _power_of_ten(value: Decimal | None) -> int | None:
+    if value is None or value < 1:
+        return None
+    exponent = len(str(int(value))) - 1
+    return exponent if Decimal(10) ** exponent == value else None
+
+
+def constraint_bounds(model) -> dict[str, dict]:
+    """Per field: the ``minimum`` / ``maximum`` (``__gte`` / ``__lte``) and ``pattern`` (``__regex``)
+    that the model's check constraints set."""
+    bounds: dict[str, dict] = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            for lookup, value in _lookups(constraint.condition):
+                name, _, kind = lookup.rpartition("__")
+                key = {"gte": "minimum", "lte": "maximum", "regex": "pattern"}.get(kind)
+                if key and name and "__" not in name and isinstance(value, int | Decimal | str):
+                    bounds.setdefault(name, {})[key] = value
+    return bounds
+
+
+def _lookups(condition: models.Q):
+    if condition.negated:
+        return
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            yield from _lookups(child)
+        else:
+            yield child
