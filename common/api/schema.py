@@ -9,7 +9,8 @@ framework around them and are added here, once, from what the operation takes:
   past the last (pagination) or a ``format`` no renderer serves (DRF's answer), 415 for
   operations with a body, 413 for uploads, 503 for operations that queue a background job;
 - the success answer a write lost when its view documented only its 412;
-- request bodies refuse properties they do not declare (the serializers ignore nothing silently).
+- request bodies refuse properties they do not declare (the serializers ignore nothing silently),
+  and state the model's check constraints that ``AutoSchema`` set aside for after the enum hook.
 
 ``AutoSchema`` gives each field of a model the bounds the model enforces (its validators and
 check constraints), so that a value the schema allows is one the API accepts.
@@ -22,6 +23,7 @@ from decimal import Decimal
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import is_patched_serializer
 
 from common.validators import MagnitudeValidator
 
@@ -51,6 +53,7 @@ QUEUE_UNAVAILABLE = "后台任务队列不可用，任务未能提交"
 QUEUEING = {("/api/v1/jobs/import/", "post"), ("/api/v1/jobs/export/", "post")}
 QUEUEING_SUFFIXES = ("/apply/", "/retry/")
 WRITE_METHODS = ("post", "put", "patch")
+RULES = "x-check-constraints"
 
 
 def document_error_responses(result, generator, request, public):
@@ -58,6 +61,8 @@ def document_error_responses(result, generator, request, public):
     components.setdefault("Error", ERROR)
     components.setdefault("FieldErrors", FIELD_ERRORS)
     for name, component in components.items():
+        if RULES in component:
+            component["allOf"] = component.pop(RULES)
         if name.endswith("Request") and component.get("type") == "object":
             component.setdefault("additionalProperties", False)
     for path, item in result.get("paths", {}).items():
@@ -114,8 +119,29 @@ class AutoSchema(SpectacularAutoSchema):
       says ``<field>__gte=0``;
     - integers and numbers: ``maximum`` / ``minimum`` from a ``MagnitudeValidator`` and from the
       ``<field>__gte`` / ``<field>__lte`` of the model's check constraints (years: 1949–2100);
-    - strings: the ``pattern`` of a ``<field>__regex`` check constraint (region codes).
+    - strings: the ``pattern`` of a ``<field>__regex`` check constraint (region codes);
+    - whole request bodies (not PATCH, whose rule depends on the stored record): the check
+      constraints made of ``exact`` and ``isnull`` lookups on the body's fields, as ``allOf`` /
+      ``anyOf`` / ``not`` (a province has no parent region; a city or county has one).
     """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+        if direction != "request" or model is None or is_patched_serializer(serializer, direction):
+            return schema
+        writable = {name for name, field in serializer.fields.items() if not field.read_only}
+        rules = [
+            rule
+            for constraint in model._meta.constraints
+            if isinstance(constraint, models.CheckConstraint)
+            and (rule := condition_schema(constraint.condition, writable)) is not None
+        ]
+        if rules:
+            # Set aside until drf-spectacular's enum hook has run (``document_error_responses``
+            # moves them to ``allOf``): it would turn their one-value enums into the field's enum.
+            schema[RULES] = rules
+        return schema
 
     def _insert_field_validators(self, field, schema):
         super()._insert_field_validators(field, schema)
@@ -209,3 +235,32 @@ def _lookups(condition: models.Q):
             yield from _lookups(child)
         else:
             yield child
+
+
+def condition_schema(condition: models.Q, fields: set[str]) -> dict | None:
+    """A check constraint's condition as a JSON schema of the request body, if it has only
+    ``exact`` and ``isnull`` lookups on ``fields`` (else None: it is left to the API's answer)."""
+    parts = []
+    for child in condition.children:
+        part = condition_schema(child, fields) if isinstance(child, models.Q) else _lookup_schema(*child, fields)
+        if part is None:
+            return None
+        parts.append(part)
+    combined = {"allOf" if condition.connector == models.Q.AND else "anyOf": parts}
+    return {"not": combined} if condition.negated else combined
+
+
+def _lookup_schema(lookup: str, value, fields: set[str]) -> dict | None:
+    name, _, kind = lookup.rpartition("__")
+    if kind not in ("exact", "isnull") or not name:
+        name, kind = lookup, "exact"
+    if name not in fields:
+        return None
+    if kind == "isnull" and value is True:
+        return {"properties": {name: {"enum": [None]}}}
+    if kind == "isnull":
+        return {"properties": {name: {"not": {"enum": [None]}}}, "required": [name]}
+    if not isinstance(value, str | int):
+        return None
+    plain = value if isinstance(value, bool | int) else str(value)
+    return {"properties": {name: {"enum": [plain]}}, "required": [name]}
