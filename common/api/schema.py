@@ -18,6 +18,7 @@ check constraints), so that a value the schema allows is one the API accepts.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
@@ -25,7 +26,7 @@ from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import is_patched_serializer
 
-from common.validators import MagnitudeValidator
+from common.validators import MagnitudeValidator, validate_plausible_date
 
 ERROR = {
     "type": "object",
@@ -54,6 +55,15 @@ QUEUEING = {("/api/v1/jobs/import/", "post"), ("/api/v1/jobs/export/", "post")}
 QUEUEING_SUFFIXES = ("/apply/", "/retry/")
 WRITE_METHODS = ("post", "put", "patch")
 RULES = "x-check-constraints"
+#: Text without NUL, which Django and DRF refuse in every text field and filter.
+NO_NUL = "^[^\\u0000]*$"
+#: A real date from 1949-01-01 to 2100-12-31 (``common.validators.validate_plausible_date``); 29 February is
+#: left out, the only day a pattern cannot tell real from not.
+PLAUSIBLE_DATE = (
+    r"^(?:19(?:49|[5-9]\d)|20\d\d|2100)-"
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|02-(?:0[1-9]|1\d|2[0-8]))$"
+)
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def document_error_responses(result, generator, request, public):
@@ -65,11 +75,47 @@ def document_error_responses(result, generator, request, public):
             component["allOf"] = component.pop(RULES)
         if name.endswith("Request") and component.get("type") == "object":
             component.setdefault("additionalProperties", False)
+            _forbid_nul(component)
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 _document(path, method, operation, item)
+                _json_bodies_only(operation, components)
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "query":
+                        _forbid_nul(parameter.get("schema", {}))
     return result
+
+
+def _forbid_nul(schema) -> None:
+    """Every free text of a request body or query takes no NUL (a pattern of its own already says what it takes)."""
+    if isinstance(schema, list):
+        for item in schema:
+            _forbid_nul(item)
+    elif isinstance(schema, dict):
+        if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & set(schema)):
+            schema["pattern"] = NO_NUL
+        for value in schema.values():
+            if isinstance(value, dict | list):
+                _forbid_nul(value)
+
+
+def _json_bodies_only(operation: dict, components: dict) -> None:
+    """A body without a file is documented as JSON only.
+
+    The form encodings (which DRF's parsers also read, for the browsable API's forms) cannot say
+    ``null``: a client that sends a null there sends the text "None" or "", so they are no
+    contract for a JSON API.
+    """
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        return
+    schema = content["application/json"].get("schema", {})
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    if '"binary"' in json.dumps(components.get(name, schema)):
+        return
+    for media_type in FORM_TYPES:
+        content.pop(media_type, None)
 
 
 def _document(path: str, method: str, operation: dict, item: dict) -> None:
@@ -148,6 +194,8 @@ class AutoSchema(SpectacularAutoSchema):
         model_field = _model_field(field)
         if model_field is None:
             return
+        if schema.get("format") == "date" and validate_plausible_date in model_field.validators:
+            schema["pattern"] = PLAUSIBLE_DATE
         maximum = _magnitude(model_field)
         bounds = constraint_bounds(model_field.model).get(model_field.name, {})
         if schema.get("type") == "string" and schema.get("format") == "decimal":
