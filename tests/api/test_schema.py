@@ -75,3 +75,11 @@ def test_a_number_filter_refuses_what_its_field_cannot_hold(data, api):
     parameters = client.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/v1/projects/"]["get"]
     capacity = next(p for p in parameters["parameters"] if p["name"] == "capacity_min")
     assert capacity["schema"]["maximum"] == 10**12 and capacity["description"]
+
+
+def test_a_relation_in_json_is_null_not_an_empty_string(data, api):
+    client = api(data.admin)
+    answer = client.post("/api/v1/enterprises/", {"name": "空城市企业", "kind": "institute", "city": ""}, format="json")
+    assert answer.status_code == 400 and "city" in answer.json()
+    answer = client.post("/api/v1/enterprises/", {"name": "无城市", "kind": "institute", "city": None}, format="json")
+    assert answer.status_code == 201, answer.json()
