@@ -10,7 +10,9 @@ which the API answers with 400. The filters that name a domain model live in its
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q, QuerySet
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
@@ -150,6 +152,12 @@ def _model_field(model, path: str):
         return None
 
 
+def whole_number_if_integer(filter_: django_filters.NumberFilter, model) -> None:
+    """A number filter on an integer field takes a whole number (``?year_min=1e15`` is a 400, as the schema says)."""
+    if isinstance(_model_field(model, filter_.field_name), models.IntegerField):
+        filter_.field_class = forms.IntegerField
+
+
 def bound_by_magnitude(filter_: django_filters.NumberFilter, model) -> None:
     """A number filter on a field with a ``MagnitudeValidator`` refuses (400) what the field could never hold.
 
@@ -170,7 +178,8 @@ def bound_by_magnitude(filter_: django_filters.NumberFilter, model) -> None:
 class BaseFilterSet(django_filters.FilterSet):
     """Adds ``search=`` over ``search_fields`` (case-insensitive substring, any of the fields).
 
-    Number filters on a bounded field take only values within its bounds (``bound_by_magnitude``).
+    Number filters take whole numbers on integer fields, and only values within the bounds of a
+    bounded field (``whole_number_if_integer``, ``bound_by_magnitude``).
     """
 
     search_fields: tuple[str, ...] = ()
@@ -181,6 +190,7 @@ class BaseFilterSet(django_filters.FilterSet):
         if cls._meta.model is not None:
             for filter_ in filters.values():
                 if isinstance(filter_, django_filters.NumberFilter):
+                    whole_number_if_integer(filter_, cls._meta.model)
                     bound_by_magnitude(filter_, cls._meta.model)
         return filters
 

@@ -83,3 +83,9 @@ def test_a_relation_in_json_is_null_not_an_empty_string(data, api):
     assert answer.status_code == 400 and "city" in answer.json()
     answer = client.post("/api/v1/enterprises/", {"name": "无城市", "kind": "institute", "city": None}, format="json")
     assert answer.status_code == 201, answer.json()
+
+
+def test_a_number_filter_on_an_integer_field_takes_whole_numbers(data, api):
+    client = api(data.viewer)
+    assert client.get("/api/v1/bases/", {"revenue_target_year_min": "1e15"}).status_code == 400
+    assert client.get("/api/v1/bases/", {"revenue_target_year_min": "2020"}).status_code == 200
