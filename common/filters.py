@@ -12,12 +12,16 @@ records the user may see: another city's id is answered exactly like an id that 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import Q, QuerySet
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from common.scope import is_city_scoped, scope_queryset
+from common.validators import MagnitudeValidator
 
 TRUE_VALUES = ("true", "1", "yes")
 FALSE_VALUES = ("false", "0", "no")
@@ -140,10 +144,58 @@ def range_filters(field_name: str, label: str, filter_class=django_filters.Numbe
     )
 
 
+def _model_field(model, path: str):
+    """The model field a lookup path ends on, or None."""
+    *relations, name = path.split("__")
+    try:
+        for relation in relations:
+            model = model._meta.get_field(relation).related_model
+        return model._meta.get_field(name)
+    except (FieldDoesNotExist, AttributeError):
+        return None
+
+
+def whole_number_if_integer(filter_: django_filters.NumberFilter, model) -> None:
+    """A number filter on an integer field takes a whole number (``?year_min=1e15`` is a 400, as the schema says)."""
+    if isinstance(_model_field(model, filter_.field_name), models.IntegerField):
+        filter_.field_class = forms.IntegerField
+
+
+def bound_by_magnitude(filter_: django_filters.NumberFilter, model) -> None:
+    """A number filter on a field with a ``MagnitudeValidator`` refuses (400) what the field could never hold.
+
+    The schema says so too (``minimum`` / ``maximum``), so a value it allows is one the filter takes.
+    """
+    model_field = _model_field(model, filter_.field_name)
+    limits = [v.maximum for v in getattr(model_field, "validators", ()) if isinstance(v, MagnitudeValidator)]
+    if not limits:
+        return
+    maximum = min(limits)
+    filter_.extra.update(max_value=maximum, min_value=-maximum)
+    schema = {"type": "number", "minimum": -int(maximum), "maximum": int(maximum)}
+    if filter_.label:
+        schema["description"] = str(filter_.label)
+    set_override(filter_, "field", schema)
+
+
 class BaseFilterSet(django_filters.FilterSet):
-    """Adds ``search=`` over ``search_fields`` (case-insensitive substring, any of the fields)."""
+    """Adds ``search=`` over ``search_fields`` (case-insensitive substring, any of the fields).
+
+    Number filters take whole numbers on integer fields, and only values within the bounds of a
+    bounded field (``whole_number_if_integer``, ``bound_by_magnitude``).
+    """
 
     search_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        if cls._meta.model is not None:
+            for filter_ in filters.values():
+                if isinstance(filter_, django_filters.NumberFilter):
+                    whole_number_if_integer(filter_, cls._meta.model)
+                    bound_by_magnitude(filter_, cls._meta.model)
+        return filters
 
     search = django_filters.CharFilter(method="filter_search", label="搜索（名称等）")
 

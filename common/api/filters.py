@@ -6,13 +6,17 @@ from rest_framework.settings import api_settings
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, where an unknown query parameter is an error too.
 
-    A mistyped ``?cty=140100`` must answer 400, not the whole unfiltered list.
+    A mistyped ``?cty=140100`` must answer 400, not the whole unfiltered list. The paging
+    parameters stay known when an export (``?format=csv``) switches paging off: the export is the
+    whole list, and a well-formed ``page`` or ``page_size`` it ignores is not an error (a
+    malformed one still is, as it is for the JSON list).
     """
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         if filterset_class is None:
             return queryset
+        _check_unused_paging(request, view)
         given = set(request.query_params) - _reserved(view)
         unknown = given - set(filterset_class.base_filters)
         if unknown:
@@ -24,10 +28,24 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+def _paging_parameters(view) -> list[str]:
+    pagination_class = getattr(view, "pagination_class", None)
+    names = (getattr(pagination_class, attr, None) for attr in ("page_query_param", "page_size_query_param"))
+    return [name for name in names if name]
+
+
 def _reserved(view) -> set[str]:
-    names = {api_settings.URL_FORMAT_OVERRIDE}
-    paginator = getattr(view, "paginator", None)
-    for attr in ("page_query_param", "page_size_query_param"):
-        if getattr(paginator, attr, None):
-            names.add(getattr(paginator, attr))
-    return names
+    return {api_settings.URL_FORMAT_OVERRIDE, *_paging_parameters(view)}
+
+
+def _check_unused_paging(request, view) -> None:
+    """When the view does not page (an export), its paging parameters must still be one positive whole number."""
+    if getattr(view, "paginator", None) is not None:
+        return
+    errors = {}
+    for name in _paging_parameters(view):
+        values = request.query_params.getlist(name)
+        if values and (len(values) > 1 or not values[0].isascii() or not values[0].isdigit() or int(values[0]) < 1):
+            errors[name] = ["须为一个正整数。"]
+    if errors:
+        raise ValidationError(errors)

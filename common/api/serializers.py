@@ -1,10 +1,29 @@
 from django.db import models
 from rest_framework import relations, serializers
+from rest_framework.fields import empty
 
 from common.scope import is_city_scoped, referenceable_queryset
 
 
-class SlugLookupField(serializers.SlugRelatedField):
+class NoBlankInJsonMixin:
+    """A relation in a JSON body is an id (or a code) or ``null``, never ``""``.
+
+    DRF reads ``""`` as ``null`` for every relation: right for the form encodings (the browsable
+    API's forms), which cannot say ``null``, but in JSON it would let a malformed value clear a link.
+    """
+
+    def run_validation(self, data=empty):
+        request = self.context.get("request")
+        if data == "" and request is not None and (request.content_type or "").startswith("application/json"):
+            raise serializers.ValidationError("不能为空字符串；没有关联记录时请填 null。", code="blank")
+        return super().run_validation(data)
+
+
+class PrimaryKeyRelation(NoBlankInJsonMixin, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+class SlugLookupField(NoBlankInJsonMixin, serializers.SlugRelatedField):
     """A SlugRelatedField that never sends the database a value no slug can hold (PostgreSQL refuses NUL)."""
 
     def to_internal_value(self, data):
@@ -25,7 +44,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
     - Every choice field ``x`` gets a read-only ``x_display`` with its Chinese label.
     - Multi-field constraints are checked by ``full_clean`` in the service, whose messages are
       the models' own Chinese ``violation_error_message``.
+    - A relation in a JSON body is never ``""`` (``NoBlankInJsonMixin``).
     """
+
+    serializer_related_field = PrimaryKeyRelation
 
     def build_relational_field(self, field_name, relation_info):
         field_class, kwargs = super().build_relational_field(field_name, relation_info)

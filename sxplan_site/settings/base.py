@@ -168,7 +168,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "common.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "common.api.schema.AutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.api.negotiation.StrictFormatNegotiation",
     "EXCEPTION_HANDLER": "common.api.exceptions.exception_handler",
     # Per signed-in user and per anonymous client address; counted in CACHES["default"] (use Redis
     # with several workers, or each worker counts alone).

@@ -1,7 +1,12 @@
 """The OpenAPI schema and the interactive docs."""
 
+import re
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
+
+from common.api.schema import decimal_pattern
 
 
 def test_schema_generates_without_warnings(tmp_path):
@@ -34,3 +39,53 @@ def test_docs_are_served_without_a_cdn(data, client, url):
     client.force_login(data.viewer)
     html = client.get(url).content.decode()
     assert "cdn" not in html.lower() and "/static/drf_spectacular_sidecar/" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "allowed"),
+    [("", False), ("-.", False), (".", False), ("-", False), ("0", True), ("-1.5", True), (".25", True)]
+    + [("9999.99", True), ("10000", True), ("10000.00", True), ("10000.01", False), ("10001", False)],
+)
+def test_decimal_pattern_takes_only_numbers_within_the_magnitude(text, allowed):
+    pattern = decimal_pattern(whole_digits=12, decimal_places=2, maximum=Decimal("10000"), signed=True)
+    assert bool(re.fullmatch(pattern, text)) is allowed
+
+
+def test_decimal_pattern_of_a_field_that_cannot_be_negative_has_no_sign():
+    pattern = decimal_pattern(whole_digits=12, decimal_places=2, maximum=None, signed=False)
+    assert re.fullmatch(pattern, "123456789012.5") and not re.fullmatch(pattern, "-1")
+
+
+def test_schema_carries_the_models_bounds(data, api):
+    components = api(data.viewer).get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    report = components["ProjectReportRequest"]["properties"]
+    assert (report["year"]["minimum"], report["year"]["maximum"]) == (2000, 2100)
+    assert not re.fullmatch(report["investment_completed"]["pattern"], "10001")
+    region = components["RegionRequest"]
+    assert region["properties"]["code"]["pattern"] == "^[1-9][0-9]{5}$"
+    assert region["allOf"][0]["anyOf"][0]["allOf"][0]["properties"]["level"]["enum"] == ["province"]
+    assert "allOf" not in components["PatchedRegionRequest"]
+    assert not any("x-check-constraints" in component for component in components.values())
+
+
+def test_a_number_filter_refuses_what_its_field_cannot_hold(data, api):
+    client = api(data.viewer)
+    assert client.get("/api/v1/projects/", {"capacity_min": "1e50"}).status_code == 400
+    assert client.get("/api/v1/projects/", {"investment_max": "10000"}).status_code == 200
+    parameters = client.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/v1/projects/"]["get"]
+    capacity = next(p for p in parameters["parameters"] if p["name"] == "capacity_min")
+    assert capacity["schema"]["maximum"] == 10**12 and capacity["description"]
+
+
+def test_a_relation_in_json_is_null_not_an_empty_string(data, api):
+    client = api(data.admin)
+    answer = client.post("/api/v1/enterprises/", {"name": "空城市企业", "kind": "institute", "city": ""}, format="json")
+    assert answer.status_code == 400 and "city" in answer.json()
+    answer = client.post("/api/v1/enterprises/", {"name": "无城市", "kind": "institute", "city": None}, format="json")
+    assert answer.status_code == 201, answer.json()
+
+
+def test_a_number_filter_on_an_integer_field_takes_whole_numbers(data, api):
+    client = api(data.viewer)
+    assert client.get("/api/v1/bases/", {"revenue_target_year_min": "1e15"}).status_code == 400
+    assert client.get("/api/v1/bases/", {"revenue_target_year_min": "2020"}).status_code == 200

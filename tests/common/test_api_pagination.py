@@ -66,3 +66,14 @@ def test_a_page_size_above_the_largest_gives_the_largest(data, api):
     response = api(data.admin).get(URL, {"page_size": 5000})
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(1000, response.json()["count"])
+
+
+def test_an_export_ignores_a_well_formed_page_and_refuses_a_malformed_one(data, api):
+    client = api(data.viewer)
+    assert client.get("/api/v1/projects/", {"format": "csv", "page": "7", "page_size": "2"}).status_code == 200
+    answer = client.get("/api/v1/projects/", {"format": "csv", "page": "0"})
+    assert answer.status_code == 400 and "page" in answer.json()
+
+
+def test_an_empty_format_is_a_format_no_renderer_serves(data, api):
+    assert api(data.viewer).get("/api/v1/industries/tree/", {"format": ""}).status_code == 404
