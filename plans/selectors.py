@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from common.filters import descendant_ids
 
 from .choices import ProgressStatusChoices
+from .choices import CityAggregationChoices
 from .models import Industry, Observation, Target
 from .progress import annotate_progress
 
@@ -15,6 +19,33 @@ def target_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     """The targets this user may see, with their progress (plans.progress)."""
     queryset = queryset if queryset is not None else Target.objects.all()
     return annotate_progress(queryset.for_user(user), user=user)
+
+
+def annotate_allocations(queryset: QuerySet) -> QuerySet:
+    """Targets with ``allocation_count``, ``allocated_total`` (分解合计) and ``allocation_gap`` (差额).
+
+    The total and the gap are those of an allocated target of an additive indicator (null
+    otherwise): the target value less the sum of its city targets' values, positive when they do
+    not cover it.
+    """
+    children = Target.objects.filter(parent=OuterRef("pk")).order_by().values("parent")
+    amount = DecimalField(max_digits=20, decimal_places=4)
+    total = Subquery(children.annotate(total=Sum("target_value")).values("total"), output_field=amount)
+    additive = Q(indicator__city_aggregation=CityAggregationChoices.SUM)
+    return queryset.annotate(
+        allocation_count=Coalesce(Subquery(children.annotate(count=Count("pk")).values("count")), Value(0)),
+        allocated_total=Case(When(additive, then=total), default=Value(None), output_field=amount),
+    ).annotate(allocation_gap=F("target_value") - F("allocated_total"))
+
+
+def allocation_summary(*, target: Target) -> dict | None:
+    """分解合计 and 差额 of a target that has allocations and an additive indicator; None otherwise."""
+    if target.pk is None or not target.indicator.is_additive:
+        return None
+    total = target.allocations.aggregate(total=Sum("target_value"))["total"]
+    if total is None:
+        return None
+    return {"allocated_total": total, "allocation_gap": target.target_value - Decimal(total)}
 
 
 def attach_observation_history(targets: list[Target], *, user) -> list[Target]:
