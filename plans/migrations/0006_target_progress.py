@@ -6,10 +6,12 @@ from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Value, W
 
 
 def fill_progress(apps, schema_editor):
-    """A rollup row for every target (the rule itself is plans.progress.progress_of)."""
+    """A rollup row for every target (the rule itself was plans.progress.progress_of)."""
+    Target = apps.get_model("plans", "Target")
+    if not Target.objects.exists():
+        return  # a new database; the rule has since changed (0008), so only an empty one migrates
     from plans.progress import progress_of
 
-    Target = apps.get_model("plans", "Target")
     Observation = apps.get_model("plans", "Observation")
     TargetProgress = apps.get_model("plans", "TargetProgress")
     newest = (
