@@ -13,8 +13,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
-from transfers.models import Job
 
+from jobs.models import Job
 from transfers.spreadsheet import FileRefused, read_table
 
 from .conftest import header
