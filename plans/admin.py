@@ -77,7 +77,8 @@ class KeyAreaInline(ScopedTabularInline):
 class TargetInline(ScopedTabularInline):
     model = Target
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
-    fields = ["key", "name", "comparator", "target_value", "unit", "target_year", "scope"]
+    fields = ["key", "indicator", "name", "comparator", "target_value", "target_year", "scope"]
+    autocomplete_fields = ["indicator"]
     raw_id_fields = ["scope"]
 
 

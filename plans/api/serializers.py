@@ -59,6 +59,13 @@ class KeyAreaSerializer(ServiceModelSerializer):
         fields = "__all__"
 
 
+class RatioField(serializers.FloatField):
+    """A computed share or ratio, to six decimal places (an exported spreadsheet keeps them all)."""
+
+    def to_representation(self, value) -> float:
+        return round(float(value), 6)
+
+
 class IndicatorSerializer(ServiceModelSerializer):
     class Meta:
         model = Indicator
@@ -85,9 +92,9 @@ class TargetSerializer(ServiceModelSerializer):
     )
     status_display = serializers.SerializerMethodField(label="进度状态（名称）")
     grade = serializers.ChoiceField(choices=ProgressGradeChoices.choices, read_only=True, label="进展等级（Open SDG）")
-    progress = serializers.FloatField(read_only=True, allow_null=True, label="完成进度（基期 0，目标 1）")
-    expected_progress = serializers.FloatField(read_only=True, allow_null=True, label="序时进度（0–1）")
-    sdg_ratio = serializers.FloatField(read_only=True, allow_null=True, label="进展比率（实际年均增速 ÷ 所需年均增速）")
+    progress = RatioField(read_only=True, allow_null=True, label="完成进度（基期 0，目标 1）")
+    expected_progress = RatioField(read_only=True, allow_null=True, label="序时进度（0–1）")
+    sdg_ratio = RatioField(read_only=True, allow_null=True, label="进展比率（实际年均增速 ÷ 所需年均增速）")
     stale = serializers.BooleanField(read_only=True, label="最新监测值已陈旧")
     latest_value = serializers.DecimalField(
         max_digits=20, decimal_places=4, read_only=True, allow_null=True, label="最新监测值"
@@ -115,6 +122,8 @@ class TargetSerializer(ServiceModelSerializer):
     class Meta:
         model = Target
         fields = "__all__"
+        # Without its own wording a target is named as its indicator (plans.services.target_create).
+        extra_kwargs = {"name": {"required": False}}
 
     def get_status_display(self, target) -> str:
         return ProgressStatusChoices(target.progress_status).label

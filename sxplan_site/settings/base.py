@@ -189,6 +189,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several choice sets share a field name ("status", "qualifier"): name each once.
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "plans.choices.ProgressStatusChoices",
+        "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
+        "QualifierEnum": "plans.choices.QualifierChoices",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")

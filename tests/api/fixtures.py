@@ -159,8 +159,28 @@ def build_data() -> SimpleNamespace:
     observe(d.t_no_baseline, 50)
     d.t_taiyuan = target("taiyuan", scope=d.taiyuan)
     d.obs_taiyuan = observe(d.t_taiyuan, 300, scope=d.taiyuan)
+    d.t_allocated = Target.objects.create(  # Taiyuan's share of the provincial target (指标分解)
+        plan=d.plan,
+        key="achieved-taiyuan",
+        indicator=d.t_achieved.indicator,
+        parent=d.t_achieved,
+        baseline_value=Decimal(30),
+        baseline_year=2020,
+        target_value=Decimal(60),
+        target_year=2025,
+        scope=d.taiyuan,
+    )
     d.datong_output = Indicator.objects.create(key="datong-output", name="大同产值", unit="亿元")
-    d.obs_datong = Observation.objects.create(indicator=d.datong_output, value=Decimal(12), year=2023, scope=d.datong)
+    d.obs_datong = Observation.objects.create(
+        indicator=d.datong_output,
+        value=Decimal(12),
+        qualifier="above",
+        status="preliminary",
+        year=2023,
+        month=6,
+        scope=d.datong,
+        source_plan=d.plan,
+    )
 
     d.program = Program.objects.create(plan=d.plan, key="1", name="新材料提升工程", section=d.subsection, order=1)
     d.program.industries.set([d.materials])
