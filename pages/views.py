@@ -314,7 +314,7 @@ class CityView(PageMixin, TemplateView):
         targets = target_rows(
             user, selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start")
         )
-        observations = Observation.objects.for_user(user).filter(scope=city)
+        observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         context.update(
             city=city,
             memberships=selectors.city_memberships(city=city),
