@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.db.models import Prefetch, QuerySet
 
 from common.models import defer_heavy_fields
-from plans.models import CityRole, KeyArea, Observation, Plan, Target
+from plans.models import CityRole, KeyArea, Plan, Target
 from plans.selectors import industry_tree, target_list
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, IndustryBase
@@ -36,15 +36,10 @@ def layout_scheme_list(*, user) -> QuerySet:
 
 
 def targets_with_observations(*, user) -> QuerySet:
-    """Targets with their progress and the observations this user may see, in time order."""
-    observations = Observation.objects.for_user(user).order_by("year", "quarter")
+    """Targets with their progress (their observations: ``plans.selectors.attach_observation_history``)."""
     return target_list(
         user=user,
-        queryset=defer_heavy_fields(
-            Target.objects.select_related("scope", "industry", "plan").prefetch_related(
-                Prefetch("observations", queryset=observations)
-            )
-        ),
+        queryset=defer_heavy_fields(Target.objects.select_related("scope", "industry", "plan", "indicator")),
     )
 
 

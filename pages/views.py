@@ -24,6 +24,7 @@ from common.models import defer_heavy_fields
 from common.scope import can_change, user_city_ids, user_role
 from plans.choices import ComparatorChoices, PlanStatusChoices, ProgressStatusChoices
 from plans.models import Observation, Plan, PlanSection
+from plans.selectors import attach_observation_history
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
 from projects.models import IndustryBase, KeyProject
@@ -136,13 +137,12 @@ class PageMixin(LoginRequiredMixin):
 def target_rows(user, targets) -> list[dict]:
     """Each target with its progress (annotated by plans.progress) and its observations, for charts."""
     rows = []
-    for target in targets:
+    for target in attach_observation_history(list(targets), user=user):
         status = ProgressStatusChoices(target.progress_status)
         # Quarters sit between the years: 2023 Q2 at 2023.25 (Q1 at the year itself).
         observations = [
-            [obs.year + (obs.quarter - 1) / 4 if obs.quarter else obs.year, float(obs.value)]
-            for obs in target.observations.all()
-            if obs.scope_id == target.scope_id
+            [obs["year"] + (obs["quarter"] - 1) / 4 if obs["quarter"] else obs["year"], float(obs["value"])]
+            for obs in target.observation_history
         ]
         percent = None if target.progress is None else target.progress * 100
         rows.append(
@@ -314,7 +314,7 @@ class CityView(PageMixin, TemplateView):
         targets = target_rows(
             user, selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start")
         )
-        observations = Observation.objects.for_user(user).filter(scope=city)
+        observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         context.update(
             city=city,
             memberships=selectors.city_memberships(city=city),

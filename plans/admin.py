@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.templatetags.admin_urls import admin_urlname
 from django.db.models import Count
 from django.urls import reverse
@@ -12,11 +12,27 @@ from common.admin import (
 from common.services import ModelServices
 from regions.admin import CityListFilter
 
-from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+    TargetStep,
+)
+from .selectors import allocation_summary
 from .services import (
     city_role_create,
     city_role_delete,
     city_role_update,
+    indicator_create,
+    indicator_delete,
+    indicator_update,
     industry_create,
     industry_delete,
     industry_update,
@@ -41,6 +57,9 @@ from .services import (
     program_update,
     target_create,
     target_delete,
+    target_step_create,
+    target_step_delete,
+    target_step_update,
     target_update,
 )
 
@@ -62,7 +81,8 @@ class KeyAreaInline(ScopedTabularInline):
 class TargetInline(ScopedTabularInline):
     model = Target
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
-    fields = ["key", "name", "comparator", "target_value", "unit", "target_year", "scope"]
+    fields = ["key", "indicator", "name", "comparator", "target_value", "target_year", "scope"]
+    autocomplete_fields = ["indicator"]
     raw_id_fields = ["scope"]
 
 
@@ -151,11 +171,34 @@ class KeyAreaAdmin(ScopedModelAdmin):
         return "、".join(i.name for i in obj.industries.all())
 
 
-class ObservationInline(ScopedTabularInline):
-    model = Observation
-    services = ModelServices(create=observation_create, update=observation_update, delete=observation_delete)
-    fields = ["indicator", "year", "quarter", "value", "unit", "scope", "source"]
-    raw_id_fields = ["scope"]
+@admin.register(Indicator)
+class IndicatorAdmin(ScopedModelAdmin):
+    services = ModelServices(create=indicator_create, update=indicator_update, delete=indicator_delete)
+    list_display = ["name", "key", "unit", "category", "direction", "time_aggregation", "city_aggregation"]
+    list_filter = ["category", "direction", "time_aggregation", "city_aggregation"]
+    search_fields = ["name", "key", "definition", "national_code"]
+    autocomplete_fields = ["numerator", "denominator"]
+    fieldsets = [
+        (None, {"fields": ["key", "name", "unit", "category", "national_code", "definition"]}),
+        ("汇总方式", {"fields": ["direction", "time_aggregation", "city_aggregation", ("numerator", "denominator")]}),
+    ]
+
+
+class TargetStepInline(ScopedTabularInline):
+    model = TargetStep
+    services = ModelServices(create=target_step_create, update=target_step_update, delete=target_step_delete)
+    fields = ["year", "value"]
+    show_change_link = False
+
+
+class AllocationInline(ScopedTabularInline):
+    model = Target
+    fk_name = "parent"
+    verbose_name = "分解到城市的目标"
+    verbose_name_plural = "指标分解"
+    services = ModelServices(create=target_create, update=target_update, delete=target_delete)
+    fields = ["plan", "key", "indicator", "name", "scope", "comparator", "target_value", "target_year"]
+    autocomplete_fields = ["plan", "indicator", "scope"]
 
 
 @admin.register(Target)
@@ -164,6 +207,7 @@ class TargetAdmin(ScopedModelAdmin):
     list_display = [
         "name",
         "plan",
+        "nature",
         "comparator",
         "target_value",
         "unit",
@@ -173,12 +217,21 @@ class TargetAdmin(ScopedModelAdmin):
         "scope",
         "industry",
     ]
-    list_filter = ["plan", "target_year", "comparator", CityListFilter, ("industry", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "plan",
+        "target_year",
+        "nature",
+        "comparator",
+        CityListFilter,
+        ("indicator", admin.RelatedOnlyFieldListFilter),
+        ("industry", admin.RelatedOnlyFieldListFilter),
+    ]
     city_filter_path = "scope"
-    list_select_related = ["plan", "scope", "industry"]
-    search_fields = ["name", "key", "description"]
-    autocomplete_fields = ["plan", "scope", "industry", "key_area", "section", "base"]
-    inlines = [ObservationInline]
+    list_select_related = ["plan", "scope", "industry", "indicator"]
+    search_fields = ["name", "key", "description", "indicator__name"]
+    autocomplete_fields = ["plan", "indicator", "parent", "scope", "industry", "key_area", "section", "base"]
+    readonly_fields = ["allocated_total", "allocation_gap"]
+    inlines = [TargetStepInline, AllocationInline]
     fieldsets = [
         (
             None,
@@ -186,10 +239,13 @@ class TargetAdmin(ScopedModelAdmin):
                 "fields": [
                     "plan",
                     "key",
+                    "indicator",
                     "name",
-                    "unit",
+                    "nature",
                     "comparator",
+                    ("is_cumulative", "is_per_year"),
                     "scope",
+                    "parent",
                     "industry",
                     "key_area",
                     "section",
@@ -201,9 +257,30 @@ class TargetAdmin(ScopedModelAdmin):
             "数值",
             {"fields": [("baseline_value", "baseline_year"), ("target_value", "target_value_max", "target_year")]},
         ),
+        ("指标分解", {"fields": [("allocated_total", "allocation_gap")]}),
         (None, {"fields": ["description"]}),
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="分解合计")
+    def allocated_total(self, obj):
+        summary = allocation_summary(target=obj)
+        return "—" if summary is None else summary["allocated_total"]
+
+    @admin.display(description="差额")
+    def allocation_gap(self, obj):
+        summary = allocation_summary(target=obj)
+        return "—" if summary is None else summary["allocation_gap"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        target = self.get_object(request, object_id)
+        summary = None if target is None else allocation_summary(target=target)
+        if request.method == "GET" and summary is not None and summary["allocation_gap"] > 0:
+            messages.warning(
+                request,
+                f"分解到城市的目标合计 {summary['allocated_total']}，尚差 {summary['allocation_gap']}，未覆盖本目标。",
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Observation)
@@ -214,16 +291,44 @@ class ObservationAdmin(ScopedModelAdmin):
         delete=observation_delete,
         delete_many=observation_delete_many,
     )
-    list_display = ["indicator", "year", "quarter", "value", "unit", "scope", "target", "source"]
-    list_filter = ["year", "quarter", CityListFilter, "target__plan"]
-    list_select_related = ["scope", "target", "target__plan"]
-    search_fields = ["indicator", "source"]
-    autocomplete_fields = ["target", "scope"]
+    list_display = [
+        "indicator",
+        "year",
+        "quarter",
+        "month",
+        "value",
+        "qualifier",
+        "status",
+        "scope",
+        "source_plan",
+        "source",
+    ]
+    list_filter = [
+        "year",
+        "quarter",
+        "status",
+        CityListFilter,
+        "source_plan",
+        ("indicator", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["scope", "indicator", "source_plan"]
+    search_fields = ["indicator__name", "source"]
+    autocomplete_fields = ["indicator", "scope", "source_plan"]
     readonly_fields = ["reported_by"]
     fieldsets = [
         (
             None,
-            {"fields": ["target", "indicator", "unit", "value", "year", "quarter", "scope", "source", "reported_by"]},
+            {
+                "fields": [
+                    "indicator",
+                    ("value", "qualifier"),
+                    ("year", "quarter", "month"),
+                    "scope",
+                    "status",
+                    ("source_plan", "source"),
+                    "reported_by",
+                ]
+            },
         ),
         PROVENANCE_FIELDSET,
     ]

@@ -9,10 +9,21 @@ from common.filters import (
 )
 from regions.filters import CityFilter, RegionCodeFilter
 
-from .choices import ComparatorChoices, PlanKindChoices, PlanStatusChoices, ProgramKindChoices, ProgressStatusChoices
+from .choices import (
+    ComparatorChoices,
+    IndicatorCategoryChoices,
+    ObservationStatusChoices,
+    PlanKindChoices,
+    PlanStatusChoices,
+    ProgramKindChoices,
+    ProgressGradeChoices,
+    ProgressStatusChoices,
+    QualifierChoices,
+    TargetNatureChoices,
+)
 from .filters import IndustryFilter
-from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
-from .progress import annotate_progress
+from .models import CityRole, Indicator, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .progress import annotate_progress, progress_as_of
 
 
 class PlanFilterSet(BaseFilterSet):
@@ -74,8 +85,19 @@ class KeyAreaFilterSet(BaseFilterSet):
         fields = ["plan", "parent", "section"]
 
 
+class IndicatorFilterSet(BaseFilterSet):
+    search_fields = ("name", "key", "definition", "national_code")
+
+    category = ChoicesFilter(choices=IndicatorCategoryChoices.choices, label="类别")
+    ordering = django_filters.OrderingFilter(fields=("key", "name", "category"), label="排序")
+
+    class Meta:
+        model = Indicator
+        fields = ["direction", "time_aggregation", "city_aggregation"]
+
+
 class TargetFilterSet(BaseFilterSet):
-    search_fields = ("name", "key", "description")
+    search_fields = ("name", "key", "description", "indicator__name")
 
     industry = IndustryFilter(field_name="industry")
     city = CityFilter(field_name="scope")
@@ -85,8 +107,14 @@ class TargetFilterSet(BaseFilterSet):
     baseline_year_min, baseline_year_max = range_filters("baseline_year", "基期年份")
     has_baseline = HasFilter(field_name="baseline_value", label="有基期值")
     has_industry = HasFilter(field_name="industry", label="有对应产业")
+    nature = ChoicesFilter(choices=TargetNatureChoices.choices, label="属性（约束性 / 预期性）")
+    has_parent = HasFilter(field_name="parent", label="为分解目标（false：未分解自其他目标）")
+    as_of = django_filters.DateFilter(method="filter_as_of", label="评估日期（YYYY-MM-DD，默认今天）")
     status = ChoicesFilter(
-        choices=ProgressStatusChoices.choices, method="filter_status", label="进度状态（见 plans.progress）"
+        choices=ProgressStatusChoices.choices, method="filter_status", label="进度状态（按评估日期，见 plans.progress）"
+    )
+    grade = ChoicesFilter(
+        choices=ProgressGradeChoices.choices, method="filter_grade", label="进展等级（Open SDG，按评估日期）"
     )
     ordering = django_filters.OrderingFilter(
         fields=("key", "name", "target_year", "baseline_year", "plan", ("progress_status", "status"), "progress"),
@@ -95,31 +123,50 @@ class TargetFilterSet(BaseFilterSet):
 
     class Meta:
         model = Target
-        fields = ["plan", "key_area", "section", "base"]
+        fields = ["plan", "indicator", "parent", "key_area", "section", "base"]
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # read by filter_status and filter_grade, and by the views
 
     def filter_status(self, queryset, name, value: list[str]):
+        return self._by_progress(queryset, "progress_status", "status", value)
+
+    def filter_grade(self, queryset, name, value: list[str]):
+        return self._by_progress(queryset, "grade", "grade", value)
+
+    def _by_progress(self, queryset, annotation: str, attribute: str, value: list[str]):
         if not value:
             return queryset
-        return annotate_progress(queryset, user=self.request.user).filter(progress_status__in=value)
+        as_of = self.form.cleaned_data.get("as_of")
+        if as_of is None:
+            return annotate_progress(queryset, user=self.request.user).filter(**{f"{annotation}__in": value})
+        computed = progress_as_of(queryset, as_of=as_of, user=self.request.user)
+        return queryset.filter(
+            pk__in=[pk for pk, progress in computed.items() if getattr(progress, attribute) in value]
+        )
 
 
 class ObservationFilterSet(BaseFilterSet):
-    search_fields = ("indicator", "source")
+    search_fields = ("indicator__name", "indicator__key", "source")
 
-    plan = django_filters.ModelChoiceFilter(field_name="target__plan", queryset=Plan.objects.all(), label="规划 ID")
+    indicator_key = django_filters.CharFilter(field_name="indicator__key", label="指标编号")
+    plan = django_filters.ModelChoiceFilter(field_name="source_plan", queryset=Plan.objects.all(), label="来源规划 ID")
     city = CityFilter(field_name="scope")
     scope = RegionCodeFilter(field_name="scope", label="范围（行政区划代码）")
-    has_target = HasFilter(field_name="target", label="已关联指标")
     year_min, year_max = range_filters("year", "年份")
     quarter = ChoicesFilter(choices=Observation._meta.get_field("quarter").choices, label="季度")
+    month = ChoicesFilter(choices=Observation._meta.get_field("month").choices, label="月份")
+    status = ChoicesFilter(choices=ObservationStatusChoices.choices, label="数据状态")
+    qualifier = ChoicesFilter(choices=QualifierChoices.choices, label="限定词")
     value_min, value_max = range_filters("value", "数值")
     ordering = django_filters.OrderingFilter(
-        fields=("year", "quarter", "indicator", "value", ("scope__code", "scope")), label="排序"
+        fields=("year", "quarter", "month", ("indicator__name", "indicator"), "value", ("scope__code", "scope")),
+        label="排序",
     )
 
     class Meta:
         model = Observation
-        fields = ["target", "year"]
+        fields = ["indicator", "year", "source_plan"]
 
 
 class ProgramFilterSet(BaseFilterSet):

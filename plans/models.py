@@ -14,12 +14,21 @@ from common.validators import (
 from regions.choices import RegionLevelChoices
 
 from .choices import (
+    CityAggregationChoices,
     ComparatorChoices,
+    IndicatorCategoryChoices,
+    IndicatorDirectionChoices,
+    MonthChoices,
+    ObservationStatusChoices,
     PlanKindChoices,
     PlanStatusChoices,
     ProgramKindChoices,
+    ProgressGradeChoices,
     ProgressStatusChoices,
+    QualifierChoices,
     QuarterChoices,
+    TargetNatureChoices,
+    TimeAggregationChoices,
 )
 
 
@@ -178,13 +187,98 @@ class KeyArea(ProvenanceModel):
         return self.name
 
 
+class Indicator(TimestampedModel):
+    """One measured quantity (指标库): targets and observations of every plan refer to it."""
+
+    key = models.SlugField("编号", max_length=64, unique=True, help_text="稳定的英文短标识，如 sei-value-added-share。")
+    name = models.CharField("指标名称", max_length=255, unique=True, validators=[validate_no_bidi_controls])
+    unit = models.CharField("单位", max_length=32, blank=True)
+    definition = models.TextField("定义", blank=True)
+    direction = models.CharField(
+        "方向", max_length=8, choices=IndicatorDirectionChoices.choices, default=IndicatorDirectionChoices.HIGHER
+    )
+    time_aggregation = models.CharField(
+        "时间汇总方式", max_length=8, choices=TimeAggregationChoices.choices, default=TimeAggregationChoices.STOCK
+    )
+    city_aggregation = models.CharField(
+        "跨城市汇总方式", max_length=8, choices=CityAggregationChoices.choices, default=CityAggregationChoices.NONE
+    )
+    numerator = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="分子指标"
+    )
+    denominator = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="分母指标"
+    )
+    category = models.CharField(
+        "类别", max_length=16, choices=IndicatorCategoryChoices.choices, default=IndicatorCategoryChoices.OTHER
+    )
+    national_code = models.CharField("国家指标代码", max_length=32, blank=True)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "指标库"
+        verbose_name_plural = "指标库"
+        ordering = ["category", "name"]
+        constraints = [
+            choice_constraint("direction", IndicatorDirectionChoices, "direction_valid", "指标方向无效。"),
+            choice_constraint("time_aggregation", TimeAggregationChoices, "time_valid", "时间汇总方式无效。"),
+            choice_constraint("city_aggregation", CityAggregationChoices, "city_valid", "跨城市汇总方式无效。"),
+            choice_constraint("category", IndicatorCategoryChoices, "category_valid", "指标类别无效。"),
+            models.CheckConstraint(
+                condition=Q(city_aggregation=CityAggregationChoices.RATIO)
+                | Q(numerator__isnull=True, denominator__isnull=True),
+                name="%(app_label)s_%(class)s_ratio_parts_only_for_ratio",
+                violation_error_message="只有“分子、分母分别求和后相除”的指标可以填写分子、分母指标。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(city_aggregation=CityAggregationChoices.RATIO)
+                | Q(numerator__isnull=False, denominator__isnull=False),
+                name="%(app_label)s_%(class)s_ratio_has_parts",
+                violation_error_message="按分子、分母汇总的指标须填写分子指标和分母指标。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
+
+    @property
+    def is_additive(self) -> bool:
+        """Whether the cities' values add up to the province's (allocations are checked by sum)."""
+        return self.city_aggregation == CityAggregationChoices.SUM
+
+
 class Target(ProvenanceModel):
     """A quantitative target of a plan."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="targets", verbose_name="规划")
     key = models.SlugField("编号", max_length=64, help_text="在本规划中唯一的英文短标识。")
-    name = models.CharField("指标名称", max_length=255, validators=[validate_no_bidi_controls])
-    unit = models.CharField("单位", max_length=32, blank=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="targets", verbose_name="指标")
+    name = models.CharField(
+        "目标表述",
+        max_length=255,
+        validators=[validate_no_bidi_controls],
+        help_text="规划原文对该目标的表述（如“新建国家级重点实验室数量”）；单位取自指标。",
+    )
+    nature = models.CharField(
+        "属性", max_length=8, choices=TargetNatureChoices.choices, default=TargetNatureChoices.UNSTATED
+    )
+    is_cumulative = models.BooleanField(
+        "期内累计", default=False, help_text="目标值为规划期内累计数（如“累计下降18%”）。"
+    )
+    is_per_year = models.BooleanField(
+        "每年目标", default=False, help_text="目标值为每年应达到的数值（如“每年10家左右”）。"
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name="分解自",
+        help_text="指标分解：本目标是该省级目标分解到城市的部分。",
+    )
     comparator = models.CharField(
         "比较方式", max_length=8, choices=ComparatorChoices.choices, default=ComparatorChoices.GE
     )
@@ -254,6 +348,7 @@ class Target(ProvenanceModel):
                 violation_error_message="年份须在 1949 至 2100 年之间。",
             ),
             choice_constraint("comparator", ComparatorChoices, "comparator_valid", "比较方式无效。"),
+            choice_constraint("nature", TargetNatureChoices, "nature_valid", "目标属性无效。"),
             models.CheckConstraint(
                 condition=Q(target_value_max__isnull=True) | Q(target_value_max__gte=F("target_value")),
                 name="%(app_label)s_%(class)s_range_ordered",
@@ -272,31 +367,118 @@ class Target(ProvenanceModel):
         ]
         indexes = [
             models.Index(fields=["target_year"], name="plans_target_year_idx"),
+            # The targets an observation bears on (plans.progress): one probe per observation written.
+            models.Index(fields=["indicator", "scope"], name="plans_target_indicator_idx"),
         ]
 
     def __str__(self):
         return f"{self.name}（{self.target_year}年）"
 
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
+
+    def clean(self):
+        super().clean()
+        if self.parent_id is None:
+            return
+        parent = self.parent
+        errors = {}
+        if parent.pk is not None and parent.pk == self.pk:
+            errors["parent"] = "目标不能分解自其本身。"
+        elif parent.parent_id is not None:
+            errors["parent"] = "只能分解省级目标，分解所得的城市目标不能再分解。"
+        if self.scope_id is not None and (self.scope.parent_id != parent.scope_id or self.scope_id == parent.scope_id):
+            errors["scope"] = f"分解目标的范围须为{parent.scope}所辖的城市。"
+        if self.indicator_id is not None and self.indicator_id != parent.indicator_id:
+            errors["indicator"] = "分解目标须与被分解目标为同一指标。"
+        if self.target_year is not None and self.target_year != parent.target_year:
+            errors["target_year"] = "分解目标须与被分解目标的目标年份相同。"
+        if errors:
+            raise ValidationError(errors)
+
+
+class TargetStep(TimestampedModel):
+    """A yearly step (年度目标) of a target: the value expected by the end of a year of its period."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="steps", verbose_name="目标")
+    year = models.PositiveSmallIntegerField("年份")
+    value = models.DecimalField(
+        "年度目标值", max_digits=20, decimal_places=4, validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)]
+    )
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度目标"
+        verbose_name_plural = "年度目标"
+        ordering = ["target", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "year"],
+                name="%(app_label)s_%(class)s_unique_target_year",
+                violation_error_message="该目标本年度的年度目标已存在。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("year", nullable=False),
+                name="%(app_label)s_%(class)s_year_sane",
+                violation_error_message="年份须在 1949 至 2100 年之间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} · {self.year}年"
+
+    def clean(self):
+        super().clean()
+        if self.target_id is None or self.year is None:
+            return
+        target = self.target
+        first = target.baseline_year if target.baseline_year is not None else target.plan.period_start
+        if self.year > target.target_year or (first is not None and self.year <= first):
+            raise ValidationError({"year": "年度目标的年份须在基期年份之后、目标年份及以前。"})
+
 
 class Observation(ProvenanceModel):
-    """A measured value of an indicator for a year (quarter 0) or a quarter, in a region."""
+    """A value of an indicator in a region for a year, a quarter or a month, as a source reports it.
+
+    Several sources may report a period; ``plans.progress`` prefers one (see there).
+    """
 
     city_scope = "scope"
 
-    target = models.ForeignKey(
-        Target, on_delete=models.CASCADE, null=True, blank=True, related_name="observations", verbose_name="指标"
-    )
-    indicator = models.CharField("指标名称", max_length=255, validators=[validate_no_bidi_controls])
-    unit = models.CharField("单位", max_length=32, blank=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations", verbose_name="指标")
     value = models.DecimalField(
         "数值", max_digits=20, decimal_places=4, validators=[MagnitudeValidator(MAX_INDICATOR_VALUE)]
     )
+    qualifier = models.CharField(
+        "限定词",
+        max_length=8,
+        choices=QualifierChoices.choices,
+        default=QualifierChoices.NONE,
+        blank=True,
+        help_text="原文对数值的限定，如“2600亿元以上”记为 2600、以上。",
+    )
     year = models.PositiveSmallIntegerField("年份")
     quarter = models.PositiveSmallIntegerField("季度", default=QuarterChoices.YEAR, choices=QuarterChoices.choices)
+    month = models.PositiveSmallIntegerField("月份", default=MonthChoices.NONE, choices=MonthChoices.choices)
     scope = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="observations", verbose_name="范围"
     )
-    source = models.CharField("数据来源", max_length=128, blank=True, help_text="如规划文件简称、统计公报。")
+    status = models.CharField(
+        "数据状态", max_length=12, choices=ObservationStatusChoices.choices, default=ObservationStatusChoices.FINAL
+    )
+    source_plan = models.ForeignKey(
+        Plan,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_observations",
+        verbose_name="来源规划",
+        help_text="报告该数值的规划文件（若有）。",
+    )
+    source = models.CharField("数据来源", max_length=128, blank=True, help_text="如统计公报；来源为规划文件时可留空。")
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -312,12 +494,19 @@ class Observation(ProvenanceModel):
     class Meta:
         verbose_name = "监测值"
         verbose_name_plural = "监测值"
-        ordering = ["indicator", "year", "quarter"]
+        ordering = ["indicator", "year", "quarter", "month"]
         constraints = [
             models.UniqueConstraint(
-                fields=["indicator", "scope", "year", "quarter", "source"],
+                fields=["indicator", "scope", "year", "quarter", "month", "source"],
+                condition=Q(source_plan__isnull=True),
                 name="%(app_label)s_%(class)s_unique_period",
                 violation_error_message="同一来源、范围和时期的该指标监测值已存在。",
+            ),
+            models.UniqueConstraint(
+                fields=["indicator", "scope", "year", "quarter", "month", "source_plan", "source"],
+                condition=Q(source_plan__isnull=False),
+                name="%(app_label)s_%(class)s_unique_plan_period",
+                violation_error_message="同一来源规划、范围和时期的该指标监测值已存在。",
             ),
             models.CheckConstraint(
                 condition=year_range_q("year", low=1949, high=2100, nullable=False),
@@ -329,16 +518,36 @@ class Observation(ProvenanceModel):
                 name="%(app_label)s_%(class)s_quarter_valid",
                 violation_error_message="季度须为 0（全年）或 1–4。",
             ),
+            models.CheckConstraint(
+                condition=Q(month__gte=MonthChoices.NONE, month__lte=MonthChoices.M12),
+                name="%(app_label)s_%(class)s_month_valid",
+                violation_error_message="月份须为 0（全年或季度）或 1–12。",
+            ),
+            models.CheckConstraint(
+                condition=Q(quarter=QuarterChoices.YEAR) | Q(month=MonthChoices.NONE),
+                name="%(app_label)s_%(class)s_quarter_or_month",
+                violation_error_message="季度和月份不能同时填写。",
+            ),
+            choice_constraint("qualifier", QualifierChoices, "qualifier_valid", "限定词无效。"),
+            choice_constraint("status", ObservationStatusChoices, "status_valid", "数据状态无效。"),
         ]
         indexes = [
             models.Index(fields=["year", "quarter"], name="plans_observation_period_idx"),
-            # A target's latest observation in its scope (plans.progress): one index probe per target.
-            models.Index(fields=["target", "scope", "-year"], name="plans_observation_latest_idx"),
+            # An indicator's observations in a region (plans.progress): one index probe per target.
+            models.Index(fields=["indicator", "scope", "-year"], name="plans_observation_latest_idx"),
         ]
 
     def __str__(self):
-        period = f"{self.year}年" + (f"第{self.quarter}季度" if self.quarter else "")
-        return f"{self.indicator} {period}"
+        period = (
+            f"{self.year}年"
+            + (f"第{self.quarter}季度" if self.quarter else "")
+            + (f"{self.month}月" if self.month else "")
+        )
+        return f"{self.indicator.name} {period}"
+
+    @property
+    def unit(self) -> str:
+        return self.indicator.unit
 
 
 class TargetProgress(models.Model):
@@ -357,13 +566,22 @@ class TargetProgress(models.Model):
         Observation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="最新监测值"
     )
     progress = models.FloatField("完成进度", null=True, blank=True)
-    expected_progress = models.FloatField("应达进度", null=True, blank=True)
+    expected_progress = models.FloatField("序时进度", null=True, blank=True)
+    sdg_ratio = models.FloatField("进展比率", null=True, blank=True)
+    grade = models.CharField(
+        "进展等级", max_length=20, choices=ProgressGradeChoices.choices, default=ProgressGradeChoices.UNKNOWN
+    )
+    stale = models.BooleanField("数据陈旧", default=False)
     status = models.CharField("进度状态", max_length=16, choices=ProgressStatusChoices.choices)
+    as_of = models.DateField("评估日期", null=True)
 
     class Meta:
         verbose_name = "指标进度"
         verbose_name_plural = "指标进度"
-        constraints = [choice_constraint("status", ProgressStatusChoices, "status_valid", "进度状态无效。")]
+        constraints = [
+            choice_constraint("status", ProgressStatusChoices, "status_valid", "进度状态无效。"),
+            choice_constraint("grade", ProgressGradeChoices, "grade_valid", "进展等级无效。"),
+        ]
 
     def __str__(self):
         return f"{self.target_id}: {self.status}"

@@ -3,7 +3,10 @@
 One function per write, keyword-only; the rules they share (scope, ``full_clean``, history)
 are in common.services. ``user=None`` is a trusted system writer (see there). The services that
 change targets or observations keep the ``TargetProgress`` rollup (plans.progress) themselves,
-once per call; deleting a target or a plan needs nothing (its rollup row goes with it).
+once per call: a target's own row when it or its yearly steps change, and every target of an
+observation's indicator and region when the observation changes (progress reads an indicator's
+observations, whichever plan reported them). Deleting a target or a plan needs nothing (its
+rollup row goes with it).
 """
 
 from __future__ import annotations
@@ -20,8 +23,20 @@ from django.db import models, transaction
 from common.services import record_create, record_delete, record_update, records_create
 from regions.models import Region
 
-from .models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
-from .progress import refresh_progress
+from .models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+    TargetStep,
+)
+from .progress import refresh_progress, targets_observing
 
 # Relations to the projects app are typed as plain models: plans sits below projects.
 
@@ -124,11 +139,46 @@ def key_area_delete(*, instance: KeyArea, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
 
 
-class TargetData(TypedDict, total=False):
-    plan: Plan
+class IndicatorData(TypedDict, total=False):
     key: str
     name: str
     unit: str
+    definition: str
+    direction: str
+    time_aggregation: str
+    city_aggregation: str
+    numerator: Indicator | None
+    denominator: Indicator | None
+    category: str
+    national_code: str
+
+
+def indicator_create(*, user, data: IndicatorData, reason: str = "") -> Indicator:
+    return record_create(model=Indicator, user=user, data=data, reason=reason)
+
+
+@transaction.atomic
+def indicator_update(*, instance: Indicator, user, data: IndicatorData, reason: str = "") -> Indicator:
+    """Change an indicator; its direction and aggregation bear on the progress of its targets."""
+    indicator = record_update(instance=instance, user=user, data=data, reason=reason)
+    refresh_progress(Target.objects.filter(indicator=indicator).values_list("pk", flat=True))
+    return indicator
+
+
+def indicator_delete(*, instance: Indicator, user, reason: str = "") -> None:
+    """Delete an indicator that no target or observation refers to (they protect it)."""
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+class TargetData(TypedDict, total=False):
+    plan: Plan
+    key: str
+    indicator: Indicator
+    name: str
+    nature: str
+    is_cumulative: bool
+    is_per_year: bool
+    parent: Target | None
     comparator: str
     baseline_value: Decimal | None
     baseline_year: int | None
@@ -145,10 +195,17 @@ class TargetData(TypedDict, total=False):
     source_quote: str
 
 
+def _named(data: TargetData) -> TargetData:
+    """A target without its own wording is named as its indicator."""
+    if data.get("name") or "indicator" not in data:
+        return data
+    return {**data, "name": data["indicator"].name}
+
+
 @transaction.atomic
 def target_create(*, user, data: TargetData, reason: str = "") -> Target:
     """Create a target and its progress row."""
-    target = record_create(model=Target, user=user, data=data, reason=reason)
+    target = record_create(model=Target, user=user, data=_named(data), reason=reason)
     refresh_progress([target.pk])
     return target
 
@@ -165,14 +222,45 @@ def target_delete(*, instance: Target, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
 
 
-class ObservationData(TypedDict, total=False):
-    target: Target | None
-    indicator: str
-    unit: str
+class TargetStepData(TypedDict, total=False):
+    target: Target
+    year: int
     value: Decimal
+
+
+@transaction.atomic
+def target_step_create(*, user, data: TargetStepData, reason: str = "") -> TargetStep:
+    """Enter a yearly step of a target; the target's 序时进度 follows it."""
+    step = record_create(model=TargetStep, user=user, data=data, reason=reason)
+    refresh_progress([step.target_id])
+    return step
+
+
+@transaction.atomic
+def target_step_update(*, instance: TargetStep, user, data: TargetStepData, reason: str = "") -> TargetStep:
+    before = instance.target_id
+    step = record_update(instance=instance, user=user, data=data, reason=reason)
+    refresh_progress([before, step.target_id])
+    return step
+
+
+@transaction.atomic
+def target_step_delete(*, instance: TargetStep, user, reason: str = "") -> None:
+    target_id = instance.target_id
+    record_delete(instance=instance, user=user, reason=reason)
+    refresh_progress([target_id])
+
+
+class ObservationData(TypedDict, total=False):
+    indicator: Indicator
+    value: Decimal
+    qualifier: str
     year: int
     quarter: int
+    month: int
     scope: Region
+    status: str
+    source_plan: Plan | None
     source: str
     reported_by: AbstractBaseUser | None
     source_file: str
@@ -184,11 +272,15 @@ def _reported(user, data: ObservationData) -> ObservationData:
     return {"reported_by": user, **data}
 
 
+def _refresh_observed(pairs) -> None:
+    refresh_progress(targets_observing(pairs))
+
+
 @transaction.atomic
 def observation_create(*, user, data: ObservationData, reason: str = "") -> Observation:
-    """Record a measured value and refresh its target's progress."""
+    """Record a measured value and refresh every target of its indicator and region."""
     observation = record_create(model=Observation, user=user, data=_reported(user, data), reason=reason)
-    refresh_progress([observation.target_id])
+    _refresh_observed([(observation.indicator_id, observation.scope_id)])
     return observation
 
 
@@ -198,29 +290,31 @@ def observation_create_many(
 ) -> list[Observation | ValidationError | PermissionDenied]:
     """Record many values as ``observation_create`` would one by one (common.services.records_create).
 
-    The progress of the targets they touch is refreshed once for the batch.
+    The progress of the targets they bear on is refreshed once for the batch.
     """
     outcomes = records_create(
         model=Observation, user=user, rows=[_reported(user, data) for data in rows], reason=reason
     )
-    refresh_progress([outcome.target_id for outcome in outcomes if isinstance(outcome, Observation)])
+    _refresh_observed(
+        (outcome.indicator_id, outcome.scope_id) for outcome in outcomes if isinstance(outcome, Observation)
+    )
     return outcomes
 
 
 @transaction.atomic
 def observation_update(*, instance: Observation, user, data: ObservationData, reason: str = "") -> Observation:
-    """Change a measured value; an observation moved to another target refreshes both targets."""
-    before = Observation.objects.filter(pk=instance.pk).values_list("target_id", flat=True).first()
+    """Change a measured value; the targets of its indicator and region before and after are refreshed."""
+    before = Observation.objects.filter(pk=instance.pk).values_list("indicator_id", "scope_id").first()
     observation = record_update(instance=instance, user=user, data=data, reason=reason)
-    refresh_progress([before, observation.target_id])
+    _refresh_observed([before, (observation.indicator_id, observation.scope_id)])
     return observation
 
 
 @transaction.atomic
 def observation_delete(*, instance: Observation, user, reason: str = "") -> None:
-    target_id = instance.target_id
+    pair = (instance.indicator_id, instance.scope_id)
     record_delete(instance=instance, user=user, reason=reason)
-    refresh_progress([target_id])
+    _refresh_observed([pair])
 
 
 @transaction.atomic

@@ -25,8 +25,29 @@ from django.db import models, transaction
 
 from common.scope import PROVINCE_CODE
 from plans import services as plans_services
-from plans.choices import ComparatorChoices, QuarterChoices
-from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from plans.choices import (
+    CityAggregationChoices,
+    ComparatorChoices,
+    IndicatorCategoryChoices,
+    MonthChoices,
+    ObservationStatusChoices,
+    QualifierChoices,
+    QuarterChoices,
+    TargetNatureChoices,
+    TimeAggregationChoices,
+)
+from plans.models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+)
 from plans.services import plan_update
 from projects import services as projects_services
 from projects.models import (
@@ -64,6 +85,7 @@ SERVICES = {
     Plan: (plans_services.plan_create, plans_services.plan_update),
     PlanSection: (plans_services.plan_section_create, plans_services.plan_section_update),
     KeyArea: (plans_services.key_area_create, plans_services.key_area_update),
+    Indicator: (plans_services.indicator_create, plans_services.indicator_update),
     Target: (plans_services.target_create, plans_services.target_update),
     Observation: (plans_services.observation_create, plans_services.observation_update),
     Program: (plans_services.program_create, plans_services.program_update),
@@ -195,6 +217,8 @@ class SeedLoader:
         self.region_groups: dict[str, RegionGroup] = {}
         self.plan_by_stem: dict[str, Plan] = {}
         self.bases: dict[str, dict[str, IndustryBase]] = {}
+        self.indicators: dict[str, Indicator] = {}
+        self.project_sources: dict[str, str] = {}
 
     # ---- entry point -------------------------------------------------------------------
 
@@ -203,6 +227,7 @@ class SeedLoader:
             self.load_industries()
             self.load_regions()
             self.load_region_groups()
+            self.load_indicators()
             stems = [s for s in document_stems() if (self.data_dir / s).is_dir()]
             for stem in stems:
                 self.load_plan(stem)
@@ -363,6 +388,31 @@ class SeedLoader:
                 },
                 record,
             )
+
+    def load_indicators(self):
+        for record in records(self.data_dir / "indicators.yaml"):
+            key = str(record.require("key"))
+            self.indicators[key] = self.upsert(
+                Indicator,
+                {"key": key},
+                {
+                    "name": record.require("name"),
+                    "unit": str(record.get("unit", "") or ""),
+                    "definition": record.get("definition", "") or "",
+                    "direction": record.get("direction", "higher"),
+                    "time_aggregation": record.get("time_aggregation", TimeAggregationChoices.STOCK),
+                    "city_aggregation": record.get("city_aggregation", CityAggregationChoices.NONE),
+                    "category": record.get("category", IndicatorCategoryChoices.OTHER),
+                    "national_code": str(record.get("national_code", "") or ""),
+                },
+                record,
+            )
+
+    def indicator(self, key, record: Record) -> Indicator:
+        indicator = self.indicators.get(str(record.require("indicator") if key is None else key))
+        if indicator is None:
+            raise SeedError(f"{record.where}: indicators.yaml 中没有指标 {key!r}")
+        return indicator
 
     def load_regions(self):
         items = records(self.data_dir / "regions.yaml")
@@ -637,12 +687,27 @@ class SeedLoader:
         cities = {region.city for region in regions if region.city is not None}
         scope = cities.pop() if len(cities) == 1 else self.regions[PROVINCE_CODE]
         key = f"base-{base.key}-revenue"[:64]
+        # Each base's revenue is its own quantity (two bases in one city must not share observations);
+        # a base that two plans name by the same name shares it.
+        name = f"{base.name}销售收入"
+        indicator = Indicator.objects.filter(name=name).first() or self.upsert(
+            Indicator,
+            {"key": f"{plan.code}-{key}"[:64]},
+            {
+                "name": name,
+                "unit": "亿元",
+                "time_aggregation": TimeAggregationChoices.FLOW,
+                "city_aggregation": CityAggregationChoices.SUM,
+                "category": IndicatorCategoryChoices.SCALE,
+            },
+            record,
+        )
         self.targets[(plan.code, key)] = self.upsert(
             Target,
             {"plan": plan, "key": key},
             {
-                "name": f"{base.name}销售收入",
-                "unit": "亿元",
+                "indicator": indicator,
+                "name": name,
                 "comparator": ComparatorChoices.GE,
                 "target_value": base.revenue_target,
                 "target_year": base.revenue_target_year,
@@ -664,8 +729,12 @@ class SeedLoader:
                 Target,
                 {"plan": plan, "key": key},
                 {
+                    "indicator": self.indicator(record.get("indicator"), record),
                     "name": record.require("name"),
-                    "unit": str(record.get("unit", "") or ""),
+                    "nature": record.get("nature", TargetNatureChoices.UNSTATED),
+                    "is_cumulative": bool(record.get("is_cumulative", False)),
+                    "is_per_year": bool(record.get("is_per_year", False)),
+                    "parent": self.parent_target(record.get("parent"), plan, record),
                     "comparator": record.get("comparator", ComparatorChoices.GE),
                     "target_value": decimal(record.require("target_value"), record, "target_value"),
                     "target_value_max": decimal(record.get("target_value_max"), record, "target_value_max"),
@@ -683,30 +752,35 @@ class SeedLoader:
                 record,
             )
 
+    def parent_target(self, ref, plan, record: Record) -> Target | None:
+        """An allocation's provincial target: its key in the same plan, or ``<plan code>/<key>``."""
+        if not ref:
+            return None
+        plan_code, _, key = str(ref).rpartition("/")
+        target = self.targets.get((plan_code or plan.code, key))
+        if target is None:
+            raise SeedError(f"{record.where}: 未知的被分解目标 {ref!r}（须列在分解目标之前）")
+        return target
+
     def load_observations(self, stem):
         folder = self.data_dir / stem
         plan = self.plans[read_yaml(folder / "plan.yaml", {})["plan"]["code"]]
         for record in records(folder / "targets.yaml", stem, key="observations"):
-            target_ref = record.get("target")
-            target = None
-            if target_ref:
-                plan_code, _, key = str(target_ref).rpartition("/")
-                target = self.targets.get((plan_code or plan.code, key))
-                if target is None:
-                    raise SeedError(f"{record.where}: 未知的指标 {target_ref!r}")
             self.upsert(
                 Observation,
                 {
-                    "indicator": record.require("indicator"),
+                    "indicator": self.indicator(None, record),
                     "scope": self.region(record.get("scope", PROVINCE_CODE), record, field_name="scope"),
                     "year": record.require("year"),
                     "quarter": int(record.get("quarter") or QuarterChoices.YEAR),
-                    "source": plan.short_title or plan.title[:128],
+                    "month": int(record.get("month") or MonthChoices.NONE),
+                    "source_plan": plan,
+                    "source": "",
                 },
                 {
-                    "target": target,
-                    "unit": str(record.get("unit", "") or ""),
                     "value": decimal(record.require("value"), record, "value"),
+                    "qualifier": record.get("qualifier", QualifierChoices.NONE) or QualifierChoices.NONE,
+                    "status": record.get("status", ObservationStatusChoices.FINAL),
                     **self.provenance(record),
                 },
                 record,

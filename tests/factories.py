@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from common.models import StaffProfile
-from plans.models import Industry, Observation, Plan, Target
+from plans.models import Indicator, Industry, Observation, Plan, Target
 from plans.services import observation_create, target_create
 from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
@@ -66,18 +66,36 @@ def make_plan(code="sx-14th-sei", **fields) -> Plan:
     return Plan.objects.get_or_create(code=code, defaults=defaults)[0]
 
 
-def make_target(plan, scope, key="share", **fields) -> Target:
-    """A target, through its service (which derives its progress row)."""
-    defaults = {"name": "战略性新兴产业增加值占比", "unit": "%", "target_value": Decimal("12"), "target_year": 2025}
-    defaults.update(fields)
-    return target_create(user=None, data={"plan": plan, "scope": scope, "key": key, **defaults})
+def make_indicator(name="战略性新兴产业增加值占比", unit="%", **fields) -> Indicator:
+    """The indicator of this name (made on first use, its key derived from its id)."""
+    indicator = Indicator.objects.filter(name=name).first()
+    if indicator is None:
+        indicator = Indicator.objects.create(name=name, unit=unit, key=f"i{Indicator.objects.count() + 1}", **fields)
+    return indicator
 
 
-def make_observation(scope, year=2020, value="9.3", **fields) -> Observation:
-    """An observation, through its service (which refreshes its target's progress)."""
-    defaults = {"indicator": "战略性新兴产业增加值占比", "unit": "%"}
+def make_target(plan, scope, key="share", *, name="战略性新兴产业增加值占比", unit="%", **fields) -> Target:
+    """A target, through its service (which derives its progress row); its indicator is named as it is."""
+    defaults = {"target_value": Decimal("12"), "target_year": 2025}
     defaults.update(fields)
-    return observation_create(user=None, data={"scope": scope, "year": year, "value": Decimal(value), **defaults})
+    indicator = defaults.pop("indicator", None) or make_indicator(name, unit)
+    data = {"plan": plan, "scope": scope, "key": key, "name": name, "indicator": indicator, **defaults}
+    return target_create(user=None, data=data)
+
+
+def make_observation(scope, year=2020, value="9.3", *, indicator=None, unit="%", target=None, **fields) -> Observation:
+    """An observation, through its service (which refreshes the progress of its indicator's targets).
+
+    ``indicator`` is an Indicator or a name; by default the indicator of ``target``.
+    """
+    if not isinstance(indicator, Indicator):
+        indicator = (
+            target.indicator
+            if target is not None and indicator is None
+            else make_indicator(indicator or "战略性新兴产业增加值占比", unit)
+        )
+    data = {"scope": scope, "year": year, "value": Decimal(value), "indicator": indicator, **fields}
+    return observation_create(user=None, data=data)
 
 
 def make_enterprise(name, city=None, **fields) -> Enterprise:

@@ -33,6 +33,11 @@ CASES = [
     (Target, "baseline_has_year", {"baseline_value": Decimal("5"), "baseline_year": None}, "须同时填写基期年份"),
     (Observation, "year_sane", {"year": 1900}, "1949 至 2100"),
     (Observation, "quarter_valid", {"quarter": 5}, "季度须为"),
+    (Observation, "month_valid", {"month": 13}, "月份须为"),
+    (Observation, "quarter_or_month", {"quarter": 2, "month": 5}, "季度和月份不能同时填写"),
+    (Observation, "qualifier_valid", {"qualifier": "maybe"}, "限定词无效"),
+    (Observation, "status_valid", {"status": "rumour"}, "数据状态无效"),
+    (Target, "nature_valid", {"nature": "optional"}, "目标属性无效"),
     (Program, "kind_valid", {"kind": "dream"}, "工程类别无效"),
     (Zone, "kind_valid", {"kind": "ring"}, "分区类型须为"),
     (Park, "level_valid", {"level": "galactic"}, "园区级别无效"),
@@ -130,7 +135,7 @@ def test_admin_form_shows_message(model, suffix, bad, message, world, regions):
     data.update({k: ("" if v is None else getattr(v, "pk", v)) for k, v in bad.items()})
     form = form_class(data=data, instance=obj)
     assert not form.is_valid()
-    if all(model._meta.get_field(name).choices for name in bad):
+    if all(value not in dict(model._meta.get_field(name).flatchoices or {value: ""}) for name, value in bad.items()):
         message = "不在可用的选项中"  # the form's choice field refuses it before the constraint does
     shown = " ".join(" ".join(errors) for errors in form.errors.values())
     assert message in shown, f"{message!r} not in {form.errors!r}"

@@ -27,8 +27,9 @@ from common.validators import (
     validate_plausible_date,
 )
 from jobs.choices import DatasetChoices
+from plans.choices import ObservationStatusChoices, QualifierChoices
 from plans.filtersets import ObservationFilterSet
-from plans.models import Industry, Observation, Plan, Target
+from plans.models import Indicator, Industry, Observation, Plan, Target
 from plans.services import observation_create, observation_create_many, observation_update
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
@@ -130,6 +131,12 @@ class Lookups:
         )
         if found is None:
             raise CellError(f"未找到规划「{text}」，请填写规划编号（如 sx-14th-sei）或简称。")
+        return found
+
+    def indicator(self, text: str) -> Indicator:
+        found = self.cached(("indicator", text), lambda: Indicator.objects.filter(Q(key=text) | Q(name=text)).first())
+        if found is None:
+            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标编号或名称。")
         return found
 
     def project(self, text: str) -> KeyProject:
@@ -495,15 +502,22 @@ OBSERVATIONS = Dataset(
     name=DatasetChoices.OBSERVATIONS,
     filterset=ObservationFilterSet,
     model=Observation,
-    key=("indicator", "scope", "year", "quarter", "source"),
+    key=("indicator", "scope", "year", "quarter", "month", "source_plan", "source"),
     scope_field="scope",
     create=observation_create,
     update=observation_update,
     create_many=observation_create_many,
-    select_related=("scope", "target__plan"),
-    defaults={"quarter": 0, "source": ""},
+    select_related=("scope", "indicator", "source_plan"),
+    defaults={"quarter": 0, "month": 0, "source_plan": None, "source": ""},
     columns=[
-        Column("指标名称", "indicator", required=True),
+        Column(
+            "指标（编号或名称）",
+            "indicator",
+            lookup_reader("indicator"),
+            related_attr("indicator", "name"),
+            required=True,
+            help="指标库中的指标，如 战略性新兴产业增加值占地区生产总值比重。",
+        ),
         Column(
             "范围（城市代码或名称）",
             "scope",
@@ -520,6 +534,7 @@ OBSERVATIONS = Dataset(
             display("quarter"),
             help="全年、一季度…四季度，或 0–4；不填为全年。",
         ),
+        Column("月份", "month", integer_reader(0, 12), help="1–12；不填为全年或季度数据。季度和月份不能同时填写。"),
         Column(
             "数值",
             "value",
@@ -527,14 +542,28 @@ OBSERVATIONS = Dataset(
             write_decimal("value"),
             required=True,
         ),
-        Column("单位", "unit"),
-        Column("数据来源", "source", help="如 统计公报。"),
         Column(
-            "关联指标（规划编号/指标编号）",
-            "target",
-            lookup_reader("target"),
-            lambda obj: f"{obj.target.plan.code}/{obj.target.key}" if obj.target else None,
+            "限定词",
+            "qualifier",
+            choice_reader(QualifierChoices),
+            display("qualifier"),
+            help="原文对数值的限定：以上、超过、左右、约、接近、突破、不足；没有则不填。",
         ),
+        Column(
+            "数据状态",
+            "status",
+            choice_reader(ObservationStatusChoices),
+            display("status"),
+            help="初步、正式或修订；不填为正式。",
+        ),
+        Column(
+            "来源规划（编号）",
+            "source_plan",
+            lookup_reader("plan"),
+            related_attr("source_plan", "code"),
+            help="数值出自某一规划文件时填写，如 sx-14th-sei。",
+        ),
+        Column("数据来源", "source", help="如 2023年山西省国民经济和社会发展统计公报。"),
     ],
 )
 

@@ -1,5 +1,10 @@
-from drf_spectacular.utils import extend_schema
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet
@@ -9,6 +14,7 @@ from common.services import ModelServices
 from .. import selectors
 from ..filtersets import (
     CityRoleFilterSet,
+    IndicatorFilterSet,
     IndustryFilterSet,
     KeyAreaFilterSet,
     MeasureFilterSet,
@@ -18,11 +24,27 @@ from ..filtersets import (
     ProgramFilterSet,
     TargetFilterSet,
 )
-from ..models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from ..models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+    TargetStep,
+)
+from ..progress import attach_progress
 from ..services import (
     city_role_create,
     city_role_delete,
     city_role_update,
+    indicator_create,
+    indicator_delete,
+    indicator_update,
     industry_create,
     industry_delete,
     industry_update,
@@ -46,10 +68,14 @@ from ..services import (
     program_update,
     target_create,
     target_delete,
+    target_step_create,
+    target_step_delete,
+    target_step_update,
     target_update,
 )
 from .serializers import (
     CityRoleSerializer,
+    IndicatorSerializer,
     IndustrySerializer,
     IndustryTreeSerializer,
     KeyAreaSerializer,
@@ -60,8 +86,25 @@ from .serializers import (
     ProgramSerializer,
     TargetsByStatusSerializer,
     TargetSerializer,
+    TargetStepSerializer,
     TargetWithObservationsSerializer,
 )
+
+AS_OF_PARAMETER = OpenApiParameter(
+    "as_of", OpenApiTypes.DATE, description="评估日期（YYYY-MM-DD），默认今天：进度按该日期计算。"
+)
+
+
+def requested_as_of(request) -> datetime.date | None:
+    """The ``as_of`` date of the request; None for today (the rollup answers)."""
+    raw = request.query_params.get("as_of")
+    if not raw:
+        return None
+    try:
+        as_of = datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"as_of": "日期格式须为 YYYY-MM-DD。"}) from None
+    return None if as_of == timezone.localdate() else as_of
 
 
 class PlanViewSet(ScopedModelViewSet):
@@ -98,18 +141,50 @@ class KeyAreaViewSet(ScopedModelViewSet):
     services = ModelServices(create=key_area_create, update=key_area_update, delete=key_area_delete)
 
 
+class IndicatorViewSet(ScopedModelViewSet):
+    queryset = Indicator.objects.all()
+    serializer_class = IndicatorSerializer
+    filterset_class = IndicatorFilterSet
+    services = ModelServices(create=indicator_create, update=indicator_update, delete=indicator_delete)
+
+
+class TargetStepViewSet(ScopedModelViewSet):
+    queryset = TargetStep.objects.all()
+    serializer_class = TargetStepSerializer
+    filterset_fields = ["target", "year"]
+    services = ModelServices(create=target_step_create, update=target_step_update, delete=target_step_delete)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[AS_OF_PARAMETER]), retrieve=extend_schema(parameters=[AS_OF_PARAMETER])
+)
 class TargetViewSet(ScopedModelViewSet):
-    queryset = Target.objects.select_related("scope")
+    queryset = Target.objects.select_related("scope", "indicator")
     serializer_class = TargetSerializer
     filterset_class = TargetFilterSet
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
 
     def get_queryset(self):
-        return defer_heavy_fields(selectors.target_list(user=self.request.user, queryset=self.queryset))
+        targets = selectors.annotate_allocations(selectors.target_list(user=self.request.user, queryset=self.queryset))
+        return defer_heavy_fields(targets)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        as_of = requested_as_of(self.request)
+        if as_of is None:
+            return page
+        return attach_progress(list(queryset if page is None else page), as_of=as_of, user=self.request.user)
+
+    def get_object(self):
+        target = super().get_object()
+        as_of = requested_as_of(self.request)
+        if as_of is not None:
+            attach_progress([target], as_of=as_of, user=self.request.user)
+        return target
 
     def written(self, instance):
         # A target just written is read back so that its progress reflects the change.
-        return selectors.target_list(user=self.request.user).get(pk=instance.pk)
+        return self.get_queryset().get(pk=instance.pk)
 
     @extend_schema(parameters=[FORMAT_PARAMETER], responses=TargetWithObservationsSerializer(many=True))
     @action(detail=False, url_path="with-observations", serializer_class=TargetWithObservationsSerializer)
@@ -157,5 +232,11 @@ class TargetsByStatusViewSet(AggregateViewSet):
     filterset_class = TargetFilterSet
     serializer_class = TargetsByStatusSerializer
 
+    @extend_schema(parameters=[AS_OF_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     def aggregate(self, queryset):
-        return selectors.target_status_counts(user=self.request.user, queryset=queryset)
+        return selectors.target_status_counts(
+            user=self.request.user, queryset=queryset, as_of=requested_as_of(self.request)
+        )

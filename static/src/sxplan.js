@@ -4,9 +4,13 @@
 
   var STATUS_COLORS = {
     achieved: "#2e7d32",
+    ahead: "#2e7d32",
+    faster: "#43a047",
     on_track: "#43a047",
-    at_risk: "#f9a825",
-    off_track: "#c62828",
+    behind: "#f9a825",
+    far_behind: "#c62828",
+    missed: "#c62828",
+    overdue_no_data: "#757575",
     no_data: "#9e9e9e"
   };
   var STAGE_COLORS = ["#90a4ae", "#64b5f6", "#1e88e5", "#43a047", "#2e7d32", "#bdbdbd"];

@@ -197,6 +197,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "common.api.schema.document_error_responses",
     ],
+    # Several choice sets share a field name ("status", "qualifier"): name each once.
+    "ENUM_NAME_OVERRIDES": {
+        "ProgressStatusEnum": "plans.choices.ProgressStatusChoices",
+        "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
+        "QualifierEnum": "plans.choices.QualifierChoices",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -235,6 +241,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
+
+# Target progress as of a date (plans.progress; README “Progress”). progress / 序时进度 at or above
+# FASTER is 快于预期, at or above ON_TRACK 符合序时进度, at or above BEHIND 滞后, below it 严重滞后.
+PROGRESS_FASTER_RATIO = env.float("PROGRESS_FASTER_RATIO", default=1.10)
+PROGRESS_ON_TRACK_RATIO = env.float("PROGRESS_ON_TRACK_RATIO", default=0.95)
+PROGRESS_BEHIND_RATIO = env.float("PROGRESS_BEHIND_RATIO", default=0.70)
+# The Open SDG progress ratio (observed ÷ needed compound growth): on track at or above
+# SDG_ON_TRACK, acceleration needed at or above SDG_ACCELERATION, limited at or above 0.
+PROGRESS_SDG_ON_TRACK = env.float("PROGRESS_SDG_ON_TRACK", default=0.95)
+PROGRESS_SDG_ACCELERATION = env.float("PROGRESS_SDG_ACCELERATION", default=0.60)
+# A latest value whose period ended more than this many days before the as-of date is stale
+# (548: an annual figure, published in the spring after its year, stays fresh through the next year).
+PROGRESS_STALE_DAYS = env.int("PROGRESS_STALE_DAYS", default=548)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sxplan@localhost")

@@ -14,7 +14,18 @@ from rest_framework.test import APIClient
 from common.choices import RoleChoices
 from common.models import StaffProfile
 from plans.choices import ComparatorChoices
-from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from plans.models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+)
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
@@ -102,11 +113,12 @@ def build_data() -> SimpleNamespace:
     def target(
         key, comparator=ComparatorChoices.GE, baseline=Decimal(100), target_value=Decimal(200), scope=None, **kw
     ):
+        indicator = Indicator.objects.create(key=f"indicator-{key}", name=f"指标{key}", unit="亿元")
         return Target.objects.create(
             plan=d.plan,
             key=key,
+            indicator=indicator,
             name=f"指标{key}",
-            unit="亿元",
             comparator=comparator,
             baseline_value=baseline,
             baseline_year=2020 if baseline is not None else None,
@@ -118,8 +130,7 @@ def build_data() -> SimpleNamespace:
 
     def observe(target_obj, value, year=2023, scope=None, quarter=0):
         return Observation.objects.create(
-            target=target_obj,
-            indicator=target_obj.name,
+            indicator=target_obj.indicator,
             value=Decimal(value),
             year=year,
             quarter=quarter,
@@ -148,7 +159,28 @@ def build_data() -> SimpleNamespace:
     observe(d.t_no_baseline, 50)
     d.t_taiyuan = target("taiyuan", scope=d.taiyuan)
     d.obs_taiyuan = observe(d.t_taiyuan, 300, scope=d.taiyuan)
-    d.obs_datong = Observation.objects.create(indicator="大同产值", value=Decimal(12), year=2023, scope=d.datong)
+    d.t_allocated = Target.objects.create(  # Taiyuan's share of the provincial target (指标分解)
+        plan=d.plan,
+        key="achieved-taiyuan",
+        indicator=d.t_achieved.indicator,
+        parent=d.t_achieved,
+        baseline_value=Decimal(30),
+        baseline_year=2020,
+        target_value=Decimal(60),
+        target_year=2025,
+        scope=d.taiyuan,
+    )
+    d.datong_output = Indicator.objects.create(key="datong-output", name="大同产值", unit="亿元")
+    d.obs_datong = Observation.objects.create(
+        indicator=d.datong_output,
+        value=Decimal(12),
+        qualifier="above",
+        status="preliminary",
+        year=2023,
+        month=6,
+        scope=d.datong,
+        source_plan=d.plan,
+    )
 
     d.program = Program.objects.create(plan=d.plan, key="1", name="新材料提升工程", section=d.subsection, order=1)
     d.program.industries.set([d.materials])

@@ -211,9 +211,7 @@ def build_pages_data() -> PagesData:
         (targets["ty-revenue"], cities["140100"], 2022, "705"),
         (targets["dt-capacity"], cities["140200"], 2022, "777"),
     ]:
-        factories.make_observation(
-            scope, year=year, value=value, target=target, indicator=target.name, unit=target.unit, source="统计公报"
-        )
+        factories.make_observation(scope, year=year, value=value, target=target, source="统计公报")
 
     data = PagesData(province=province, cities=cities, plan14=plan14, plan13=plan13, projects=projects, targets=targets)
     data.users = {

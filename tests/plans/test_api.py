@@ -118,7 +118,7 @@ class TestTargets(ResourceTests):
     max_queries = 4
     filter_cases = {
         "industry": lambda d: ({"industry": d.metals.pk}, ids(d.t_achieved, d.t_on_track)),
-        "city": lambda d: ({"city": "140100"}, ids(d.t_taiyuan)),
+        "city": lambda d: ({"city": "140100"}, ids(d.t_taiyuan, d.t_allocated)),
         "scope": lambda d: ({"scope": "140000"}, Q(key__in=PROVINCE_TARGET_KEYS)),
         "comparator": lambda d: ({"comparator": ["le", "range"]}, ids(d.t_falling, d.t_range)),
         "target_year_min": lambda d: ({"target_year_min": "2025"}, Q()),
@@ -132,13 +132,20 @@ class TestTargets(ResourceTests):
         "key_area": lambda d: ({"key_area": d.key_area.pk}, ids(d.t_achieved)),
         "section": lambda d: ({"section": d.subsection.pk}, ids(d.t_achieved)),
         "base": lambda d: ({"base": d.base_core.pk}, ids(d.t_off_track)),
+        "indicator": lambda d: ({"indicator": d.t_falling.indicator_id}, ids(d.t_falling)),
+        "nature": lambda d: ({"nature": ["unstated"]}, Q()),
+        "has_parent": lambda d: ({"has_parent": "true"}, ids(d.t_allocated)),
+        "parent": lambda d: ({"parent": d.t_achieved.pk}, ids(d.t_allocated)),
+        # 2024-06-30: the mid-term picture of targets due in 2025 (today every one of them is due).
+        "as_of": lambda d: ({"as_of": "2024-06-30", "status": ["behind"]}, ids(d.t_at_risk)),
+        "grade": lambda d: ({"grade": ["achieved"]}, ids(d.t_achieved, d.t_range, d.t_taiyuan)),
     }
     search_case = staticmethod(lambda d: ("指标falling", ids(d.t_falling)))
     create_payload = staticmethod(
         lambda d: {
             "plan": d.plan.pk,
             "key": "new",
-            "name": "新指标",
+            "indicator": d.t_no_data.indicator_id,
             "target_value": "10",
             "target_year": 2025,
             "scope": "140000",
@@ -149,6 +156,7 @@ class TestTargets(ResourceTests):
             {
                 "plan": d.plan.pk,
                 "key": "x",
+                "indicator": d.t_no_data.indicator_id,
                 "name": "区间缺上限",
                 "comparator": "range",
                 "target_value": "1",
@@ -162,13 +170,15 @@ class TestTargets(ResourceTests):
     delete_record = staticmethod(lambda d: d.t_no_data)
 
     def test_progress_comes_with_each_target(self, data, api):
-        body = api(data.viewer).get(self.detail_url(data.t_on_track)).json()
-        assert (body["latest_value"], body["latest_year"], body["progress_status"]) == ("170.0000", 2023, "on_track")
-        assert body["progress_status_display"] == "进度正常"
+        body = api(data.viewer).get(self.detail_url(data.t_on_track), {"as_of": "2024-06-30"}).json()
+        assert (body["latest_value"], body["latest_year"], body["status"]) == ("170.0000", 2023, "faster")
+        assert (body["status_display"], body["as_of"]) == ("快于预期", "2024-06-30")
+        today = api(data.viewer).get(self.detail_url(data.t_on_track)).json()
+        assert (today["status"], today["status_display"]) == ("overdue_no_data", "逾期无数据")
 
     def test_progress_is_returned_after_a_write(self, data, api):
         response = api(data.admin).patch(self.detail_url(data.t_off_track), {"target_value": "110"}, format="json")
-        assert response.json()["progress_status"] == "achieved"
+        assert response.json()["status"] == "achieved"
 
     def test_ordering_by_progress(self, data, api):
         rows = api(data.admin).get(self.url, {"ordering": "-progress", "page_size": 100}).json()["results"]
@@ -183,38 +193,48 @@ class TestObservations(ResourceTests):
     filterset = ObservationFilterSet
     max_queries = 5
     filter_cases = {
-        "plan": lambda d: ({"plan": d.plan.pk}, Q(target__plan=d.plan)),
+        "plan": lambda d: ({"plan": d.plan.pk}, ids(d.obs_datong)),
+        "source_plan": lambda d: ({"source_plan": d.plan.pk}, ids(d.obs_datong)),
         "city": lambda d: ({"city": "140200"}, ids(d.obs_datong)),
         "scope": lambda d: ({"scope": "140000"}, Q(scope=d.province)),
-        "has_target": lambda d: ({"has_target": "false"}, ids(d.obs_datong)),
+        "indicator": lambda d: ({"indicator": d.datong_output.pk}, ids(d.obs_datong)),
+        "indicator_key": lambda d: ({"indicator_key": "datong-output"}, ids(d.obs_datong)),
+        "month": lambda d: ({"month": "6"}, ids(d.obs_datong)),
+        "status": lambda d: ({"status": ["preliminary"]}, ids(d.obs_datong)),
+        "qualifier": lambda d: ({"qualifier": ["above"]}, ids(d.obs_datong)),
         "year_min": lambda d: ({"year_min": "2024"}, Q(year__gte=2024)),
         "year_max": lambda d: ({"year_max": "2022"}, Q(year__lte=2022)),
         "quarter": lambda d: ({"quarter": "3"}, Q(quarter=3)),
         "value_min": lambda d: ({"value_min": "200"}, Q(value__gte=200)),
         "value_max": lambda d: ({"value_max": "10"}, Q(value__lte=10)),
-        "target": lambda d: ({"target": d.t_achieved.pk}, Q(target=d.t_achieved)),
         "year": lambda d: ({"year": "2023"}, Q(year=2023)),
     }
     search_case = staticmethod(lambda d: ("大同产值", ids(d.obs_datong)))
     create_payload = staticmethod(
         lambda d: {
-            "target": d.t_no_data.pk,
-            "indicator": "指标no-data",
+            "indicator": d.t_no_data.indicator_id,
             "value": "120",
+            "qualifier": "around",
+            "status": "preliminary",
             "year": 2023,
             "scope": "140000",
         }
     )
     invalid_payload = staticmethod(
-        lambda d: ({"indicator": "x", "value": "abc", "year": 1800, "scope": "999999"}, ["value", "scope"])
+        lambda d: (
+            {"indicator": d.datong_output.pk, "value": "abc", "year": 1800, "scope": "999999"},
+            ["value", "scope"],
+        )
     )
     update_case = staticmethod(lambda d: (d.obs_taiyuan, {"value": "310.0000"}))
     delete_record = staticmethod(lambda d: d.obs_datong)
-    city_payload = staticmethod(lambda d: {"indicator": "太原产值", "value": "12.5", "year": 2024, "scope": "140100"})
+    city_payload = staticmethod(
+        lambda d: {"indicator": d.t_taiyuan.indicator_id, "value": "12.5", "year": 2024, "scope": "140100"}
+    )
     other_city_record = staticmethod(lambda d: d.obs_datong)
 
     def test_city_staff_cannot_report_province_values(self, data, api):
-        payload = {"indicator": "全省", "value": "1", "year": 2024, "scope": "140000"}
+        payload = {"indicator": data.t_taiyuan.indicator_id, "value": "1", "year": 2024, "scope": "140000"}
         response = api(data.ty_staff).post(self.url, payload, format="json")
         assert response.status_code == 400 and "scope" in response.json()
 

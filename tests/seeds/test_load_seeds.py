@@ -176,6 +176,7 @@ EXPECTED_PER_KIND = {
     "布局分区": 13,
     "开发区/园区": 30,
     "指标": 146,
+    "指标库": 219,
     "监测值": 107,
     "空间布局": 3,
     "行政区划": 129,
@@ -263,11 +264,37 @@ def test_targets_a_planner_would_check(seeded, plan, key, value, comparator, yea
         assert (float(target.baseline_value), target.baseline_year) == baseline
 
 
-def test_observations_link_to_their_targets(seeded):
+def test_observations_belong_to_their_indicator_and_region(seeded):
     from plans.models import Observation
 
-    share = Observation.objects.filter(target__plan__code="sx-14th-sei", target__key="sei-value-added-share", year=2020)
-    assert [float(o.value) for o in share] == [9.1]
+    share = Observation.objects.filter(indicator__key="sei-value-added-share", scope__code="140000", year=2020)
+    assert [(float(o.value), o.source_plan.code) for o in share] == [(9.1, "sx-14th-sei")]
+
+
+@pytest.mark.parametrize(
+    ("plan_code", "key", "as_of", "status", "value"),
+    [
+        # The 2011 opinion's 15 % for 2020, answered by the 14th plan's 9.1 % for 2020.
+        ("sx-2011-sei-opinions", "sei-value-added-share-2020", "2026-12-07", "missed", 9.1),
+        ("sx-2011-sei-opinions", "sei-value-added-share-2020", "2023-12-31", "missed", 9.1),
+        # The 13th plan's ≥1000 高新技术企业 for 2020, reached by the 14th plan's 3188 for 2020.
+        ("sx-13th-sei", "hitech-enterprises", "2026-12-07", "achieved", 3188),
+        ("sx-13th-sei", "hitech-enterprises", "2023-12-31", "achieved", 3188),
+    ],
+)
+def test_a_target_is_judged_by_another_plans_observations(seeded, plan_code, key, as_of, status, value):
+    import datetime
+
+    from plans.models import Target, TargetProgress
+    from plans.progress import progress_as_of
+
+    target = Target.objects.filter(plan__code=plan_code, key=key)
+    (progress,) = progress_as_of(target, as_of=datetime.date.fromisoformat(as_of)).values()
+    observation = progress.observation
+    assert (progress.status, float(observation.value), observation.year, observation.source_plan.code) == (
+        status, value, 2020, "sx-14th-sei"
+    )  # fmt: skip
+    assert TargetProgress.objects.get(target=target.get()).status == status  # today's rollup agrees
 
 
 @pytest.mark.parametrize(

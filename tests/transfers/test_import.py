@@ -163,23 +163,32 @@ def test_reports_by_project_year_month(world, taiyuan_user):
     assert texts(other_city) == ["第 2 行「项目名称」：未找到项目「大同机车项目」，请先导入该项目。"]
 
 
-def test_observations_by_indicator_scope_year_quarter_source(world, province_user, taiyuan_user):
+def test_observations_by_indicator_scope_period_source(world, province_user, taiyuan_user):
+    indicator = world["ty_obs"].indicator
     rows = [
         header("observations"),
-        ["太原指标", "太原市", 2020, "全年", "9.4", "%", "", "sx-14th-sei/share"],
-        ["太原指标", "140100", 2024, "二季度", "-1.5", "%", "统计公报", ""],
+        ["太原指标", "太原市", 2020, "全年", "", "9.4", "", "", "", ""],
+        [indicator.key, "140100", 2024, "二季度", "", "-1.5", "左右", "初步", "", "统计公报"],
+        ["太原指标", "140100", 2024, "", 5, "3", "以上", "修订", "sx-14th-sei", ""],
     ]
     job = run(taiyuan_user, "observations", xlsx_bytes(rows))
-    assert job.counts == {"total": 2, "created": 1, "updated": 1, "unchanged": 0}, job.errors
-    assert Observation.objects.get(indicator="太原指标", year=2024, quarter=2).value == Decimal("-1.5")
-    province = run(taiyuan_user, "observations", xlsx_bytes([header("observations"), ["新指标", "山西省", 2024, 0, 1]]))
+    assert job.counts == {"total": 3, "created": 2, "updated": 1, "unchanged": 0}, job.errors
+    assert Observation.objects.get(pk=world["ty_obs"].pk).value == Decimal("9.4")
+    quarterly = Observation.objects.get(indicator=indicator, year=2024, quarter=2)
+    assert (quarterly.value, quarterly.qualifier, quarterly.status, quarterly.source) == (
+        Decimal("-1.5"), "around", "preliminary", "统计公报"
+    )  # fmt: skip
+    monthly = Observation.objects.get(indicator=indicator, year=2024, month=5)
+    assert (monthly.qualifier, monthly.status, monthly.source_plan) == ("above", "revised", world["plan"])
+    assert run(taiyuan_user, "observations", xlsx_bytes(rows)).counts["unchanged"] == 3
+    province_row = [header("observations"), ["太原指标", "山西省", 2024, 0, "", 1]]
+    province = run(taiyuan_user, "observations", xlsx_bytes(province_row))
     assert texts(province) == ["第 2 行「范围（城市代码或名称）」：只能选择本人负责的城市及其所辖县（市、区）。"]
-    assert (
-        run(
-            province_user, "observations", xlsx_bytes([header("observations"), ["新指标", "山西省", 2024, 0, 1]])
-        ).status
-        == "succeeded"
+    assert run(province_user, "observations", xlsx_bytes(province_row)).status == "succeeded"
+    unknown = run(
+        province_user, "observations", xlsx_bytes([header("observations"), ["新指标", "山西省", 2024, 0, "", 1]])
     )
+    assert texts(unknown) == ["第 2 行「指标（编号或名称）」：未找到指标「新指标」，请填写指标库中的指标编号或名称。"]
 
 
 def test_enterprises_with_aliases_and_industries(world, province_user):

@@ -12,6 +12,7 @@ from plans.models import TargetProgress, TargetProgressSnapshot
 from plans.tasks import refresh_target_progress, snapshot_target_progress
 from projects.models import KeyProject
 from projects.tasks import remind_stale_projects
+from tests import factories
 from transfers import services
 from transfers.tasks import import_job_task
 
@@ -95,9 +96,10 @@ def test_export_and_periodic_tasks_on_a_worker(broker, world, province_user, set
     assert snapshot_target_progress.delay(2025).get(timeout=60) == 1
     assert TargetProgressSnapshot.objects.get(year=2025).target == world["target"]
     assert remind_stale_projects.delay("2099-01-05").get(timeout=60) == 2
-    TargetProgress.objects.update(status="off_track", observation=None)  # as a lost race could leave it
+    TargetProgress.objects.update(status="achieved", observation=None)  # as a lost race could leave it
     refresh_target_progress.delay().get(timeout=60)
-    assert TargetProgress.objects.get(target=world["target"]).status == "on_track"
+    # The world's only value is of the baseline year (2020): the 2025 target is overdue without data.
+    assert TargetProgress.objects.get(target=world["target"]).status == "overdue_no_data"
 
 
 @pytest.mark.django_db
@@ -114,22 +116,25 @@ def test_without_a_broker_large_jobs_run_eagerly(world, province_user, settings,
 
 @pytest.mark.django_db
 def test_the_nightly_refresh_repairs_stale_progress(world):
+    # The world's only value is of the baseline year; its target year's 11 misses the 2025 target of 12.
+    factories.make_observation(world["target"].scope, year=2025, value="11", target=world["target"])
     TargetProgress.objects.update(status="achieved", observation=None, progress=None)
     refresh_target_progress.delay().get()
     row = TargetProgress.objects.get(target=world["target"])
-    assert (row.status, row.observation.value) == ("on_track", Decimal("9.3"))
+    assert (row.status, row.observation.value) == ("missed", Decimal("11"))
 
 
 @pytest.mark.django_db
 def test_snapshot_is_idempotent(world):
+    factories.make_observation(world["target"].scope, year=2025, value="11", target=world["target"])
     assert snapshot_target_progress.delay(2024).get() == 1
     assert snapshot_target_progress.delay(2024).get() == 1
     snapshot = TargetProgressSnapshot.objects.get()
     assert (snapshot.year, snapshot.latest_value, snapshot.latest_year, snapshot.status) == (
         2024,
-        Decimal("9.3"),
-        2020,
-        "on_track",
+        Decimal("11"),
+        2025,
+        "missed",
     )
     assert snapshot.history.count() == 1
     assert Job.objects.get(key="snapshot:2024").status == "succeeded"
