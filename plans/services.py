@@ -320,11 +320,11 @@ def observation_delete(*, instance: Observation, user, reason: str = "") -> None
 @transaction.atomic
 def observation_delete_many(*, user, instances: Iterable[Observation], reason: str = "") -> None:
     """Delete observations as ``observation_delete`` would one by one; progress is refreshed once for the batch."""
-    target_ids = []
+    pairs = set()
     for instance in instances:
-        target_ids.append(instance.target_id)
+        pairs.add((instance.indicator_id, instance.scope_id))
         record_delete(instance=instance, user=user, reason=reason)
-    refresh_progress(target_ids)
+    _refresh_observed(pairs)
 
 
 class ProgramData(TypedDict, total=False):
