@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from django.db import connection, models, transaction
 
-from plans.choices import QuarterChoices
+from plans.choices import MonthChoices, ObservationStatusChoices, QualifierChoices, QuarterChoices
 from plans.models import CityRole, Observation, Plan, Target, TargetProgress
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
@@ -94,8 +94,8 @@ REPORT_COLUMNS = (
     "updated",
 )
 OBSERVATION_COLUMNS = (
-    "id", "target_id", "indicator", "unit", "value", "year", "quarter", "scope_id", "source", "reported_by_id",
-    "source_file", "source_quote", "created", "updated",
+    "id", "indicator_id", "value", "qualifier", "year", "quarter", "month", "scope_id", "status", "source_plan_id",
+    "source", "reported_by_id", "source_file", "source_quote", "created", "updated",
 )  # fmt: skip
 
 
@@ -304,22 +304,26 @@ class Generator:
 
 
 def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> Iterator[tuple]:
-    """Annual and quarterly observations of every target, from its baseline toward its goal.
+    """Annual and quarterly observations of every target's indicator, from its baseline toward its goal.
 
-    A province-wide target is observed in the province and in each city; a city target in its
-    city. Values move along the straight line from baseline to goal with noise.
+    Observations belong to an indicator and a region: a province-wide target's indicator is observed
+    in the province and in each city, a city target's in its city, each (indicator, region) once, by
+    the first target naming it. Values move along the straight line from baseline to goal with noise;
+    they are final (正式) statistical-bulletin figures without a qualifier.
     """
     pk = first_id
     city_ids = [city.pk for city in universe.cities]
+    observed: set[tuple[int, int]] = set()
     targets = Target.objects.order_by("plan__code", "key").select_related("scope")
     for target in targets:
         scopes = [target.scope_id] + (city_ids if target.scope.level == RegionLevelChoices.PROVINCE else [])
+        scopes = [scope_id for scope_id in scopes if (target.indicator_id, scope_id) not in observed]
+        observed.update((target.indicator_id, scope_id) for scope_id in scopes)
         start = target.baseline_year or max(target.target_year - 5, 2016)
         end = min(target.target_year, TODAY.year)
         goal = float(target.target_value)
         base = float(target.baseline_value) if target.baseline_value is not None else goal * 0.6
         span = max(target.target_year - start, 1)
-        source = f"{SOURCE}#{target.pk}"  # targets of different plans may share a name
         for scope_id in scopes:
             share = 1.0 if scope_id == target.scope_id else 1.0 / len(city_ids)
             for year in range(start, end + 1):
@@ -330,8 +334,9 @@ def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> I
                     value = trend * share * rng.uniform(0.85, 1.1)
                     stamp = f"{year}-12-31 12:00:00+08:00"
                     yield (
-                        pk, target.pk, target.name[:255], target.unit, f"{value:.4f}", year, quarter, scope_id,
-                        source, None, SOURCE, "", stamp, stamp,
+                        pk, target.indicator_id, f"{value:.4f}", QualifierChoices.NONE, year, quarter,
+                        MonthChoices.NONE, scope_id, ObservationStatusChoices.FINAL, None, SOURCE, None, SOURCE, "",
+                        stamp, stamp,
                     )  # fmt: skip
                     pk += 1
 

@@ -228,3 +228,20 @@ def test_with_observations_query_count_is_fixed(data, api):
     after, response = query_count(api, data.admin, WITH_OBSERVATIONS, {"page_size": 100})
     assert response.json()["count"] == len(EXPECTED) + 10
     assert after == before
+
+
+@pytest.mark.parametrize("params", [{}, {"as_of": MID_TERM.isoformat()}], ids=["today", "as_of"])
+def test_target_list_query_count_is_fixed_for_one_and_many_targets(data, api, params):
+    one, response = query_count(api, data.admin, "/api/v1/targets/", {**params, "search": "on-track", "page_size": 100})
+    assert response.json()["count"] == 1
+    many, response = query_count(api, data.admin, "/api/v1/targets/", {**params, "page_size": 100})
+    for n in range(10):
+        indicator = Indicator.objects.create(key=f"more-{n}", name=f"more-{n}", unit="%")
+        Target.objects.create(
+            plan=data.plan, key=f"more-{n}", indicator=indicator, baseline_value=1, baseline_year=2020,
+            target_value=2, target_year=2025, scope=data.province,
+        )  # fmt: skip
+        indicator.observations.create(value=n, year=2023, scope=data.province)
+    more, response = query_count(api, data.admin, "/api/v1/targets/", {**params, "page_size": 100})
+    assert response.json()["count"] == len(EXPECTED) + 10
+    assert one == many == more
