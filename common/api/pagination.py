@@ -60,6 +60,19 @@ class StandardPagination(PageNumberPagination):
             raise ValidationError({self.page_size_query_param: ["每页条数须为一个正整数。"]})
         return min(int(values[0]), self.max_page_size)
 
+    def get_page_number(self, request, paginator):
+        """``?page=`` once, a whole number from 1 up (or ``last``); anything else is a 400, like ``page_size``.
+
+        DRF would read an empty ``?page=`` as the first page.
+        """
+        values = request.query_params.getlist(self.page_query_param)
+        if not values:
+            return 1
+        value = values[0]
+        if len(values) > 1 or not (value in self.last_page_strings or (value.isascii() and value.isdigit())):
+            raise ValidationError({self.page_query_param: ["页码须为一个正整数。"]})
+        return paginator.num_pages if value in self.last_page_strings else value
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

@@ -77,3 +77,17 @@ def test_an_export_ignores_a_well_formed_page_and_refuses_a_malformed_one(data, 
 
 def test_an_empty_format_is_a_format_no_renderer_serves(data, api):
     assert api(data.viewer).get("/api/v1/industries/tree/", {"format": ""}).status_code == 404
+
+
+@pytest.mark.parametrize("page", ["", "abc", "١", ["1", "2"]])
+def test_a_page_that_is_not_one_whole_number_is_refused(data, api, page):
+    # DRF read an empty ?page= as the first page: a request the schema calls invalid was answered 200.
+    response = api(data.admin).get(URL, {"page": page})
+    assert response.status_code == 400
+    assert response.json() == {"page": ["页码须为一个正整数。"]}
+
+
+def test_the_last_page_can_be_asked_for_by_name(data, api):
+    response = api(data.admin).get(URL, {"page": "last", "page_size": 1})
+    assert response.status_code == 200
+    assert response.json()["next"] is None
