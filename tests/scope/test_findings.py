@@ -139,11 +139,12 @@ def test_f11_admin_answers_another_citys_record_like_a_missing_one(town):
 # Finding 13b: an observation for a county of one's own city.
 def test_f13b_city_staff_record_observations_for_their_counties(town):
     xiaodian, yuci = town.regions["140105"], town.regions["140702"]
-    payload = {"indicator": "小店区产值", "value": "1.5", "year": 2023, "scope": xiaodian.code}
+    indicator = town.target.indicator
+    payload = {"indicator": indicator.pk, "value": "1.5", "year": 2023, "scope": xiaodian.code}
     response = api_client(town.taiyuan).post("/api/v1/observations/", payload, format="json")
     assert response.status_code == 201, response.content
-    assert Observation.objects.for_user(town.taiyuan).filter(indicator="小店区产值").exists()
+    assert Observation.objects.for_user(town.taiyuan).filter(indicator=indicator, scope=xiaodian).exists()
     response = api_client(town.taiyuan).post("/api/v1/observations/", {**payload, "scope": yuci.code}, format="json")
     assert response.status_code == 400
     with pytest.raises(ValidationError):
-        observation_create(user=town.taiyuan, data={"indicator": "榆次", "value": 1, "year": 2023, "scope": yuci})
+        observation_create(user=town.taiyuan, data={"indicator": indicator, "value": 1, "year": 2023, "scope": yuci})
