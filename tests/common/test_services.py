@@ -23,6 +23,21 @@ def admin_client(user) -> Client:
     return client
 
 
+@pytest.fixture
+def profile_writes(monkeypatch) -> list:
+    """The actors of every ``staff_profile_set`` call the admin makes (the admin's own save would leave none)."""
+    import common.admin
+
+    calls = []
+
+    def spy(**kwargs):
+        calls.append(kwargs["user"])
+        return staff_profile_set(**kwargs)
+
+    monkeypatch.setattr(common.admin, "staff_profile_set", spy)
+    return calls
+
+
 def test_a_new_staff_account_is_active_staff_and_signs_in_only_with_a_password(province_user):
     without = staff_account_create(user=province_user, username="no-pass")
     with_password = staff_account_create(user=province_user, username="with-pass", password="s3cret-pass")
@@ -105,7 +120,7 @@ def test_a_profile_needs_cities_of_the_city_level(province_user, regions, role, 
 # The admin pages write through the services ------------------------------------------------------
 
 
-def test_the_staff_profile_admin_saves_through_the_service(province_user, regions):
+def test_the_staff_profile_admin_saves_through_the_service(province_user, regions, profile_writes):
     account = staff_account_create(user=None, username="clerk")
     client = admin_client(province_user)
     url = reverse("admin:common_staffprofile_add")
@@ -124,9 +139,10 @@ def test_the_staff_profile_admin_saves_through_the_service(province_user, region
     profile.refresh_from_db()
     assert (profile.role, profile.user, profile.cities.count()) == (RoleChoices.PROVINCE, account, 0)
     assert [h.history_user for h in profile.history.order_by("history_id")] == [province_user, province_user]
+    assert profile_writes == [province_user, province_user]
 
 
-def test_the_user_admin_inline_saves_the_profile_through_the_service(superuser, regions):
+def test_the_user_admin_inline_saves_the_profile_through_the_service(superuser, regions, profile_writes):
     account = staff_account_create(user=None, username="clerk")
     client = admin_client(superuser)
     url = reverse("admin:auth_user_change", args=[account.pk])
@@ -153,3 +169,4 @@ def test_the_user_admin_inline_saves_the_profile_through_the_service(superuser, 
     profile = StaffProfile.objects.get(user=account)
     assert (profile.role, list(profile.cities.all())) == (RoleChoices.CITY, [regions["140200"]])
     assert profile.history.get().history_user == superuser
+    assert profile_writes == [superuser]
