@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from common.choices import RoleChoices
 from jobs.choices import JobKindChoices, JobStatusChoices
 from jobs.models import Job
+from notices.choices import NoticeKindChoices
+from notices.services import city_staff, notice_send
 from regions.choices import RegionLevelChoices
 from regions.models import Region
 
@@ -38,7 +37,10 @@ def stale_projects(*, city: Region, today: datetime.date):
 
 
 def stale_project_reminders_send(*, today: datetime.date) -> int:
-    """One reminder per city and day (a Job record, and a mail to the city's staff); returns how many were new."""
+    """One reminder per city and day, returning how many were new.
+
+    Each is a Job record and a notice to the city's staff (in the inbox, and by mail to those with an address).
+    """
     sent = 0
     for city in Region.objects.filter(level=RegionLevelChoices.CITY):
         names = list(stale_projects(city=city, today=today).values_list("name", flat=True))
@@ -63,13 +65,14 @@ def _remind(*, city: Region, names: list[str], today: datetime.date) -> bool:
         },
     )
     if created:
-        recipients = list(
-            get_user_model()
-            .objects.filter(is_active=True, staff_profile__role=RoleChoices.CITY, staff_profile__cities=city)
-            .exclude(email="")
-            .values_list("email", flat=True)
+        notice_send(
+            recipients=city_staff(city_id=city.pk),
+            key=job.key,
+            data={
+                "kind": NoticeKindChoices.STALE_PROJECTS,
+                "title": message,
+                "body": "\n".join(f"· {name}" for name in names),
+                "link": f"/cities/{city.code}/",
+            },
         )
-        if recipients:
-            body = message + "\n\n" + "\n".join(f"· {name}" for name in names)
-            transaction.on_commit(lambda: send_mail(f"【sxplan】{message}", body, None, recipients))
     return created

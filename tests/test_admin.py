@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Accounts, groups and sign-in records (axes) are managed by superusers (tested below); staff work in
 # every other model.
-# Background jobs are created by uploads and tasks, not by hand (tests/transfers/test_admin.py).
-DATA_MODELS = [m for m in MODELS if m._meta.app_label not in ("auth", "authtoken", "axes", "jobs")]
+# Background jobs are created by uploads and tasks, not by hand (tests/transfers/test_admin.py); notices
+# are sent by the system and only read in the admin (tests/notices/).
+DATA_MODELS = [m for m in MODELS if m._meta.app_label not in ("auth", "authtoken", "axes", "jobs", "notices")]
 
 
 def admin_url(model, action, *args):

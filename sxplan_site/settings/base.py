@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "projects",
     "seeds",
     "jobs",
+    "notices",
     "transfers",
     "pages",
 ]
@@ -70,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notices.context_processors.inbox",
             ],
         },
     },
