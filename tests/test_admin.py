@@ -198,3 +198,9 @@ def test_city_and_zone_filters(client, province_user, world):
     assert list(response.context["cl"].result_list) == [world["dt_proj"]]
     response = client.get(admin_url(KeyProject, "changelist"), {"zone": world["zone"].pk})
     assert list(response.context["cl"].result_list) == [world["ty_proj"]]
+
+
+def test_the_admin_wears_the_sites_colours_and_links_back(client, province_user):
+    client.force_login(province_user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "src/admin-theme.css" in page and ">返回网站</a>" in page

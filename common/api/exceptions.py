@@ -2,16 +2,24 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+NOT_FOUND = "记录或页面不存在。"
+
 
 def exception_handler(exc, context):
-    """Turn model validation and integrity errors into 400s with readable messages, never 500s."""
-    if isinstance(exc, DjangoValidationError):
+    """Turn model validation and integrity errors into 400s with readable messages, never 500s.
+
+    A record that does not exist and one the user may not see answer the same Chinese 404 (Django's
+    ``get_object_or_404`` message names the model in English: "No KeyProject matches the given query.").
+    """
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):
         exc = exceptions.ValidationError(
@@ -43,7 +51,7 @@ API_PREFIX = "/api/"
 
 def page_not_found(request, exception):
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"detail": "记录或页面不存在。"}, status=404)
+        return JsonResponse({"detail": NOT_FOUND}, status=404)
     return defaults.page_not_found(request, exception)
 
 

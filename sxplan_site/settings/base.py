@@ -64,7 +64,8 @@ ROOT_URLCONF = "sxplan_site.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own overrides of other apps' templates (the admin in the site's colours).
+        "DIRS": [BASE_DIR / "sxplan_site" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
