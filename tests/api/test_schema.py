@@ -89,3 +89,20 @@ def test_a_number_filter_on_an_integer_field_takes_whole_numbers(data, api):
     client = api(data.viewer)
     assert client.get("/api/v1/bases/", {"revenue_target_year_min": "1e15"}).status_code == 400
     assert client.get("/api/v1/bases/", {"revenue_target_year_min": "2020"}).status_code == 200
+
+
+def test_every_operation_has_a_chinese_tag_and_summary_and_no_developer_docstring(data, api):
+    schema = api(data.viewer).get("/api/schema/", {"format": "json"}).json()
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    for path, method, operation in operations:
+        where = f"{method.upper()} {path}"
+        assert [tag for tag in operation["tags"] if cjk.search(tag)] == operation["tags"] != [], where
+        assert cjk.search(operation.get("summary", "")), where
+        assert "Subclasses" not in operation.get("description", ""), where
+        description = operation.get("description", "")
+        assert not description or cjk.search(description), where
+    tags = {tag for _, _, operation in operations for tag in operation["tags"]}
+    assert {"重点项目", "指标", "统计看板", "地图", "导入导出与后台任务"} <= tags
+    projects = schema["paths"]["/api/v1/projects/"]
+    assert (projects["get"]["summary"], projects["post"]["summary"]) == ("重点项目列表", "新建重点项目")
