@@ -301,7 +301,7 @@ def add_more_data(data):
     [
         ("province", "/", 16),
         ("viewer", "/", 17),
-        ("taiyuan", "/cities/140100/", 28),
+        ("taiyuan", "/cities/140100/", 29),  # + the provincial targets shown for reference (no allocation)
         ("province", "/plans/{plan}/", 12),
     ],
 )
