@@ -1,4 +1,4 @@
-# The web pages: dashboard, city and plan pages, sign-in/out.
+# The web pages: dashboard, city, plan and indicator pages, sign-in/out.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("cities/<str:code>/", views.CityView.as_view(), name="city"),
     path("plans/<int:pk>/", views.PlanView.as_view(), name="plan"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
+    path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
+    path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -301,8 +301,8 @@ def add_more_data(data):
     [
         ("province", "/", 16),
         ("viewer", "/", 17),
-        ("taiyuan", "/cities/140100/", 29),  # 28 + the inbox badge
-        ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge
+        ("taiyuan", "/cities/140100/", 30),  # + the provincial targets for reference (no allocation), the inbox badge
+        ("province", "/plans/{plan}/", 13),  # + the inbox badge
     ],
 )
 def test_a_page_takes_a_few_queries_whatever_the_data(client, pages_data, role, url, most):
