@@ -35,6 +35,7 @@ from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from projects.models import Enterprise, KeyProject, ProjectReport
 from projects.services import (
+    enterprise_aliases_set,
     enterprise_create,
     enterprise_update,
     key_project_create,
@@ -52,7 +53,19 @@ QUARTER_LABELS = {"全年": 0, "一季度": 1, "二季度": 2, "三季度": 3, "
 
 
 class CellError(Exception):
-    """One cell is wrong; the message says what, without the row and column (added by the caller)."""
+    """One cell is wrong; the message says what, without the row and column (added by the caller).
+
+    A check of several cells together (a dataset's ``finish`` or ``resolve``) names the ``field``
+    whose column the error is reported under.
+    """
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+#: What ``Dataset.existing`` gives for a natural key that more than one stored record has.
+AMBIGUOUS = object()
 
 
 class Lookups:
@@ -331,6 +344,8 @@ class Column:
     write: Callable | None = None
     required: bool = False
     help: str = ""
+    #: Not a field of the model: read for the dataset's ``finish`` / ``resolve`` (an empty cell is None).
+    virtual: bool = False
 
     def render(self, obj):
         return (self.write or attr(self.field))(obj)
@@ -357,6 +372,16 @@ class Dataset:
     #: The app's batched create (``..._create_many(*, user, rows)``) for kinds whose new rows are
     #: created in batches; None: every new row goes through ``create``.
     create_many: Callable | None = None
+    #: Fields set after the record is written, each by a service of its own
+    #: (``set(*, instance, user, value) -> bool`` changed): an enterprise's short names, a project's co-builders.
+    extras: dict[str, Callable] = field(default_factory=dict)
+    #: ``finish(values, lookups) -> values``: checks of several cells of a row, when it is read (``CellError``).
+    finish: Callable | None = None
+    #: ``resolve(values, lookups) -> values``: lookups made when the row is written, so that a row may
+    #: name a record an earlier row of the same file creates (``CellError``).
+    resolve: Callable | None = None
+    #: Fields that no column fills (found by ``finish``), with the field of the column their errors are shown under.
+    derived: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -367,6 +392,7 @@ class Dataset:
         return [c.header for c in self.columns]
 
     def column_for(self, field_name: str) -> Column | None:
+        field_name = self.derived.get(field_name, field_name)
         return next((c for c in self.columns if c.field == field_name), None)
 
     def export_queryset(self, user):
@@ -381,16 +407,22 @@ class Dataset:
         return tuple(getattr(values[name], "pk", values[name]) for name in self.key)
 
     def existing(self, rows: list[dict], chunk: int = 1000) -> dict[tuple, object]:
-        """The records already stored under these rows' natural keys, whoever's they are (scope is the caller's)."""
+        """The records already stored under these rows' natural keys, whoever's they are (scope is the caller's).
+
+        A key no database constraint makes unique (a target's plan, indicator, region and year) may
+        belong to several records: it maps to ``AMBIGUOUS``.
+        """
         first = self.key[0]
         attnames = [self.model._meta.get_field(name).attname for name in self.key]
         wanted = list({getattr(values[first], "pk", values[first]) for values in rows})
         found = {}
-        queryset = self.model._default_manager.select_related(*self.select_related, self.model.city_scope)
+        scope = getattr(self.model, "city_scope", None)
+        queryset = self.model._default_manager.select_related(*self.select_related, *([scope] if scope else []))
         queryset = queryset.prefetch_related(*self.prefetch_related)
         for start in range(0, len(wanted), chunk):
             for obj in queryset.filter(**{f"{attnames[0]}__in": wanted[start : start + chunk]}):
-                found[tuple(getattr(obj, name) for name in attnames)] = obj
+                identity = tuple(getattr(obj, name) for name in attnames)
+                found[identity] = AMBIGUOUS if identity in found else obj
         return found
 
     def key_text(self, values: dict) -> str:
@@ -567,6 +599,11 @@ OBSERVATIONS = Dataset(
     ],
 )
 
+
+def _set_aliases(*, instance: Enterprise, user, value: list[str]) -> bool:
+    return enterprise_aliases_set(enterprise=instance, user=user, aliases=value)
+
+
 ENTERPRISES = Dataset(
     name=DatasetChoices.ENTERPRISES,
     filterset=EnterpriseFilterSet,
@@ -609,9 +646,7 @@ ENTERPRISES = Dataset(
         Column("龙头企业（是/否）", "is_leading", read_bool, lambda obj: "是" if obj.is_leading else "否"),
         Column("说明", "description"),
     ],
+    extras={"aliases": _set_aliases},
 )
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES)}
-
-#: Fields filled outside the model's own columns (an enterprise's short names), written by the engine.
-ALIASES = "aliases"

@@ -32,9 +32,8 @@ from jobs.services import (
     job_queue,
     job_start,
 )
-from projects.services import enterprise_aliases_set
 
-from .datasets import ALIASES, DATASETS, CellError, Column, Dataset, Lookups
+from .datasets import AMBIGUOUS, DATASETS, CellError, Column, Dataset, Lookups
 from .spreadsheet import FileRefused, Table, read_table
 from .tasks import export_job_task, import_job_task
 
@@ -140,7 +139,9 @@ def import_table(
     with transaction.atomic():
         new_rows = _NewRows(dataset, user, result)
         for index, (number, values, errors) in enumerate(parsed, start=1):
-            result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result, new_rows))
+            result.errors.extend(
+                errors or _import_row(dataset, number, values, existing, lookups, seen, result, new_rows)
+            )
             if progress and index % PROGRESS_EVERY == 0:
                 result.errors.extend(new_rows.flush())
                 progress(index)
@@ -153,26 +154,37 @@ def import_table(
     return result
 
 
-def _import_row(dataset, number, values, existing, user, seen, result, new_rows) -> list[RowError]:
+def _import_row(dataset, number, values, existing, lookups, seen, result, new_rows) -> list[RowError]:
     """Write one parsed row, or queue it if it is new and its dataset creates new rows in batches."""
+    user = lookups.user
     key_column = dataset.column_for(dataset.key[0]).header
     identity = dataset.identity(values)
     if identity in seen:
         return [RowError(number, key_column, f"与第 {seen[identity]} 行重复（{dataset.key_text(values)}）。")]
     seen[identity] = number
     instance = existing.get(identity)
+    if instance is AMBIGUOUS:
+        message = f"「{dataset.key_text(values)}」对应多条已有记录，无法确定修改哪一条，请在管理后台处理。"
+        return [RowError(number, key_column, message)]
     if instance is not None and not can_change(user, instance):
         # The same words whether the record is another city's or a province-wide one: never say whose.
         return [RowError(number, key_column, f"「{dataset.key_text(values)}」已被使用，您无权修改该记录。")]
     if instance is None and dataset.create_many:
         return new_rows.add(number, values)
     # The queued rows are written first, so that rows are written in the file's order.
-    return new_rows.flush() + _write_row(dataset, number, values, instance, user, result)
+    errors = new_rows.flush()
+    if dataset.resolve:
+        # Read when the row is written, so that it may name a record an earlier row of the file creates.
+        try:
+            values = dataset.resolve(values, lookups)
+        except CellError as exc:
+            return [*errors, _cell_error(dataset, number, exc)]
+    return errors + _write_row(dataset, number, values, instance, user, result)
 
 
 def _write_row(dataset, number, values, instance, user, result) -> list[RowError]:
     """Write one row through the app's services (each write is atomic, so a failed row leaves the others usable)."""
-    aliases = values.pop(ALIASES, None)
+    values, extras = _split_extras(dataset, values)
     try:
         if instance is None:
             instance = dataset.create(user=user, data=values)
@@ -182,15 +194,26 @@ def _write_row(dataset, number, values, instance, user, result) -> list[RowError
             action = "updated" if changed else "unchanged"
             if changed:
                 instance = dataset.update(instance=instance, user=user, data=changed)
-        aliases_changed = aliases is not None and enterprise_aliases_set(
-            enterprise=instance, user=user, aliases=aliases
-        )
-        if aliases_changed and action == "unchanged":
+        if _set_extras(dataset, instance, user, extras) and action == "unchanged":
             action = "updated"
     except (ValidationError, PermissionDenied, IntegrityError) as exc:
         return _row_errors(dataset, number, exc)
     result.note(number, action, dataset.key_text(values))
     return []
+
+
+def _split_extras(dataset: Dataset, values: dict) -> tuple[dict, dict]:
+    """The row's own fields, and those its dataset sets through a service of their own after the write."""
+    extras = {name: values[name] for name in dataset.extras if name in values}
+    return {name: value for name, value in values.items() if name not in extras}, extras
+
+
+def _set_extras(dataset: Dataset, instance, user, extras: dict) -> bool:
+    """Set the extra fields (an enterprise's short names, a project's co-builders …); True if any changed."""
+    changed = False
+    for name, value in extras.items():
+        changed = dataset.extras[name](instance=instance, user=user, value=value) or changed
+    return changed
 
 
 class _NewRows:
@@ -209,8 +232,9 @@ class _NewRows:
         if not rows:
             return []
         dataset, user = self.dataset, self.user
+        split = [_split_extras(dataset, values) for _, values in rows]
         try:
-            outcomes = dataset.create_many(user=user, rows=[values for _, values in rows])
+            outcomes = dataset.create_many(user=user, rows=[values for values, _ in split])
         except IntegrityError:
             # The database refused what the checks passed (a concurrent write, a constraint they cannot
             # read): the batch was rolled back; row by row through the service, each bad row gets its message.
@@ -220,11 +244,16 @@ class _NewRows:
                 for error in _write_row(dataset, number, values, None, user, self.result)
             ]
         errors = []
-        for (number, values), outcome in zip(rows, outcomes, strict=True):
+        for (number, values), (_, extras), outcome in zip(rows, split, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 errors.extend(_row_errors(dataset, number, outcome))
-            else:
-                self.result.note(number, "created", dataset.key_text(values))
+                continue
+            try:
+                _set_extras(dataset, outcome, user, extras)
+            except (ValidationError, PermissionDenied) as exc:
+                errors.extend(_row_errors(dataset, number, exc))
+                continue
+            self.result.note(number, "created", dataset.key_text(values))
         return errors
 
 
@@ -242,12 +271,22 @@ def _read_row(dataset: Dataset, columns, number: int, cells, lookups) -> tuple[d
         if value in (None, "") and column.required:
             errors.append(RowError(number, column.header, "不能为空。"))
             continue
-        if value is None:
+        if value is None and not column.virtual:
             value = _empty_value(dataset.model, column.field)
             if value is _KEEP:
                 continue
         values[column.field] = value
+    if dataset.finish and not errors:
+        try:
+            values = dataset.finish(values, lookups)
+        except CellError as exc:
+            errors.append(_cell_error(dataset, number, exc))
     return values, errors
+
+
+def _cell_error(dataset: Dataset, number: int, exc: CellError) -> RowError:
+    column = dataset.column_for(exc.field) if exc.field else None
+    return RowError(number, column.header if column else "", str(exc))
 
 
 _KEEP = object()
@@ -255,8 +294,6 @@ _KEEP = object()
 
 def _empty_value(model, name: str):
     """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
-    if name == ALIASES:
-        return []
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
         return []
