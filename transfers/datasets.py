@@ -27,10 +27,18 @@ from common.validators import (
     validate_plausible_date,
 )
 from jobs.choices import DatasetChoices
-from plans.choices import ObservationStatusChoices, QualifierChoices
-from plans.filtersets import ObservationFilterSet
-from plans.models import Indicator, Industry, Observation, Plan, Target
-from plans.services import observation_create, observation_create_many, observation_update
+from plans.choices import ComparatorChoices, ObservationStatusChoices, QualifierChoices, TargetNatureChoices
+from plans.filtersets import ObservationFilterSet, TargetFilterSet, TargetStepFilterSet
+from plans.models import Indicator, Industry, Observation, Plan, Target, TargetStep
+from plans.services import (
+    observation_create,
+    observation_create_many,
+    observation_update,
+    target_create,
+    target_step_create,
+    target_step_update,
+    target_update,
+)
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from projects.models import Enterprise, KeyProject, ProjectReport
@@ -143,14 +151,56 @@ class Lookups:
             ("plan", text), lambda: Plan.objects.filter(Q(code=text) | Q(short_title=text) | Q(title=text)).first()
         )
         if found is None:
-            raise CellError(f"未找到规划「{text}」，请填写规划编号（如 sx-14th-sei）或简称。")
+            raise CellError(f"未找到规划「{text}」，请填写规划简称或标题（如 十四五战新规划），也可填写规划编号。")
         return found
 
     def indicator(self, text: str) -> Indicator:
-        found = self.cached(("indicator", text), lambda: Indicator.objects.filter(Q(key=text) | Q(name=text)).first())
+        found = self.cached(
+            ("indicator", text),
+            lambda: Indicator.objects.filter(Q(key=text) | Q(name=text) | Q(national_code=text)).first(),
+        )
         if found is None:
-            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标编号或名称。")
+            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标名称或编号。")
         return found
+
+    def plan_target(self, *, plan: Plan, indicator: Indicator, scope: Region, target_year: int) -> Target:
+        """The target of a plan for an indicator, a region and a year (what a yearly step belongs to)."""
+        found = self.cached(
+            ("plan_target", plan.pk, indicator.pk, scope.pk, target_year),
+            lambda: list(
+                Target.objects.select_related("plan").filter(
+                    plan=plan, indicator=indicator, scope=scope, target_year=target_year
+                )[:2]
+            ),
+        )
+        where = f"规划「{plan_name(plan)}」中{scope.name}「{indicator.name}」{target_year} 年的目标"
+        if not found:
+            raise CellError(f"未找到{where}，请先导入该目标。", field="target")
+        if len(found) > 1:
+            raise CellError(f"{where}有多条，无法确定是哪一条，请在管理后台填写。", field="target")
+        return found[0]
+
+    def provincial_target(self, *, plan: Plan, indicator: Indicator, target_year: int) -> Target | None:
+        """The province-wide target a city's target of this plan, indicator and year is allocated from.
+
+        Not cached: an earlier row of the file may have just created it. Several: ``CellError``.
+        """
+        found = list(
+            Target.objects.filter(
+                plan=plan,
+                indicator=indicator,
+                target_year=target_year,
+                scope__level=RegionLevelChoices.PROVINCE,
+                parent__isnull=True,
+            )[:2]
+        )
+        if len(found) > 1:
+            raise CellError(
+                f"规划「{plan_name(plan)}」中「{indicator.name}」{target_year} 年的省级目标有多条，"
+                "无法确定分解自哪一条，请在管理后台填写。",
+                field="allocation",
+            )
+        return found[0] if found else None
 
     def project(self, text: str) -> KeyProject:
         found = self.cached(
@@ -251,8 +301,13 @@ def read_date(value, lookups, row) -> datetime.date | None:
     return value
 
 
-def choice_reader(choices):
-    by_text = {**{label: value for value, label in choices.choices}, **{value: value for value in choices.values}}
+def choice_reader(choices, aliases: dict[str, str] | None = None):
+    """A choice by its label or value (or one of ``aliases``: other words a clerk writes for it)."""
+    by_text = {
+        **(aliases or {}),
+        **{label: value for value, label in choices.choices},
+        **{value: value for value in choices.values},
+    }
 
     def read(value, lookups, row):
         text = _text(value)
@@ -433,6 +488,15 @@ def _region_name(name: str):
     return related_attr(name, "name")
 
 
+def plan_name(plan: Plan) -> str:
+    """How a cell names a plan: its short title (what clerks call it), else its title."""
+    return plan.short_title or plan.title
+
+
+def _yes_no(name: str):
+    return lambda obj: "是" if getattr(obj, name) else "否"
+
+
 PROJECTS = Dataset(
     name=DatasetChoices.PROJECTS,
     filterset=KeyProjectFilterSet,
@@ -600,6 +664,278 @@ OBSERVATIONS = Dataset(
 )
 
 
+# Targets (指标目标) and their yearly steps (年度目标). Targets are province-wide records
+# (common.scope: no city scope), so only provincial staff import them, allocations to cities included.
+
+COMPARATOR_WORDS = {
+    "≥": ComparatorChoices.GE,
+    ">=": ComparatorChoices.GE,
+    "不低于": ComparatorChoices.GE,
+    ">": ComparatorChoices.GT,
+    "超过": ComparatorChoices.GT,
+    "≤": ComparatorChoices.LE,
+    "<=": ComparatorChoices.LE,
+    "不高于": ComparatorChoices.LE,
+    "<": ComparatorChoices.LT,
+    "低于": ComparatorChoices.LT,
+    "=": ComparatorChoices.EQ,
+    "达到": ComparatorChoices.EQ,
+}
+ALLOCATED, NOT_ALLOCATED = "是", "否"
+
+
+def write_comparator(target: Target) -> str:
+    # "=（达到）" would be read back as a formula: its word is written instead.
+    return "达到" if target.comparator == ComparatorChoices.EQ else target.get_comparator_display()
+
+
+YEARS = (1949, 2100)
+
+
+def read_allocation(value, lookups, row):
+    """是 / 否, or the plan whose provincial target this one is allocated from; empty: decided from the data."""
+    text = _text(value)
+    if text in ("", ALLOCATED, NOT_ALLOCATED):
+        return text or None
+    return lookups.plan(text)
+
+
+def write_allocation(target: Target) -> str:
+    if target.parent is None:
+        return NOT_ALLOCATED
+    return ALLOCATED if target.parent.plan_id == target.plan_id else plan_name(target.parent.plan)
+
+
+def finish_target(values: dict, lookups) -> dict:
+    """The unit must be the indicator's; an empty wording or key keeps the stored one (or is made for a new target)."""
+    unit, indicator = values.pop("unit", None), values["indicator"]
+    if unit and unit != indicator.unit:
+        shown = indicator.unit or "无单位"
+        raise CellError(f"「{unit}」与指标「{indicator.name}」的单位「{shown}」不一致。", field="unit")
+    for name in ("name", "key"):
+        if values.get(name) == "":
+            del values[name]
+    return values
+
+
+def resolve_target(values: dict, lookups) -> dict:
+    """Find the provincial target a city's target is allocated from (指标分解).
+
+    是: the province-wide target of the same plan, indicator and target year; a plan's name: that
+    plan's; 否: none; empty: the same plan's if there is one (a city's row for a provincial
+    target's indicator and year is its allocation).
+    """
+    allocation = values.pop("allocation", None)
+    scope = values["scope"]
+    if scope.level == RegionLevelChoices.PROVINCE or allocation == NOT_ALLOCATED:
+        if allocation not in (None, NOT_ALLOCATED):
+            raise CellError("省级目标不能分解自其他目标，请填写“否”或不填。", field="allocation")
+        return {**values, "parent": None}
+    plan = allocation if isinstance(allocation, Plan) else values["plan"]
+    parent = lookups.provincial_target(plan=plan, indicator=values["indicator"], target_year=values["target_year"])
+    if parent is None and allocation is not None:
+        raise CellError(
+            f"规划「{plan_name(plan)}」中没有「{values['indicator'].name}」{values['target_year']} 年的省级目标，"
+            "无法分解；请先导入省级目标，或填写“否”。",
+            field="allocation",
+        )
+    return {**values, "parent": parent}
+
+
+def target_import_create(*, user, data) -> Target:
+    """``target_create``, with a key made from the indicator, region and year when the row gives none."""
+    if not data.get("key"):
+        data = {**data, "key": _free_target_key(data)}
+    return target_create(user=user, data=data)
+
+
+def _free_target_key(data) -> str:
+    base = f"{data['indicator'].key}"[:44] + f"-{data['scope'].code}-{data['target_year']}"
+    taken = set(Target.objects.filter(plan=data["plan"], key__startswith=base).values_list("key", flat=True))
+    return next(key for key in (base, *(f"{base}-{n}" for n in range(2, 1000))) if key not in taken)
+
+
+def _plan_column(name: str = "plan", write: Callable | None = None, **kwargs) -> Column:
+    return Column(
+        "规划（简称或标题）",
+        name,
+        lookup_reader("plan"),
+        write or (lambda obj: plan_name(obj.plan)),
+        required=True,
+        help="如 十四五战新规划；也可填写规划的完整标题或编号。",
+        **kwargs,
+    )
+
+
+def _indicator_column(name: str = "indicator", write: Callable | None = None, **kwargs) -> Column:
+    return Column(
+        "指标（名称或编号）",
+        name,
+        lookup_reader("indicator"),
+        write or related_attr("indicator", "name"),
+        required=True,
+        help="指标库中的指标名称或编号，如 战略性新兴产业增加值占地区生产总值比重。",
+        **kwargs,
+    )
+
+
+def _scope_column(name: str = "scope", write: Callable | None = None, **kwargs) -> Column:
+    return Column(
+        "范围（省或城市）",
+        name,
+        lookup_reader("city", allow_province=True),
+        write or _region_name("scope"),
+        required=True,
+        help="山西省，或设区市名称（如 太原市）或 6 位行政区划代码。",
+        **kwargs,
+    )
+
+
+TARGETS = Dataset(
+    name=DatasetChoices.TARGETS,
+    filterset=TargetFilterSet,
+    model=Target,
+    key=("plan", "indicator", "scope", "target_year"),
+    scope_field="scope",
+    create=target_import_create,
+    update=target_update,
+    select_related=("plan", "indicator", "scope", "industry", "parent__plan"),
+    finish=finish_target,
+    resolve=resolve_target,
+    columns=[
+        _plan_column(),
+        _indicator_column(),
+        _scope_column(),
+        Column(
+            "目标年份",
+            "target_year",
+            integer_reader(*YEARS),
+            required=True,
+            help="规划、指标、范围和目标年份确定一个目标：已存在则更新。",
+        ),
+        Column(
+            "属性",
+            "nature",
+            choice_reader(TargetNatureChoices),
+            display("nature"),
+            help="约束性、预期性或未说明；不填时新目标为未说明。",
+        ),
+        Column(
+            "比较方式",
+            "comparator",
+            choice_reader(ComparatorChoices, COMPARATOR_WORDS),
+            write_comparator,
+            help="≥、>、≤、<、=、约 或 区间；不填时新目标为 ≥。",
+        ),
+        Column(
+            "基期年份",
+            "baseline_year",
+            integer_reader(*YEARS),
+            help="填写基期值时必填，不能晚于目标年份。",
+        ),
+        Column(
+            "基期值",
+            "baseline_value",
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
+            write_decimal("baseline_value"),
+        ),
+        Column(
+            "目标值",
+            "target_value",
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
+            write_decimal("target_value"),
+            required=True,
+            help="区间目标填写下限。",
+        ),
+        Column(
+            "目标值上限",
+            "target_value_max",
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
+            write_decimal("target_value_max"),
+            help="仅区间目标填写。",
+        ),
+        Column(
+            "单位",
+            "unit",
+            write=lambda obj: obj.indicator.unit,
+            virtual=True,
+            help="可不填；填写时须与指标库中该指标的单位一致（用于核对）。",
+        ),
+        Column("期内累计（是/否）", "is_cumulative", read_bool, _yes_no("is_cumulative"), help="如“累计下降18%”。"),
+        Column("每年目标（是/否）", "is_per_year", read_bool, _yes_no("is_per_year"), help="如“每年10家左右”。"),
+        Column(
+            "分解自省级目标",
+            "allocation",
+            read_allocation,
+            write_allocation,
+            virtual=True,
+            help=(
+                "城市目标适用：“是”表示分解自同一规划中同一指标、同一目标年份的省级目标；"
+                "填写规划简称表示分解自该规划的省级目标；“否”表示不是分解目标。"
+                "不填时，同一规划有对应省级目标的城市目标即为其分解目标。"
+            ),
+        ),
+        Column("目标表述", "name", help="规划原文的表述；不填时新目标取指标名称。"),
+        Column("产业（代码或名称）", "industry", lookup_reader("industry"), related_attr("industry", "name")),
+        Column("目标编号", "key", help="英文短标识，可不填：新目标自动生成，已有目标保持不变。"),
+        Column("说明", "description"),
+    ],
+)
+
+
+def finish_target_step(values: dict, lookups) -> dict:
+    """The target a step belongs to, by its plan, indicator, region and target year."""
+    target = lookups.plan_target(
+        plan=values.pop("plan"),
+        indicator=values.pop("indicator"),
+        scope=values.pop("scope"),
+        target_year=values.pop("target_year"),
+    )
+    return {**values, "target": target}
+
+
+TARGET_STEPS = Dataset(
+    name=DatasetChoices.TARGET_STEPS,
+    filterset=TargetStepFilterSet,
+    model=TargetStep,
+    key=("target", "year"),
+    scope_field="target",
+    create=target_step_create,
+    update=target_step_update,
+    select_related=("target__plan", "target__indicator", "target__scope"),
+    finish=finish_target_step,
+    derived={"target": "indicator"},
+    columns=[
+        _plan_column(write=lambda step: plan_name(step.target.plan), virtual=True),
+        _indicator_column(write=lambda step: step.target.indicator.name, virtual=True),
+        _scope_column(write=lambda step: step.target.scope.name, virtual=True),
+        Column(
+            "目标年份",
+            "target_year",
+            integer_reader(*YEARS),
+            lambda step: step.target.target_year,
+            required=True,
+            virtual=True,
+            help="规划、指标、范围和目标年份确定年度目标所属的目标（须已存在）。",
+        ),
+        Column(
+            "年份",
+            "year",
+            integer_reader(*YEARS),
+            required=True,
+            help="基期年份之后、目标年份及以前；同一目标同一年份已存在则更新。",
+        ),
+        Column(
+            "年度目标值",
+            "value",
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
+            write_decimal("value"),
+            required=True,
+        ),
+    ],
+)
+
+
 def _set_aliases(*, instance: Enterprise, user, value: list[str]) -> bool:
     return enterprise_aliases_set(enterprise=instance, user=user, aliases=value)
 
@@ -649,4 +985,6 @@ ENTERPRISES = Dataset(
     extras={"aliases": _set_aliases},
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES)}
+DATASETS: dict[str, Dataset] = {
+    d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES, TARGETS, TARGET_STEPS)
+}
