@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django_filters import FilterSet
 
 from common.scope import referenceable_queryset
@@ -41,13 +41,15 @@ from plans.services import (
 )
 from projects.choices import EnterpriseKindChoices, ProjectStageChoices
 from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
-from projects.models import Enterprise, KeyProject, ProjectReport
+from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
 from projects.services import (
     enterprise_aliases_set,
     enterprise_create,
     enterprise_update,
+    key_project_builders_set,
     key_project_create,
     key_project_create_many,
+    key_project_mentions_set,
     key_project_update,
     project_report_create,
     project_report_create_many,
@@ -217,6 +219,45 @@ class Lookups:
         if found is None:
             raise CellError(f"未找到指标「{text}」，请按“规划编号/指标编号”填写，如 sx-14th-sei/share。")
         return found
+
+
+def plan_name(plan: Plan) -> str:
+    """How a cell names a plan: its short title (what clerks call it), else its title."""
+    return plan.short_title or plan.title
+
+
+# Dropdown lists of the templates: what a cell may name, as the clerk writes it.
+
+
+def choice_options(choices) -> Callable[[], list[str]]:
+    return lambda: [label for label in choices.labels if label != "（无）"]
+
+
+def yes_no_options() -> list[str]:
+    return ["是", "否"]
+
+
+def plan_options() -> list[str]:
+    return [plan_name(plan) for plan in Plan.objects.order_by("-period_start", "code")]
+
+
+def indicator_options() -> list[str]:
+    return list(Indicator.objects.order_by("category", "name").values_list("name", flat=True))
+
+
+def city_options() -> list[str]:
+    cities = Region.objects.filter(level=RegionLevelChoices.CITY).order_by("code")
+    return list(cities.values_list("name", flat=True))
+
+
+def region_options() -> list[str]:
+    province = Region.objects.filter(level=RegionLevelChoices.PROVINCE).values_list("name", flat=True)
+    return [*province, *city_options()]
+
+
+def industry_options() -> list[str]:
+    names = list(Industry.objects.order_by("code").values_list("name", flat=True))
+    return [name for name in names if names.count(name) == 1]
 
 
 # Cell readers: raw cell value (str, int, float, date or None) → field value, or CellError.
@@ -401,6 +442,12 @@ class Column:
     help: str = ""
     #: Not a field of the model: read for the dataset's ``finish`` / ``resolve`` (an empty cell is None).
     virtual: bool = False
+    #: The cell of the template's example row.
+    example: object = ""
+    #: ``options() -> list[str]``: what the cell may say, offered as the template's dropdown list.
+    options: Callable[[], list[str]] | None = None
+    #: Headers this column had in earlier templates, still read so that older files import.
+    former: tuple[str, ...] = ()
 
     def render(self, obj):
         return (self.write or attr(self.field))(obj)
@@ -437,6 +484,8 @@ class Dataset:
     resolve: Callable | None = None
     #: Fields that no column fills (found by ``finish``), with the field of the column their errors are shown under.
     derived: dict[str, str] = field(default_factory=dict)
+    #: ``export_prefetch(user) -> [Prefetch]``: related records an export writes, limited to what the user may see.
+    export_prefetch: Callable | None = None
 
     @property
     def label(self) -> str:
@@ -454,7 +503,7 @@ class Dataset:
         return (
             self.model.objects.for_user(user)
             .select_related(*self.select_related)
-            .prefetch_related(*self.prefetch_related)
+            .prefetch_related(*self.prefetch_related, *(self.export_prefetch(user) if self.export_prefetch else ()))
             .order_by("pk")
         )
 
@@ -488,13 +537,60 @@ def _region_name(name: str):
     return related_attr(name, "name")
 
 
-def plan_name(plan: Plan) -> str:
-    """How a cell names a plan: its short title (what clerks call it), else its title."""
-    return plan.short_title or plan.title
-
-
 def _yes_no(name: str):
     return lambda obj: "是" if getattr(obj, name) else "否"
+
+
+# A project's co-builders (ProjectBuilder) and the other plans naming it (ProjectMention).
+
+
+def read_enterprises(value, lookups, row) -> list[Enterprise]:
+    enterprises = [lookups.enterprise(part) for part in _split(_text(value))]
+    if len({enterprise.pk for enterprise in enterprises}) != len(enterprises):
+        raise CellError("合作建设单位有重复。")
+    return enterprises
+
+
+def read_plans(value, lookups, row) -> list[Plan]:
+    plans = [lookups.plan(part) for part in _split(_text(value))]
+    if len({plan.pk for plan in plans}) != len(plans):
+        raise CellError("规划有重复。")
+    return plans
+
+
+def write_co_builders(project: KeyProject) -> str:
+    return LIST_SEPARATOR.join(builder.enterprise.name for builder in project.builders.all())
+
+
+def write_mentions(project: KeyProject) -> str:
+    return LIST_SEPARATOR.join(plan_name(mention.plan) for mention in project.mentions.all())
+
+
+def finish_project(values: dict, lookups) -> dict:
+    lead, plan = values.get("enterprise"), values.get("plan")
+    if lead is not None and lead in values.get("co_builders", []):
+        raise CellError(f"「{lead.name}」已是牵头建设单位，不必再填为合作建设单位。", field="co_builders")
+    if plan is not None and plan in values.get("mentioned_in", []):
+        raise CellError(f"「{plan_name(plan)}」已是所属规划，不必再填为其他提及规划。", field="mentioned_in")
+    return values
+
+
+def project_export_prefetch(user) -> list[Prefetch]:
+    """Co-builders the user may see (another city's enterprise is left out, and kept on import), and mentions."""
+    enterprises = Enterprise.objects.all() if user is None else referenceable_queryset(Enterprise.objects.all(), user)
+    builders = ProjectBuilder.objects.filter(enterprise__in=enterprises).select_related("enterprise")
+    return [
+        Prefetch("builders", queryset=builders.order_by("order", "pk")),
+        Prefetch("mentions", queryset=ProjectMention.objects.select_related("plan").order_by("plan__code")),
+    ]
+
+
+def _set_co_builders(*, instance: KeyProject, user, value: list[Enterprise]) -> bool:
+    return key_project_builders_set(project=instance, user=user, enterprises=value)
+
+
+def _set_mentions(*, instance: KeyProject, user, value: list[Plan]) -> bool:
+    return key_project_mentions_set(project=instance, user=user, plans=value)
 
 
 PROJECTS = Dataset(
@@ -508,7 +604,9 @@ PROJECTS = Dataset(
     create_many=key_project_create_many,
     select_related=("city", "county", "enterprise", "industry", "plan", "park"),
     columns=[
-        Column("项目名称", "name", required=True, help="必填；按项目名称识别，已存在则更新。"),
+        Column(
+            "项目名称", "name", required=True, help="必填；按项目名称识别，已存在则更新。", example="示例煤制烯烃项目"
+        ),
         Column(
             "所在城市（代码或名称）",
             "city",
@@ -516,29 +614,78 @@ PROJECTS = Dataset(
             _region_name("city"),
             required=True,
             help="如 太原市 或 140100。",
+            example="太原市",
+            options=city_options,
         ),
-        Column("所在县（市、区）", "county", read_county, _region_name("county"), help="须属于所在城市。"),
+        Column(
+            "所在县（市、区）",
+            "county",
+            read_county,
+            _region_name("county"),
+            help="须属于所在城市。",
+            example="小店区",
+        ),
         Column(
             "建设单位",
             "enterprise",
             lookup_reader("enterprise"),
             related_attr("enterprise", "name"),
-            help="企业全称或已登记的简称。",
+            help="牵头建设单位：企业全称或已登记的简称。",
+            example="太原重工股份有限公司",
         ),
-        Column("产业（代码或名称）", "industry", lookup_reader("industry"), related_attr("industry", "name")),
         Column(
-            "所属规划（编号）", "plan", lookup_reader("plan"), related_attr("plan", "code"), help="如 sx-14th-sei。"
+            "合作建设单位（以、分隔）",
+            "co_builders",
+            read_enterprises,
+            write_co_builders,
+            help="与牵头单位共同建设的其他企业，按顺序以“、”分隔；不填表示没有。",
+            example="中国中车股份有限公司",
         ),
-        Column("所在园区", "park", lookup_reader("park"), related_attr("park", "name")),
-        Column("建设规模", "capacity", help="原文表述，如“年产60万吨烯烃”。"),
-        Column("产能数值", "capacity_value", decimal_reader(maximum=MAX_CAPACITY), write_decimal("capacity_value")),
-        Column("产能单位", "capacity_unit"),
+        Column(
+            "产业（代码或名称）",
+            "industry",
+            lookup_reader("industry"),
+            related_attr("industry", "name"),
+            example="高端装备制造产业",
+            options=industry_options,
+        ),
+        Column(
+            "所属规划（简称或标题）",
+            "plan",
+            lookup_reader("plan"),
+            lambda obj: plan_name(obj.plan) if obj.plan else None,
+            help="首先点名本项目的规划，如 十四五战新规划；也可填写规划编号。",
+            example="十四五战新规划",
+            options=plan_options,
+            former=("所属规划（编号）",),
+        ),
+        Column(
+            "其他提及规划（以、分隔）",
+            "mentioned_in",
+            read_plans,
+            write_mentions,
+            help="同样点名本项目的其他规划，以“、”分隔；不填表示没有。",
+            example="十三五战新规划",
+        ),
+        Column(
+            "所在园区", "park", lookup_reader("park"), related_attr("park", "name"), example="太原高新技术产业开发区"
+        ),
+        Column("建设规模", "capacity", help="原文表述，如“年产60万吨烯烃”。", example="年产60万吨烯烃"),
+        Column(
+            "产能数值",
+            "capacity_value",
+            decimal_reader(maximum=MAX_CAPACITY),
+            write_decimal("capacity_value"),
+            example=60,
+        ),
+        Column("产能单位", "capacity_unit", example="万吨"),
         Column(
             "总投资（亿元）",
             "total_investment",
             decimal_reader(maximum=MAX_INVESTMENT),
             write_decimal("total_investment"),
             help="单位：亿元，不能为负数。",
+            example=120.5,
         ),
         Column(
             "阶段",
@@ -546,12 +693,17 @@ PROJECTS = Dataset(
             choice_reader(ProjectStageChoices),
             display("stage"),
             help="谋划、签约、开工、投产、达产或取消。",
+            example="开工",
+            options=choice_options(ProjectStageChoices),
         ),
-        Column("签约日期", "signed_on", read_date, help="如 2024-03-01。"),
-        Column("开工日期", "started_on", read_date),
+        Column("签约日期", "signed_on", read_date, help="如 2024-03-01。", example="2024-03-01"),
+        Column("开工日期", "started_on", read_date, example="2024-06-18"),
         Column("投产日期", "production_on", read_date),
         Column("说明", "description"),
     ],
+    finish=finish_project,
+    export_prefetch=project_export_prefetch,
+    extras={"co_builders": _set_co_builders, "mentioned_in": _set_mentions},
 )
 
 REPORTS = Dataset(
@@ -572,9 +724,10 @@ REPORTS = Dataset(
             related_attr("project", "name"),
             required=True,
             help="须为已登记的重点项目。",
+            example="示例煤制烯烃项目",
         ),
-        Column("年份", "year", integer_reader(2000, 2100), required=True),
-        Column("月份", "month", integer_reader(1, 12), required=True),
+        Column("年份", "year", integer_reader(2000, 2100), required=True, example=2024),
+        Column("月份", "month", integer_reader(1, 12), required=True, example=6),
         Column(
             "阶段",
             "stage",
@@ -582,6 +735,8 @@ REPORTS = Dataset(
             display("stage"),
             required=True,
             help="谋划、签约、开工、投产、达产或取消。",
+            example="开工",
+            options=choice_options(ProjectStageChoices),
         ),
         Column(
             "本期完成投资（亿元）",
@@ -589,8 +744,9 @@ REPORTS = Dataset(
             decimal_reader(maximum=MAX_INVESTMENT),
             write_decimal("investment_completed"),
             help="单位：亿元，不能为负数。",
+            example=3.2,
         ),
-        Column("进展说明", "note"),
+        Column("进展说明", "note", example="主体厂房封顶"),
     ],
 )
 
@@ -613,6 +769,8 @@ OBSERVATIONS = Dataset(
             related_attr("indicator", "name"),
             required=True,
             help="指标库中的指标，如 战略性新兴产业增加值占地区生产总值比重。",
+            example="战略性新兴产业增加值占地区生产总值比重",
+            options=indicator_options,
         ),
         Column(
             "范围（城市代码或名称）",
@@ -621,14 +779,18 @@ OBSERVATIONS = Dataset(
             _region_name("scope"),
             required=True,
             help="山西省、太原市或 140100 等。",
+            example="山西省",
+            options=region_options,
         ),
-        Column("年份", "year", integer_reader(1949, 2100), required=True),
+        Column("年份", "year", integer_reader(1949, 2100), required=True, example=2024),
         Column(
             "季度",
             "quarter",
             integer_reader(0, 4, QUARTER_LABELS),
             display("quarter"),
             help="全年、一季度…四季度，或 0–4；不填为全年。",
+            example="全年",
+            options=lambda: list(QUARTER_LABELS),
         ),
         Column("月份", "month", integer_reader(0, 12), help="1–12；不填为全年或季度数据。季度和月份不能同时填写。"),
         Column(
@@ -637,6 +799,7 @@ OBSERVATIONS = Dataset(
             decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
             write_decimal("value"),
             required=True,
+            example=9.1,
         ),
         Column(
             "限定词",
@@ -644,6 +807,8 @@ OBSERVATIONS = Dataset(
             choice_reader(QualifierChoices),
             display("qualifier"),
             help="原文对数值的限定：以上、超过、左右、约、接近、突破、不足；没有则不填。",
+            example="左右",
+            options=choice_options(QualifierChoices),
         ),
         Column(
             "数据状态",
@@ -651,15 +816,24 @@ OBSERVATIONS = Dataset(
             choice_reader(ObservationStatusChoices),
             display("status"),
             help="初步、正式或修订；不填为正式。",
+            example="正式",
+            options=choice_options(ObservationStatusChoices),
         ),
         Column(
-            "来源规划（编号）",
+            "来源规划（简称或标题）",
             "source_plan",
             lookup_reader("plan"),
-            related_attr("source_plan", "code"),
-            help="数值出自某一规划文件时填写，如 sx-14th-sei。",
+            lambda obj: plan_name(obj.source_plan) if obj.source_plan else None,
+            help="数值出自某一规划文件时填写，如 十四五战新规划；也可填写规划编号。",
+            options=plan_options,
+            former=("来源规划（编号）",),
         ),
-        Column("数据来源", "source", help="如 2023年山西省国民经济和社会发展统计公报。"),
+        Column(
+            "数据来源",
+            "source",
+            help="如 2023年山西省国民经济和社会发展统计公报。",
+            example="2024年山西省国民经济和社会发展统计公报",
+        ),
     ],
 )
 
@@ -682,6 +856,10 @@ COMPARATOR_WORDS = {
     "达到": ComparatorChoices.EQ,
 }
 ALLOCATED, NOT_ALLOCATED = "是", "否"
+
+
+def comparator_options() -> list[str]:
+    return ["达到" if value == ComparatorChoices.EQ else label for value, label in ComparatorChoices.choices]
 
 
 def write_comparator(target: Target) -> str:
@@ -763,6 +941,8 @@ def _plan_column(name: str = "plan", write: Callable | None = None, **kwargs) ->
         write or (lambda obj: plan_name(obj.plan)),
         required=True,
         help="如 十四五战新规划；也可填写规划的完整标题或编号。",
+        example="十四五战新规划",
+        options=plan_options,
         **kwargs,
     )
 
@@ -775,6 +955,8 @@ def _indicator_column(name: str = "indicator", write: Callable | None = None, **
         write or related_attr("indicator", "name"),
         required=True,
         help="指标库中的指标名称或编号，如 战略性新兴产业增加值占地区生产总值比重。",
+        example="战略性新兴产业增加值占地区生产总值比重",
+        options=indicator_options,
         **kwargs,
     )
 
@@ -787,6 +969,8 @@ def _scope_column(name: str = "scope", write: Callable | None = None, **kwargs) 
         write or _region_name("scope"),
         required=True,
         help="山西省，或设区市名称（如 太原市）或 6 位行政区划代码。",
+        example="山西省",
+        options=region_options,
         **kwargs,
     )
 
@@ -812,6 +996,7 @@ TARGETS = Dataset(
             integer_reader(*YEARS),
             required=True,
             help="规划、指标、范围和目标年份确定一个目标：已存在则更新。",
+            example=2025,
         ),
         Column(
             "属性",
@@ -819,25 +1004,31 @@ TARGETS = Dataset(
             choice_reader(TargetNatureChoices),
             display("nature"),
             help="约束性、预期性或未说明；不填时新目标为未说明。",
+            example="预期性",
+            options=choice_options(TargetNatureChoices),
         ),
         Column(
             "比较方式",
             "comparator",
             choice_reader(ComparatorChoices, COMPARATOR_WORDS),
             write_comparator,
-            help="≥、>、≤、<、=、约 或 区间；不填时新目标为 ≥。",
+            help="≥、>、≤、<、达到、约 或 区间；不填时新目标为 ≥。",
+            example="≥（不低于）",
+            options=comparator_options,
         ),
         Column(
             "基期年份",
             "baseline_year",
             integer_reader(*YEARS),
             help="填写基期值时必填，不能晚于目标年份。",
+            example=2020,
         ),
         Column(
             "基期值",
             "baseline_value",
             decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
             write_decimal("baseline_value"),
+            example=9.1,
         ),
         Column(
             "目标值",
@@ -846,6 +1037,7 @@ TARGETS = Dataset(
             write_decimal("target_value"),
             required=True,
             help="区间目标填写下限。",
+            example=15,
         ),
         Column(
             "目标值上限",
@@ -860,9 +1052,26 @@ TARGETS = Dataset(
             write=lambda obj: obj.indicator.unit,
             virtual=True,
             help="可不填；填写时须与指标库中该指标的单位一致（用于核对）。",
+            example="%",
         ),
-        Column("期内累计（是/否）", "is_cumulative", read_bool, _yes_no("is_cumulative"), help="如“累计下降18%”。"),
-        Column("每年目标（是/否）", "is_per_year", read_bool, _yes_no("is_per_year"), help="如“每年10家左右”。"),
+        Column(
+            "期内累计（是/否）",
+            "is_cumulative",
+            read_bool,
+            _yes_no("is_cumulative"),
+            help="如“累计下降18%”。",
+            example="否",
+            options=yes_no_options,
+        ),
+        Column(
+            "每年目标（是/否）",
+            "is_per_year",
+            read_bool,
+            _yes_no("is_per_year"),
+            help="如“每年10家左右”。",
+            example="否",
+            options=yes_no_options,
+        ),
         Column(
             "分解自省级目标",
             "allocation",
@@ -874,9 +1083,22 @@ TARGETS = Dataset(
                 "填写规划简称表示分解自该规划的省级目标；“否”表示不是分解目标。"
                 "不填时，同一规划有对应省级目标的城市目标即为其分解目标。"
             ),
+            example="否",
+            options=lambda: [ALLOCATED, NOT_ALLOCATED, *plan_options()],
         ),
-        Column("目标表述", "name", help="规划原文的表述；不填时新目标取指标名称。"),
-        Column("产业（代码或名称）", "industry", lookup_reader("industry"), related_attr("industry", "name")),
+        Column(
+            "目标表述",
+            "name",
+            help="规划原文的表述；不填时新目标取指标名称。",
+            example="战略性新兴产业增加值占地区生产总值比重达到15%",
+        ),
+        Column(
+            "产业（代码或名称）",
+            "industry",
+            lookup_reader("industry"),
+            related_attr("industry", "name"),
+            options=industry_options,
+        ),
         Column("目标编号", "key", help="英文短标识，可不填：新目标自动生成，已有目标保持不变。"),
         Column("说明", "description"),
     ],
@@ -917,6 +1139,7 @@ TARGET_STEPS = Dataset(
             required=True,
             virtual=True,
             help="规划、指标、范围和目标年份确定年度目标所属的目标（须已存在）。",
+            example=2025,
         ),
         Column(
             "年份",
@@ -924,6 +1147,7 @@ TARGET_STEPS = Dataset(
             integer_reader(*YEARS),
             required=True,
             help="基期年份之后、目标年份及以前；同一目标同一年份已存在则更新。",
+            example=2023,
         ),
         Column(
             "年度目标值",
@@ -931,6 +1155,7 @@ TARGET_STEPS = Dataset(
             decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
             write_decimal("value"),
             required=True,
+            example=12,
         ),
     ],
 )
@@ -951,12 +1176,15 @@ ENTERPRISES = Dataset(
     select_related=("city", "county"),
     prefetch_related=("aliases", "industries"),
     columns=[
-        Column("企业全称", "name", required=True, help="必填；按全称识别，已存在则更新。"),
+        Column(
+            "企业全称", "name", required=True, help="必填；按全称识别，已存在则更新。", example="示例装备制造有限公司"
+        ),
         Column(
             "简称（以、分隔）",
             "aliases",
             read_aliases,
             lambda obj: LIST_SEPARATOR.join(a.alias for a in obj.aliases.all()),
+            example="示例装备、示例集团",
         ),
         Column(
             "类型",
@@ -964,6 +1192,8 @@ ENTERPRISES = Dataset(
             choice_reader(EnterpriseKindChoices),
             display("kind"),
             help="国有企业、民营企业、外资企业、科研院所/高校或其他。",
+            example="民营企业",
+            options=choice_options(EnterpriseKindChoices),
         ),
         Column(
             "所在城市（代码或名称）",
@@ -971,15 +1201,25 @@ ENTERPRISES = Dataset(
             lookup_reader("city"),
             _region_name("city"),
             help="不填表示省属或所在城市不详。",
+            example="太原市",
+            options=city_options,
         ),
-        Column("所在县（市、区）", "county", read_county, _region_name("county")),
+        Column("所在县（市、区）", "county", read_county, _region_name("county"), example="小店区"),
         Column(
             "所属产业（以、分隔）",
             "industries",
             read_industries,
             lambda obj: LIST_SEPARATOR.join(i.name for i in obj.industries.all()),
+            example="高端装备制造产业",
         ),
-        Column("龙头企业（是/否）", "is_leading", read_bool, lambda obj: "是" if obj.is_leading else "否"),
+        Column(
+            "龙头企业（是/否）",
+            "is_leading",
+            read_bool,
+            lambda obj: "是" if obj.is_leading else "否",
+            example="否",
+            options=yes_no_options,
+        ),
         Column("说明", "description"),
     ],
     extras={"aliases": _set_aliases},

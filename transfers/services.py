@@ -10,6 +10,7 @@ is the same run rolled back, and it is idempotent: a row that changes nothing is
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.scope import can_change
 from common.tables import write_table
@@ -92,15 +96,79 @@ def dataset_get(name: str) -> Dataset:
         raise ValidationError({"dataset": f"不支持的数据类别「{name}」。"}) from None
 
 
+#: The sheets of an XLSX template after the data sheet (the only one read on import).
+EXAMPLE_SHEET, GUIDE_SHEET, OPTIONS_SHEET = "示例", "填写说明", "选项"
+
+
 def template_file(*, dataset: Dataset, file_format: str) -> bytes:
-    """An empty file with the dataset's headers; XLSX adds a sheet explaining each column."""
-    notes = [[c.header, "是" if c.required else "否", c.help] for c in dataset.columns]
-    return write_table(dataset.headers, [], file_format, notes=notes)
+    """An empty file with the dataset's headers.
+
+    XLSX adds a dropdown (data validation) on every column whose values come from a list (choices,
+    plans, indicators, cities …; the lists are on a hidden sheet), a sheet with an example row
+    and a sheet explaining each column. Only the first sheet is read on import, so the example
+    is never imported by mistake.
+    """
+    if file_format != FileFormatChoices.XLSX:
+        return write_table(dataset.headers, [], file_format)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    sheet.append(dataset.headers)
+    sheet.freeze_panes = "A2"
+    example = book.create_sheet(EXAMPLE_SHEET)
+    example.append(dataset.headers)
+    example.append([column.example for column in dataset.columns])
+    guide = book.create_sheet(GUIDE_SHEET)
+    guide.append(["列", "必填", "说明", "示例"])
+    for column in dataset.columns:
+        guide.append([column.header, "是" if column.required else "否", column.help, column.example])
+    guide.append([])
+    guide.append(["", "", f"只导入第一个工作表“{sheet.title}”；“{EXAMPLE_SHEET}”工作表中的示例行不会被导入。"])
+    _add_dropdowns(book, sheet, dataset)
+    for worksheet in (sheet, example):
+        for index, column in enumerate(dataset.columns, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, 2 * len(column.header) + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _add_dropdowns(book, sheet, dataset: Dataset) -> None:
+    """A list validation per column with options, its list in a column of the hidden options sheet."""
+    options = book.create_sheet(OPTIONS_SHEET)
+    options.sheet_state = "hidden"
+    last_row = settings.TRANSFER_MAX_ROWS + 1
+    lists = 0
+    for index, column in enumerate(dataset.columns, start=1):
+        values = column.options() if column.options else []
+        if not values:
+            continue
+        lists += 1
+        letter = get_column_letter(lists)
+        options.cell(row=1, column=lists, value=column.header)
+        for row, value in enumerate(values, start=2):
+            options.cell(row=row, column=lists, value=value)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            # A warning, not a refusal: cells may also hold a code (140100, sx-14th-sei) the list does not show.
+            errorStyle="warning",
+            errorTitle=column.header,
+            error="不在下拉列表中。请从列表中选择，或确认填写的是编号、代码。",
+            promptTitle=column.header,
+            prompt=column.help[:255] if column.help else "请从下拉列表中选择。",
+            showInputMessage=True,
+        )
+        column_letter = get_column_letter(index)
+        validation.add(f"{column_letter}2:{column_letter}{last_row}")
+        sheet.add_data_validation(validation)
 
 
 def match_columns(dataset: Dataset, header: list[str]) -> list[Column | None]:
     """The dataset column under each header cell; unknown, repeated or missing columns refuse the file."""
-    by_header = {c.header: c for c in dataset.columns}
+    by_header = {header: c for c in dataset.columns for header in (c.header, *c.former)}
     unknown = [h for h in header if h and h not in by_header]
     if unknown:
         raise FileRefused(
@@ -249,7 +317,8 @@ class _NewRows:
                 errors.extend(_row_errors(dataset, number, outcome))
                 continue
             try:
-                _set_extras(dataset, outcome, user, extras)
+                # A new record has nothing linked yet: only a filled cell needs its service.
+                _set_extras(dataset, outcome, user, {name: value for name, value in extras.items() if value})
             except (ValidationError, PermissionDenied) as exc:
                 errors.extend(_row_errors(dataset, number, exc))
                 continue
