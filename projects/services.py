@@ -255,6 +255,9 @@ def key_project_builders_set(*, project: KeyProject, user, enterprises: list[Ent
     current = {builder.enterprise_id: builder for builder in project.builders.select_related("enterprise")}
     hidden = {pk for pk, builder in current.items() if user is not None and not can_reference(user, builder.enterprise)}
     wanted = [enterprise for enterprise in enterprises if enterprise.pk not in hidden]
+    visible = [pk for pk, builder in current.items() if pk not in hidden]  # in order (the model's ordering)
+    if visible == [enterprise.pk for enterprise in wanted]:
+        return False
     changed = False
     for pk in set(current) - hidden - {enterprise.pk for enterprise in wanted}:
         project_builder_delete(instance=current[pk], user=user, reason=reason)

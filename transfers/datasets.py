@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django_filters import FilterSet
 
 from common.scope import referenceable_queryset
@@ -238,7 +238,7 @@ def yes_no_options() -> list[str]:
 
 
 def plan_options() -> list[str]:
-    return [plan_name(plan) for plan in Plan.objects.order_by("-period_start", "code")]
+    return [plan_name(plan) for plan in Plan.objects.order_by(F("period_start").desc(nulls_last=True), "code")]
 
 
 def indicator_options() -> list[str]:
