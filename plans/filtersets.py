@@ -22,7 +22,19 @@ from .choices import (
     TargetNatureChoices,
 )
 from .filters import IndustryFilter
-from .models import CityRole, Indicator, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from .models import (
+    CityRole,
+    Indicator,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+    TargetStep,
+)
 from .progress import annotate_progress, progress_as_of
 
 
@@ -144,6 +156,23 @@ class TargetFilterSet(BaseFilterSet):
         return queryset.filter(
             pk__in=[pk for pk, progress in computed.items() if getattr(progress, attribute) in value]
         )
+
+
+class TargetStepFilterSet(BaseFilterSet):
+    """Yearly steps, by their target or what identifies it (plan, indicator, region)."""
+
+    plan = django_filters.ModelChoiceFilter(field_name="target__plan", queryset=Plan.objects.all(), label="规划 ID")
+    indicator = django_filters.ModelChoiceFilter(
+        field_name="target__indicator", queryset=Indicator.objects.all(), label="指标 ID"
+    )
+    city = CityFilter(field_name="target__scope")
+    scope = RegionCodeFilter(field_name="target__scope", label="范围（行政区划代码）")
+    year_min, year_max = range_filters("year", "年份")
+    ordering = django_filters.OrderingFilter(fields=("target", "year"), label="排序")
+
+    class Meta:
+        model = TargetStep
+        fields = ["target", "year"]
 
 
 class ObservationFilterSet(BaseFilterSet):

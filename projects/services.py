@@ -209,6 +209,21 @@ def project_mention_delete(*, instance: ProjectMention, user, reason: str = "") 
     record_delete(instance=instance, user=user, reason=reason)
 
 
+@transaction.atomic
+def key_project_mentions_set(*, project: KeyProject, user, plans: list[Plan], reason: str = "") -> bool:
+    """Make the other plans naming the project exactly ``plans``; True if anything changed.
+
+    A mention kept keeps its quote; a new one has none until the province enters it.
+    """
+    current = {mention.plan_id: mention for mention in project.mentions.all()}
+    wanted = {plan.pk: plan for plan in plans}
+    for pk in set(current) - set(wanted):
+        project_mention_delete(instance=current[pk], user=user, reason=reason)
+    for pk in set(wanted) - set(current):
+        project_mention_create(user=user, data={"project": project, "plan": wanted[pk]}, reason=reason)
+    return set(current) != set(wanted)
+
+
 class ProjectBuilderData(TypedDict, total=False):
     project: KeyProject
     enterprise: Enterprise
@@ -228,6 +243,35 @@ def project_builder_update(
 
 def project_builder_delete(*, instance: ProjectBuilder, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+
+
+@transaction.atomic
+def key_project_builders_set(*, project: KeyProject, user, enterprises: list[Enterprise], reason: str = "") -> bool:
+    """Make the project's co-builders exactly ``enterprises``, in this order; True if anything changed.
+
+    A co-builder the user may not see (another city's enterprise) is kept as it is, never dropped
+    (common.services: hidden links are kept).
+    """
+    current = {builder.enterprise_id: builder for builder in project.builders.select_related("enterprise")}
+    hidden = {pk for pk, builder in current.items() if user is not None and not can_reference(user, builder.enterprise)}
+    wanted = [enterprise for enterprise in enterprises if enterprise.pk not in hidden]
+    visible = [pk for pk, builder in current.items() if pk not in hidden]  # in order (the model's ordering)
+    if visible == [enterprise.pk for enterprise in wanted]:
+        return False
+    changed = False
+    for pk in set(current) - hidden - {enterprise.pk for enterprise in wanted}:
+        project_builder_delete(instance=current[pk], user=user, reason=reason)
+        changed = True
+    for order, enterprise in enumerate(wanted, start=1):
+        builder = current.get(enterprise.pk)
+        if builder is None:
+            data = {"project": project, "enterprise": enterprise, "order": order}
+            project_builder_create(user=user, data=data, reason=reason)
+            changed = True
+        elif builder.order != order:
+            project_builder_update(instance=builder, user=user, data={"order": order}, reason=reason)
+            changed = True
+    return changed
 
 
 class ProjectReportData(TypedDict, total=False):

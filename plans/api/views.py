@@ -23,6 +23,7 @@ from ..filtersets import (
     PlanSectionFilterSet,
     ProgramFilterSet,
     TargetFilterSet,
+    TargetStepFilterSet,
 )
 from ..models import (
     CityRole,
@@ -151,7 +152,7 @@ class IndicatorViewSet(ScopedModelViewSet):
 class TargetStepViewSet(ScopedModelViewSet):
     queryset = TargetStep.objects.all()
     serializer_class = TargetStepSerializer
-    filterset_fields = ["target", "year"]
+    filterset_class = TargetStepFilterSet
     services = ModelServices(create=target_step_create, update=target_step_update, delete=target_step_delete)
 
 
