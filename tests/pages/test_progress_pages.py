@@ -5,8 +5,6 @@ The data of tests/pages/conftest.py plus one additive indicator (高新技术企
 year) and as of 2023-12-31 (mid-term).
 """
 
-from decimal import Decimal
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -17,55 +15,15 @@ from plans.choices import (
     IndicatorCategoryChoices,
     ProgressLightChoices,
     ProgressStatusChoices,
-    QualifierChoices,
-    TargetNatureChoices,
 )
 from tests import factories
 from tests.shared import built_once, fresh_copy
 
-from .conftest import build_pages_data
+from .conftest import add_progress_data, build_pages_data
 
 pytestmark = pytest.mark.django_db
 
 MID_TERM = "2023-12-31"
-
-
-def add_progress_data(data):
-    """An allocated provincial target and its cities' values (also used by the browser tests)."""
-    province, taiyuan, datong = data.province, data.cities["140100"], data.cities["140200"]
-    indicator = factories.make_indicator(
-        "高新技术企业数量",
-        "家",
-        city_aggregation=CityAggregationChoices.SUM,
-        category=IndicatorCategoryChoices.ENTERPRISES,
-        definition="经认定的高新技术企业数量（年末数）。",
-    )
-    common = {"indicator": indicator, "name": "高新技术企业数量", "baseline_year": 2020}
-    parent = factories.make_target(
-        data.plan14,
-        province,
-        key="hte",
-        baseline_value=Decimal("1000"),
-        target_value=Decimal("2000"),
-        nature=TargetNatureChoices.EXPECTED,
-        **common,
-    )
-    data.targets["hte"] = parent
-    data.targets["hte-ty"] = factories.make_target(
-        data.plan14, taiyuan, key="hte-ty", parent=parent, baseline_value=400, target_value=800, **common
-    )
-    data.targets["hte-dt"] = factories.make_target(
-        data.plan14, datong, key="hte-dt", parent=parent, baseline_value=100, target_value=300, **common
-    )
-    for scope, year, value, extra in [
-        (province, 2022, "1500", {}),
-        (taiyuan, 2022, "600", {"qualifier": QualifierChoices.ABOVE}),
-        (taiyuan, 2024, "700", {}),
-        (datong, 2022, "170", {}),
-    ]:
-        factories.make_observation(scope, year=year, value=value, indicator=indicator, source="统计公报", **extra)
-    data.indicator = indicator
-    return data
 
 
 def build():
