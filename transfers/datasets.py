@@ -162,7 +162,7 @@ class Lookups:
             lambda: Indicator.objects.filter(Q(key=text) | Q(name=text) | Q(national_code=text)).first(),
         )
         if found is None:
-            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标名称或编号。")
+            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标编号或名称。")
         return found
 
     def plan_target(self, *, plan: Plan, indicator: Indicator, scope: Region, target_year: int) -> Target:
