@@ -162,7 +162,7 @@ class Lookups:
             lambda: Indicator.objects.filter(Q(key=text) | Q(name=text) | Q(national_code=text)).first(),
         )
         if found is None:
-            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标名称或编号。")
+            raise CellError(f"未找到指标「{text}」，请填写指标库中的指标编号或名称。")
         return found
 
     def plan_target(self, *, plan: Plan, indicator: Indicator, scope: Region, target_year: int) -> Target:
@@ -920,19 +920,6 @@ def resolve_target(values: dict, lookups) -> dict:
     return {**values, "parent": parent}
 
 
-def target_import_create(*, user, data) -> Target:
-    """``target_create``, with a key made from the indicator, region and year when the row gives none."""
-    if not data.get("key"):
-        data = {**data, "key": _free_target_key(data)}
-    return target_create(user=user, data=data)
-
-
-def _free_target_key(data) -> str:
-    base = f"{data['indicator'].key}"[:44] + f"-{data['scope'].code}-{data['target_year']}"
-    taken = set(Target.objects.filter(plan=data["plan"], key__startswith=base).values_list("key", flat=True))
-    return next(key for key in (base, *(f"{base}-{n}" for n in range(2, 1000))) if key not in taken)
-
-
 def _plan_column(name: str = "plan", write: Callable | None = None, **kwargs) -> Column:
     return Column(
         "规划（简称或标题）",
@@ -981,7 +968,7 @@ TARGETS = Dataset(
     model=Target,
     key=("plan", "indicator", "scope", "target_year"),
     scope_field="scope",
-    create=target_import_create,
+    create=target_create,
     update=target_update,
     select_related=("plan", "indicator", "scope", "industry", "parent__plan"),
     finish=finish_target,

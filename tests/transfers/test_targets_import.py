@@ -4,6 +4,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from common.choices import RoleChoices
@@ -149,7 +150,7 @@ def test_every_bad_cell_is_a_row_error_and_nothing_is_written(d):
     ]
     result = run(d.sheng, TARGETS, rows)
     assert texts(result) == [
-        "第 2 行「指标（名称或编号）」：未找到指标「不存在的指标」，请填写指标库中的指标名称或编号。",
+        "第 2 行「指标（名称或编号）」：未找到指标「不存在的指标」，请填写指标库中的指标编号或名称。",
         "第 3 行「单位」：「万元」与指标「战略性新兴产业营业收入」的单位「亿元」不一致。",
         "第 4 行「目标年份」：应在 1949 至 2100 之间，实际为 2101。",
         "第 5 行「范围（省或城市）」：未找到城市「火星市」，"
@@ -266,3 +267,12 @@ def test_step_row_errors(d):
         "第 8 行「指标（名称或编号）」：与第 7 行重复（战略性新兴产业营业收入 / 2025）。",
     ]
     assert not TargetStep.objects.exists()
+
+
+def test_admin_import_page_offers_targets_to_provincial_staff_only(d, client):
+    client.force_login(d.taiyuan_user)
+    city_page = client.get(reverse("admin:transfers_job_import")).content.decode()
+    assert 'value="projects"' in city_page and 'value="targets"' not in city_page
+    client.force_login(d.sheng)
+    province_page = client.get(reverse("admin:transfers_job_import")).content.decode()
+    assert 'value="targets"' in province_page and 'value="target_steps"' in province_page
