@@ -303,13 +303,16 @@ class Generator:
         return rows
 
 
-def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> Iterator[tuple]:
+def observation_rows(
+    universe: Universe, rng: random.Random, first_id: int, per_target: int | None = None
+) -> Iterator[tuple]:
     """Annual and quarterly observations of every target's indicator, from its baseline toward its goal.
 
     Observations belong to an indicator and a region: a province-wide target's indicator is observed
     in the province and in each city, a city target's in its city, each (indicator, region) once, by
     the first target naming it. Values move along the straight line from baseline to goal with noise;
-    they are final (正式) statistical-bulletin figures without a qualifier.
+    they are final (正式) statistical-bulletin figures without a qualifier. ``per_target`` caps the
+    rows of each target (its scope's first, then the cities', earliest first); None: no cap.
     """
     pk = first_id
     city_ids = [city.pk for city in universe.cities]
@@ -324,12 +327,16 @@ def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> I
         goal = float(target.target_value)
         base = float(target.baseline_value) if target.baseline_value is not None else goal * 0.6
         span = max(target.target_year - start, 1)
+        budget = math.inf if per_target is None else per_target
         for scope_id in scopes:
             share = 1.0 if scope_id == target.scope_id else 1.0 / len(city_ids)
             for year in range(start, end + 1):
                 for quarter in QuarterChoices.values:
                     if year == TODAY.year and quarter in (QuarterChoices.YEAR, QuarterChoices.Q3, QuarterChoices.Q4):
                         continue  # the current year has no annual figure and no late quarters yet
+                    if budget <= 0:
+                        break
+                    budget -= 1
                     trend = base + (goal - base) * (year - start + (quarter or 4) / 4 - 1) / span
                     value = trend * share * rng.uniform(0.85, 1.1)
                     stamp = f"{year}-12-31 12:00:00+08:00"
@@ -471,11 +478,15 @@ def generate(
     reports_per_project: int,
     seed: int,
     observations: bool = True,
+    observations_per_target: int | None = None,
     chunk: int = 20_000,
     defer_indexes: bool | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> GenerateReport:
     """Generate and write the rows; ``progress(n)`` is called with the projects written so far.
+
+    ``observations_per_target`` caps each target's observations (None: every year and quarter from
+    its baseline; tests use a few to stay fast).
 
     ``defer_indexes`` (PostgreSQL only; by default for more than 200,000 rows) rebuilds the
     secondary indexes and foreign keys of the project and report tables after the load.
@@ -489,7 +500,7 @@ def generate(
         else nullcontext()
     )
     with deferred:
-        report = _generate(projects, reports_per_project, seed, observations, chunk, progress)
+        report = _generate(projects, reports_per_project, seed, observations, observations_per_target, chunk, progress)
     _reset_sequences(KeyProject, ProjectReport, Observation)
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
@@ -502,7 +513,9 @@ def generate(
     return report
 
 
-def _generate(projects, reports_per_project, seed, observations, chunk, progress) -> GenerateReport:
+def _generate(
+    projects, reports_per_project, seed, observations, observations_per_target, chunk, progress
+) -> GenerateReport:
     universe = Universe()
     generator = Generator(
         universe,
@@ -529,7 +542,7 @@ def _generate(projects, reports_per_project, seed, observations, chunk, progress
         if progress:
             progress(done)
     if observations:
-        rows = list(observation_rows(universe, random.Random(seed + 1), _next_id(Observation)))
+        rows = list(observation_rows(universe, random.Random(seed + 1), _next_id(Observation), observations_per_target))
         with transaction.atomic():
             for start in range(0, len(rows), chunk):
                 write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])

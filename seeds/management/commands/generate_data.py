@@ -38,12 +38,31 @@ class Command(BaseCommand):
         parser.add_argument("--reports-per-project", type=int, default=10, help="每个项目的月度进展报告数（默认 10）。")
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）。")
         parser.add_argument("--no-observations", action="store_true", help="不生成指标监测值。")
+        parser.add_argument(
+            "--observations-per-target",
+            type=int,
+            default=None,
+            help="每个指标目标最多生成的监测值条数（默认不限：从基期起每年、每季度各一条）。",
+        )
         parser.add_argument("--replace", action="store_true", help="先删除以前生成的合成数据。")
         parser.add_argument("--chunk", type=int, default=20_000, help="每次写入并提交的项目数（默认 20000）。")
 
-    def handle(self, *args, projects, reports_per_project, seed, no_observations, replace, chunk, **options):
+    def handle(
+        self,
+        *args,
+        projects,
+        reports_per_project,
+        seed,
+        no_observations,
+        observations_per_target,
+        replace,
+        chunk,
+        **options,
+    ):
         if projects < 0 or not 0 <= reports_per_project <= 120 or chunk < 1:
             raise CommandError("--projects 不能为负数，--reports-per-project 须在 0 至 120 之间，--chunk 至少为 1。")
+        if observations_per_target is not None and observations_per_target < 1:
+            raise CommandError("--observations-per-target 至少为 1（不生成监测值请用 --no-observations）。")
         if synthetic.synthetic_exists():
             if not replace:
                 raise CommandError("数据库中已有合成数据：加 --replace 先删除再生成。")
@@ -54,6 +73,7 @@ class Command(BaseCommand):
                 reports_per_project=reports_per_project,
                 seed=seed,
                 observations=not no_observations,
+                observations_per_target=observations_per_target,
                 chunk=chunk,
                 progress=Progress(projects) if projects and options["verbosity"] > 0 else None,
             )

@@ -6,20 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from projects.models import BaseCity, IndustryBase
 from regions.models import Region, RegionGroup
 from regions.services import region_group_create, region_group_membership_create
-from seeds.loader import SeedLoader
 from seeds.quotes import quote_occurs
 from tests.api.fixtures import make_user
-from tests.shared import built_once
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return seeded_module
 
 
 def group_cities(name):
