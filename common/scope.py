@@ -186,11 +186,16 @@ def is_visible(user, obj) -> bool:
     return not ids or bool(ids & city_ids)
 
 
-def shown_name(user, obj, attribute: str = "name") -> str | None:
-    """A linked record's name as this user may read it: HIDDEN_RECORD_LABEL for a record they may not see."""
+def shown_name(user, obj, attribute: str | None = "name") -> str | None:
+    """A linked record's name (``attribute``; None: ``str(obj)``) as this user may read it.
+
+    HIDDEN_RECORD_LABEL for a record they may not see.
+    """
     if obj is None:
         return None
-    return getattr(obj, attribute) if is_visible(user, obj) else HIDDEN_RECORD_LABEL
+    if not is_visible(user, obj):
+        return HIDDEN_RECORD_LABEL
+    return str(obj) if attribute is None else getattr(obj, attribute)
 
 
 def can_view_model(user) -> bool:

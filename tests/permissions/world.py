@@ -33,6 +33,7 @@ def build_world() -> SimpleNamespace:
     w.taiyuan = factories.make_user("m-taiyuan", RoleChoices.CITY, [w.ty])
     w.datong = factories.make_user("m-datong", RoleChoices.CITY, [w.dt])
     w.viewer = factories.make_user("m-viewer", RoleChoices.VIEWER)
+    w.ty_viewer = factories.make_user("m-ty-viewer", RoleChoices.VIEWER, [w.ty])  # reads 太原's records only
 
     w.industry = factories.make_industry()
     w.plan = factories.make_plan()
