@@ -460,7 +460,9 @@ class CityView(PageMixin, TemplateView):
         filterset = KeyProjectFilterSet(
             data=params,
             queryset=defer_heavy_fields(
-                KeyProject.objects.for_user(self.request.user).select_related("city", "industry", "enterprise", "park")
+                KeyProject.objects.for_user(self.request.user).select_related(
+                    "city", "industry", "enterprise__city", "park__city"
+                )
             ),
             request=self.request,
         )

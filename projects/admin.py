@@ -191,7 +191,7 @@ class KeyProjectAdmin(ScopedModelAdmin):
         NamingPlanFilter,
         ("industry", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["enterprise", "city", "industry"]
+    list_select_related = ["enterprise__city", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]
     autocomplete_fields = ["plan", "enterprise", "industry", "city", "county", "park", "base"]
     inlines = [ProjectMentionInline, ProjectBuilderInline, ProjectReportInline]
@@ -210,7 +210,7 @@ class ProjectReportAdmin(ScopedModelAdmin):
     services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
     list_display = ["project", "year", "month", "stage", "investment_completed", "reported_by"]
     list_filter = [CityListFilter, "year", "month", "stage"]
-    list_select_related = ["project", "reported_by"]
+    list_select_related = ["project__city", "reported_by"]
     search_fields = ["project__name", "note"]
     autocomplete_fields = ["project"]
     readonly_fields = ["reported_by"]
@@ -223,6 +223,6 @@ class EnterpriseAliasAdmin(ScopedModelAdmin):
         create=enterprise_alias_create, update=enterprise_alias_update, delete=enterprise_alias_delete
     )
     list_display = ["alias", "enterprise"]
-    list_select_related = ["enterprise"]
+    list_select_related = ["enterprise__city"]
     search_fields = ["alias", "enterprise__name"]
     autocomplete_fields = ["enterprise"]

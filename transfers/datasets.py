@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch, Q
 from django_filters import FilterSet
 
-from common.scope import referenceable_queryset
+from common.scope import HIDDEN_RECORD_LABEL, referenceable_queryset, shown_name
 from common.tables import unescape_formula
 from common.validators import (
     MAX_CAPACITY,
@@ -372,9 +372,16 @@ def read_bool(value, lookups, row) -> bool | None:
     raise CellError(f"「{text[:20]}」应填“是”或“否”。")
 
 
+#: What a cell read as HIDDEN_RECORD_LABEL gives: the record keeps the link it has (an export names a
+#: linked record of another city so; importing the file back changes nothing there).
+KEEP_LINK = object()
+
+
 def lookup_reader(method: str, **kwargs):
     def read(value, lookups, row):
         text = _text(value)
+        if text == HIDDEN_RECORD_LABEL:
+            return KEEP_LINK
         return getattr(lookups, method)(text, **kwargs) if text else None
 
     return read
@@ -420,6 +427,16 @@ def related_attr(name: str, attribute: str):
     return write
 
 
+class LinkedName:
+    """An export cell naming a linked city-scoped record: HIDDEN_RECORD_LABEL if the exporting user may not see it."""
+
+    def __init__(self, name: str, attribute: str = "name"):
+        self.name, self.attribute = name, attribute
+
+    def __call__(self, obj, user):
+        return shown_name(user, getattr(obj, self.name), self.attribute)
+
+
 def display(name: str):
     return lambda obj: getattr(obj, f"get_{name}_display")()
 
@@ -449,7 +466,9 @@ class Column:
     #: Headers this column had in earlier templates, still read so that older files import.
     former: tuple[str, ...] = ()
 
-    def render(self, obj):
+    def render(self, obj, user=None):
+        if isinstance(self.write, LinkedName):
+            return self.write(obj, user)
         return (self.write or attr(self.field))(obj)
 
 
@@ -602,7 +621,7 @@ PROJECTS = Dataset(
     create=key_project_create,
     update=key_project_update,
     create_many=key_project_create_many,
-    select_related=("city", "county", "enterprise", "industry", "plan", "park"),
+    select_related=("city", "county", "enterprise__city", "industry", "plan", "park__city"),
     columns=[
         Column(
             "项目名称", "name", required=True, help="必填；按项目名称识别，已存在则更新。", example="示例煤制烯烃项目"
@@ -629,7 +648,7 @@ PROJECTS = Dataset(
             "建设单位",
             "enterprise",
             lookup_reader("enterprise"),
-            related_attr("enterprise", "name"),
+            LinkedName("enterprise"),
             help="牵头建设单位：企业全称或已登记的简称。",
             example="太原重工股份有限公司",
         ),
@@ -667,9 +686,7 @@ PROJECTS = Dataset(
             help="同样点名本项目的其他规划，以“、”分隔；不填表示没有。",
             example="十三五战新规划",
         ),
-        Column(
-            "所在园区", "park", lookup_reader("park"), related_attr("park", "name"), example="太原高新技术产业开发区"
-        ),
+        Column("所在园区", "park", lookup_reader("park"), LinkedName("park"), example="太原高新技术产业开发区"),
         Column("建设规模", "capacity", help="原文表述，如“年产60万吨烯烃”。", example="年产60万吨烯烃"),
         Column(
             "产能数值",

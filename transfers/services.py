@@ -37,7 +37,7 @@ from jobs.services import (
     job_start,
 )
 
-from .datasets import AMBIGUOUS, DATASETS, CellError, Column, Dataset, Lookups
+from .datasets import AMBIGUOUS, DATASETS, KEEP_LINK, CellError, Column, Dataset, Lookups
 from .spreadsheet import FileRefused, Table, read_table
 from .tasks import export_job_task, import_job_task
 
@@ -337,6 +337,8 @@ def _read_row(dataset: Dataset, columns, number: int, cells, lookups) -> tuple[d
         except CellError as exc:
             errors.append(RowError(number, column.header, str(exc)))
             continue
+        if value is KEEP_LINK:
+            continue
         if value in (None, "") and column.required:
             errors.append(RowError(number, column.header, "不能为空。"))
             continue
@@ -445,7 +447,8 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
 
 def export_rows(*, dataset: Dataset, user, filters: dict | None = None) -> list[list]:
     queryset = export_queryset(dataset=dataset, user=user, filters=filters)
-    return [[column.render(obj) for column in dataset.columns] for obj in queryset.iterator(chunk_size=2000)]
+    rows = queryset.iterator(chunk_size=2000)
+    return [[column.render(obj, user) for column in dataset.columns] for obj in rows]
 
 
 # Jobs

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.api.serializers import ServiceModelSerializer, SlugLookupField
+from common.api.serializers import LinkedNameField, ServiceModelSerializer, SlugLookupField
 from regions.models import Region
 
 from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
@@ -51,7 +51,7 @@ class ProjectMentionSerializer(ServiceModelSerializer):
 
 
 class ProjectBuilderSerializer(ServiceModelSerializer):
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+    enterprise_name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
 
     class Meta:
         model = ProjectBuilder
@@ -67,7 +67,7 @@ class MentionRefSerializer(serializers.ModelSerializer):
 
 
 class BuilderRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+    name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
 
     class Meta:
         model = ProjectBuilder
@@ -79,9 +79,7 @@ class KeyProjectSerializer(ServiceModelSerializer):
     industry_name = serializers.CharField(
         source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
     )
-    enterprise_name = serializers.CharField(
-        source="enterprise.name", read_only=True, default=None, allow_null=True, label="建设单位（名称）"
-    )
+    enterprise_name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
     mentions = MentionRefSerializer(many=True, read_only=True, label="其他提及规划（/project-mentions/ 维护）")
     builders = BuilderRefSerializer(many=True, read_only=True, label="合作建设单位（/project-builders/ 维护）")
 

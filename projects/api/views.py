@@ -67,9 +67,9 @@ class IndustryBaseViewSet(ScopedModelViewSet):
 
 
 class KeyProjectViewSet(ScopedModelViewSet):
-    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise").prefetch_related(
+    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise__city").prefetch_related(
         Prefetch("mentions", ProjectMention.objects.select_related("plan")),
-        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise")),
+        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise__city")),
     )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
@@ -86,7 +86,7 @@ class ProjectMentionViewSet(ScopedModelViewSet):
 
 
 class ProjectBuilderViewSet(ScopedModelViewSet):
-    queryset = ProjectBuilder.objects.select_related("project__city", "enterprise")
+    queryset = ProjectBuilder.objects.select_related("project__city", "enterprise__city")
     serializer_class = ProjectBuilderSerializer
     filterset_class = ProjectBuilderFilterSet
     services = ModelServices(
