@@ -10,16 +10,24 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from common.filters import scoped_filtered
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, Zone, ZoneMembership
 
-from .choices import ProjectStageChoices
+from .choices import ProjectStageChoices, WarningLevelChoices
 from .filtersets import KeyProjectFilterSet
-from .models import Enterprise, IndustryBase, KeyProject
+from .models import (
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 
 #: breakdown → (key path, label path); the stage label comes from its choices.
 PROJECT_BREAKDOWNS = {
@@ -157,3 +165,190 @@ def zone_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
             project_investment=_investment(projects, "city__zone_memberships__zone"),
         )
     )
+
+
+# Investment progress and warnings (issue 15). Unknown amounts stay unknown: a sum is of the known
+# amounts only and always comes with the number of projects whose amount is unknown; a rate is
+# None unless both of its amounts are known.
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+def _report_figure(aggregate, output_field, **lookups):
+    reports = ProjectReport.objects.filter(project=OuterRef("pk"), **lookups).order_by().values("project")
+    return Subquery(reports.annotate(figure=aggregate).values("figure"), output_field=output_field)
+
+
+def _warning_count(**lookups):
+    warnings = ProjectWarning.objects.filter(project=OuterRef("pk"), resolved_on__isnull=True, **lookups)
+    rows = warnings.order_by().values("project").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
+    """Projects annotated, in the same query, with the year's planned and completed investment, the
+    cumulative completed investment (from the monthly reports), the reports without an amount and
+    the open warnings (all and red)."""
+    plan = ProjectYearPlan.objects.filter(project=OuterRef("pk"), year=year).values("planned_investment")[:1]
+    return queryset.annotate(
+        planned_year=Subquery(plan, output_field=MONEY),
+        completed_year=_report_figure(Sum("investment_completed"), MONEY, year=year),
+        completed_year_unknown=Coalesce(
+            _report_figure(Count("pk"), IntegerField(), year=year, investment_completed__isnull=True), 0
+        ),
+        completed_total=_report_figure(Sum("investment_completed"), MONEY),
+        completed_total_unknown=Coalesce(
+            _report_figure(Count("pk"), IntegerField(), investment_completed__isnull=True), 0
+        ),
+        open_warnings=_warning_count(),
+        red_warnings=_warning_count(level=WarningLevelChoices.RED),
+    )
+
+
+def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None) -> float | None:
+    """done / planned as a percentage; None when either is unknown (a report without an amount included)."""
+    if done is None or unknown or not planned:
+        return None
+    return round(float(done / planned) * 100, 1)
+
+
+def project_progress(project) -> dict:
+    """The investment figures of a project annotated by ``with_investment_progress``."""
+    return {
+        "year_planned": project.planned_year,
+        "year_completed": project.completed_year,
+        "year_unknown_reports": project.completed_year_unknown,
+        "year_rate": completion_rate(project.completed_year, project.completed_year_unknown, project.planned_year),
+        "total_completed": project.completed_total,
+        "total_unknown_reports": project.completed_total_unknown,
+        "total_rate": completion_rate(
+            project.completed_total, project.completed_total_unknown, project.total_investment
+        ),
+    }
+
+
+def investment_summary(*, queryset: QuerySet, year: int) -> dict:
+    """Sums of total, planned and completed investment over projects, each with its count of unknowns.
+
+    A project's completed amount is unknown when it has no report with an amount or a report without one.
+    Rates divide over the projects whose both amounts are known. One query.
+    """
+    rows = with_investment_progress(queryset.order_by(), year=year)
+    year_known = Q(completed_year__isnull=False, completed_year_unknown=0)
+    total_known = Q(completed_total__isnull=False, completed_total_unknown=0)
+    figures = rows.aggregate(
+        projects=Count("pk"),
+        total=Sum("total_investment"),
+        total_unknown=Count("pk", filter=Q(total_investment__isnull=True)),
+        planned=Sum("planned_year"),
+        planned_unknown=Count("pk", filter=Q(planned_year__isnull=True)),
+        completed_year=Sum("completed_year", filter=year_known),
+        completed_year_unknown=Count("pk", filter=~year_known),
+        completed_total=Sum("completed_total", filter=total_known),
+        completed_total_unknown=Count("pk", filter=~total_known),
+        rate_year_done=Sum("completed_year", filter=year_known & Q(planned_year__gt=0)),
+        rate_year_planned=Sum("planned_year", filter=year_known & Q(planned_year__gt=0)),
+        rate_total_done=Sum("completed_total", filter=total_known & Q(total_investment__gt=0)),
+        rate_total_planned=Sum("total_investment", filter=total_known & Q(total_investment__gt=0)),
+        open_warnings=Sum("open_warnings"),
+        red_warnings=Sum("red_warnings"),
+    )
+    figures["year"] = year
+    figures["year_rate"] = completion_rate(figures.pop("rate_year_done"), 0, figures.pop("rate_year_planned"))
+    figures["total_rate"] = completion_rate(figures.pop("rate_total_done"), 0, figures.pop("rate_total_planned"))
+    figures["open_warnings"] = figures["open_warnings"] or 0
+    figures["red_warnings"] = figures["red_warnings"] or 0
+    return figures
+
+
+def monthly_investment(*, project: KeyProject) -> list[dict]:
+    """A project's months: planned (the year's plan spread evenly, 序时进度) and completed, with running totals.
+
+    A month whose amount is unknown is None and the running total stops being known from there on.
+    """
+    reports = list(project.reports.order_by("year", "month").values("year", "month", "investment_completed"))
+    plans = dict(project.year_plans.values_list("year", "planned_investment"))
+    years = sorted({row["year"] for row in reports} | set(plans))
+    done = {(row["year"], row["month"]): row["investment_completed"] for row in reports}
+    months, cumulative, known = [], Decimal(0), True
+    for year in years:
+        planned_year = plans.get(year)
+        year_done = Decimal(0)
+        last = max([m for (y, m) in done if y == year], default=12 if planned_year is not None else 0)
+        for month in range(1, (12 if planned_year is not None else last) + 1):
+            amount = done.get((year, month))
+            reported = (year, month) in done
+            if reported and amount is None:
+                known = False
+            if amount is not None:
+                cumulative += amount
+                year_done += amount
+            months.append(
+                {
+                    "period": f"{year}-{month:02d}",
+                    "planned_cumulative": None
+                    if planned_year is None
+                    else float((planned_year * month / 12).quantize(Decimal("0.01"))),
+                    "completed": None if not reported or amount is None else float(amount),
+                    "completed_year_cumulative": float(year_done) if known and month <= last else None,
+                    "completed_cumulative": float(cumulative) if known and month <= last else None,
+                }
+            )
+    return months
+
+
+def warning_counts(*, queryset: QuerySet) -> dict:
+    """Open warnings by city and level (one query): ``{"rows": [{code, name, yellow, red}], "yellow", "red"}``."""
+    rows = (
+        queryset.filter(resolved_on__isnull=True)
+        .order_by()
+        .values("project__city__code", "project__city__name")
+        .annotate(
+            yellow=Count("pk", filter=Q(level=WarningLevelChoices.YELLOW)),
+            red=Count("pk", filter=Q(level=WarningLevelChoices.RED)),
+        )
+        .order_by("project__city__code")
+    )
+    result = [
+        {
+            "code": row["project__city__code"],
+            "name": row["project__city__name"],
+            "yellow": row["yellow"],
+            "red": row["red"],
+        }
+        for row in rows
+    ]
+    return {
+        "rows": result,
+        "yellow": sum(row["yellow"] for row in result),
+        "red": sum(row["red"] for row in result),
+    }
+
+
+def batch_summary(*, batches: QuerySet, user) -> list[dict]:
+    """Per batch and city, the projects this user may see signed / started / producing there and their
+    investment (known sum and unknown count). One query for the entries."""
+    entries = (
+        BatchProject.objects.for_user(user)
+        .filter(batch__in=batches)
+        .order_by()
+        .values("batch", "project__city__code", "project__city__name", "kind")
+        .annotate(
+            count=Count("pk"),
+            investment=Sum("project__total_investment"),
+            unknown=Count("pk", filter=Q(project__total_investment__isnull=True)),
+        )
+    )
+    by_batch = {batch.pk: {"batch": batch, "cities": {}, "totals": {}} for batch in batches}
+    for row in entries:
+        item = by_batch[row["batch"]]
+        city = item["cities"].setdefault(
+            row["project__city__code"], {"code": row["project__city__code"], "name": row["project__city__name"]}
+        )
+        city[row["kind"]] = {"count": row["count"], "investment": row["investment"], "unknown": row["unknown"]}
+        total = item["totals"].setdefault(row["kind"], {"count": 0, "investment": None, "unknown": 0})
+        total["count"] += row["count"]
+        total["unknown"] += row["unknown"]
+        if row["investment"] is not None:
+            total["investment"] = (total["investment"] or Decimal(0)) + row["investment"]
+    return [{**item, "cities": sorted(item["cities"].values(), key=lambda c: c["code"])} for item in by_batch.values()]

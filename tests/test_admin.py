@@ -4,7 +4,16 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from projects.models import (
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 from regions.models import Park
 from tests import factories
 
@@ -36,6 +45,10 @@ def add_rows(regions, world, n):
             f"项目{i}", city, enterprise=ent, industry=world["industry"], plan=plan, park=park
         )
         factories.make_report(project, month=(i % 12) + 1)
+        factories.make_milestone(project)
+        factories.make_year_plan(project)
+        factories.make_warning(project)
+        factories.make_batch(name=f"活动{i}", entries=[(project, "sign")])
         base = factories.make_base(plan, f"base-{i}", [city], industry=world["industry"])
         base.anchors.add(ent)
         target = factories.make_target(plan, city, key=f"t{i}", industry=world["industry"])
@@ -98,6 +111,10 @@ CITY_SCOPED = [
     (Enterprise, "ty_ent", "dt_ent"),
     (Park, "ty_park", "dt_park"),
     (IndustryBase, "ty_base", "dt_base"),
+    (Milestone, "ty_milestone", "dt_milestone"),
+    (ProjectYearPlan, "ty_year_plan", "dt_year_plan"),
+    (ProjectWarning, "ty_warning", "dt_warning"),
+    (BatchProject, "ty_batch_entry", "dt_batch_entry"),
 ]
 
 
