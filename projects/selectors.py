@@ -8,6 +8,7 @@ several zones, so zone rows may overlap.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -227,38 +228,64 @@ def project_progress(project) -> dict:
     }
 
 
+SUMMED = ("total", "planned", "completed_year", "completed_total")
+
+
 def investment_summary(*, queryset: QuerySet, year: int) -> dict:
     """Sums of total, planned and completed investment over projects, each with its count of unknowns.
 
     A project's completed amount is unknown when it has no report with an amount or a report without one.
-    Rates divide over the projects whose both amounts are known. One query.
+    A sum of nothing known is None (shown "—"), never 0. Rates divide over the projects whose both
+    amounts are known. One query (the projects' figures, added up here).
     """
-    rows = with_investment_progress(queryset.order_by(), year=year)
-    year_known = Q(completed_year__isnull=False, completed_year_unknown=0)
-    total_known = Q(completed_total__isnull=False, completed_total_unknown=0)
-    figures = rows.aggregate(
-        projects=Count("pk"),
-        total=Sum("total_investment"),
-        total_unknown=Count("pk", filter=Q(total_investment__isnull=True)),
-        planned=Sum("planned_year"),
-        planned_unknown=Count("pk", filter=Q(planned_year__isnull=True)),
-        completed_year=Sum("completed_year", filter=year_known),
-        completed_year_unknown=Count("pk", filter=~year_known),
-        completed_total=Sum("completed_total", filter=total_known),
-        completed_total_unknown=Count("pk", filter=~total_known),
-        rate_year_done=Sum("completed_year", filter=year_known & Q(planned_year__gt=0)),
-        rate_year_planned=Sum("planned_year", filter=year_known & Q(planned_year__gt=0)),
-        rate_total_done=Sum("completed_total", filter=total_known & Q(total_investment__gt=0)),
-        rate_total_planned=Sum("total_investment", filter=total_known & Q(total_investment__gt=0)),
-        open_warnings=Sum("open_warnings"),
-        red_warnings=Sum("red_warnings"),
+    rows = with_investment_progress(queryset.order_by(), year=year).values_list(
+        "total_investment",
+        "planned_year",
+        "completed_year",
+        "completed_year_unknown",
+        "completed_total",
+        "completed_total_unknown",
+        "open_warnings",
+        "red_warnings",
     )
-    figures["year"] = year
-    figures["year_rate"] = completion_rate(figures.pop("rate_year_done"), 0, figures.pop("rate_year_planned"))
-    figures["total_rate"] = completion_rate(figures.pop("rate_total_done"), 0, figures.pop("rate_total_planned"))
-    figures["open_warnings"] = figures["open_warnings"] or 0
-    figures["red_warnings"] = figures["red_warnings"] or 0
-    return figures
+    sums = defaultdict(lambda: None)
+    counts = defaultdict(int)
+
+    def add(name, value):
+        if value is None:
+            counts[f"{name}_unknown"] += 1
+        else:
+            sums[name] = (sums[name] or Decimal(0)) + value
+
+    for total, planned, year_done, year_unknown, done, done_unknown, warnings, red in rows:
+        counts["projects"] += 1
+        counts["open_warnings"] += warnings
+        counts["red_warnings"] += red
+        year_done = None if year_unknown else year_done
+        done = None if done_unknown else done
+        add("total", total)
+        add("planned", planned)
+        add("completed_year", year_done)
+        add("completed_total", done)
+        if year_done is not None and planned:
+            add("rate_year_done", year_done)
+            add("rate_year_planned", planned)
+        if done is not None and total:
+            add("rate_total_done", done)
+            add("rate_total_planned", total)
+    return {
+        "year": year,
+        "projects": counts["projects"],
+        **{name: sums[name] for name in ("total", "planned", "completed_year", "completed_total")},
+        **{
+            f"{name}_unknown": counts[f"{name}_unknown"]
+            for name in ("total", "planned", "completed_year", "completed_total")
+        },
+        "year_rate": completion_rate(sums["rate_year_done"], 0, sums["rate_year_planned"]),
+        "total_rate": completion_rate(sums["rate_total_done"], 0, sums["rate_total_planned"]),
+        "open_warnings": counts["open_warnings"],
+        "red_warnings": counts["red_warnings"],
+    }
 
 
 def monthly_investment(*, project: KeyProject) -> list[dict]:
