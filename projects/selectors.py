@@ -133,9 +133,12 @@ def _investment(queryset, path):
     return _scoped_figure(queryset, path, Sum("total_investment"), DecimalField(max_digits=20, decimal_places=2))
 
 
-def city_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
-    """The cities with their zone memberships and figures (one query plus one for memberships)."""
-    projects = KeyProject.objects.for_user(user)
+def city_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
+    """The cities with their zone memberships and figures (one query plus one for memberships).
+
+    ``projects`` (already scoped, e.g. those of one plan) replaces all the projects the user may see.
+    """
+    projects = projects if projects is not None else KeyProject.objects.for_user(user)
     queryset = queryset if queryset is not None else Region.objects.all()
     return (
         queryset.filter(level=RegionLevelChoices.CITY)
@@ -152,9 +155,9 @@ def city_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
-def zone_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+def zone_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
     """The zones with their member cities (boundaries included) and project figures."""
-    projects = KeyProject.objects.for_user(user)
+    projects = projects if projects is not None else KeyProject.objects.for_user(user)
     queryset = queryset if queryset is not None else Zone.objects.all()
     return (
         queryset.select_related("scheme")
