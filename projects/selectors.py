@@ -304,8 +304,11 @@ def monthly_investment(*, project: KeyProject) -> list[dict]:
     for year in years:
         planned_year = plans.get(year)
         year_done = Decimal(0)
-        last = max([m for (y, m) in done if y == year], default=12 if planned_year is not None else 0)
-        for month in range(1, (12 if planned_year is not None else last) + 1):
+        reported_months = [m for (y, m) in done if y == year]
+        last = max(reported_months, default=0)
+        # A year with a plan shows all its months; a year without one, the months it reported.
+        first = 1 if planned_year is not None else min(reported_months)
+        for month in range(first, (12 if planned_year is not None else last) + 1):
             amount = done.get((year, month))
             reported = (year, month) in done
             if reported and amount is None:
