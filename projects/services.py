@@ -465,13 +465,14 @@ class EvaluationResult:
 EVALUATION_BATCH = 2000
 
 
-def warnings_evaluate(*, today: datetime.date, projects=None) -> EvaluationResult:
+def warnings_evaluate(*, today: datetime.date, projects=None, notify: bool = True) -> EvaluationResult:
     """Open, escalate (yellow → red) and resolve warnings as the rules find them on ``today``; idempotent.
 
     ``projects`` (a list or queryset) limits the run to them; None runs over every project (nightly).
     A rule that cannot be judged (UNKNOWN) leaves its open warning as it is. A warning never goes
     back from red to yellow; it is resolved when the rule holds again. New red warnings are sent
-    to the staff of the project's city (notices, once per warning).
+    to the staff of the project's city (notices, once per warning) unless ``notify`` is False
+    (synthetic data, which must not fill real inboxes).
     """
     result = EvaluationResult()
     if projects is None:
@@ -486,12 +487,12 @@ def warnings_evaluate(*, today: datetime.date, projects=None) -> EvaluationResul
     recipients = {}
     for chunk in chunks:
         if chunk:
-            _evaluate_chunk(chunk, today, result, recipients)
+            _evaluate_chunk(chunk, today, result, recipients if notify else None)
     return result
 
 
 @transaction.atomic
-def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult, recipients: dict) -> None:
+def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult, recipients: dict | None) -> None:
     findings = warning_rules.evaluate(projects, today=today)
     open_warnings = {
         (warning.project_id, warning.rule): warning
@@ -520,7 +521,7 @@ def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult,
                 result.escalated += 1
             else:
                 continue
-            if warning.level == WarningLevelChoices.RED:
+            if warning.level == WarningLevelChoices.RED and recipients is not None:
                 result.red_notices += _notify_red(warning=warning, project=project, recipients=recipients)
 
 
