@@ -256,12 +256,15 @@ class ServiceAdminMixin:
 
     def save_model(self, request, obj, form, change):
         values = form_values(form)
+        # A form may ask why (a ``change_reason`` field): the service records it in the history.
+        reason = form.cleaned_data.get("change_reason", "")
         try:
             if change:
                 stored = self.model._default_manager.get(pk=obj.pk)
-                saved = self.services.update(instance=stored, user=request.user, data=changed_values(stored, values))
+                changes = changed_values(stored, values)
+                saved = self.services.update(instance=stored, user=request.user, data=changes, reason=reason)
             else:
-                saved = self.services.create(user=request.user, data=values)
+                saved = self.services.create(user=request.user, data=values, reason=reason)
         except (ValidationError, PermissionDenied) as exc:
             raise RefusedWrite(exc) from exc
         _adopt(obj, saved)

@@ -2,12 +2,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import inbox, views
+from . import inbox, projects, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("cities/<str:code>/", views.CityView.as_view(), name="city"),
     path("plans/<int:pk>/", views.PlanView.as_view(), name="plan"),
+    path("projects/<int:pk>/", projects.ProjectView.as_view(), name="project"),
+    path("warnings/", projects.WarningBoardView.as_view(), name="warnings"),
+    path("warnings/<int:pk>/acknowledge/", projects.WarningAcknowledgeView.as_view(), name="warning-acknowledge"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
     path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),

@@ -42,8 +42,15 @@ from plans.progress import attach_progress
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import IndustryBase, KeyProject
-from projects.selectors import city_summary_list, project_list, zone_summary_list
+from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
+from projects.selectors import (
+    batch_summary,
+    city_summary_list,
+    investment_summary,
+    project_list,
+    warning_counts,
+    zone_summary_list,
+)
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Region
 from regions.selectors import city_feature_collection
@@ -319,9 +326,12 @@ class DashboardView(PageMixin, TemplateView):
         user = self.request.user
         plan = self.selected_plan()
         scheme = self.selected_scheme(plan)
-        stages = selectors.stage_summary(projects=project_list(user=user))
-        cities = list(city_summary_list(user=user))
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all())) if scheme else []
+        # Project figures follow the selected plan (the projects it names, first or in a mention).
+        projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
+        stages = selectors.stage_summary(projects=projects)
+        cities = list(city_summary_list(user=user, projects=projects))
+        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
+        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
@@ -344,8 +354,18 @@ class DashboardView(PageMixin, TemplateView):
                 "target_statuses": statuses,
                 "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
                 "projects": sum(stage["count"] for stage in stages),
-                "investment": sum(stage["investment"] for stage in stages),
+                # Unknown investment is not summed as 0: None ("—") when none is known, and counted apart.
+                "investment": _float(investment["total"]),
+                "investment_unknown": investment["total_unknown"],
+                "year": investment["year"],
+                "year_planned": _float(investment["planned"]),
+                "year_planned_unknown": investment["planned_unknown"],
+                "year_completed": _float(investment["completed_year"]),
+                "year_completed_unknown": investment["completed_year_unknown"],
+                "year_rate": investment["year_rate"],
             },
+            warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
+            batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
                 "cities": geojson,
                 "zones": [

@@ -406,6 +406,33 @@
     };
   }
 
+  /* ---- a key project's investment: planned (序时进度) vs completed, by month and cumulative ---- */
+
+  function drawInvestment(element, months) {
+    if (!element) return;
+    if (!months.length) {
+      element.textContent = "尚无年度计划投资或调度月报。";
+      element.classList.add("muted");
+      return;
+    }
+    make(element, {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return number(v) + " 亿元"; } },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
+      yAxis: { type: "value", name: "亿元" },
+      series: [
+        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) },
+        { name: "本年累计完成", type: "line", connectNulls: false, itemStyle: { color: "#1e88e5" },
+          data: months.map(function (m) { return m.completed_year_cumulative; }) },
+        { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
+          data: months.map(function (m) { return m.planned_cumulative; }) },
+        { name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" },
+          data: months.map(function (m) { return m.completed_cumulative; }) }
+      ]
+    });
+  }
+
   /* ---- pages ---- */
 
   var pages = {
@@ -432,6 +459,9 @@
     },
     indicator: function (data) {
       drawIndicator(document.getElementById("indicator-chart"), data.indicator);
+    },
+    project: function (data) {
+      drawInvestment(document.getElementById("investment-curve"), data.months);
     }
   };
 

@@ -303,7 +303,13 @@ def build_data() -> SimpleNamespace:
         project=d.p_ty1, year=2023, month=6, stage="started", investment_completed=Decimal("5.00"), note="主体完工"
     )
     ProjectReport.objects.create(
-        project=d.p_ty1, year=2023, month=12, stage="started", investment_completed=Decimal("7.00")
+        project=d.p_ty1,
+        year=2023,
+        month=12,
+        stage="started",
+        investment_completed=Decimal("7.00"),
+        problems="用地指标未落实",
+        problem_level="city",
     )
     d.r_dt = ProjectReport.objects.create(
         project=d.p_dt1, year=2022, month=12, stage="in_production", investment_completed=Decimal("3.00")

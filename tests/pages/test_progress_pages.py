@@ -254,10 +254,10 @@ def add_more(data):
 @pytest.mark.parametrize(
     ("role", "url", "most"),
     [
-        ("province", "/", 17),
+        ("province", "/", 21),  # + the dispatch figures (issue 15) and the inbox badge
         ("province", "/cities/140100/", 29),
         ("taiyuan", "/cities/140400/", 30),
-        ("viewer", "/plans/{plan}/", 13),
+        ("viewer", "/plans/{plan}/", 14),  # + the inbox badge
         ("province", "/indicators/", 9),
         ("province", "/indicators/{indicator}/", 12),
         ("taiyuan", "/indicators/{indicator}/", 12),

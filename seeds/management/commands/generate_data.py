@@ -3,6 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from projects.choices import WarningRuleChoices
 from seeds import synthetic
 
 
@@ -46,6 +47,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--replace", action="store_true", help="先删除以前生成的合成数据。")
         parser.add_argument("--chunk", type=int, default=20_000, help="每次写入并提交的项目数（默认 20000）。")
+        parser.add_argument(
+            "--no-dispatch",
+            action="store_true",
+            help="不生成调度数据（里程碑、年度投资计划、三个一批活动与预警）。",
+        )
 
     def handle(
         self,
@@ -84,5 +90,19 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"生成完成：项目 {report.projects:,}，进展报告 {report.reports:,}，监测值 {report.observations:,}；"
                 f"共 {report.rows:,} 行，用时 {report.seconds:.1f}s（{rate:,.0f} 行/秒）。"
+            )
+        )
+        if not options["no_dispatch"]:
+            self.dispatch(seed)
+
+    def dispatch(self, seed: int) -> None:
+        report = synthetic.generate_dispatch(seed=seed)
+        rules = dict(WarningRuleChoices.choices)
+        counts = "，".join(f"{rules[rule]} {n:,}" for rule, n in sorted(report.warnings.items())) or "无"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"调度数据：里程碑 {report.milestones:,}，年度投资计划 {report.year_plans:,}，"
+                f"三个一批项目 {report.batch_entries:,}，删去的月报 {report.reports_removed:,}（模拟未报送）；"
+                f"未解除预警：{counts}。"
             )
         )
