@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from common.choices import RoleChoices
 from common.tables import write_table
+from plans.models import Industry
 from plans.services import target_step_create
 from projects.models import KeyProject, ProjectBuilder, ProjectMention
 from tests import factories
@@ -39,6 +40,9 @@ def build() -> SimpleNamespace:
     d.taizhong = factories.make_enterprise("太原重工股份有限公司", taiyuan)
     d.taizhong.aliases.create(alias="太重")
     d.project = factories.make_project("示例煤层气液化项目", taiyuan, enterprise=d.lead, plan=d.plan)
+    cloud = Industry.objects.create(code="1.4", name="互联网与云计算、大数据服务")
+    shared = [Industry.objects.create(code=code, name="其他相关服务") for code in ("1.9", "2.9")]
+    d.taizhong.industries.set([cloud, shared[1]])
     return d
 
 
@@ -215,3 +219,14 @@ def test_exports_read_a_fixed_number_of_queries(d, count, django_assert_max_num_
     for name in ("projects", "targets", "target_steps"):
         with django_assert_max_num_queries(4):
             services.export_rows(dataset=DATASETS[name], user=d.taiyuan_user)
+
+
+def test_enterprises_round_trip_industries_whose_names_would_not_import_back(d):
+    """A name with the list separator, or shared by two industries, is exported as the industry's code."""
+    enterprises = DATASETS["enterprises"]
+    rows = services.export_rows(dataset=enterprises, user=d.sheng)
+    column = enterprises.headers.index("所属产业（以、分隔）")
+    assert [row[column] for row in rows if row[0] == "太原重工股份有限公司"] == ["1.4、2.9"]
+    table = Table(header=enterprises.headers, rows=list(enumerate(rows, start=2)), file_format="csv")
+    again = services.import_table(dataset=enterprises, table=table, user=d.sheng, dry_run=False)
+    assert again.counts == {"total": 3, "created": 0, "updated": 0, "unchanged": 3}, texts(again)
