@@ -161,6 +161,8 @@ class TargetFilterSet(BaseFilterSet):
 class TargetStepFilterSet(BaseFilterSet):
     """Yearly steps, by their target or what identifies it (plan, indicator, region)."""
 
+    search_fields = ("target__name", "target__indicator__name")
+
     plan = django_filters.ModelChoiceFilter(field_name="target__plan", queryset=Plan.objects.all(), label="规划 ID")
     indicator = django_filters.ModelChoiceFilter(
         field_name="target__indicator", queryset=Indicator.objects.all(), label="指标 ID"

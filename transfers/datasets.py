@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django_filters import FilterSet
 
 from common.scope import HIDDEN_RECORD_LABEL, referenceable_queryset, shown_name
@@ -1165,6 +1165,23 @@ TARGET_STEPS = Dataset(
 )
 
 
+def industries_named():
+    """Industries with ``name_shared``: whether another industry has the same name (its cell then holds the code)."""
+    same_name = Industry.objects.filter(name=OuterRef("name")).exclude(pk=OuterRef("pk"))
+    return Industry.objects.annotate(name_shared=Exists(same_name))
+
+
+def industry_cell(industry: Industry) -> str:
+    """An industry in a list cell: its name, or its code where the name would not import back.
+
+    That is a name two industries share (Lookups.industry asks for the code) or one holding the
+    list separator (“互联网与云计算、大数据服务”).
+    """
+    if getattr(industry, "name_shared", False) or _split(industry.name) != [industry.name]:
+        return industry.code
+    return industry.name
+
+
 def _set_aliases(*, instance: Enterprise, user, value: list[str]) -> bool:
     return enterprise_aliases_set(enterprise=instance, user=user, aliases=value)
 
@@ -1178,7 +1195,8 @@ ENTERPRISES = Dataset(
     create=enterprise_create,
     update=enterprise_update,
     select_related=("city", "county"),
-    prefetch_related=("aliases", "industries"),
+    prefetch_related=("aliases",),
+    export_prefetch=lambda user: [Prefetch("industries", queryset=industries_named())],
     columns=[
         Column(
             "企业全称", "name", required=True, help="必填；按全称识别，已存在则更新。", example="示例装备制造有限公司"
@@ -1213,7 +1231,7 @@ ENTERPRISES = Dataset(
             "所属产业（以、分隔）",
             "industries",
             read_industries,
-            lambda obj: LIST_SEPARATOR.join(i.name for i in obj.industries.all()),
+            lambda obj: LIST_SEPARATOR.join(industry_cell(i) for i in obj.industries.all()),
             example="高端装备制造产业",
         ),
         Column(

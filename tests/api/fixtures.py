@@ -25,6 +25,7 @@ from plans.models import (
     PlanSection,
     Program,
     Target,
+    TargetStep,
 )
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
@@ -170,6 +171,9 @@ def build_data() -> SimpleNamespace:
         target_year=2025,
         scope=d.taiyuan,
     )
+    # Yearly steps (年度目标) of targets whose status they cannot change (no data; achieved).
+    d.step_province = TargetStep.objects.create(target=d.t_no_data, year=2023, value=Decimal(150))
+    d.step_taiyuan = TargetStep.objects.create(target=d.t_taiyuan, year=2024, value=Decimal(180))
     d.datong_output = Indicator.objects.create(key="datong-output", name="大同产值", unit="亿元")
     d.obs_datong = Observation.objects.create(
         indicator=d.datong_output,

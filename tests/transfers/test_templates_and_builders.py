@@ -8,6 +8,8 @@ from openpyxl import load_workbook
 
 from common.choices import RoleChoices
 from common.tables import write_table
+from plans.models import Industry
+from plans.services import target_step_create
 from projects.models import KeyProject, ProjectBuilder, ProjectMention
 from tests import factories
 from tests.shared import built_once, fresh_copy
@@ -38,6 +40,9 @@ def build() -> SimpleNamespace:
     d.taizhong = factories.make_enterprise("太原重工股份有限公司", taiyuan)
     d.taizhong.aliases.create(alias="太重")
     d.project = factories.make_project("示例煤层气液化项目", taiyuan, enterprise=d.lead, plan=d.plan)
+    cloud = Industry.objects.create(code="1.4", name="互联网与云计算、大数据服务")
+    shared = [Industry.objects.create(code=code, name="其他相关服务") for code in ("1.9", "2.9")]
+    d.taizhong.industries.set([cloud, shared[1]])
     return d
 
 
@@ -195,3 +200,33 @@ def test_files_with_the_former_plan_slug_header_still_import(d):
     result = run(d.sheng, [project_row(**{"所属规划（简称或标题）": "sx-13th-sei"})], header=header)
     assert result.counts["updated"] == 1, texts(result)
     assert KeyProject.objects.get(pk=d.project.pk).plan == d.old_plan
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_exports_read_a_fixed_number_of_queries(d, count, django_assert_max_num_queries):
+    """Co-builders, mentions, targets' plans, indicators, regions and parents are read with the page, not per row."""
+    run(
+        d.sheng,
+        [project_row("大同煤矿集团有限责任公司、太重", "十三五战新规划", name=f"项目{i}") for i in range(count)],
+    )
+    indicator = factories.make_indicator("战略性新兴产业增加值占地区生产总值比重")
+    province = factories.make_target(d.plan, d.regions["140000"], "share", indicator=indicator, target_year=2025)
+    cities = [code for code in sorted(d.regions) if d.regions[code].level == "city"][:count]
+    for code in cities:
+        target = factories.make_target(d.plan, d.regions[code], f"share-{code}", indicator=indicator, parent=province)
+        target_step_create(user=None, data={"target": target, "year": 2024, "value": 10})
+    assert len(services.export_rows(dataset=DATASETS["target_steps"], user=d.sheng)) == count
+    for name in ("projects", "targets", "target_steps"):
+        with django_assert_max_num_queries(4):
+            services.export_rows(dataset=DATASETS[name], user=d.taiyuan_user)
+
+
+def test_enterprises_round_trip_industries_whose_names_would_not_import_back(d):
+    """A name with the list separator, or shared by two industries, is exported as the industry's code."""
+    enterprises = DATASETS["enterprises"]
+    rows = services.export_rows(dataset=enterprises, user=d.sheng)
+    column = enterprises.headers.index("所属产业（以、分隔）")
+    assert [row[column] for row in rows if row[0] == "太原重工股份有限公司"] == ["1.4、2.9"]
+    table = Table(header=enterprises.headers, rows=list(enumerate(rows, start=2)), file_format="csv")
+    again = services.import_table(dataset=enterprises, table=table, user=d.sheng, dry_run=False)
+    assert again.counts == {"total": 3, "created": 0, "updated": 0, "unchanged": 3}, texts(again)
