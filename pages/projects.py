@@ -34,7 +34,8 @@ def history_rows(project: KeyProject) -> list[dict]:
     records = list(project.history.select_related("history_user").order_by("-history_id")[: HISTORY_SHOWN + 1])
     fields = [f for f in KeyProject._meta.concrete_fields if f.name not in ("id", "created", "updated")]
     rows = []
-    for record, before in zip(records, records[1:] + [None], strict=True):
+    # Each version against the one before it (the oldest shown has none; generated rows have no history).
+    for record, before in zip(records, [*records[1:], None][: len(records)], strict=True):
         changed = [
             str(f.verbose_name)
             for f in fields
@@ -100,7 +101,7 @@ class WarningBoardView(PageMixin, TemplateView):
         user = self.request.user
         params = self.request.GET.copy()
         params.setdefault("is_open", "true")
-        params.setdefault("ordering", "-opened_on")
+        params.setdefault("ordering", "level,-opened_on")  # red first, then the newest
         age = params.pop("age", [""])[-1]
         if age.isdigit():
             params["opened_on_max"] = (timezone.localdate() - timezone.timedelta(days=int(age))).isoformat()

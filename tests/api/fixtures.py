@@ -318,6 +318,10 @@ def build_data() -> SimpleNamespace:
     d.r_dt = ProjectReport.objects.create(
         project=d.p_dt1, year=2022, month=12, stage="in_production", investment_completed=Decimal("3.00")
     )
+    # A monthly dispatch report whose amount is unknown, with a problem for the province to coordinate.
+    ProjectReport.objects.create(
+        project=d.p_dt1, year=2022, month=11, stage="in_production", problems="电网接入", problem_level="province"
+    )
 
     refresh_progress()  # the data is built with the ORM, not the services: derive the progress rows
     d.admin = make_user("province", RoleChoices.PROVINCE)

@@ -95,6 +95,13 @@ def test_project_page_per_role(client, world, role):
     assert response.context["can_acknowledge"] == (role != "viewer")
 
 
+def test_a_project_without_history_has_a_page(client, world):
+    project = KeyProject.objects.get(pk=world.dispatch["dt"])
+    project.history.all().delete()  # as generated (bulk-written) projects have none
+    response = get(client, world.users["province"], f"/projects/{project.pk}/")
+    assert response.status_code == 200 and response.context["history"] == []
+
+
 def test_another_citys_project_is_a_404(client, world):
     assert get(client, world.users["taiyuan"], f"/projects/{world.dispatch['dt']}/").status_code == 404
     assert get(client, world.users["taiyuan"], "/projects/987654/").status_code == 404
