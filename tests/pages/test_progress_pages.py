@@ -160,9 +160,9 @@ class TestCityTargets:
         assert row["status"] == ProgressStatusChoices.NO_DATA
 
     def test_the_provincial_target_shows_its_allocations_total_and_gap(self, client, data):
-        response = get(client, data.users["province"], f"/plans/{data.plan14.pk}/")
-        html = body(response)
+        html = body(get(client, data.users["province"], f"/plans/{data.plan14.pk}/"))
         assert "已分解到 2 个城市：分解合计 1100，差额 900（分解未覆盖目标）" in html
+        assert "已分解到 2 个城市：分解合计 1100，差额 900" in body(get(client, data.users["viewer"], "/"))
 
 
 class TestIndicatorPages:
@@ -175,6 +175,11 @@ class TestIndicatorPages:
         assert [i.name for group in found.context["groups"] for i in group["indicators"]] == ["高新技术企业数量"]
         nothing = get(client, data.users["viewer"], "/indicators/", search="不存在的指标")
         assert 'data-testid="no-indicators"' in body(nothing)
+
+    def test_a_bad_catalogue_filter_is_said_not_a_500(self, client, data):
+        response = get(client, data.users["viewer"], "/indicators/", category="nonsense")
+        assert response.context["groups"] == []
+        assert 'class="error"' in body(response)
 
     def test_the_indicator_page_defines_ranks_and_charts(self, client, data):
         response = get(client, data.users["province"], f"/indicators/{data.indicator.pk}/")
