@@ -82,6 +82,10 @@ class TestAsOf:
         assert rows["hte"]["status"] == ProgressStatusChoices.ON_TRACK
         assert rows["hte"]["expected_percent"] == pytest.approx((2 ** (1095 / 1826) - 1) * 100, rel=1e-3)
         assert rows["hte"]["percent"] == pytest.approx(50)
+        # Its chart shows what was known at the date: not 太原's 2024 value on its own page either.
+        city = get(client, data.users["taiyuan"], "/cities/140100/", as_of=MID_TERM).context["page_data"]
+        chart = next(chart for chart in city["targets"] if chart["id"] == data.targets["hte-ty"].pk)
+        assert chart["observations"] == [[2022, 600.0]]
 
     @pytest.mark.parametrize("raw", ["2023-13-01", "yesterday", "1800-01-01", "2023-02-30"])
     def test_a_bad_date_is_said_and_today_is_used(self, client, data, raw):
