@@ -162,7 +162,10 @@ class PageMixin(LoginRequiredMixin):
         context["as_of"] = self.as_of
         # The page's own query without the date and the page number, for the date picker's form.
         context["as_of_keep"] = [
-            (name, value) for name, value in self.request.GET.items() if name not in ("as_of", "page")
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in ("as_of", "page")
+            for value in values
         ]
         return context
 

@@ -113,11 +113,13 @@ class TestAsOf:
         assert response["Location"] == f"/cities/140100/?as_of={MID_TERM}"
 
     def test_the_date_picker_is_a_plain_labelled_date_field(self, client, data):
-        html = body(get(client, data.users["viewer"], "/cities/140100/", as_of=MID_TERM, stage="started"))
+        response = get(client, data.users["viewer"], "/cities/140100/", as_of=MID_TERM, stage=["started", "signed"])
+        html = body(response)
         assert '<label for="as-of-date">评估基准日</label>' in html
         assert f'<input type="date" id="as-of-date" name="as_of" value="{MID_TERM}"' in html
-        # The page's other parameters ride along with the new date.
-        assert '<input type="hidden" name="stage" value="started">' in html
+        # The page's other parameters ride along with the new date, every value of each.
+        assert response.context["as_of_keep"] == [("stage", "started"), ("stage", "signed")]
+        assert '<input type="hidden" name="stage" value="signed">' in html
 
 
 class TestCityTargets:
