@@ -38,7 +38,7 @@ from plans.choices import (
     TimeAggregationChoices,
 )
 from plans.models import Indicator, Observation, Plan, PlanSection
-from plans.progress import attach_progress
+from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
@@ -169,7 +169,10 @@ class PageMixin(LoginRequiredMixin):
         context["as_of"] = self.as_of
         # The page's own query without the date and the page number, for the date picker's form.
         context["as_of_keep"] = [
-            (name, value) for name, value in self.request.GET.items() if name not in ("as_of", "page")
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in ("as_of", "page")
+            for value in values
         ]
         return context
 
@@ -220,6 +223,8 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
         observations = [
             [obs["year"] + (obs["quarter"] - 1) / 4 if obs["quarter"] else obs["year"], float(obs["value"])]
             for obs in getattr(target, "observation_history", [])
+            # Another date's chart shows what was known then: the periods ended by it.
+            if as_of is None or period_end(year=obs["year"], quarter=obs["quarter"], month=obs["month"]) <= as_of
         ]
         percent = None if target.progress is None else target.progress * 100
         rows.append(

@@ -82,6 +82,10 @@ class TestAsOf:
         assert rows["hte"]["status"] == ProgressStatusChoices.ON_TRACK
         assert rows["hte"]["expected_percent"] == pytest.approx((2 ** (1095 / 1826) - 1) * 100, rel=1e-3)
         assert rows["hte"]["percent"] == pytest.approx(50)
+        # Its chart shows what was known at the date: not 太原's 2024 value on its own page either.
+        city = get(client, data.users["taiyuan"], "/cities/140100/", as_of=MID_TERM).context["page_data"]
+        chart = next(chart for chart in city["targets"] if chart["id"] == data.targets["hte-ty"].pk)
+        assert chart["observations"] == [[2022, 600.0]]
 
     @pytest.mark.parametrize("raw", ["2023-13-01", "yesterday", "1800-01-01", "2023-02-30"])
     def test_a_bad_date_is_said_and_today_is_used(self, client, data, raw):
@@ -109,11 +113,13 @@ class TestAsOf:
         assert response["Location"] == f"/cities/140100/?as_of={MID_TERM}"
 
     def test_the_date_picker_is_a_plain_labelled_date_field(self, client, data):
-        html = body(get(client, data.users["viewer"], "/cities/140100/", as_of=MID_TERM, stage="started"))
+        response = get(client, data.users["viewer"], "/cities/140100/", as_of=MID_TERM, stage=["started", "signed"])
+        html = body(response)
         assert '<label for="as-of-date">评估基准日</label>' in html
         assert f'<input type="date" id="as-of-date" name="as_of" value="{MID_TERM}"' in html
-        # The page's other parameters ride along with the new date.
-        assert '<input type="hidden" name="stage" value="started">' in html
+        # The page's other parameters ride along with the new date, every value of each.
+        assert response.context["as_of_keep"] == [("stage", "started"), ("stage", "signed")]
+        assert '<input type="hidden" name="stage" value="signed">' in html
 
 
 class TestCityTargets:
@@ -160,9 +166,9 @@ class TestCityTargets:
         assert row["status"] == ProgressStatusChoices.NO_DATA
 
     def test_the_provincial_target_shows_its_allocations_total_and_gap(self, client, data):
-        response = get(client, data.users["province"], f"/plans/{data.plan14.pk}/")
-        html = body(response)
+        html = body(get(client, data.users["province"], f"/plans/{data.plan14.pk}/"))
         assert "已分解到 2 个城市：分解合计 1100，差额 900（分解未覆盖目标）" in html
+        assert "已分解到 2 个城市：分解合计 1100，差额 900" in body(get(client, data.users["viewer"], "/"))
 
 
 class TestIndicatorPages:
@@ -175,6 +181,11 @@ class TestIndicatorPages:
         assert [i.name for group in found.context["groups"] for i in group["indicators"]] == ["高新技术企业数量"]
         nothing = get(client, data.users["viewer"], "/indicators/", search="不存在的指标")
         assert 'data-testid="no-indicators"' in body(nothing)
+
+    def test_a_bad_catalogue_filter_is_said_not_a_500(self, client, data):
+        response = get(client, data.users["viewer"], "/indicators/", category="nonsense")
+        assert response.context["groups"] == []
+        assert 'class="error"' in body(response)
 
     def test_the_indicator_page_defines_ranks_and_charts(self, client, data):
         response = get(client, data.users["province"], f"/indicators/{data.indicator.pk}/")
