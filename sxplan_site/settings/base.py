@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "regions",
     "plans",
     "projects",
+    "monitoring",
     "seeds",
     "jobs",
     "notices",
@@ -243,6 +244,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
+# Monitoring rounds (monitoring/): a value more than this factor above or below last period's asks the
+# clerk for a comment (it is not refused); cities are reminded this many days before a round's due date.
+MONITORING_OUTLIER_FACTOR = env.float("MONITORING_OUTLIER_FACTOR", default=2.0)
+MONITORING_REMIND_DAYS = env.int("MONITORING_REMIND_DAYS", default=3)
 
 # Target progress as of a date (plans.progress; README “Progress”). progress / 序时进度 at or above
 # FASTER is 快于预期, at or above ON_TRACK 符合序时进度, at or above BEHIND 滞后, below it 严重滞后.
