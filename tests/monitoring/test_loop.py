@@ -178,7 +178,8 @@ def test_the_loop_with_raw_sql_on_postgresql(db):
 
 
 @pytest.mark.postgres
-def test_trigger_lets_the_reopen_flag_through_and_guards_closed_rounds(db):
+@pytest.mark.django_db(transaction=True)  # the flag lasts until the end of the real transaction
+def test_trigger_lets_the_reopen_flag_through_and_guards_closed_rounds():
     loop = build_loop()
     observation = factories.make_observation(loop.ty.city, year=2023, value="5", indicator=loop.share)
     Observation.objects.filter(pk=observation.pk).update(locked=True)
