@@ -450,9 +450,9 @@ def submission_submit(
     return locked
 
 
-def review_notice_send(*, submission: Submission) -> None:
+def review_notice_send(*, submission: Submission) -> list:
     """Tell the province a submission waits for review (once per report: the key names its version)."""
-    notice_send(
+    return notice_send(
         recipients=province_staff(),
         key=f"submission:{submission.pk}:v{submission.version}:review",
         data={
