@@ -9,14 +9,14 @@ through the actions (报送、审核通过) and, with a comment or a reason, on 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from common.admin import ScopedModelAdmin, ScopedTabularInline
 from common.services import ModelServices
 from regions.admin import CityListFilter
 
-from .choices import RoundStatusChoices
-from .models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
+from .choices import RoundStatusChoices, TimelinessChoices
+from .models import LockException, Round, RoundTemplate, Submission, SubmissionValue
 from .selectors import timeliness, values_locked_reason
 from .services import (
     SubmissionConflict,
@@ -31,7 +31,10 @@ from .services import (
     round_template_update,
     round_update,
     submission_approve,
+    submission_create,
+    submission_delete,
     submission_submit,
+    submission_update,
     submission_value_create,
     submission_value_delete,
     submission_value_update,
@@ -55,32 +58,6 @@ class LockExceptionInline(ScopedTabularInline):
     extra = 0
 
 
-class SubmissionInline(admin.TabularInline):
-    model = Submission
-    fields = ["link", "state", "timeliness_label", "submitted_at", "reviewed_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return Submission.objects.for_user(request.user).select_related("city", "round")
-
-    @admin.display(description="城市")
-    def link(self, submission):
-        return format_html('<a href="/monitoring/submissions/{}/">{}</a>', submission.pk, submission.city.name)
-
-    @admin.display(description="及时性")
-    def timeliness_label(self, submission):
-        return timeliness(submission, timezone.localdate())
-
-
 @admin.register(Round)
 class RoundAdmin(ScopedModelAdmin):
     services = ModelServices(create=round_create, update=round_update, delete=round_delete)
@@ -88,10 +65,11 @@ class RoundAdmin(ScopedModelAdmin):
     list_filter = ["year", "includes_projects", "template"]
     search_fields = ["name"]
     autocomplete_fields = ["indicators", "cities"]
-    readonly_fields = ["created_by", "overview"]
+    readonly_fields = ["created_by", "overview", "city_states"]
     fields = [
         "name",
         "overview",
+        "city_states",
         "template",
         ("year", "quarter", "month"),
         ("opens_on", "due_on", "closes_on"),
@@ -100,7 +78,7 @@ class RoundAdmin(ScopedModelAdmin):
         "cities",
         "created_by",
     ]
-    inlines = [SubmissionInline, LockExceptionInline]
+    inlines = [LockExceptionInline]
     actions = ["create_next"]
 
     @admin.display(description="时期")
@@ -116,6 +94,29 @@ class RoundAdmin(ScopedModelAdmin):
         if rnd.pk is None:
             return "—"
         return format_html('<a href="/monitoring/rounds/{}/">查看各市报送、审核</a>', rnd.pk)
+
+    @admin.display(description="各市报送")
+    def city_states(self, rnd):
+        if rnd.pk is None:
+            return "—"
+        today = timezone.localdate()
+        submissions = (
+            Submission.objects.for_user(getattr(rnd, "viewer", None)).filter(round=rnd).select_related("city", "round")
+        )
+        return format_html_join(
+            "",
+            '<div><a href="/monitoring/submissions/{}/">{}</a>：{} · {}</div>',
+            (
+                (s.pk, s.city.name, s.get_state_display(), TimelinessChoices(timeliness(s, today)).label)
+                for s in submissions
+            ),
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        rnd = super().get_object(request, object_id, from_field)
+        if rnd is not None:
+            rnd.viewer = request.user  # whose cities' submissions the page lists
+        return rnd
 
     @admin.action(description="为下一时期创建同样的填报任务")
     def create_next(self, request, queryset):
@@ -155,32 +156,28 @@ class SubmissionValueInline(ScopedTabularInline):
         return super().has_delete_permission(request, obj) and not self._locked(request, obj)
 
 
-class SubmissionTransitionInline(admin.TabularInline):
-    model = SubmissionTransition
-    fields = ["at", "user", "from_state", "to_state", "comment"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Submission)
 class SubmissionAdmin(ScopedModelAdmin):
     """A city's submission: its values (an inline, locked once reported) and its log; the state moves by actions."""
 
-    services = ModelServices(create=None, update=None, delete=None)
+    services = ModelServices(create=submission_create, update=submission_update, delete=submission_delete)
     list_display = ["round", "city", "state", "submitted_at", "reviewed_at"]
     list_filter = ["state", CityListFilter, "round"]
     list_select_related = ["round", "city"]
     search_fields = ["round__name", "city__name"]
-    fields = ["round", "city", "state", "version", "first_submitted_at", "submitted_at", "submitted_by", "reviewed_at"]
+    fields = [
+        "round",
+        "city",
+        "state",
+        "version",
+        "first_submitted_at",
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "log",
+    ]
     readonly_fields = fields
-    inlines = [SubmissionValueInline, SubmissionTransitionInline]
+    inlines = [SubmissionValueInline]
     actions = ["submit", "approve"]
 
     def has_add_permission(self, request):
@@ -197,8 +194,28 @@ class SubmissionAdmin(ScopedModelAdmin):
                 self.message_user(request, reason, messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):
-        pass  # the submission's own fields are read-only; only its values (the inline) are saved
+    @admin.display(description="流转记录")
+    def log(self, submission):
+        transitions = submission.transitions.select_related("user")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{} → {}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(t.at).strftime("%Y-%m-%d %H:%M"),
+                    t.user.username if t.user else "系统",
+                    t.get_from_state_display(),
+                    t.get_to_state_display(),
+                    t.comment,
+                )
+                for t in transitions
+            ),
+        )
+        return (
+            format_html("<table><tr><th>时间</th><th>操作人</th><th>状态</th><th>意见或理由</th></tr>{}</table>", rows)
+            if transitions
+            else "—"
+        )
 
     @admin.action(description="报送所选报送")
     def submit(self, request, queryset):
@@ -217,14 +234,3 @@ class SubmissionAdmin(ScopedModelAdmin):
                 self.message_user(request, f"{submission}：{text}", messages.ERROR)
             else:
                 self.message_user(request, f"{submission}：{done}。")
-
-
-@admin.register(LockException)
-class LockExceptionAdmin(ScopedModelAdmin):
-    services = ModelServices(create=lock_exception_create, update=lock_exception_update, delete=lock_exception_delete)
-    list_display = ["round", "city", "until", "granted_by"]
-    list_filter = [CityListFilter]
-    list_select_related = ["round", "city", "granted_by"]
-    autocomplete_fields = ["round"]
-    readonly_fields = ["granted_by"]
-    fields = ["round", "city", "until", "reason", "granted_by"]

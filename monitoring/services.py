@@ -276,6 +276,41 @@ def round_create_next(*, user, round: Round, reason: str = "") -> Round:
     return round_create(user=user, data=data, reason=reason)
 
 
+# Submissions -----------------------------------------------------------------------------------------
+# A round creates and removes its cities' submissions (round_create, round_update); a submission's state
+# moves only through the transitions below.
+
+
+class SubmissionData(TypedDict, total=False):
+    round: Round
+    city: Region
+
+
+@transaction.atomic
+def submission_create(*, user, data: SubmissionData, reason: str = "") -> Submission:
+    """Add a city to a round: its draft submission, with an empty value per indicator."""
+    _check_province(user)
+    rnd = data["round"]
+    round_update(instance=rnd, user=user, data={"cities": [*rnd.cities.all(), data["city"]]}, reason=reason)
+    return rnd.submissions.get(city=data["city"])
+
+
+def submission_update(*, instance: Submission, user, data: SubmissionData, reason: str = "") -> Submission:
+    """A submission's round and city are fixed; its state changes through submit, approve, return and reopen."""
+    if any(getattr(value, "pk", value) != getattr(instance, f"{name}_id") for name, value in data.items()):
+        raise ValidationError("报送所属的任务和城市不能修改；状态只能通过报送、审核、退回、重新打开改变。")
+    return instance
+
+
+@transaction.atomic
+def submission_delete(*, instance: Submission, user, reason: str = "") -> None:
+    """Remove a city from a round, while its submission is still a draft."""
+    _check_province(user)
+    rnd = instance.round
+    cities = [city for city in rnd.cities.all() if city.pk != instance.city_id]
+    round_update(instance=rnd, user=user, data={"cities": cities}, reason=reason)
+
+
 # Values ----------------------------------------------------------------------------------------------
 
 

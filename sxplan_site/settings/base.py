@@ -205,6 +205,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "plans.choices.ProgressStatusChoices",
         "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
         "QualifierEnum": "plans.choices.QualifierChoices",
+        "SubmissionStateEnum": "monitoring.choices.SubmissionStateChoices",
     },
 }
 
