@@ -231,3 +231,24 @@ def round_status_q(today: datetime.date, status: str) -> Q:
 
 def rounds_due_for_reminders(today: datetime.date) -> QuerySet:
     return Round.objects.filter(opens_on__lte=today, closes_on__gte=today)
+
+
+def values_under_review(*, pairs: Iterable[tuple[int, str]]) -> dict:
+    """The latest reported but not yet approved value of each (indicator id, region code)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    values = (
+        SubmissionValue.objects.filter(
+            submission__state=SubmissionStateChoices.SUBMITTED,
+            indicator_id__in={indicator for indicator, _ in pairs},
+            region__code__in={code for _, code in pairs},
+        )
+        .exclude(value=None)
+        .select_related("submission__round", "region")
+        .order_by("-submission__round__year", "-submission__round__quarter", "-submission__round__month", "-pk")
+    )
+    found = {}
+    for value in values:
+        found.setdefault((value.indicator_id, value.region.code), value)
+    return {key: value for key, value in found.items() if key in pairs}

@@ -9,7 +9,8 @@ viewer only approved ones (monitoring.selectors).
 
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,8 +24,11 @@ from common.api.versioning import (
     record_etag,
 )
 from common.api.views import ScopedModelViewSet, ScopedViewMixin
+from common.choices import RoleChoices
 from common.models import defer_heavy_fields
+from common.scope import user_role
 from common.services import ModelServices
+from plans.api.views import TargetViewSet
 
 from ..filtersets import (
     LockExceptionFilterSet,
@@ -35,7 +39,7 @@ from ..filtersets import (
     SubmissionValueFilterSet,
 )
 from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
-from ..selectors import submission_queryset, submission_value_queryset
+from ..selectors import submission_queryset, submission_value_queryset, values_under_review
 from ..services import (
     SubmissionConflict,
     lock_exception_create,
@@ -207,3 +211,56 @@ class LockExceptionViewSet(ScopedModelViewSet):
     serializer_class = LockExceptionSerializer
     filterset_class = LockExceptionFilterSet
     services = ModelServices(create=lock_exception_create, update=lock_exception_update, delete=lock_exception_delete)
+
+
+INCLUDE_UNAPPROVED = OpenApiParameter(
+    "include_unapproved",
+    OpenApiTypes.BOOL,
+    description="true：附上已报送、尚未审核的数值（under_review 为 true 的记录），仅限省级工作人员；"
+    "进度仍只按审核通过的数值计算。",
+)
+
+
+class TargetReviewViewSet(TargetViewSet):
+    """The targets (plans.api.views.TargetViewSet), and with ``include_unapproved=true`` (provincial staff only)
+    each target's latest value reported but not yet approved, marked ``under_review``.
+
+    Registered at ``/api/v1/targets/`` in place of plans' viewset (sxplan_site.api_urls): plans cannot read
+    submissions, which live in a layer above it. Official progress is left as it is.
+    """
+
+    def _include_unapproved(self) -> bool:
+        raw = self.request.query_params.get("include_unapproved", "false").lower()
+        if raw not in ("true", "false", "1", "0"):
+            raise exceptions.ValidationError({"include_unapproved": ["须为 true 或 false。"]})
+        wanted = raw in ("true", "1")
+        if wanted and user_role(self.request.user) != RoleChoices.PROVINCE:
+            raise exceptions.PermissionDenied("只有省级工作人员可以查看尚未审核的数据。")
+        return wanted
+
+    def _overlay(self, rows: list) -> None:
+        found = values_under_review(pairs=[(row["indicator"], row["scope"]) for row in rows])
+        for row in rows:
+            value = found.get((row["indicator"], row["scope"]))
+            row["under_review"] = value is not None
+            row["review_value"] = None if value is None else str(value.value)
+            row["review_period"] = None if value is None else value.submission.round.period_label
+            row["review_round"] = None if value is None else value.submission.round.name
+            row["review_submission"] = None if value is None else value.submission_id
+
+    @extend_schema(parameters=[INCLUDE_UNAPPROVED])
+    def list(self, request, *args, **kwargs):
+        wanted = self._include_unapproved()
+        response = super().list(request, *args, **kwargs)
+        if wanted:
+            rows = response.data.get("results") if isinstance(response.data, dict) else response.data
+            self._overlay(rows)
+        return response
+
+    @extend_schema(parameters=[INCLUDE_UNAPPROVED])
+    def retrieve(self, request, *args, **kwargs):
+        wanted = self._include_unapproved()
+        response = super().retrieve(request, *args, **kwargs)
+        if wanted:
+            self._overlay([response.data])
+        return response

@@ -204,3 +204,24 @@ def test_reminders_are_sent_once(loop, django_capture_on_commit_callbacks):
     assert remind_rounds.apply(kwargs={"today": overdue.isoformat()}).get() == 1
     assert remind_rounds.apply(kwargs={"today": overdue.isoformat()}).get() == 0
     assert Notice.objects.filter(recipient=loop.taiyuan, kind="overdue").count() == 1
+
+
+def test_targets_show_values_under_review_to_the_province_only(loop):
+    _fill_and_submit(loop, loop.ty, loop.taiyuan)
+    province = client_for(loop.province)
+    url = f"/api/v1/targets/{loop.allocation.pk}/"
+    assert "under_review" not in province.get(url).json()
+    data = province.get(url, {"include_unapproved": "true"}).json()
+    assert (data["under_review"], Decimal(data["review_value"]), data["review_period"]) == (
+        True,
+        Decimal("12"),
+        "2025年",
+    )
+    rows = province.get("/api/v1/targets/", {"include_unapproved": "true"}).json()["results"]
+    assert {row["scope"]: row["under_review"] for row in rows} == {"140000": False, "140100": True}
+    assert client_for(loop.taiyuan).get(url, {"include_unapproved": "true"}).status_code == 403
+    assert client_for(loop.viewer).get("/api/v1/targets/", {"include_unapproved": "true"}).status_code == 403
+    assert province.get(url, {"include_unapproved": "maybe"}).status_code == 400
+    # Approved, nothing is under review any more: the official observation counts instead.
+    submission_approve(user=loop.province, submission=loop.ty)
+    assert province.get(url, {"include_unapproved": "true"}).json()["under_review"] is False
