@@ -2,6 +2,7 @@ import django_filters
 from django.utils import timezone
 
 from common.filters import BaseFilterSet, ChoicesFilter, HasFilter, RelatedFilter, StrictBooleanFilter
+from plans.filtersets import TargetFilterSet
 from regions.filters import CityFilter, RegionCodeFilter
 
 from .choices import RoundStatusChoices, SubmissionStateChoices
@@ -93,3 +94,12 @@ class LockExceptionFilterSet(BaseFilterSet):
     class Meta:
         model = LockException
         fields = ["round"]
+
+
+class TargetReviewFilterSet(TargetFilterSet):
+    """The targets' filters, and ``include_unapproved`` (read by monitoring.api.views.TargetReviewViewSet)."""
+
+    include_unapproved = StrictBooleanFilter(method="keep_all", label="附上尚未审核的数值（仅省级工作人员）")
+
+    def keep_all(self, queryset, name, value):
+        return queryset

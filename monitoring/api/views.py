@@ -9,8 +9,7 @@ viewer only approved ones (monitoring.selectors).
 
 from django.db import transaction
 from django.db.models import Prefetch
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -37,6 +36,7 @@ from ..filtersets import (
     SubmissionFilterSet,
     SubmissionTransitionFilterSet,
     SubmissionValueFilterSet,
+    TargetReviewFilterSet,
 )
 from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
 from ..selectors import submission_queryset, submission_value_queryset, values_under_review
@@ -213,14 +213,6 @@ class LockExceptionViewSet(ScopedModelViewSet):
     services = ModelServices(create=lock_exception_create, update=lock_exception_update, delete=lock_exception_delete)
 
 
-INCLUDE_UNAPPROVED = OpenApiParameter(
-    "include_unapproved",
-    OpenApiTypes.BOOL,
-    description="true：附上已报送、尚未审核的数值（under_review 为 true 的记录），仅限省级工作人员；"
-    "进度仍只按审核通过的数值计算。",
-)
-
-
 class TargetReviewViewSet(TargetViewSet):
     """The targets (plans.api.views.TargetViewSet), and with ``include_unapproved=true`` (provincial staff only)
     each target's latest value reported but not yet approved, marked ``under_review``.
@@ -229,11 +221,11 @@ class TargetReviewViewSet(TargetViewSet):
     submissions, which live in a layer above it. Official progress is left as it is.
     """
 
+    filterset_class = TargetReviewFilterSet
+
     def _include_unapproved(self) -> bool:
         raw = self.request.query_params.get("include_unapproved", "false").lower()
-        if raw not in ("true", "false", "1", "0"):
-            raise exceptions.ValidationError({"include_unapproved": ["须为 true 或 false。"]})
-        wanted = raw in ("true", "1")
+        wanted = raw in ("true", "1", "yes")  # other values are refused by the filter (400)
         if wanted and user_role(self.request.user) != RoleChoices.PROVINCE:
             raise exceptions.PermissionDenied("只有省级工作人员可以查看尚未审核的数据。")
         return wanted
@@ -248,7 +240,6 @@ class TargetReviewViewSet(TargetViewSet):
             row["review_round"] = None if value is None else value.submission.round.name
             row["review_submission"] = None if value is None else value.submission_id
 
-    @extend_schema(parameters=[INCLUDE_UNAPPROVED])
     def list(self, request, *args, **kwargs):
         wanted = self._include_unapproved()
         response = super().list(request, *args, **kwargs)
@@ -257,7 +248,6 @@ class TargetReviewViewSet(TargetViewSet):
             self._overlay(rows)
         return response
 
-    @extend_schema(parameters=[INCLUDE_UNAPPROVED])
     def retrieve(self, request, *args, **kwargs):
         wanted = self._include_unapproved()
         response = super().retrieve(request, *args, **kwargs)
