@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import inbox, projects, views
+from . import inbox, monitoring, projects, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -14,6 +14,9 @@ urlpatterns = [
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
     path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),
+    path("monitoring/", monitoring.RoundListView.as_view(), name="monitoring"),
+    path("monitoring/rounds/<int:pk>/", monitoring.RoundView.as_view(), name="monitoring-round"),
+    path("monitoring/submissions/<int:pk>/", monitoring.SubmissionView.as_view(), name="monitoring-submission"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -9,6 +9,7 @@ from common.admin import (
     ScopedModelAdmin,
     ScopedTabularInline,
 )
+from common.locking import LOCKED_MESSAGE
 from common.services import ModelServices
 from regions.admin import CityListFilter
 
@@ -314,7 +315,21 @@ class ObservationAdmin(ScopedModelAdmin):
     list_select_related = ["scope", "indicator", "source_plan"]
     search_fields = ["indicator__name", "source"]
     autocomplete_fields = ["indicator", "scope", "source_plan"]
-    readonly_fields = ["reported_by"]
+    readonly_fields = ["reported_by", "locked"]
+
+    # An observation published by an approved monitoring submission is read-only until the province reopens it.
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.locked)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.locked)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.locked and request.method == "GET":
+            self.message_user(request, LOCKED_MESSAGE, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     fieldsets = [
         (
             None,
@@ -326,7 +341,7 @@ class ObservationAdmin(ScopedModelAdmin):
                     "scope",
                     "status",
                     ("source_plan", "source"),
-                    "reported_by",
+                    ("reported_by", "locked"),
                 ]
             },
         ),

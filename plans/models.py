@@ -487,6 +487,9 @@ class Observation(ProvenanceModel):
         related_name="observations",
         verbose_name="填报人",
     )
+    locked = models.BooleanField(
+        "已锁定", default=False, editable=False, help_text="经审核通过的填报数值，重新打开报送前不能修改或删除。"
+    )
 
     objects = ScopedManager()
     history = HistoricalRecords()

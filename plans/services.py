@@ -20,6 +20,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 
+from common.locking import allow_locked_writes, refuse_locked
 from common.services import record_create, record_delete, record_update, records_create
 from regions.models import Region
 
@@ -314,6 +315,7 @@ def observation_create_many(
 @transaction.atomic
 def observation_update(*, instance: Observation, user, data: ObservationData, reason: str = "") -> Observation:
     """Change a measured value; the targets of its indicator and region before and after are refreshed."""
+    refuse_locked(Observation, [instance.pk])
     before = Observation.objects.filter(pk=instance.pk).values_list("indicator_id", "scope_id").first()
     observation = record_update(instance=instance, user=user, data=data, reason=reason)
     _refresh_observed([before, (observation.indicator_id, observation.scope_id)])
@@ -322,6 +324,7 @@ def observation_update(*, instance: Observation, user, data: ObservationData, re
 
 @transaction.atomic
 def observation_delete(*, instance: Observation, user, reason: str = "") -> None:
+    refuse_locked(Observation, [instance.pk])
     pair = (instance.indicator_id, instance.scope_id)
     record_delete(instance=instance, user=user, reason=reason)
     _refresh_observed([pair])
@@ -330,11 +333,33 @@ def observation_delete(*, instance: Observation, user, reason: str = "") -> None
 @transaction.atomic
 def observation_delete_many(*, user, instances: Iterable[Observation], reason: str = "") -> None:
     """Delete observations as ``observation_delete`` would one by one; progress is refreshed once for the batch."""
+    instances = list(instances)
+    refuse_locked(Observation, [instance.pk for instance in instances])
     pairs = set()
     for instance in instances:
         pairs.add((instance.indicator_id, instance.scope_id))
         record_delete(instance=instance, user=user, reason=reason)
     _refresh_observed(pairs)
+
+
+@transaction.atomic
+def observation_lock_set(*, instances: Iterable[Observation], locked: bool, reason: str = "") -> int:
+    """Lock or unlock observations (a trusted system write: monitoring approves and reopens submissions).
+
+    Unlocking sets the transaction's unlock flag (common.locking), so the PostgreSQL trigger lets it pass.
+    Returns how many changed; each change is in the observation's history.
+    """
+    changed = 0
+    if not locked:
+        allow_locked_writes()
+    for instance in instances:
+        if instance.locked == locked:
+            continue
+        instance.locked = locked
+        instance._change_reason = reason or None
+        instance.save(update_fields=["locked", "updated"])
+        changed += 1
+    return changed
 
 
 class ProgramData(TypedDict, total=False):

@@ -459,6 +459,9 @@ class ProjectReport(TimestampedModel):
         related_name="project_reports",
         verbose_name="填报人",
     )
+    locked = models.BooleanField(
+        "已锁定", default=False, editable=False, help_text="经审核通过的调度报送，重新打开报送前不能修改或删除。"
+    )
 
     objects = ScopedManager()
     history = HistoricalRecords()

@@ -8,6 +8,7 @@ are in common.services. ``user=None`` is a trusted system writer (see there).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
@@ -17,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from common.locking import allow_locked_writes, refuse_locked
 from common.scope import can_reference
 from common.services import record_create, record_delete, record_update, records_create
 from notices.choices import NoticeKindChoices
@@ -325,6 +327,7 @@ def project_report_create_many(
 
 @transaction.atomic
 def project_report_update(*, instance: ProjectReport, user, data: ProjectReportData, reason: str = "") -> ProjectReport:
+    refuse_locked(ProjectReport, [instance.pk])
     report = record_update(instance=instance, user=user, data=data, reason=reason)
     _report_written(reports=[report], user=user)
     return report
@@ -332,6 +335,7 @@ def project_report_update(*, instance: ProjectReport, user, data: ProjectReportD
 
 @transaction.atomic
 def project_report_delete(*, instance: ProjectReport, user, reason: str = "") -> None:
+    refuse_locked(ProjectReport, [instance.pk])
     project = instance.project
     record_delete(instance=instance, user=user, reason=reason)
     warnings_evaluate(today=timezone.localdate(), projects=[project])
@@ -601,3 +605,23 @@ def _notify_red(*, warning: ProjectWarning, project: KeyProject, recipients: dic
         },
     )
     return len(sent)
+
+
+@transaction.atomic
+def project_report_lock_set(*, instances: Iterable[ProjectReport], locked: bool, reason: str = "") -> int:
+    """Lock or unlock reports (a trusted system write: monitoring approves and reopens submissions).
+
+    Unlocking sets the transaction's unlock flag (common.locking), so the PostgreSQL trigger lets it pass.
+    Returns how many changed; each change is in the report's history.
+    """
+    changed = 0
+    if not locked:
+        allow_locked_writes()
+    for instance in instances:
+        if instance.locked == locked:
+            continue
+        instance.locked = locked
+        instance._change_reason = reason or None
+        instance.save(update_fields=["locked", "updated"])
+        changed += 1
+    return changed

@@ -28,6 +28,12 @@ app.conf.beat_schedule = {
         "task": "projects.evaluate_warnings",
         "schedule": crontab(hour=1, minute=0),
     },
+    # Every morning, monitoring rounds: cities reminded before the due date and when overdue, the
+    # province of submissions waiting for review (each notice once: monitoring.reminders).
+    "remind-monitoring-rounds": {
+        "task": "monitoring.remind_rounds",
+        "schedule": crontab(hour=8, minute=30),
+    },
     # Every night, every target's progress rollup is recomputed (plans.tasks.refresh_target_progress).
     "refresh-target-progress": {
         "task": "plans.refresh_target_progress",

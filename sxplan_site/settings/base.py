@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "regions",
     "plans",
     "projects",
+    "monitoring",
     "seeds",
     "jobs",
     "notices",
@@ -205,6 +206,7 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "plans.choices.ProgressStatusChoices",
         "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
         "QualifierEnum": "plans.choices.QualifierChoices",
+        "SubmissionStateEnum": "monitoring.choices.SubmissionStateChoices",
     },
 }
 
@@ -253,6 +255,10 @@ WARNING_MILESTONE_RED_DAYS = env.int("WARNING_MILESTONE_RED_DAYS", default=90)
 WARNING_INVESTMENT_YELLOW_POINTS = env.int("WARNING_INVESTMENT_YELLOW_POINTS", default=10)
 WARNING_INVESTMENT_RED_POINTS = env.int("WARNING_INVESTMENT_RED_POINTS", default=20)
 WARNING_NO_REPORT_DAYS = env.int("WARNING_NO_REPORT_DAYS", default=10)
+# Monitoring rounds (monitoring/): a value more than this factor above or below last period's asks the
+# clerk for a comment (it is not refused); cities are reminded this many days before a round's due date.
+MONITORING_OUTLIER_FACTOR = env.float("MONITORING_OUTLIER_FACTOR", default=2.0)
+MONITORING_REMIND_DAYS = env.int("MONITORING_REMIND_DAYS", default=3)
 
 # Target progress as of a date (plans.progress; README “Progress”). progress / 序时进度 at or above
 # FASTER is 快于预期, at or above ON_TRACK 符合序时进度, at or above BEHIND 滞后, below it 严重滞后.

@@ -4,6 +4,7 @@ Each test's writes are rolled back (pytest-django wraps each test in a savepoint
 module's transaction).
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from common.choices import RoleChoices
+from monitoring.services import round_create
 from projects.models import ProjectBuilder, ProjectMention
 from tests import factories
 
@@ -51,6 +53,20 @@ def town(django_db_setup, django_db_blocker):
         t.target = factories.make_target(plan, regions["140000"])
         t.ty_obs = factories.make_observation(ty, target=t.target)
         t.dt_obs = factories.make_observation(dt, target=t.target)
+        today = datetime.date.today()
+        t.round = round_create(
+            user=None,
+            data={
+                "name": "年度监测",
+                "year": 2025,
+                "opens_on": today - datetime.timedelta(days=1),
+                "due_on": today + datetime.timedelta(days=10),
+                "closes_on": today + datetime.timedelta(days=20),
+                "indicators": [t.target.indicator],
+                "cities": [ty, dt],
+            },
+        )
+        t.ty_submission = t.round.submissions.get(city=ty)
         # For each city-scoped model, a record 太原 staff may not see.
         t.hidden = {
             type(t.dt_ent): t.dt_ent,

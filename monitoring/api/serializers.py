@@ -1,0 +1,113 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from common.api.serializers import ServiceModelSerializer
+
+from ..choices import RoundStatusChoices, TimelinessChoices
+from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
+from ..selectors import timeliness
+
+
+class RoundTemplateSerializer(ServiceModelSerializer):
+    class Meta:
+        model = RoundTemplate
+        fields = "__all__"
+
+
+class RoundSerializer(ServiceModelSerializer):
+    period_label = serializers.CharField(read_only=True, label="时期")
+    status = serializers.SerializerMethodField(label="状态（按日期）")
+    status_display = serializers.SerializerMethodField(label="状态（名称）")
+
+    class Meta:
+        model = Round
+        fields = "__all__"
+        read_only_fields = ["created_by"]
+
+    def get_status(self, rnd) -> str:
+        return rnd.status(timezone.localdate())
+
+    def get_status_display(self, rnd) -> str:
+        return RoundStatusChoices(rnd.status(timezone.localdate())).label
+
+
+class RoundFromTemplateSerializer(serializers.Serializer):
+    template = serializers.PrimaryKeyRelatedField(queryset=RoundTemplate.objects.all(), label="模板 ID")
+    year = serializers.IntegerField(min_value=2000, max_value=2100, label="年份")
+    quarter = serializers.IntegerField(min_value=0, max_value=4, default=0, label="季度（0 为全年）")
+    month = serializers.IntegerField(min_value=0, max_value=12, default=0, label="月份（0 为全年或季度）")
+
+
+class SubmissionValueSerializer(ServiceModelSerializer):
+    indicator_name = serializers.CharField(source="indicator.name", read_only=True, label="指标（名称）")
+    unit = serializers.CharField(source="indicator.unit", read_only=True, label="单位")
+    region_name = serializers.CharField(source="region.name", read_only=True, label="地区（名称）")
+
+    class Meta:
+        model = SubmissionValue
+        fields = "__all__"
+
+
+class SubmissionTransitionSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", read_only=True, default=None, label="操作人")
+    from_state_display = serializers.CharField(source="get_from_state_display", read_only=True)
+    to_state_display = serializers.CharField(source="get_to_state_display", read_only=True)
+    city = serializers.CharField(source="submission.city.code", read_only=True, label="城市（代码）")
+
+    class Meta:
+        model = SubmissionTransition
+        fields = [
+            "id",
+            "submission",
+            "city",
+            "from_state",
+            "from_state_display",
+            "to_state",
+            "to_state_display",
+            "user",
+            "at",
+            "comment",
+        ]
+
+
+class SubmissionSerializer(ServiceModelSerializer):
+    """A submission with its values and its log (read-only: its state moves through the actions)."""
+
+    round_name = serializers.CharField(source="round.name", read_only=True, label="填报任务（名称）")
+    city_name = serializers.CharField(source="city.name", read_only=True, label="城市（名称）")
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    timeliness = serializers.SerializerMethodField(label="及时性")
+    values = SubmissionValueSerializer(many=True, read_only=True, label="数值")
+    transitions = SubmissionTransitionSerializer(many=True, read_only=True, label="流转记录")
+
+    class Meta:
+        model = Submission
+        fields = "__all__"
+        read_only_fields = [
+            "round",
+            "city",
+            "state",
+            "version",
+            "first_submitted_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+
+    def get_timeliness(self, submission) -> str:
+        return TimelinessChoices(timeliness(submission, timezone.localdate())).label
+
+
+class TransitionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", label="意见（退回时必填）")
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, label="重新打开的理由（必填）")
+
+
+class LockExceptionSerializer(ServiceModelSerializer):
+    class Meta:
+        model = LockException
+        fields = "__all__"
+        read_only_fields = ["granted_by"]
