@@ -5,8 +5,9 @@ from common.choices import RoleChoices
 from regions.models import RegionGroup
 from tests import factories
 
-# The API's test province and client (``data``, ``api``), for the API tests of every app.
-pytest_plugins = ["tests.api.fixtures"]
+# The API's test province and client (``data``, ``api``), for the API tests of every app; the
+# migrated SQLite database kept between runs (tests/migrated_db.py).
+pytest_plugins = ["tests.api.fixtures", "tests.migrated_db"]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
