@@ -7,8 +7,9 @@
 #   scripts/test.sh ARGS…    more pytest arguments; a later -m or -n replaces the default one
 #
 # Tests run in SXPLAN_TEST_PROCESSES processes (pytest-xdist; default: one per core, 0: in this
-# process), a file's tests in one process so that its shared test data is built once. A selected
-# test whose service is missing fails; none is skipped.
+# process), a file's tests in one process so that its shared test data is built once, those of
+# tests/seeds/ together, the longest first (tests/scheduling.py). A selected test whose service
+# is missing fails; none is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,13 @@ bash scripts/setup.sh
 bash scripts/ensure_chromium.sh
 export DJANGO_SETTINGS_MODULE=sxplan_site.settings.test
 echo "==> database: ${DATABASE_URL:-sqlite (default)}; markers: ${markers:-all}"
-.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null || {
+# Checked while the tests start (it takes seconds); a difference fails the run at the end.
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null &
+migrations_check=$!
+status=0
+.venv/bin/python -m pytest -n "${SXPLAN_TEST_PROCESSES:-auto}" --dist loadfile -m "$markers" "$@" || status=$?
+if ! wait "$migrations_check"; then
     echo "models and migrations differ: run manage.py makemigrations" >&2
     exit 1
-}
-exec .venv/bin/python -m pytest -n "${SXPLAN_TEST_PROCESSES:-auto}" --dist loadfile -m "$markers" "$@"
+fi
+exit "$status"

@@ -4,9 +4,11 @@ from django.db import connection
 from common.choices import RoleChoices
 from regions.models import RegionGroup
 from tests import factories
+from tests.shared import built_once, fresh_copy
 
-# The API's test province and client (``data``, ``api``), for the API tests of every app.
-pytest_plugins = ["tests.api.fixtures"]
+# The API's test province and client (``data``, ``api``), for the API tests of every app; the
+# migrated SQLite database kept between runs; how test files are spread over xdist processes.
+pytest_plugins = ["tests.api.fixtures", "tests.migrated_db", "tests.scheduling"]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -18,34 +20,73 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         )
 
 
-@pytest.fixture
-def regions(db):
-    return factories.make_regions()
+@pytest.fixture(scope="module")
+def world_once(request, django_db_setup, django_db_blocker):
+    """The regions, the four users and the world below, built once for a module that sets
+    ``WORLD_BUILT_ONCE = True`` (none of its tests may use ``transactional_db``); each test gets a
+    copy and its own writes roll back (tests/shared.py). None elsewhere: each test builds its own.
+    """
+    if not getattr(request.module, "WORLD_BUILT_ONCE", False):
+        yield None
+        return
+
+    def build():
+        regions = factories.make_regions()
+        return {
+            "regions": regions,
+            **{name: make(regions) for name, make in USERS.items()},
+            "world": build_world(regions),
+        }
+
+    yield from built_once(django_db_blocker=django_db_blocker, build=build)
 
 
 @pytest.fixture
-def province_user(regions):
-    return factories.make_user("province", RoleChoices.PROVINCE)
+def built(world_once, db):
+    """This test's copy of the module's data built once, or None."""
+    return fresh_copy(world_once) if world_once is not None else None
 
 
 @pytest.fixture
-def taiyuan_user(regions):
-    return factories.make_user("taiyuan", RoleChoices.CITY, [regions["140100"]])
+def regions(built):
+    return built["regions"] if built else factories.make_regions()
+
+
+USERS = {
+    "province_user": lambda regions: factories.make_user("province", RoleChoices.PROVINCE),
+    "taiyuan_user": lambda regions: factories.make_user("taiyuan", RoleChoices.CITY, [regions["140100"]]),
+    "datong_user": lambda regions: factories.make_user("datong", RoleChoices.CITY, [regions["140200"]]),
+    "viewer_user": lambda regions: factories.make_user("viewer", RoleChoices.VIEWER),
+}
 
 
 @pytest.fixture
-def datong_user(regions):
-    return factories.make_user("datong", RoleChoices.CITY, [regions["140200"]])
+def province_user(regions, built):
+    return built["province_user"] if built else USERS["province_user"](regions)
 
 
 @pytest.fixture
-def viewer_user(regions):
-    return factories.make_user("viewer", RoleChoices.VIEWER)
+def taiyuan_user(regions, built):
+    return built["taiyuan_user"] if built else USERS["taiyuan_user"](regions)
 
 
 @pytest.fixture
-def world(regions):
+def datong_user(regions, built):
+    return built["datong_user"] if built else USERS["datong_user"](regions)
+
+
+@pytest.fixture
+def viewer_user(regions, built):
+    return built["viewer_user"] if built else USERS["viewer_user"](regions)
+
+
+@pytest.fixture
+def world(regions, built):
     """A small but complete data set: two cities' projects, reports, enterprises, a base in both."""
+    return built["world"] if built else build_world(regions)
+
+
+def build_world(regions) -> dict:
     ty, dt = regions["140100"], regions["140200"]
     industry = factories.make_industry()
     plan = factories.make_plan()

@@ -17,6 +17,8 @@ from regions.models import Park
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Accounts, groups and sign-in records (axes) are managed by superusers (tested below); staff work in

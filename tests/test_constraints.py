@@ -15,6 +15,8 @@ from projects.models import Enterprise, IndustryBase, KeyProject, Milestone, Pro
 from regions.models import Park, Region, Zone
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 # (model, constraint name suffix, bad values, the message the admin shows)
 CASES = [

@@ -24,6 +24,8 @@ from common.api.parsers import MAX_JSON_DEPTH, json_depth_exceeds
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,6 +17,8 @@ from transfers import services
 from .transfers.conftest import header, project_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 RLO = "\u202e"
 DATE_YEAR_1 = "日期 0001-01-01 超出范围（1949-01-01 至 2100-12-31）。"

@@ -16,6 +16,8 @@ from common.constraints import Unsupported, condition_holds, full_clean_many, va
 from projects.models import Enterprise, KeyProject, ProjectReport
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 #: Check constraints whose lookups the evaluator leaves to Django (a query each time).
 READ_BY_DJANGO = {"regions_region_code_gbt2260"}

@@ -11,6 +11,8 @@ from common.scope import can_change, scope_queryset
 from projects.models import KeyProject
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def run(*args):

@@ -9,6 +9,8 @@ from regions.models import Park
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def names(model, user):

@@ -11,6 +11,9 @@ from common.models import StaffProfile
 from common.services import staff_account_create, staff_account_update, staff_profile_set
 from tests import factories
 
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
+
 
 @pytest.fixture
 def superuser(regions):

@@ -6,6 +6,8 @@ from django.urls import reverse
 from projects.models import KeyProject
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def change_url(obj, suffix="change"):

@@ -10,6 +10,8 @@ from projects.models import KeyProject
 from .conftest import project_row
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def upload(client, content, name="p.xlsx", dataset="projects"):

@@ -19,6 +19,8 @@ from transfers.spreadsheet import Table
 from .conftest import header, project_row
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 PROJECTS, REPORTS = DATASETS["projects"], DATASETS["reports"]
 

@@ -16,6 +16,8 @@ from transfers.spreadsheet import FileRefused
 from .conftest import csv_bytes, header, project_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def projects_xlsx(*rows) -> bytes:

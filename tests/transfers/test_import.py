@@ -17,6 +17,8 @@ from transfers.spreadsheet import read_table
 from .conftest import csv_bytes, header, project_row, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
+# The regions, users and world of tests/conftest.py, built once for this module.
+WORLD_BUILT_ONCE = True
 
 
 def run(user, dataset, content, *, dry_run=False, file_name="data.xlsx"):
