@@ -48,7 +48,12 @@ ENTRIES = {
         Entry(LayoutScheme, own="scheme"),
         Entry(Zone, own="zone"),
         Entry(ZoneMembership, own="zone_membership"),
-        Entry(Park, own="ty_park", other="dt_park"),
+        Entry(
+            Park,
+            own="ty_park",
+            other="dt_park",
+            create=lambda w: {"name": "太原新园区", "city": w.ty.code, "level": "provincial", "kind": "industrial"},
+        ),
         # plans
         Entry(Plan, own="plan"),
         Entry(PlanSection, own="section"),
@@ -62,7 +67,7 @@ ENTRIES = {
         Entry(Measure, own="measure"),
         Entry(CityRole, own="city_role"),
         # projects
-        Entry(Enterprise, own="ty_ent", other="dt_ent"),
+        Entry(Enterprise, own="ty_ent", other="dt_ent", create=lambda w: {"name": "太原新企业", "city": w.ty.code}),
         Entry(EnterpriseAlias, own="ty_alias", other="dt_alias"),
         Entry(
             IndustryBase,
