@@ -138,3 +138,24 @@ def test_filter_choices_hold_only_visible_records(w, entry, viewset, rf):
         visible = scope_queryset(queryset.model._default_manager.all(), w.taiyuan)
         shown = set(queryset.values_list("pk", flat=True))
         assert shown <= set(visible.values_list("pk", flat=True)), name
+
+
+@pytest.mark.parametrize(
+    "url,text",
+    [
+        ("/api/v1/projects/", "yq_ent.name"),
+        ("/api/v1/projects/", "dt_alias.alias"),
+        ("/api/v1/project-builders/", "dt_ent.name"),
+    ],
+    ids=[
+        "projects.KeyProject-search-builder",
+        "projects.KeyProject-search-co-builder",
+        "projects.ProjectBuilder-search",
+    ],
+)
+def test_search_never_matches_through_a_hidden_record(w, url, text):
+    """Finding a visible record by the name of a hidden one it links would confirm that name."""
+    obj, attr = text.split(".")
+    name = getattr(getattr(w, obj), attr)
+    assert api_client(w.taiyuan).get(url, {"search": name}).json()["count"] == 0
+    assert api_client(w.province).get(url, {"search": name}).json()["count"] >= 1
