@@ -101,7 +101,7 @@ ENTRIES = {
             create=lambda w: {"project": w.ty_proj.pk, "enterprise": w.ty_ent.pk, "role": "合作建设"},
         ),
         # jobs: another user's job is hidden like another city's record
-        Entry(Job, own="ty_job", other="dt_job"),
+        Entry(Job, own="ty_job", other="dt_job", viewer_own="viewer_job"),
         # accounts and sign-in records: the province's (superusers') alone
         Entry(get_user_model(), own="taiyuan"),
         Entry(StaffProfile, own="staff_profile"),

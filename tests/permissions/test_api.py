@@ -87,13 +87,14 @@ def test_hidden_id_in_a_relation_field_is_answered_like_a_missing_one(w, entry, 
 
 @pytest.mark.parametrize("entry,action", api_cases(ENTRIES, ("list", "detail")))
 def test_viewer_reads(w, entry, action):
-    response = api_request(api_client(w.viewer), entry.model, action, getattr(w, entry.own))
+    record = getattr(w, entry.viewer_own or entry.own)
+    response = api_request(api_client(w.viewer), entry.model, action, record)
     assert response.status_code == 200, response.content
 
 
 @pytest.mark.parametrize("entry,action", api_cases(ENTRIES, API_VIEWER_WRITES))
 def test_viewer_never_writes(w, entry, action):
-    record = getattr(w, entry.own)
+    record = getattr(w, entry.viewer_own or entry.own)
     before = snapshot(record)
     body = entry.create(w) if entry.create else {}
     response = api_request(api_client(w.viewer), entry.model, action, record, body)

@@ -94,7 +94,7 @@ def build_world() -> SimpleNamespace:
             file_format=FileFormatChoices.XLSX,
         )
 
-    w.ty_job, w.dt_job = job(w.taiyuan, w.ty), job(w.datong, w.dt)
+    w.ty_job, w.dt_job, w.viewer_job = job(w.taiyuan, w.ty), job(w.datong, w.dt), job(w.viewer, None)
 
     # Records of the admin-only models (accounts, tokens, sign-in records).
     w.group = Group.objects.create(name="录入员")

@@ -31,11 +31,12 @@ def document_export_filters(result, generator, request, public):
             for parameter in parameters
             if parameter["in"] == "query" and parameter["name"] in dataset.filterset.base_filters
         }
-        name = f"ExportRequest{dataset.name.capitalize()}Request"
+        key = str(dataset.name)
+        name = f"ExportRequest{key.capitalize()}Request"
         branch = deepcopy(base)
         branch["properties"]["dataset"] = {
             "type": "string",
-            "enum": [dataset.name],
+            "enum": [key],
             "description": dataset.model._meta.verbose_name,
         }
         branch["properties"]["filters"] = {
@@ -46,7 +47,7 @@ def document_export_filters(result, generator, request, public):
         }
         components[name] = branch
         branches.append({"$ref": f"#/components/schemas/{name}"})
-        mapping[dataset.name] = f"#/components/schemas/{name}"
+        mapping[key] = f"#/components/schemas/{name}"
     components[REQUEST] = {"oneOf": branches, "discriminator": {"propertyName": "dataset", "mapping": mapping}}
     return result
 
