@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 
 from common.api.views import AggregateViewSet, ScopedModelViewSet
+from common.models import defer_heavy_fields
 from common.services import ModelServices
 from regions.filtersets import RegionFilterSet, ZoneFilterSet
 from regions.models import Region, Zone
@@ -69,7 +70,7 @@ class IndustryBaseViewSet(ScopedModelViewSet):
 class KeyProjectViewSet(ScopedModelViewSet):
     queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise__city").prefetch_related(
         Prefetch("mentions", ProjectMention.objects.select_related("plan")),
-        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise__city")),
+        Prefetch("builders", defer_heavy_fields(ProjectBuilder.objects.select_related("enterprise__city"))),
     )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
