@@ -27,6 +27,7 @@ from .scope import (
     scope_queryset,
     shown_name,
     user_role,
+    visible_along_q,
 )
 from .services import ModelServices, staff_profile_set, staff_profile_validate
 
@@ -56,6 +57,19 @@ class ScopedPermissionsMixin:
 
     def has_delete_permission(self, request, obj=None):
         return can_delete(request.user, obj, model=self.model)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's search (every word in some field), where a field of a linked record matches only a visible one."""
+        fields = self.get_search_fields(request)
+        if not search_term or not fields or user_role(request.user) == RoleChoices.PROVINCE:
+            return super().get_search_results(request, queryset, search_term)
+        for word in search_term.split():
+            condition = models.Q()
+            for field in fields:
+                path = field.lstrip("^=@")
+                condition |= models.Q(**{f"{path}__icontains": word}) & visible_along_q(request.user, self.model, path)
+            queryset = queryset.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
+        return queryset, False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A related model may limit what a user may put in a city-scoped record (regions:

@@ -20,7 +20,7 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from common.scope import is_city_scoped, scope_queryset
+from common.scope import is_city_scoped, scope_queryset, visible_along_q
 from common.validators import MagnitudeValidator
 
 TRUE_VALUES = ("true", "1", "yes")
@@ -202,6 +202,7 @@ class BaseFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, user=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user = user if user is not None else getattr(request, "user", None)
+        self.user = user
         for filter_ in self.filters.values():
             if isinstance(filter_, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
                 choices = filter_.get_queryset(request)
@@ -214,8 +215,11 @@ class BaseFilterSet(django_filters.FilterSet):
             return queryset
         condition = Q()
         for field in self.search_fields:
-            condition |= Q(**{f"{field}__icontains": value})
+            condition |= Q(**{f"{field}__icontains": value}) & self._visible_along(field)
         return matching(queryset, condition)
+
+    def _visible_along(self, path: str) -> Q:
+        return visible_along_q(self.user, self._meta.model, path) if self.user is not None else Q()
 
 
 def scoped_filtered(*, queryset: QuerySet, user, filterset_class, filters=None, request=None) -> QuerySet:

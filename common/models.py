@@ -42,6 +42,12 @@ def choice_constraint(field: str, choices, suffix: str, message: str) -> models.
     )
 
 
+#: A unique name already in use: the same words whether the record holding it is one the writer may
+#: see or not, naming neither it nor its city (issue 12, finding 11).
+UNIQUE_NAME_MESSAGE = "该名称已被使用。"
+UNIQUE_ALIAS_MESSAGE = "该简称已被使用。"
+
+
 class TimestampedModel(models.Model):
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)

@@ -138,6 +138,26 @@ def visibility_q(user, model, *, prefix: str = "") -> Q | None:
     return visible_q(model, city_ids, prefix=prefix)
 
 
+def visible_along_q(user, model, path: str) -> Q:
+    """The condition that every city-scoped record a lookup path passes through is one this user may see.
+
+    A search of projects by ``builders__enterprise__name`` ANDs it, so that a project is never found
+    by the name of a co-builder of another city (which would confirm that name).
+    """
+    condition = Q()
+    prefix = ""
+    for part in path.split("__")[:-1]:
+        field = model._meta.get_field(part)
+        if not field.is_relation:
+            break
+        model, prefix = field.related_model, f"{prefix}{part}__"
+        if is_city_scoped(model):
+            visible = visibility_q(user, model, prefix=prefix)
+            if visible is not None:
+                condition &= visible
+    return condition
+
+
 def scope_queryset(queryset: models.QuerySet, user) -> models.QuerySet:
     """Restrict a queryset to the records this user may see."""
     if user_role(user) is None:

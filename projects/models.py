@@ -4,7 +4,15 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from common.models import ProvenanceModel, ScopedManager, TimestampedModel, choice_constraint, year_range_q
+from common.models import (
+    UNIQUE_ALIAS_MESSAGE,
+    UNIQUE_NAME_MESSAGE,
+    ProvenanceModel,
+    ScopedManager,
+    TimestampedModel,
+    choice_constraint,
+    year_range_q,
+)
 from common.validators import (
     MAX_CAPACITY,
     MAX_INVESTMENT,
@@ -32,7 +40,13 @@ class Enterprise(ProvenanceModel):
 
     city_scope = "city"
 
-    name = models.CharField("全称", max_length=128, unique=True, validators=[validate_no_bidi_controls])
+    name = models.CharField(
+        "全称",
+        max_length=128,
+        unique=True,
+        validators=[validate_no_bidi_controls],
+        error_messages={"unique": UNIQUE_NAME_MESSAGE},
+    )
     kind = models.CharField(
         "类型", max_length=16, choices=EnterpriseKindChoices.choices, default=EnterpriseKindChoices.OTHER
     )
@@ -82,7 +96,13 @@ class EnterpriseAlias(models.Model):
     city_scope = "enterprise__city"
 
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="aliases", verbose_name="企业")
-    alias = models.CharField("简称", max_length=64, unique=True, validators=[validate_no_bidi_controls])
+    alias = models.CharField(
+        "简称",
+        max_length=64,
+        unique=True,
+        validators=[validate_no_bidi_controls],
+        error_messages={"unique": UNIQUE_ALIAS_MESSAGE},
+    )
 
     objects = ScopedManager()
     history = HistoricalRecords()
@@ -210,7 +230,13 @@ class KeyProject(ProvenanceModel):
 
     city_scope = "city"
 
-    name = models.CharField("项目名称", max_length=255, unique=True, validators=[validate_no_bidi_controls])
+    name = models.CharField(
+        "项目名称",
+        max_length=255,
+        unique=True,
+        validators=[validate_no_bidi_controls],
+        error_messages={"unique": UNIQUE_NAME_MESSAGE},
+    )
     plan = models.ForeignKey(
         "plans.Plan",
         on_delete=models.SET_NULL,

@@ -4,7 +4,14 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from common.choices import RoleChoices
-from common.models import ProvenanceModel, ScopedManager, ScopedQuerySet, TimestampedModel, choice_constraint
+from common.models import (
+    UNIQUE_NAME_MESSAGE,
+    ProvenanceModel,
+    ScopedManager,
+    ScopedQuerySet,
+    TimestampedModel,
+    choice_constraint,
+)
 from common.scope import user_city_ids, user_role
 from common.validators import validate_no_bidi_controls
 
@@ -187,7 +194,13 @@ class Park(ProvenanceModel):
 
     city_scope = "city"
 
-    name = models.CharField("名称", max_length=128, unique=True, validators=[validate_no_bidi_controls])
+    name = models.CharField(
+        "名称",
+        max_length=128,
+        unique=True,
+        validators=[validate_no_bidi_controls],
+        error_messages={"unique": UNIQUE_NAME_MESSAGE},
+    )
     short_name = models.CharField("简称", max_length=64, blank=True)
     level = models.CharField("级别", max_length=16, choices=ParkLevelChoices.choices, default=ParkLevelChoices.OTHER)
     kind = models.CharField("类型", max_length=16, choices=ParkKindChoices.choices, default=ParkKindChoices.OTHER)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django_filters import FilterSet
 
+from common.models import defer_heavy_fields
 from common.scope import HIDDEN_RECORD_LABEL, referenceable_queryset, shown_name
 from common.tables import unescape_formula
 from common.validators import (
@@ -519,7 +520,8 @@ class Dataset:
         return next((c for c in self.columns if c.field == field_name), None)
 
     def export_queryset(self, user):
-        return (
+        # The regions' map outlines are never exported: not read either.
+        return defer_heavy_fields(
             self.model.objects.for_user(user)
             .select_related(*self.select_related)
             .prefetch_related(*self.prefetch_related, *(self.export_prefetch(user) if self.export_prefetch else ()))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
+from django.http import QueryDict
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -439,7 +440,10 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
     unknown = sorted(set(filters) - set(filterset_class.base_filters))
     if unknown:
         raise ValidationError({"filters": [f"未知的筛选参数：{'、'.join(unknown)}。"]})
-    filterset = filterset_class(data=filters, queryset=queryset, request=None)
+    data = QueryDict(mutable=True)  # a filter of several values reads a list, as from a query string
+    for name, value in filters.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    filterset = filterset_class(data=data, queryset=queryset, request=None, user=user)
     if not filterset.is_valid():
         raise ValidationError({"filters": [f"{k}：{'；'.join(v)}" for k, v in filterset.errors.items()]})
     return filterset.qs

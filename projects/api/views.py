@@ -12,6 +12,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from common.api.renderers import CSVRenderer, XLSXRenderer
 from common.api.versioning import HistoryViewMixin, VersionedViewMixin, record_etag
 from common.api.views import EXPORT_FORMATS, AggregateViewSet, ScopedModelViewSet, ScopedViewMixin
+from common.models import defer_heavy_fields
 from common.scope import can_change
 from common.services import ModelServices
 from regions.filtersets import RegionFilterSet, ZoneFilterSet
@@ -120,7 +121,7 @@ class IndustryBaseViewSet(ScopedModelViewSet):
 class KeyProjectViewSet(ScopedModelViewSet):
     queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise__city").prefetch_related(
         Prefetch("mentions", ProjectMention.objects.select_related("plan")),
-        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise__city")),
+        Prefetch("builders", defer_heavy_fields(ProjectBuilder.objects.select_related("enterprise__city"))),
     )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet

@@ -199,6 +199,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "transfers.api.schema.document_export_filters",
         "common.api.schema.document_error_responses",
     ],
     # Several choice sets share a field name ("status", "qualifier"): name each once.

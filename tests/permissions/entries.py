@@ -49,7 +49,12 @@ ENTRIES = {
         Entry(LayoutScheme, own="scheme"),
         Entry(Zone, own="zone"),
         Entry(ZoneMembership, own="zone_membership"),
-        Entry(Park, own="ty_park", other="dt_park"),
+        Entry(
+            Park,
+            own="ty_park",
+            other="dt_park",
+            create=lambda w: {"name": "太原新园区", "city": w.ty.code, "level": "provincial", "kind": "industrial"},
+        ),
         # plans
         Entry(Plan, own="plan"),
         Entry(PlanSection, own="section"),
@@ -63,7 +68,7 @@ ENTRIES = {
         Entry(Measure, own="measure"),
         Entry(CityRole, own="city_role"),
         # projects
-        Entry(Enterprise, own="ty_ent", other="dt_ent"),
+        Entry(Enterprise, own="ty_ent", other="dt_ent", create=lambda w: {"name": "太原新企业", "city": w.ty.code}),
         Entry(EnterpriseAlias, own="ty_alias", other="dt_alias"),
         Entry(
             IndustryBase,
@@ -97,7 +102,7 @@ ENTRIES = {
             create=lambda w: {"project": w.ty_proj.pk, "enterprise": w.ty_ent.pk, "role": "合作建设"},
         ),
         # jobs: another user's job is hidden like another city's record
-        Entry(Job, own="ty_job", other="dt_job"),
+        Entry(Job, own="ty_job", other="dt_job", viewer_own="viewer_job"),
         # notices: another user's notice is hidden like another city's record
         Entry(Notice, own="ty_notice", other="dt_notice"),
         # accounts and sign-in records: the province's (superusers') alone

@@ -43,13 +43,14 @@ class Entry:
     ``own``: the world attribute of a record 太原 staff may see (and change, when the model is
     city-scoped). ``other``: a record hidden from them (another city's, another user's job).
     ``create``: a valid API body for a new record, made by 太原 staff where they may (else by the
-    province). ``admin_parent``: for a model edited only as an inline, the model whose page has it.
+    province). ``viewer_own``: the record a viewer reads, where it is not ``own`` (a job is its owner's).
     """
 
     model: type[models.Model]
     own: str
     other: str | None = None
     create: Callable[[SimpleNamespace], dict] | None = None
+    viewer_own: str | None = None
 
     @property
     def label(self) -> str:

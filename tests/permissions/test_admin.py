@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.db import models
 
 from common.scope import can_change, is_city_scoped, scope_queryset
+from projects.models import IndustryBase, KeyProject
 from tests.test_writers import page_data
 
 from .conftest import admin_client
@@ -148,3 +149,17 @@ def test_autocomplete_holds_only_visible_records(w, entry, field):
     shown = {row["id"] for row in response.json()["results"]}
     assert shown <= allowed
     assert shown, "the autocomplete offers nothing: the test world lacks a visible record"
+
+
+@pytest.mark.parametrize(
+    "entry,record,term",
+    [
+        pytest.param(ENTRIES[KeyProject], "ty_proj", "yq_ent", id="projects.KeyProject-search-builder"),
+        pytest.param(ENTRIES[IndustryBase], "ty_base", "dt_ent", id="projects.IndustryBase-search-anchor"),
+    ],
+)
+def test_search_never_matches_through_a_hidden_record(w, entry, record, term):
+    """Finding a visible record by the name of a hidden one it links would confirm that name."""
+    url, name = admin_view_url(entry.model, "changelist", None), getattr(w, term).name
+    assert getattr(w, record) not in admin_client(w.taiyuan).get(url, {"q": name}).context["cl"].result_list
+    assert getattr(w, record) in admin_client(w.province).get(url, {"q": name}).context["cl"].result_list

@@ -87,13 +87,14 @@ def test_hidden_id_in_a_relation_field_is_answered_like_a_missing_one(w, entry, 
 
 @pytest.mark.parametrize("entry,action", api_cases(ENTRIES, ("list", "detail")))
 def test_viewer_reads(w, entry, action):
-    response = api_request(api_client(w.viewer), entry.model, action, getattr(w, entry.own))
+    record = getattr(w, entry.viewer_own or entry.own)
+    response = api_request(api_client(w.viewer), entry.model, action, record)
     assert response.status_code == 200, response.content
 
 
 @pytest.mark.parametrize("entry,action", api_cases(ENTRIES, API_VIEWER_WRITES))
 def test_viewer_never_writes(w, entry, action):
-    record = getattr(w, entry.own)
+    record = getattr(w, entry.viewer_own or entry.own)
     before = snapshot(record)
     body = entry.create(w) if entry.create else {}
     response = api_request(api_client(w.viewer), entry.model, action, record, body)
@@ -138,3 +139,24 @@ def test_filter_choices_hold_only_visible_records(w, entry, viewset, rf):
         visible = scope_queryset(queryset.model._default_manager.all(), w.taiyuan)
         shown = set(queryset.values_list("pk", flat=True))
         assert shown <= set(visible.values_list("pk", flat=True)), name
+
+
+@pytest.mark.parametrize(
+    "url,text",
+    [
+        ("/api/v1/projects/", "yq_ent.name"),
+        ("/api/v1/projects/", "dt_alias.alias"),
+        ("/api/v1/project-builders/", "dt_ent.name"),
+    ],
+    ids=[
+        "projects.KeyProject-search-builder",
+        "projects.KeyProject-search-co-builder",
+        "projects.ProjectBuilder-search",
+    ],
+)
+def test_search_never_matches_through_a_hidden_record(w, url, text):
+    """Finding a visible record by the name of a hidden one it links would confirm that name."""
+    obj, attr = text.split(".")
+    name = getattr(getattr(w, obj), attr)
+    assert api_client(w.taiyuan).get(url, {"search": name}).json()["count"] == 0
+    assert api_client(w.province).get(url, {"search": name}).json()["count"] >= 1

@@ -7,6 +7,10 @@ from tests.test_writers import import_rows
 from transfers.datasets import DATASETS
 from transfers.services import export_rows
 
+from .conftest import api_client
+from .matrix import without_pk
+from .world import MISSING_PK
+
 pytestmark = pytest.mark.django_db
 
 
@@ -32,3 +36,35 @@ def test_the_province_exports_every_name(w):
     dataset = DATASETS["projects"]
     row = _row(export_rows(dataset=dataset, user=w.province), w.ty_proj.name)
     assert row[dataset.headers.index("建设单位")] == w.yq_ent.name
+
+
+def _export(client, dataset, filters):
+    body = {"dataset": dataset, "file_format": "csv", "filters": filters}
+    return client.post("/api/v1/jobs/export/", body, format="json")
+
+
+def test_the_schema_documents_each_datasets_filters(w):
+    schema = api_client(w.taiyuan).get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    branches = {ref["$ref"].rsplit("/", 1)[1] for ref in components["ExportRequestRequest"]["oneOf"]}
+    assert branches == {f"ExportRequest{name.capitalize()}Request" for name in DATASETS}
+    projects = components["ExportRequestProjectsRequest"]
+    assert projects["properties"]["dataset"]["enum"] == ["projects"]
+    filters = projects["properties"]["filters"]
+    assert filters["additionalProperties"] is False
+    assert {"city", "stage", "enterprise", "has_base", "ordering"} <= set(filters["properties"])
+    assert filters["properties"]["has_base"]["enum"] == ["true", "false"]
+    assert "signed" in filters["properties"]["stage"]["enum"]  # one value of the list's several
+
+
+def test_export_filters_work_as_the_list_filters(w):
+    client = api_client(w.taiyuan)
+    for filters in ({"stage": "planned"}, {"has_base": "true"}, {"enterprise": w.ty_ent.pk}, {"search": ""}):
+        assert _export(client, "projects", filters).status_code == 201, filters
+
+
+def test_export_filter_by_a_hidden_id_is_answered_like_a_missing_id(w):
+    client = api_client(w.taiyuan)
+    answers = [_export(client, "projects", {"enterprise": pk}) for pk in (w.dt_ent.pk, MISSING_PK)]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert without_pk(answers[0].content.decode(), w.dt_ent.pk) == without_pk(answers[1].content.decode(), MISSING_PK)

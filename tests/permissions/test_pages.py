@@ -19,8 +19,10 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize("url", [pytest.param(url, id=f"pages-{name}") for name, url in PAGES])
-@pytest.mark.parametrize("role", ["taiyuan", "ty_viewer"])
+@pytest.mark.parametrize(
+    "url,role",
+    [pytest.param(url, role, id=f"pages-{name}-{role}") for name, url in PAGES for role in ("taiyuan", "ty_viewer")],
+)
 def test_pages_never_name_a_hidden_record(w, url, role):
     user = getattr(w, role)
     response = admin_client(user).get(url(w), follow=True)

@@ -96,7 +96,7 @@ def build_world() -> SimpleNamespace:
             file_format=FileFormatChoices.XLSX,
         )
 
-    w.ty_job, w.dt_job = job(w.taiyuan, w.ty), job(w.datong, w.dt)
+    w.ty_job, w.dt_job, w.viewer_job = job(w.taiyuan, w.ty), job(w.datong, w.dt), job(w.viewer, None)
 
     def notice(user):
         return Notice.objects.create(recipient=user, kind=NoticeKindChoices.OTHER, title="通知", key=f"n-{user.pk}")

@@ -125,7 +125,7 @@ def test_city_user_cannot_take_the_name_of_another_citys_project(world, taiyuan_
     # Written meanwhile by someone else (the natural-key lookup did not see it): the unique check does.
     monkeypatch.setattr(type(PROJECTS), "existing", lambda self, rows: {})
     result = run(taiyuan_user, rows)
-    assert texts(result) == ["第 5 行「项目名称」：具有 项目名称 的 重点项目 已存在。"]
+    assert texts(result) == ["第 5 行「项目名称」：该名称已被使用。"]
     assert texts(result) == texts(run(taiyuan_user, rows, dataset=one_by_one(PROJECTS)))
     assert not KeyProject.objects.filter(name__startswith="批量项目").exists()
     assert KeyProject.objects.get(name="大同机车项目").city.code == "140200"

@@ -63,6 +63,9 @@ class ImportRequestSerializer(serializers.Serializer):
 class ExportRequestSerializer(serializers.Serializer):
     dataset = serializers.ChoiceField(choices=DatasetChoices.choices, help_text="数据类别")
     file_format = serializers.ChoiceField(choices=FileFormatChoices.choices, default=FileFormatChoices.XLSX)
+    # Each value as in the list's query string (an empty one filters nothing); per dataset in the schema.
     filters = serializers.DictField(
-        child=serializers.CharField(), required=False, help_text='与对应列表接口相同的筛选参数，如 {"city": "140100"}'
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        required=False,
+        help_text='与对应列表接口相同的筛选参数，如 {"city": "140100"}',
     )
