@@ -31,6 +31,7 @@ from projects.filtersets import KeyProjectFilterSet
 from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
 from projects.selectors import (
     batch_summary,
+    city_rankings,
     city_summary_list,
     investment_summary,
     project_list,
@@ -279,6 +280,7 @@ class DashboardView(PageMixin, TemplateView):
                 "year_rate": investment["year_rate"],
             },
             warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
+            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
             batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
                 "cities": geojson,

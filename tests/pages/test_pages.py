@@ -299,9 +299,9 @@ def add_more_data(data):
 @pytest.mark.parametrize(
     "role, url, most",
     [
-        # +5 since issue 15: the plan filter, investment sums, warnings by city, batches and their entries
-        ("province", "/", 21),
-        ("viewer", "/", 22),
+        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
+        ("province", "/", 22),
+        ("viewer", "/", 23),
         ("taiyuan", "/cities/140100/", 29),  # 28 + the inbox badge
         ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge
     ],
