@@ -77,6 +77,8 @@ COMPARATOR_SYMBOLS = {
 PROJECTS_PER_PAGE = 50
 #: The city page lists the latest observations; all of them are in the export and the API.
 CITY_OBSERVATIONS_SHOWN = 100
+#: The city page lists its open warnings, red first; all of them are on the warning board.
+CITY_WARNINGS_SHOWN = 10
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -338,8 +340,11 @@ class CityView(PageMixin, TemplateView):
             user, selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start")
         )
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
+        warnings = ProjectWarning.objects.for_user(user).filter(project__city=city, resolved_on__isnull=True)
         context.update(
             city=city,
+            warnings=list(warnings.select_related("project").order_by("level", "-opened_on")[:CITY_WARNINGS_SHOWN]),
+            warning_count=warnings.count(),
             memberships=selectors.city_memberships(city=city),
             roles=selectors.city_roles(user=user, city=city),
             bases=selectors.city_bases(user=user, city=city),

@@ -302,7 +302,7 @@ def add_more_data(data):
         # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
         ("province", "/", 22),
         ("viewer", "/", 23),
-        ("taiyuan", "/cities/140100/", 29),  # 28 + the inbox badge
+        ("taiyuan", "/cities/140100/", 31),  # 28 + the inbox badge + the open warnings and their count
         ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge
     ],
 )
