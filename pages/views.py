@@ -45,6 +45,7 @@ from projects.filtersets import KeyProjectFilterSet
 from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
 from projects.selectors import (
     batch_summary,
+    city_rankings,
     city_summary_list,
     investment_summary,
     project_list,
@@ -91,6 +92,8 @@ COMPARATOR_SYMBOLS = {
 PROJECTS_PER_PAGE = 50
 #: The city page lists the latest observations; all of them are in the export and the API.
 CITY_OBSERVATIONS_SHOWN = 100
+#: The city page lists its open warnings, red first; all of them are on the warning board.
+CITY_WARNINGS_SHOWN = 10
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -370,6 +373,7 @@ class DashboardView(PageMixin, TemplateView):
                 "year_rate": investment["year_rate"],
             },
             warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
+            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
             batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
                 "cities": geojson,
@@ -444,8 +448,11 @@ class CityView(PageMixin, TemplateView):
             )
         )
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
+        warnings = ProjectWarning.objects.for_user(user).filter(project__city=city, resolved_on__isnull=True)
         context.update(
             city=city,
+            warnings=list(warnings.select_related("project").order_by("level", "-opened_on")[:CITY_WARNINGS_SHOWN]),
+            warning_count=warnings.count(),
             memberships=selectors.city_memberships(city=city),
             roles=selectors.city_roles(user=user, city=city),
             bases=selectors.city_bases(user=user, city=city),

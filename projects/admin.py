@@ -354,7 +354,23 @@ class ProjectWarningAdmin(ScopedModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    actions = ["acknowledge"]
+
+    @admin.action(description="确认所选的预警")
+    def acknowledge(self, request, queryset):
+        done = 0
+        for warning in queryset.filter(resolved_on__isnull=True, acknowledged_at__isnull=True):
+            try:
+                warning_acknowledge(instance=warning, user=request.user)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{warning}：{exc}", level="error")
+        self.message_user(request, f"已确认 {done} 条预警。")
+
     def save_model(self, request, obj, form, change):
+        # Saving the form unchanged writes nothing; a comment acknowledges the warning.
+        if not form.has_changed():
+            return
         stored = ProjectWarning.objects.get(pk=obj.pk)
         try:
             comment = form.cleaned_data.get("comment", "")

@@ -385,3 +385,44 @@ def batch_summary(*, batches: QuerySet, user) -> list[dict]:
         if row["investment"] is not None:
             total["investment"] = (total["investment"] or Decimal(0)) + row["investment"]
     return [{**item, "cities": sorted(item["cities"].values(), key=lambda c: c["code"])} for item in by_batch.values()]
+
+
+STARTED_STAGES = (ProjectStageChoices.STARTED, ProjectStageChoices.IN_PRODUCTION, ProjectStageChoices.AT_CAPACITY)
+
+
+def city_rankings(*, queryset: QuerySet, year: int) -> list[dict]:
+    """Cities ranked by 开工率 (projects started or beyond, of those not cancelled), the year's
+    投资完成率 (over projects whose planned and completed amounts are both known) and open warnings
+    (fewest first). One query; each row has its ranks (``None`` where the rate is unknown)."""
+    rows = with_investment_progress(queryset.order_by(), year=year).values_list(
+        "city__code", "city__name", "stage", "planned_year", "completed_year", "completed_year_unknown",
+        "open_warnings", "red_warnings",
+    )  # fmt: skip
+    cities = {}
+    for code, name, stage, planned, done, unknown, warnings, red in rows:
+        city = cities.setdefault(
+            code,
+            {"code": code, "name": name, "projects": 0, "started": 0, "planned": Decimal(0), "done": Decimal(0),
+             "known": 0, "warnings": 0, "red": 0},
+        )  # fmt: skip
+        if stage != ProjectStageChoices.CANCELLED:
+            city["projects"] += 1
+            city["started"] += stage in STARTED_STAGES
+        if planned and done is not None and not unknown:
+            city["planned"] += planned
+            city["done"] += done
+            city["known"] += 1
+        city["warnings"] += warnings
+        city["red"] += red
+    result = []
+    for city in cities.values():
+        city["start_rate"] = round(city["started"] / city["projects"] * 100, 1) if city["projects"] else None
+        city["investment_rate"] = completion_rate(city["done"] if city["known"] else None, 0, city["planned"])
+        result.append(city)
+    for key, reverse in (("start_rate", True), ("investment_rate", True), ("warnings", False)):
+        ranked = sorted((c for c in result if c[key] is not None), key=lambda c: c[key], reverse=reverse)
+        for position, city in enumerate(ranked, start=1):
+            city[f"{key}_rank"] = position
+        for city in result:
+            city.setdefault(f"{key}_rank", None)
+    return sorted(result, key=lambda c: (c["start_rate_rank"] is None, c["start_rate_rank"] or 0, c["code"]))

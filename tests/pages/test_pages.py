@@ -299,11 +299,12 @@ def add_more_data(data):
 @pytest.mark.parametrize(
     "role, url, most",
     [
-        # +5 since issue 15: the plan filter, investment sums, warnings by city, batches and their entries
-        ("province", "/", 21),
-        ("viewer", "/", 22),
-        ("taiyuan", "/cities/140100/", 30),  # + the provincial targets for reference (no allocation), the inbox badge
-        ("province", "/plans/{plan}/", 13),  # + the inbox badge
+        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
+        ("province", "/", 22),
+        ("viewer", "/", 23),
+        # + the inbox badge, the provincial targets for reference (no allocation), the open warnings and their count
+        ("taiyuan", "/cities/140100/", 32),
+        ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge
     ],
 )
 def test_a_page_takes_a_few_queries_whatever_the_data(client, pages_data, role, url, most):

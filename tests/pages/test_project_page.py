@@ -122,9 +122,12 @@ def test_project_page_queries_do_not_grow(client, world):
     assert len(after) == len(before) <= 30
 
 
-def test_the_city_page_links_to_project_pages(client, world):
-    html = get(client, world.users["taiyuan"], "/cities/140100/").content.decode()
+def test_the_city_page_links_to_project_pages_and_lists_its_warnings(client, world):
+    response = get(client, world.users["taiyuan"], "/cities/140100/")
+    html = response.content.decode()
     assert f'href="/projects/{world.dispatch["ty"]}/"' in html
+    assert response.context["warning_count"] > 0
+    assert {w.project.city.code for w in response.context["warnings"]} == {"140100"}
 
 
 @pytest.mark.parametrize("role,cities", [("province", {"太原市", "大同市"}), ("taiyuan", {"太原市"})])

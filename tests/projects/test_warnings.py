@@ -318,3 +318,18 @@ def test_milestone_update_needs_a_reason_to_move_the_plan(w):
     )
     assert moved.baseline_on == D(2025, 1, 1) and moved.planned_on == D(2025, 3, 1)
     assert moved.history.first().history_change_reason == "土地报批延后"
+
+
+def test_city_rankings(w):
+    from projects.selectors import city_rankings
+
+    factories.make_report(w.money, year=2025, month=5, investment_completed=Decimal("60"))
+    warnings_evaluate(today=D(2025, 7, 20))
+    rows = {row["code"]: row for row in city_rankings(queryset=KeyProject.objects.all(), year=2025)}
+    # 大同: one of two started (50%); 太原: none of two (0%).
+    assert rows["140200"]["start_rate"] == 50.0 and rows["140200"]["start_rate_rank"] == 1
+    assert rows["140100"]["start_rate"] == 0.0 and rows["140100"]["start_rate_rank"] == 2
+    # Only 大同 has a plan with known amounts: 60 of 120.
+    assert rows["140200"]["investment_rate"] == 50.0 and rows["140100"]["investment_rate"] is None
+    assert rows["140100"]["investment_rate_rank"] is None
+    assert {rows[c]["warnings_rank"] for c in rows} == {1, 2}

@@ -50,6 +50,12 @@ def town(django_db_setup, django_db_blocker):
         other_plan = factories.make_plan("sx-13th-sei", title="山西省“十三五”战略性新兴产业发展规划")
         t.ty_mention = ProjectMention.objects.create(project=t.ty_proj, plan=other_plan, source_quote="原文")
         t.ty_builder = ProjectBuilder.objects.create(project=t.ty_proj, enterprise=t.ty_ent, role="合作建设")
+        # Dispatch records of the project (issue 15).
+        t.ty_milestone = factories.make_milestone(t.ty_proj)
+        t.ty_year_plan = factories.make_year_plan(t.ty_proj)
+        t.ty_warning = factories.make_warning(t.ty_proj)
+        t.batch = factories.make_batch(entries=[(t.ty_proj, "sign")])
+        t.ty_batch_entry = t.batch.entries.get()
         t.target = factories.make_target(plan, regions["140000"])
         t.ty_obs = factories.make_observation(ty, target=t.target)
         t.dt_obs = factories.make_observation(dt, target=t.target)

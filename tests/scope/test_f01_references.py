@@ -56,6 +56,9 @@ def _own(town, model):
         "ProjectReport": town.ty_report,
         "ProjectMention": town.ty_mention,
         "ProjectBuilder": town.ty_builder,
+        "Milestone": town.ty_milestone,
+        "ProjectYearPlan": town.ty_year_plan,
+        "BatchProject": town.ty_batch_entry,
     }[model.__name__]
 
 
