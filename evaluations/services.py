@@ -50,6 +50,7 @@ class EvaluationData(TypedDict, total=False):
     is_public: bool
     problems: str
     next_steps: str
+    docx_template: bytes | None
 
 
 class ReportNotReady(Exception):
@@ -63,6 +64,8 @@ def _check_may_write(user, evaluation: Evaluation) -> None:
 
 def evaluation_create(*, user, data: EvaluationData, reason: str = "") -> Evaluation:
     values = dict(data)
+    if values.get("docx_template"):
+        _check_template(values["docx_template"])
     if not values.get("title") and values.get("plan") is not None and values.get("kind"):
         values["title"] = f"{values['plan'].title}{EvaluationKindChoices(values['kind']).label}报告"
     values["created_by"] = user
@@ -73,6 +76,8 @@ def evaluation_create(*, user, data: EvaluationData, reason: str = "") -> Evalua
 def evaluation_update(*, instance: Evaluation, user, data: EvaluationData, reason: str = "") -> Evaluation:
     """Change an evaluation; a new plan, kind or date discards the frozen figures and the reports."""
     values = dict(data)
+    if values.get("docx_template"):
+        _check_template(values["docx_template"])
     refigured = any(
         name in values and getattr(instance, f"{name}_id" if name == "plan" else name) != _key(values[name])
         for name in FIGURE_FIELDS
@@ -83,6 +88,13 @@ def evaluation_update(*, instance: Evaluation, user, data: EvaluationData, reaso
     if refigured:
         evaluation.files.all().delete()
     return evaluation
+
+
+def _check_template(body: bytes) -> None:
+    try:
+        docx.template_check(body)
+    except Exception as exc:
+        raise ValidationError({"docx_template": "模板须为 Word 文档（.docx）。"}) from exc
 
 
 def _key(value):

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from common.api.tokens import ObtainRotatingAuthToken
+from evaluations.api.urls import router as evaluations_router
 from notices.api.urls import router as notices_router
 from plans.api.urls import router as plans_router
 from projects.api.urls import router as projects_router
@@ -12,7 +13,14 @@ from regions.api.urls import router as regions_router
 from transfers.api.urls import router as transfers_router
 
 router = DefaultRouter()
-for app_router in (regions_router, plans_router, projects_router, transfers_router, notices_router):
+for app_router in (
+    regions_router,
+    plans_router,
+    projects_router,
+    evaluations_router,
+    transfers_router,
+    notices_router,
+):
     router.registry.extend(app_router.registry)
 
 urlpatterns = [

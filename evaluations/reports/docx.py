@@ -40,6 +40,11 @@ def template_bytes(uploaded: bytes | None = None) -> bytes:
     return Path(configured or DEFAULT_TEMPLATE).read_bytes()
 
 
+def template_check(body: bytes) -> None:
+    """Raise unless ``body`` opens as a Word document."""
+    Document(io.BytesIO(body))
+
+
 def set_font(run, east_asian: str, *, size=None, bold: bool = False) -> None:
     """The run's fonts: Latin and East Asian (``w:eastAsia``), size and weight."""
     run.font.name = LATIN_FONT
