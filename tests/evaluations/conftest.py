@@ -69,7 +69,8 @@ def build() -> SimpleNamespace:
         started_on=datetime.date(2022, 3, 1),
         production_on=datetime.date(2024, 6, 1),
     )
-    d.ty_unknown = factories.make_project("太原碳基新材料项目", d.taiyuan, plan=d.plan, stage=ProjectStageChoices.SIGNED)
+    signed = ProjectStageChoices.SIGNED
+    d.ty_unknown = factories.make_project("太原碳基新材料项目", d.taiyuan, plan=d.plan, stage=signed)
     d.dt_project = factories.make_project(
         DATONG_SECRET, d.datong, plan=d.plan, total_investment=Decimal("20"), stage=ProjectStageChoices.STARTED
     )

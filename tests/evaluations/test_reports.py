@@ -6,7 +6,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.test import TestCase
 from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
@@ -22,7 +21,7 @@ from plans.choices import ProgressStatusChoices
 from plans.models import Observation
 from plans.services import observation_update
 
-from .conftest import AS_OF, DATONG_SECRET
+from .conftest import AS_OF
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
