@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.db import connection
 
 from common.choices import RoleChoices
+from evaluations.models import Evaluation
 from regions.models import RegionGroup
 from tests import factories
 
@@ -88,4 +91,7 @@ def world(regions):
         "ty_base": factories.make_base(plan, "ty-rail", [ty], name="太原轨道交通装备制造基地"),
         "shared_base": factories.make_base(plan, "coal-machine", [ty, dt], name="煤机装备基地"),
         "dt_base": factories.make_base(plan, "dt-rail", [dt], name="大同轨道交通装备制造基地"),
+        "evaluation": Evaluation.objects.create(
+            plan=plan, kind="annual", as_of=datetime.date(2023, 12, 31), title="2023年度评估报告"
+        ),
     }
