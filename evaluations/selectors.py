@@ -147,7 +147,10 @@ def _targets(plan: Plan, as_of: datetime.date) -> list[dict]:
                 "latest_month": None if observation is None else observation.month,
                 "latest_qualifier": None if observation is None else observation.qualifier,
                 "latest_source": None if observation is None else observation.source,
+                # The baseline progress is measured from: the target's own, else its indicator's value
+                # in the baseline year (or the year before the period), as plans.progress takes it.
                 "baseline": progress.baseline,
+                "baseline_used_year": target.baseline_year or (plan.period_start - 1 if plan.period_start else None),
                 "progress": _ratio(progress.progress),
                 "expected_progress": _ratio(progress.expected_progress),
                 "sdg_ratio": _ratio(progress.sdg_ratio),

@@ -87,7 +87,12 @@ def indicator_row(number_in_table: int, target: dict) -> list[str]:
     """One row of the indicator table (二、主要指标完成情况); tests read these cells back."""
     binding = target["nature"] == "binding"
     baseline = number(target["baseline_value"])
-    if target["baseline_year"]:
+    if target["baseline_value"] is None and target.get("baseline") is not None:
+        # No baseline stated: the indicator's value in the baseline year, which progress is measured from.
+        baseline = number(Decimal(str(round(target["baseline"], 4))))
+        if target.get("baseline_used_year"):
+            baseline += f"（{target['baseline_used_year']}年）"
+    elif target["baseline_year"]:
         baseline += f"（{target['baseline_year']}年）"
     goal = number(target["target_value"])
     if target["target_value_max"] is not None and target["comparator"] == "range":

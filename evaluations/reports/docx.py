@@ -30,6 +30,8 @@ BODY_FONT, HEADING_FONT, TABLE_FONT, TITLE_FONT, LATIN_FONT = (
     "方正小标宋简体",
     "Times New Roman",
 )
+#: Column widths (cm) of the indicator tables, within the default template's 15.6 cm of text width.
+INDICATOR_WIDTHS = [0.9, 3.6, 1.0, 1.2, 1.9, 1.9, 1.9, 1.1, 1.1, 1.0]
 BODY_SIZE, HEADING_SIZES, TABLE_SIZE, TITLE_SIZE = Pt(16), {1: Pt(16), 2: Pt(16)}, Pt(10.5), Pt(22)
 
 
@@ -103,6 +105,11 @@ def _table(document, block: Block) -> None:
         for index, (cell, value) in enumerate(zip(cells, row, strict=True)):
             align = WD_ALIGN_PARAGRAPH.RIGHT if index in block.numeric else WD_ALIGN_PARAGRAPH.LEFT
             _cell(cell, value, align=align)
+    if len(block.headers) == len(INDICATOR_WIDTHS) and block.headers[1] == "指标":
+        table.autofit = False
+        for row in table.rows:
+            for cell, width in zip(row.cells, INDICATOR_WIDTHS, strict=True):
+                cell.width = Cm(width)
     document.add_paragraph()
 
 

@@ -45,8 +45,9 @@ def _header(sheet, names: list[str]) -> list:
 
 
 INDICATOR_HEADERS = [
-    "序号", "指标编号", "指标", "单位", "属性", "范围", "分解自（指标编号）", "基期年份", "基期值", "目标年份",
-    "目标值", "目标值上限", "最新值", "最新值期间", "完成进度", "序时进度", "进度状态", "评估等级", "数据陈旧",
+    "序号", "指标编号", "指标", "单位", "属性", "范围", "分解自（指标编号）", "基期年份", "基期值", "进度所用基期值",
+    "目标年份", "目标值", "目标值上限", "最新值", "最新值期间", "完成进度", "序时进度", "进度状态", "评估等级",
+    "数据陈旧",
 ]  # fmt: skip
 
 
@@ -57,7 +58,8 @@ def render(snapshot: dict) -> bytes:
     sheet = workbook.create_sheet("指标")
     sheet.freeze_panes = "C2"
     sheet.append(_header(sheet, INDICATOR_HEADERS))
-    formats = {8: VALUE_FORMAT, 10: VALUE_FORMAT, 11: VALUE_FORMAT, 12: VALUE_FORMAT, 14: PERCENT, 15: PERCENT}
+    formats = {8: VALUE_FORMAT, 9: VALUE_FORMAT, 11: VALUE_FORMAT, 12: VALUE_FORMAT, 13: VALUE_FORMAT}
+    formats |= {15: PERCENT, 16: PERCENT}
     for number, target in enumerate(snapshot["targets"], start=1):
         period = ""
         if target["latest_year"] is not None:
@@ -72,7 +74,8 @@ def render(snapshot: dict) -> bytes:
                 [
                     number, target["key"], target["name"], target["unit"], target["nature_label"],
                     target["scope_name"], keys.get(target["parent"], ""), target["baseline_year"],
-                    _decimal(target["baseline_value"]), target["target_year"], _decimal(target["target_value"]),
+                    _decimal(target["baseline_value"]), target["baseline"], target["target_year"],
+                    _decimal(target["target_value"]),
                     _decimal(target["target_value_max"]), _decimal(target["latest_value"]), period,
                     target["progress"], target["expected_progress"], target["status_label"], target["grade_label"],
                     "是" if target["stale"] else "否",
