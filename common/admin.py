@@ -22,8 +22,10 @@ from .scope import (
     can_view_model,
     is_city_scoped,
     is_shared,
+    is_visible,
     referenceable_queryset,
     scope_queryset,
+    shown_name,
     user_role,
 )
 from .services import ModelServices, staff_profile_set, staff_profile_validate
@@ -134,6 +136,20 @@ class VersionedModelForm(forms.ModelForm):
         return cleaned
 
 
+class ScopedInlineForm(forms.ModelForm):
+    """An inline row's form: like the main form, its links to records the editor may not see stay (as a placeholder)."""
+
+    editor = None  # the user editing (set by ScopedTabularInline.get_formset)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.editor is not None and self.instance.pk:
+            keep_hidden_links(self, self.editor)
+            # The row's title (``str(row)``, shown above it) names its links: not those the editor may not see.
+            if user_role(self.editor) != RoleChoices.PROVINCE:
+                _hide_readonly_links(self.instance, [f.name for f in self.instance._meta.concrete_fields], self.editor)
+
+
 def keep_hidden_links(form: forms.ModelForm, user) -> None:
     """Offer the records the form's instance links already but the editor may not see, as a placeholder.
 
@@ -144,6 +160,8 @@ def keep_hidden_links(form: forms.ModelForm, user) -> None:
     for name, field in form.fields.items():
         if not isinstance(field, forms.ModelChoiceField) or not is_city_scoped(field.queryset.model):
             continue
+        if name == form._meta.model._meta.pk.name:
+            continue  # an inline row's own key
         model_field = form.instance._meta.get_field(name)
         if model_field.many_to_many:
             linked = set(getattr(form.instance, name).values_list("pk", flat=True))
@@ -238,12 +256,15 @@ class ServiceAdminMixin:
 
     def save_model(self, request, obj, form, change):
         values = form_values(form)
+        # A form may ask why (a ``change_reason`` field): the service records it in the history.
+        reason = form.cleaned_data.get("change_reason", "")
         try:
             if change:
                 stored = self.model._default_manager.get(pk=obj.pk)
-                saved = self.services.update(instance=stored, user=request.user, data=changed_values(stored, values))
+                changes = changed_values(stored, values)
+                saved = self.services.update(instance=stored, user=request.user, data=changes, reason=reason)
             else:
-                saved = self.services.create(user=request.user, data=values)
+                saved = self.services.create(user=request.user, data=values, reason=reason)
         except (ValidationError, PermissionDenied) as exc:
             raise RefusedWrite(exc) from exc
         _adopt(obj, saved)
@@ -297,6 +318,25 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
 
+    def get_list_display(self, request):
+        """A column of a linked city-scoped record shows HIDDEN_RECORD_LABEL for a record the reader may not see."""
+        columns = []
+        for name in super().get_list_display(request):
+            field = _relation_field(self.model, name)
+            if field is None or not field.many_to_one or not is_city_scoped(field.related_model):
+                columns.append(name)
+                continue
+            columns.append(_linked_column(name, field.verbose_name, request.user))
+        return columns
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and user_role(request.user) != RoleChoices.PROVINCE:
+            readonly = self.get_readonly_fields(request, obj)
+            if not self.has_change_permission(request, obj):
+                readonly = flatten_fieldsets(self.get_fieldsets(request, obj))  # a view-only page: every field
+            _hide_readonly_links(obj, readonly, request.user)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is not None and hasattr(obj, "updated") and self.has_change_permission(request, obj):
@@ -344,6 +384,56 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         return fields + [name for name in dict.fromkeys(province_only) if name not in fields]
 
 
+def _relation_field(model, name):
+    if not isinstance(name, str):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a method or an admin attribute, not a field
+        return None
+    return field if field.is_relation else None
+
+
+def _linked_column(name: str, label, user):
+    def column(obj):
+        return shown_name(user, getattr(obj, name), None) or "-"
+
+    column.short_description = label
+    column.admin_order_field = name
+    return column
+
+
+class _HiddenRecord:
+    """What a read-only field shows in place of a linked record the reader may not see."""
+
+    def __init__(self, pk):
+        self.pk = pk
+
+    def __str__(self):
+        return HIDDEN_RECORD_LABEL
+
+
+def _hide_readonly_links(obj: models.Model, readonly: list, user) -> None:
+    """Read-only links to records the reader may not see are shown as HIDDEN_RECORD_LABEL, never by name."""
+    for name in readonly:
+        field = _relation_field(type(obj), name)
+        if field is None or not is_city_scoped(field.related_model):
+            continue
+        if field.many_to_one:
+            linked = getattr(obj, name)
+            if linked is not None and not is_visible(user, linked):
+                obj._state.fields_cache[name] = _HiddenRecord(linked.pk)
+        elif field.many_to_many and field.concrete:
+            # The admin shows a read-only many-to-many value as its records joined: it reads them from
+            # the prefetch cache, where the hidden ones are put as placeholders.
+            related, records = field.related_model._default_manager, list(getattr(obj, name).all())
+            linked = related.filter(pk__in=[r.pk for r in records])
+            visible = set(referenceable_queryset(linked, user).values_list("pk", flat=True))
+            shown = related.none()
+            shown._result_cache = [r if r.pk in visible else _HiddenRecord(r.pk) for r in records]
+            obj._prefetched_objects_cache = {**getattr(obj, "_prefetched_objects_cache", {}), name: shown}
+
+
 class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
     """An inline whose rows are written through its model's services (``services``; see ServiceAdminMixin)."""
 
@@ -359,7 +449,10 @@ class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return can_change(request.user, model=self.model)
 
+    form = ScopedInlineForm
+
     def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = type(self.form.__name__, (self.form,), {"editor": request.user})
         formset = super().get_formset(request, obj, **kwargs)
         formset.services = self.services
         return formset

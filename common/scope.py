@@ -165,6 +165,39 @@ def can_reference(user, obj) -> bool:
     return referenceable_queryset(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
 
 
+def is_visible(user, obj) -> bool:
+    """May this user see ``obj``, a record already loaded (a linked record whose name a page would show)?
+
+    Decided in memory for records scoped through foreign keys (load the path, e.g.
+    ``select_related("enterprise__city")``, to spare a query per row); a record of a many-valued
+    scope (a base) is looked up.
+    """
+    role = user_role(user)
+    if role is None:
+        return False
+    if role == RoleChoices.PROVINCE or not is_city_scoped(type(obj)):
+        return True
+    city_ids = user_city_ids(user)
+    if role == RoleChoices.VIEWER and not city_ids:
+        return True
+    if _is_many(type(obj)):
+        return can_reference(user, obj)
+    ids = object_city_ids(obj)
+    return not ids or bool(ids & city_ids)
+
+
+def shown_name(user, obj, attribute: str | None = "name") -> str | None:
+    """A linked record's name (``attribute``; None: ``str(obj)``) as this user may read it.
+
+    HIDDEN_RECORD_LABEL for a record they may not see.
+    """
+    if obj is None:
+        return None
+    if not is_visible(user, obj):
+        return HIDDEN_RECORD_LABEL
+    return str(obj) if attribute is None else getattr(obj, attribute)
+
+
 def can_view_model(user) -> bool:
     return user_role(user) is not None
 

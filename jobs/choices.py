@@ -21,6 +21,8 @@ class DatasetChoices(models.TextChoices):
     REPORTS = "reports", "项目进展报告"
     OBSERVATIONS = "observations", "监测值"
     ENTERPRISES = "enterprises", "企业"
+    TARGETS = "targets", "指标目标"
+    TARGET_STEPS = "target_steps", "年度目标"
 
 
 class FileFormatChoices(models.TextChoices):

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
 from common.models import defer_heavy_fields
-from plans.models import CityRole, KeyArea, Plan, Target
-from plans.selectors import industry_tree, target_list
+from plans.filtersets import IndicatorFilterSet
+from plans.models import CityRole, Indicator, KeyArea, Plan, Target
+from plans.selectors import annotate_allocations, industry_tree, target_list
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, IndustryBase
 from projects.selectors import project_breakdown
@@ -36,11 +37,24 @@ def layout_scheme_list(*, user) -> QuerySet:
 
 
 def targets_with_observations(*, user) -> QuerySet:
-    """Targets with their progress (their observations: ``plans.selectors.attach_observation_history``)."""
-    return target_list(
-        user=user,
-        queryset=defer_heavy_fields(Target.objects.select_related("scope", "industry", "plan", "indicator")),
+    """Targets with their progress, the provincial target each is allocated from and their allocations'
+    总计 and 差额 (their observations: ``plans.selectors.attach_observation_history``)."""
+    return annotate_allocations(
+        target_list(
+            user=user,
+            queryset=defer_heavy_fields(
+                Target.objects.select_related("scope", "industry", "plan", "indicator", "parent__scope")
+            ),
+        )
     )
+
+
+def indicator_list(*, user, params) -> IndicatorFilterSet:
+    """The indicator catalogue through IndicatorFilterSet (the API's), each with its number of targets and plans."""
+    queryset = Indicator.objects.for_user(user).annotate(
+        target_count=Count("targets", distinct=True), plan_count=Count("targets__plan", distinct=True)
+    )
+    return IndicatorFilterSet(data=params, queryset=queryset.order_by("category", "name"), user=user)
 
 
 def stage_summary(*, projects: QuerySet) -> list[dict]:

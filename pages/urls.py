@@ -1,16 +1,21 @@
-# The web pages: dashboard, city and plan pages, sign-in/out.
+# The web pages: dashboard, city, plan and indicator pages, sign-in/out.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import evaluations, inbox, views
+from . import evaluations, inbox, projects, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("cities/<str:code>/", views.CityView.as_view(), name="city"),
     path("plans/<int:pk>/", views.PlanView.as_view(), name="plan"),
+    path("projects/<int:pk>/", projects.ProjectView.as_view(), name="project"),
+    path("warnings/", projects.WarningBoardView.as_view(), name="warnings"),
+    path("warnings/<int:pk>/acknowledge/", projects.WarningAcknowledgeView.as_view(), name="warning-acknowledge"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("evaluations/", evaluations.EvaluationListView.as_view(), name="evaluations"),
     path("evaluations/<int:pk>/", evaluations.EvaluationDetailView.as_view(), name="evaluation"),
+    path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
+    path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

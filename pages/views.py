@@ -7,7 +7,9 @@ the number the API gives. Each page embeds what its charts need as JSON (``json_
 gets it in a fixed number of queries, whatever the size of the data.
 """
 
+import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import admin
@@ -17,23 +19,44 @@ from django.core.paginator import Paginator
 from django.forms import CheckboxSelectMultiple
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
-from common.scope import can_change, user_city_ids, user_role
-from plans.choices import ComparatorChoices, PlanStatusChoices, ProgressStatusChoices
-from plans.models import Observation, Plan, PlanSection
-from plans.selectors import attach_observation_history
+from common.scope import can_change, user_city_ids, user_role, visibility_q
+from plans.choices import (
+    PROGRESS_LIGHTS,
+    ComparatorChoices,
+    IndicatorCategoryChoices,
+    IndicatorDirectionChoices,
+    PlanStatusChoices,
+    ProgressGradeChoices,
+    ProgressLightChoices,
+    ProgressStatusChoices,
+    QualifierChoices,
+    TimeAggregationChoices,
+)
+from plans.models import Indicator, Observation, Plan, PlanSection
+from plans.progress import attach_progress, period_end
+from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import IndustryBase, KeyProject
-from projects.selectors import city_summary_list, project_list, zone_summary_list
+from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
+from projects.selectors import (
+    batch_summary,
+    city_summary_list,
+    investment_summary,
+    project_list,
+    warning_counts,
+    zone_summary_list,
+)
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Region
 from regions.selectors import city_feature_collection
 
 from . import selectors
+from .templatetags.pages_tags import page_link
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
@@ -92,20 +115,70 @@ def with_admin_urls(user, queryset) -> list:
     return records
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """The date a page's progress is evaluated at (评估基准日): ``?as_of=YYYY-MM-DD``, today by default.
+
+    ``param`` is the chosen date as links carry it ("" for today); ``computed`` is the date to
+    compute progress at, None when today's rollup answers; ``error`` says why a given value was
+    not used (the page is then evaluated today).
+    """
+
+    date: datetime.date
+    param: str = ""
+    error: str = ""
+
+    @property
+    def is_today(self) -> bool:
+        return self.date == timezone.localdate()
+
+    @property
+    def computed(self) -> datetime.date | None:
+        return None if self.is_today else self.date
+
+
+def requested_as_of(raw: str | None) -> AsOf:
+    """The page's ``as_of`` (see AsOf); a value that is not a date is reported, never a 500."""
+    today = timezone.localdate()
+    raw = (raw or "").strip()
+    if not raw:
+        return AsOf(today)
+    try:
+        date = datetime.date.fromisoformat(raw)
+    except ValueError:
+        return AsOf(today, error=f"评估基准日“{raw[:20]}”不是有效日期，请按 YYYY-MM-DD 填写；本页按今天计算。")
+    if not 1949 <= date.year <= 2100:
+        return AsOf(today, error="评估基准日须在 1949 年至 2100 年之间；本页按今天计算。")
+    return AsOf(date, param="" if date == today else date.isoformat())
+
+
 class PageMixin(LoginRequiredMixin):
-    """A signed-in user with a role; builds the navigation shared by every page."""
+    """A signed-in user with a role; builds the navigation shared by every page and reads its ``as_of``."""
 
     section = ""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and user_role(request.user) is None:
             raise PermissionDenied("您的账户尚未分配角色，请联系省级管理员。")
+        self.as_of = requested_as_of(request.GET.get("as_of"))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["nav"] = self.navigation()
+        context["as_of"] = self.as_of
+        # The page's own query without the date and the page number, for the date picker's form.
+        context["as_of_keep"] = [
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in ("as_of", "page")
+            for value in values
+        ]
         return context
+
+    def link(self, name: str, *args, **params) -> str:
+        """A page's URL that keeps this page's ``as_of`` (pages_tags.page_url in templates)."""
+        return page_link(reverse(name, args=args), self.as_of.param, **params)
 
     def navigation(self) -> dict:
         user = self.request.user
@@ -121,6 +194,7 @@ class PageMixin(LoginRequiredMixin):
             "plans": self.plans(),
             "role_label": RoleChoices(role).label,
             "can_edit": user.is_staff and role in (RoleChoices.PROVINCE, RoleChoices.CITY),
+            "as_of": self.as_of.param,
         }
 
     def cities(self) -> list[Region]:
@@ -134,15 +208,23 @@ class PageMixin(LoginRequiredMixin):
         return self._plans
 
 
-def target_rows(user, targets) -> list[dict]:
-    """Each target with its progress (annotated by plans.progress) and its observations, for charts."""
+def target_rows(user, targets, *, as_of: datetime.date | None = None, history: bool = True) -> list[dict]:
+    """Each target with its progress as of ``as_of`` (None: today's rollup; plans.progress) and, with
+    ``history``, its observations for its chart. One query for the history, three for another date."""
+    targets = list(targets)
+    if history:
+        attach_observation_history(targets, user=user)
+    if as_of is not None:
+        attach_progress(targets, as_of=as_of, user=user)
     rows = []
-    for target in attach_observation_history(list(targets), user=user):
+    for target in targets:
         status = ProgressStatusChoices(target.progress_status)
         # Quarters sit between the years: 2023 Q2 at 2023.25 (Q1 at the year itself).
         observations = [
             [obs["year"] + (obs["quarter"] - 1) / 4 if obs["quarter"] else obs["year"], float(obs["value"])]
-            for obs in target.observation_history
+            for obs in getattr(target, "observation_history", [])
+            # Another date's chart shows what was known then: the periods ended by it.
+            if as_of is None or period_end(year=obs["year"], quarter=obs["quarter"], month=obs["month"]) <= as_of
         ]
         percent = None if target.progress is None else target.progress * 100
         rows.append(
@@ -150,7 +232,11 @@ def target_rows(user, targets) -> list[dict]:
                 "target": target,
                 "comparator": COMPARATOR_SYMBOLS[target.comparator],
                 "status": status,
+                "light": PROGRESS_LIGHTS[status],
+                "grade": ProgressGradeChoices(target.grade),
                 "percent": percent,
+                "expected_percent": None if target.expected_progress is None else target.expected_progress * 100,
+                "qualifier": QualifierChoices(target.latest_qualifier).label if target.latest_qualifier else "",
                 "bar": 0 if percent is None else max(0, min(100, round(percent))),
                 "admin_url": admin_change_url(user, target),
                 "chart": {
@@ -168,6 +254,18 @@ def target_rows(user, targets) -> list[dict]:
             }
         )
     return rows
+
+
+def light_legend() -> list[dict]:
+    """The legend of the red / yellow / green lights: each light with the statuses it shows."""
+    return [
+        {
+            "light": light.value,
+            "label": light.label,
+            "statuses": [status.label for status, shown in PROGRESS_LIGHTS.items() if shown == light],
+        }
+        for light in ProgressLightChoices
+    ]
 
 
 def split_targets(rows) -> dict:
@@ -199,7 +297,7 @@ class DashboardView(PageMixin, TemplateView):
         if user_role(request.user) == RoleChoices.CITY and "all" not in request.GET:
             own = [city for city in self.cities() if city.pk in user_city_ids(request.user)]
             if own:
-                return redirect("city", code=own[0].code)
+                return redirect(self.link("city", own[0].code))
         return super().get(request, *args, **kwargs)
 
     def schemes(self) -> list[LayoutScheme]:
@@ -233,17 +331,21 @@ class DashboardView(PageMixin, TemplateView):
         user = self.request.user
         plan = self.selected_plan()
         scheme = self.selected_scheme(plan)
-        stages = selectors.stage_summary(projects=project_list(user=user))
-        cities = list(city_summary_list(user=user))
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all())) if scheme else []
-        targets = target_rows(user, selectors.targets_with_observations(user=user).filter(plan=plan)) if plan else []
+        # Project figures follow the selected plan (the projects it names, first or in a mention).
+        projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
+        stages = selectors.stage_summary(projects=projects)
+        cities = list(city_summary_list(user=user, projects=projects))
+        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
+        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
+        plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
+        targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         geojson = city_feature_collection(cities)
         for feature in geojson["features"]:
             # Memberships of other plans' layouts are not part of this map.
             feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
-            feature["properties"]["url"] = reverse("city", args=[feature["properties"]["code"]])
+            feature["properties"]["url"] = self.link("city", feature["properties"]["code"])
         context.update(
             plan=plan,
             scheme=scheme,
@@ -257,8 +359,18 @@ class DashboardView(PageMixin, TemplateView):
                 "target_statuses": statuses,
                 "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
                 "projects": sum(stage["count"] for stage in stages),
-                "investment": sum(stage["investment"] for stage in stages),
+                # Unknown investment is not summed as 0: None ("—") when none is known, and counted apart.
+                "investment": _float(investment["total"]),
+                "investment_unknown": investment["total_unknown"],
+                "year": investment["year"],
+                "year_planned": _float(investment["planned"]),
+                "year_planned_unknown": investment["planned_unknown"],
+                "year_completed": _float(investment["completed_year"]),
+                "year_completed_unknown": investment["completed_year_unknown"],
+                "year_rate": investment["year_rate"],
             },
+            warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
+            batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
                 "cities": geojson,
                 "zones": [
@@ -287,6 +399,7 @@ class DashboardView(PageMixin, TemplateView):
                 "targets": [
                     {
                         "name": row["target"].name,
+                        "url": self.link("indicator-page", row["target"].indicator_id),
                         "scope": row["target"].scope.name,
                         "status": row["status"].value,
                         "percent": row["percent"],
@@ -312,7 +425,23 @@ class CityView(PageMixin, TemplateView):
         paginator = Paginator(projects, PROJECTS_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
         targets = target_rows(
-            user, selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start")
+            user,
+            selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start", "key"),
+            as_of=self.as_of.computed,
+        )
+        allocated = any(row["target"].parent_id for row in targets)
+        # A city without allocations sees the province's targets of the plans in force, for reference.
+        reference = (
+            []
+            if allocated or city.parent_id is None
+            else target_rows(
+                user,
+                selectors.targets_with_observations(user=user)
+                .filter(scope=city.parent_id, plan__status=PlanStatusChoices.IN_FORCE)
+                .order_by("-plan__period_start", "key"),
+                as_of=self.as_of.computed,
+                history=False,
+            )
         )
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         context.update(
@@ -329,6 +458,10 @@ class CityView(PageMixin, TemplateView):
             ordering=ordering,
             columns=self.columns(ordering),
             targets=split_targets(targets),
+            target_table=targets,
+            allocated=allocated,
+            reference_targets=reference,
+            lights=light_legend(),
             observations=observations.order_by("-year", "-quarter", "indicator")[:CITY_OBSERVATIONS_SHOWN],
             observation_count=observations.count(),
             sees_city=self.sees_city(city),
@@ -352,7 +485,9 @@ class CityView(PageMixin, TemplateView):
         filterset = KeyProjectFilterSet(
             data=params,
             queryset=defer_heavy_fields(
-                KeyProject.objects.for_user(self.request.user).select_related("city", "industry", "enterprise", "park")
+                KeyProject.objects.for_user(self.request.user).select_related(
+                    "city", "industry", "enterprise__city", "park__city"
+                )
             ),
             request=self.request,
         )
@@ -393,7 +528,9 @@ class PlanView(PageMixin, TemplateView):
         user = self.request.user
         plan = get_object_or_404(Plan.objects.for_user(user).select_related("follows"), pk=self.kwargs["pk"])
         other = self.compared_plan(plan)
-        targets = target_rows(user, selectors.targets_with_observations(user=user).filter(plan=plan))
+        targets = target_rows(
+            user, selectors.targets_with_observations(user=user).filter(plan=plan), as_of=self.as_of.computed
+        )
         areas = selectors.key_area_list(user=user, plans=[plan, other] if other else [plan])
         comparison = selectors.key_area_comparison(plan=plan, other=other, areas=areas) if other else []
         context.update(
@@ -424,3 +561,160 @@ class PlanView(PageMixin, TemplateView):
             or next((p for p in others if p.pk == plan.follows_id), None)
             or next((p for p in others if p.follows_id == plan.pk), None)
         )
+
+
+def period_label(observation: Observation) -> str:
+    return (
+        f"{observation.year}年"
+        + (f"第{observation.quarter}季度" if observation.quarter else "")
+        + (f"{observation.month}月" if observation.month else "")
+    )
+
+
+def period_x(observation: Observation) -> float:
+    """Where a period sits on a chart's year axis: a year at itself, its quarters and months after it."""
+    if observation.month:
+        return observation.year + (observation.month - 1) / 12
+    return observation.year + (observation.quarter - 1) / 4 if observation.quarter else observation.year
+
+
+def latest_for_ranking(values: list[Observation]) -> Observation:
+    """A city's value to rank it by: its latest annual value (periods compare like with like), else its latest."""
+    annual = [o for o in values if o.quarter == o.month == 0]
+    return (annual or values)[-1]
+
+
+class IndicatorListView(PageMixin, TemplateView):
+    """The indicator catalogue (指标库), grouped by category, searchable with the API's filters."""
+
+    template_name = "pages/indicators.html"
+    section = "indicators"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = selectors.indicator_list(user=self.request.user, params=self.request.GET)
+        indicators = list(filterset.qs) if filterset.is_valid() else []
+        groups = defaultdict(list)
+        for indicator in indicators:
+            groups[indicator.category].append(indicator)
+        context.update(
+            filterset=filterset,
+            search=self.request.GET.get("search", ""),
+            category=self.request.GET.get("category", ""),
+            categories=IndicatorCategoryChoices.choices,
+            groups=[
+                {"category": category, "label": label, "indicators": groups[category]}
+                for category, label in IndicatorCategoryChoices.choices
+                if groups[category]
+            ],
+            count=len(indicators),
+        )
+        return context
+
+
+class IndicatorView(PageMixin, TemplateView):
+    """One indicator: its definition, every plan's targets for it, the cities' ranking and one chart."""
+
+    template_name = "pages/indicator.html"
+    section = "indicators"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        indicator = get_object_or_404(Indicator.objects.for_user(user), pk=self.kwargs["pk"])
+        rows = target_rows(
+            user,
+            selectors.targets_with_observations(user=user)
+            .filter(indicator=indicator)
+            .order_by("-plan__period_start", "scope__code", "target_year", "key"),
+            as_of=self.as_of.computed,
+            history=False,
+        )
+        values = indicator_preferred_values(user=user, indicator=indicator, as_of=self.as_of.date)
+        ranking = self.ranking(indicator, rows, values)
+        context.update(
+            indicator=indicator,
+            targets=rows,
+            ranking=ranking,
+            ranks_every_city=visibility_q(user, Observation) is None,
+            lights=light_legend(),
+            admin_url=admin_change_url(user, indicator),
+            page_data={"indicator": self.chart(indicator, rows, values)},
+        )
+        return context
+
+    def ranking(self, indicator: Indicator, rows: list[dict], values: dict[int, list[Observation]]) -> list[dict]:
+        """指标完成排名: each city's latest preferred value (as of the page's date) and its own target's progress.
+
+        Only the values this user may see are ranked: city staff see their own cities' rank among
+        what they see, never another city's value. Users who see every city also get the cities
+        without a value, after the ranked ones.
+        """
+        sees_all = visibility_q(self.request.user, Observation) is None
+        cities = [city for city in self.cities() if sees_all or city.pk in values]
+        # The city's own target: an allocation from a provincial target first, then the latest goal.
+        own = {}
+        for row in sorted(rows, key=lambda row: (row["target"].parent_id is None, -row["target"].target_year)):
+            own.setdefault(row["target"].scope_id, row)
+        entries = []
+        for city in cities:
+            latest = latest_for_ranking(values[city.pk]) if city.pk in values else None
+            entries.append(
+                {
+                    "city": city,
+                    "observation": latest,
+                    "value": None if latest is None else float(latest.value),
+                    "period": "" if latest is None else period_label(latest),
+                    "qualifier": "" if latest is None else latest.get_qualifier_display() if latest.qualifier else "",
+                    "target": own.get(city.pk),
+                    "url": self.link("city", city.code),
+                }
+            )
+        lower = indicator.direction == IndicatorDirectionChoices.LOWER
+        ranked = sorted(
+            (e for e in entries if e["value"] is not None), key=lambda e: e["value"] if lower else -e["value"]
+        )
+        rank, previous = 0, None
+        for position, entry in enumerate(ranked, 1):
+            if entry["value"] != previous:
+                rank, previous = position, entry["value"]
+            entry["rank"] = rank
+        return ranked + [e for e in entries if e["value"] is None]
+
+    def chart(self, indicator: Indicator, rows: list[dict], values: dict[int, list[Observation]]) -> dict:
+        """Every plan's targets (baseline → goal) and every region's preferred values over time."""
+        return {
+            "name": indicator.name,
+            "unit": indicator.unit,
+            "asOf": self.as_of.date.isoformat(),
+            "targets": [
+                {
+                    "name": f"{row['target'].plan}·{row['target'].scope.name}目标",
+                    "plan": str(row["target"].plan),
+                    "scope": row["target"].scope.name,
+                    "comparator": row["comparator"],
+                    "baseline": row["chart"]["baseline"],
+                    "target": row["chart"]["target"],
+                }
+                for row in rows
+            ],
+            "observations": [
+                {
+                    "region": series[0].scope.name,
+                    "points": [
+                        {
+                            "x": period_x(o),
+                            "value": float(o.value),
+                            "period": period_label(o),
+                            "qualifier": o.get_qualifier_display() if o.qualifier else "",
+                            "status": o.get_status_display(),
+                            "source": o.source or (f"《{o.source_plan}》" if o.source_plan else ""),
+                        }
+                        for o in series
+                    ],
+                }
+                for series in sorted(values.values(), key=lambda series: series[0].scope.code)
+            ],
+            "timeAggregation": indicator.time_aggregation,
+            "isFlow": indicator.time_aggregation == TimeAggregationChoices.FLOW,
+        }

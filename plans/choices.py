@@ -72,6 +72,31 @@ class ProgressStatusChoices(models.TextChoices):
     NO_DATA = "no_data", "暂无数据"
 
 
+class ProgressLightChoices(models.TextChoices):
+    """The red / yellow / green light (红黄绿灯) of a target's status against 序时进度 (``PROGRESS_LIGHTS``)."""
+
+    GREEN = "green", "绿灯"
+    YELLOW = "yellow", "黄灯"
+    RED = "red", "红灯"
+
+
+#: Each status's light. Green: the goal is met or progress keeps pace with 序时进度. Yellow: it
+#: needs attention but can still be recovered — behind the path within the tolerance, or no value
+#: reported yet while the target year is still to come (the city has to report). Red: far behind
+#: the path, or the target year has passed without the goal met or without a value to show it.
+PROGRESS_LIGHTS = {
+    ProgressStatusChoices.ACHIEVED: ProgressLightChoices.GREEN,
+    ProgressStatusChoices.AHEAD: ProgressLightChoices.GREEN,
+    ProgressStatusChoices.FASTER: ProgressLightChoices.GREEN,
+    ProgressStatusChoices.ON_TRACK: ProgressLightChoices.GREEN,
+    ProgressStatusChoices.BEHIND: ProgressLightChoices.YELLOW,
+    ProgressStatusChoices.NO_DATA: ProgressLightChoices.YELLOW,
+    ProgressStatusChoices.FAR_BEHIND: ProgressLightChoices.RED,
+    ProgressStatusChoices.MISSED: ProgressLightChoices.RED,
+    ProgressStatusChoices.OVERDUE_NO_DATA: ProgressLightChoices.RED,
+}
+
+
 class ProgressGradeChoices(models.TextChoices):
     """The Open SDG progress category from the ratio of observed to needed compound growth."""
 

@@ -34,6 +34,7 @@ from .models import (
     Program,
     Target,
     TargetProgressSnapshot,
+    TargetStep,
 )
 from .progress import annotate_progress, progress_as_of
 
@@ -156,6 +157,25 @@ class TargetFilterSet(BaseFilterSet):
         return queryset.filter(
             pk__in=[pk for pk, progress in computed.items() if getattr(progress, attribute) in value]
         )
+
+
+class TargetStepFilterSet(BaseFilterSet):
+    """Yearly steps, by their target or what identifies it (plan, indicator, region)."""
+
+    search_fields = ("target__name", "target__indicator__name")
+
+    plan = django_filters.ModelChoiceFilter(field_name="target__plan", queryset=Plan.objects.all(), label="规划 ID")
+    indicator = django_filters.ModelChoiceFilter(
+        field_name="target__indicator", queryset=Indicator.objects.all(), label="指标 ID"
+    )
+    city = CityFilter(field_name="target__scope")
+    scope = RegionCodeFilter(field_name="target__scope", label="范围（行政区划代码）")
+    year_min, year_max = range_filters("year", "年份")
+    ordering = django_filters.OrderingFilter(fields=("target", "year"), label="排序")
+
+    class Meta:
+        model = TargetStep
+        fields = ["target", "year"]
 
 
 class ObservationFilterSet(BaseFilterSet):

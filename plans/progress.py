@@ -217,10 +217,10 @@ def progress_as_of(queryset: QuerySet, *, as_of: datetime.date, user=None) -> di
     chosen = queryset.order_by()
     observations = Observation.objects.filter(
         indicator__in=chosen.values("indicator"), scope__in=chosen.values("scope"), year__lte=as_of.year
-    ).annotate(source_date=Coalesce("source_plan__published_on", "source_plan__signed_on", output_field=DateField()))
+    )
     if user is not None:
         observations = observations.for_user(user)
-    by_pair = _preferred(observations)
+    by_pair = preferred_observations(observations)
     steps = defaultdict(list)
     for step in TargetStep.objects.filter(target__in=chosen.values("pk")).order_by("year"):
         steps[step.target_id].append((step.year, float(step.value)))
@@ -237,10 +237,11 @@ def progress_as_of(queryset: QuerySet, *, as_of: datetime.date, user=None) -> di
     }
 
 
-def _preferred(observations: QuerySet) -> dict[tuple[int, int], list[Observation]]:
-    """The preferred observation of each period, per (indicator, region), in period order."""
+def preferred_observations(observations: QuerySet) -> dict[tuple[int, int], list[Observation]]:
+    """The preferred observation of each period, per (indicator, region), in period order (one query)."""
     best: dict[tuple, Observation] = {}
-    for observation in observations:
+    source_date = Coalesce("source_plan__published_on", "source_plan__signed_on", output_field=DateField())
+    for observation in observations.annotate(source_date=source_date):
         period = (
             observation.indicator_id,
             observation.scope_id,

@@ -10,10 +10,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.filters import descendant_ids
+from common.models import defer_heavy_fields
 
 from .choices import CityAggregationChoices, ProgressStatusChoices
-from .models import Industry, Observation, Plan, Target
-from .progress import annotate_progress, progress_as_of
+from .models import Indicator, Industry, Observation, Plan, Target
+from .progress import annotate_progress, period_end, preferred_observations, progress_as_of
 
 
 def target_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
@@ -112,6 +113,21 @@ def target_status_counts(*, user, queryset: QuerySet, as_of: datetime.date | Non
         for pk, progress in sorted(computed.items(), key=lambda item: plan_of[item[0]]):
             add(plan_of[pk], titles[plan_of[pk]], progress.status, 1)
     return {"as_of": as_of or timezone.localdate(), "total": total, "results": list(plans.values())}
+
+
+def indicator_preferred_values(*, user, indicator: Indicator, as_of: datetime.date) -> dict[int, list[Observation]]:
+    """An indicator's preferred observations (plans.progress) that this user may see, per region id, in
+    period order, of the periods ended by ``as_of``; each with its ``scope`` and ``source_plan`` (one query)."""
+    observations = defer_heavy_fields(
+        Observation.objects.for_user(user)
+        .filter(indicator=indicator, year__lte=as_of.year)
+        .select_related("scope", "source_plan")
+    )
+    return {
+        scope: kept
+        for (_, scope), values in preferred_observations(observations).items()
+        if (kept := [o for o in values if period_end(year=o.year, quarter=o.quarter, month=o.month) <= as_of])
+    }
 
 
 def industry_tree() -> list[dict]:

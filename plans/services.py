@@ -202,10 +202,20 @@ def _named(data: TargetData) -> TargetData:
     return {**data, "name": data["indicator"].name}
 
 
+def _keyed(data: TargetData) -> TargetData:
+    """A target without a key gets one from its indicator, region and year, free in its plan (imports name none)."""
+    if data.get("key") or not all(data.get(name) for name in ("plan", "indicator", "scope", "target_year")):
+        return data
+    base = f"{data['indicator'].key[:44]}-{data['scope'].code}-{data['target_year']}"
+    taken = set(Target.objects.filter(plan=data["plan"], key__startswith=base).values_list("key", flat=True))
+    key = next(key for key in (base, *(f"{base}-{n}" for n in range(2, 1000))) if key not in taken)
+    return {**data, "key": key}
+
+
 @transaction.atomic
 def target_create(*, user, data: TargetData, reason: str = "") -> Target:
     """Create a target and its progress row."""
-    target = record_create(model=Target, user=user, data=_named(data), reason=reason)
+    target = record_create(model=Target, user=user, data=_keyed(_named(data)), reason=reason)
     refresh_progress([target.pk])
     return target
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.db import transaction
 
@@ -11,34 +11,43 @@ from jobs.choices import JobKindChoices, JobStatusChoices
 from jobs.models import Job
 
 from .models import Target, TargetProgressSnapshot
-from .progress import annotate_progress
-
-#: The province's view of the data: the snapshot is taken for everyone, not for one user's cities.
-PROVINCE_VIEW = SimpleNamespace(is_authenticated=True, is_active=True, is_superuser=True)
+from .progress import progress_as_of
 
 FOUR_PLACES = Decimal("0.0001")
-SNAPSHOT_FIELDS = ("latest_value", "latest_year", "latest_quarter", "progress", "expected_progress")
+
+
+def snapshot_date(year: int) -> datetime.date:
+    """The date a year's snapshot stands at: its 31 December, whenever it is taken."""
+    return datetime.date(year, 12, 31)
 
 
 @transaction.atomic
 def target_progress_snapshot_take(*, year: int) -> int:
-    """Record every target's progress for ``year`` (again, if taken before); returns the number of targets."""
-    targets = annotate_progress(Target.objects.all(), user=PROVINCE_VIEW)
-    count = 0
+    """Record every target's progress as of 31 December of ``year`` (again, if taken before).
+
+    The status is computed as of that date by ``plans.progress`` from every observation (the
+    province's view), so a snapshot taken on 2 January, or months later, or again after a value of
+    a later year was entered, says the same thing. Returns the number of targets.
+    """
+    computed = progress_as_of(Target.objects.all(), as_of=snapshot_date(year))
     existing = {s.target_id: s for s in TargetProgressSnapshot.objects.filter(year=year)}
-    for target in targets:
-        values = {name: getattr(target, name) for name in SNAPSHOT_FIELDS}
-        if values["latest_value"] is not None:
-            # SQLite hands the subquery's decimal back with float noise; the column keeps 4 places.
-            values["latest_value"] = Decimal(values["latest_value"]).quantize(FOUR_PLACES)
-        values["status"] = target.progress_status
-        snapshot = existing.get(target.pk) or TargetProgressSnapshot(target=target, year=year)
+    for target_id, progress in computed.items():
+        observation = progress.observation
+        values = {
+            "latest_value": None if observation is None else Decimal(observation.value).quantize(FOUR_PLACES),
+            "latest_year": None if observation is None else observation.year,
+            "latest_quarter": None if observation is None else observation.quarter,
+            "progress": progress.progress,
+            "expected_progress": progress.expected_progress,
+            "status": progress.status,
+        }
+        snapshot = existing.get(target_id) or TargetProgressSnapshot(target_id=target_id, year=year)
         if snapshot.pk is None or any(getattr(snapshot, name) != value for name, value in values.items()):
             for name, value in values.items():
                 setattr(snapshot, name, value)
             snapshot.full_clean()
             snapshot.save()
-        count += 1
+    count = len(computed)
     Job.objects.update_or_create(
         key=f"snapshot:{year}",
         defaults={
@@ -47,7 +56,7 @@ def target_progress_snapshot_take(*, year: int) -> int:
             "params": {"year": year},
             "total_rows": count,
             "processed_rows": count,
-            "message": f"{year} 年指标进度快照：共 {count} 个指标。",
+            "message": f"{year} 年指标进度快照（截至 {year}-12-31）：共 {count} 个指标。",
         },
     )
     return count

@@ -1,9 +1,13 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from common.admin import (
     PROVENANCE_FIELDSET,
+    RefusedWrite,
     ScopedModelAdmin,
     ScopedTabularInline,
+    VersionedModelForm,
 )
 from common.services import ModelServices
 from plans.models import Plan
@@ -12,18 +16,29 @@ from regions.admin import CityListFilter, ZoneListFilter
 from .filtersets import named_by_plan_q
 from .models import (
     BaseCity,
+    Batch,
+    BatchProject,
     Enterprise,
     EnterpriseAlias,
     IndustryBase,
     KeyProject,
+    Milestone,
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
 )
 from .services import (
     base_city_create,
     base_city_delete,
     base_city_update,
+    batch_create,
+    batch_delete,
+    batch_project_create,
+    batch_project_delete,
+    batch_project_update,
+    batch_update,
     enterprise_alias_create,
     enterprise_alias_delete,
     enterprise_alias_update,
@@ -36,6 +51,9 @@ from .services import (
     key_project_create,
     key_project_delete,
     key_project_update,
+    milestone_create,
+    milestone_delete,
+    milestone_update,
     project_builder_create,
     project_builder_delete,
     project_builder_update,
@@ -45,6 +63,10 @@ from .services import (
     project_report_create,
     project_report_delete,
     project_report_update,
+    project_year_plan_create,
+    project_year_plan_delete,
+    project_year_plan_update,
+    warning_acknowledge,
 )
 
 
@@ -140,7 +162,7 @@ class IndustryBaseAdmin(ScopedModelAdmin):
 class ProjectReportInline(ScopedTabularInline):
     model = ProjectReport
     services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
-    fields = ["year", "month", "stage", "investment_completed", "note"]
+    fields = ["year", "month", "stage", "investment_completed", "progress", "problems", "problem_level"]
     ordering = ["-year", "-month"]
     show_change_link = False
 
@@ -191,7 +213,7 @@ class KeyProjectAdmin(ScopedModelAdmin):
         NamingPlanFilter,
         ("industry", admin.RelatedOnlyFieldListFilter),
     ]
-    list_select_related = ["enterprise", "city", "industry"]
+    list_select_related = ["enterprise__city", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]
     autocomplete_fields = ["plan", "enterprise", "industry", "city", "county", "park", "base"]
     inlines = [ProjectMentionInline, ProjectBuilderInline, ProjectReportInline]
@@ -208,13 +230,22 @@ class KeyProjectAdmin(ScopedModelAdmin):
 @admin.register(ProjectReport)
 class ProjectReportAdmin(ScopedModelAdmin):
     services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
-    list_display = ["project", "year", "month", "stage", "investment_completed", "reported_by"]
-    list_filter = [CityListFilter, "year", "month", "stage"]
-    list_select_related = ["project", "reported_by"]
-    search_fields = ["project__name", "note"]
+    list_display = ["project", "year", "month", "stage", "investment_completed", "problem_level", "reported_by"]
+    list_filter = [CityListFilter, "year", "month", "stage", "problem_level"]
+    list_select_related = ["project__city", "reported_by"]
+    search_fields = ["project__name", "note", "progress", "problems"]
     autocomplete_fields = ["project"]
     readonly_fields = ["reported_by"]
-    fields = ["project", "year", "month", "stage", "investment_completed", "note", "reported_by"]
+    fields = [
+        "project",
+        ("year", "month"),
+        "stage",
+        "investment_completed",
+        "progress",
+        ("problems", "problem_level"),
+        "note",
+        "reported_by",
+    ]
 
 
 @admin.register(EnterpriseAlias)
@@ -223,6 +254,112 @@ class EnterpriseAliasAdmin(ScopedModelAdmin):
         create=enterprise_alias_create, update=enterprise_alias_update, delete=enterprise_alias_delete
     )
     list_display = ["alias", "enterprise"]
-    list_select_related = ["enterprise"]
+    list_select_related = ["enterprise__city"]
     search_fields = ["alias", "enterprise__name"]
     autocomplete_fields = ["enterprise"]
+
+
+@admin.register(ProjectYearPlan)
+class ProjectYearPlanAdmin(ScopedModelAdmin):
+    services = ModelServices(
+        create=project_year_plan_create, update=project_year_plan_update, delete=project_year_plan_delete
+    )
+    list_display = ["project", "year", "planned_investment"]
+    list_filter = [CityListFilter, "year"]
+    list_select_related = ["project"]
+    search_fields = ["project__name"]
+    autocomplete_fields = ["project"]
+    fields = ["project", "year", "planned_investment", "note"]
+
+
+class MilestoneForm(VersionedModelForm):
+    change_reason = forms.CharField(
+        label="修改原因", required=False, max_length=255, help_text="调整计划日期时必填，记入修改历史；基线日期不变。"
+    )
+
+    class Meta:
+        model = Milestone
+        fields = "__all__"
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ScopedModelAdmin):
+    services = ModelServices(create=milestone_create, update=milestone_update, delete=milestone_delete)
+    form = MilestoneForm
+    list_display = ["project", "label", "planned_on", "baseline_on", "actual_on", "status", "responsible_unit"]
+    list_filter = [CityListFilter, "code", "status"]
+    list_select_related = ["project"]
+    search_fields = ["project__name", "name", "responsible_unit"]
+    autocomplete_fields = ["project"]
+    readonly_fields = ["baseline_on"]
+    fields = [
+        "project",
+        ("code", "name"),
+        ("planned_on", "baseline_on"),
+        "change_reason",
+        ("status", "actual_on"),
+        "responsible_unit",
+        "note",
+    ]
+
+    @admin.display(description="里程碑")
+    def label(self, obj):
+        return obj.label
+
+
+class BatchProjectInline(ScopedTabularInline):
+    model = BatchProject
+    services = ModelServices(create=batch_project_create, update=batch_project_update, delete=batch_project_delete)
+    autocomplete_fields = ["project"]
+    fields = ["kind", "project"]
+    show_change_link = False
+
+
+@admin.register(Batch)
+class BatchAdmin(ScopedModelAdmin):
+    services = ModelServices(create=batch_create, update=batch_update, delete=batch_delete)
+    list_display = ["name", "held_on"]
+    search_fields = ["name", "note"]
+    inlines = [BatchProjectInline]
+    fields = ["name", "held_on", "note"]
+
+
+@admin.register(ProjectWarning)
+class ProjectWarningAdmin(ScopedModelAdmin):
+    """Warnings come from the rules; here they are read and acknowledged with a comment (warning_acknowledge)."""
+
+    list_display = ["project", "rule", "level", "opened_on", "escalated_on", "acknowledged_at", "resolved_on"]
+    list_filter = [CityListFilter, "rule", "level", ("resolved_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["project"]
+    search_fields = ["project__name", "message", "comment"]
+    fields = [
+        "project",
+        ("rule", "level"),
+        "message",
+        "figures",
+        ("opened_on", "escalated_on", "resolved_on"),
+        ("acknowledged_at", "acknowledged_by"),
+        "comment",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for name in self.fields_flat() if name != "comment"]
+
+    def fields_flat(self) -> list[str]:
+        return [name for row in self.fields for name in (row if isinstance(row, tuple) else (row,))]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        stored = ProjectWarning.objects.get(pk=obj.pk)
+        try:
+            comment = form.cleaned_data.get("comment", "")
+            saved = warning_acknowledge(instance=stored, user=request.user, comment=comment)
+        except (ValidationError, PermissionDenied) as exc:
+            raise RefusedWrite(exc) from exc
+        for name in ("acknowledged_at", "acknowledged_by", "comment"):
+            setattr(obj, name, getattr(saved, name))

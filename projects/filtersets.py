@@ -1,5 +1,5 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 
 from common.filters import (
     BaseFilterSet,
@@ -13,8 +13,30 @@ from plans.models import Plan
 from regions.filters import CityFilter, RegionCodeFilter, ZoneFilter
 from regions.models import Park, RegionGroup
 
-from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices
-from .models import Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from .choices import (
+    BaseKindChoices,
+    BatchKindChoices,
+    CoordinationLevelChoices,
+    EnterpriseKindChoices,
+    MilestoneCodeChoices,
+    MilestoneStatusChoices,
+    ProjectStageChoices,
+    WarningLevelChoices,
+    WarningRuleChoices,
+)
+from .models import (
+    Batch,
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectBuilder,
+    ProjectMention,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 
 
 def named_by_plan_q(plan, *, prefix: str = "") -> Q:
@@ -144,6 +166,8 @@ class ProjectReportFilterSet(BaseFilterSet):
     stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
     year_min, year_max = range_filters("year", "年份")
     investment_min, investment_max = range_filters("investment_completed", "本期完成投资（亿元）")
+    has_investment = HasFilter(field_name="investment_completed", label="本期完成投资已知")
+    problem_level = ChoicesFilter(choices=CoordinationLevelChoices.choices, label="协调层级")
     ordering = django_filters.OrderingFilter(
         fields=("year", "month", "investment_completed", ("project__name", "project")), label="排序"
     )
@@ -174,3 +198,100 @@ class ProjectBuilderFilterSet(BaseFilterSet):
     class Meta:
         model = ProjectBuilder
         fields = ["project", "enterprise"]
+
+
+class ProjectYearPlanFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "note")
+
+    city = CityFilter(field_name="project__city")
+    year_min, year_max = range_filters("year", "年份")
+    ordering = django_filters.OrderingFilter(
+        fields=("year", "planned_investment", ("project__name", "project")), label="排序"
+    )
+
+    class Meta:
+        model = ProjectYearPlan
+        fields = ["project", "year"]
+
+
+class MilestoneFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "name", "responsible_unit", "note")
+
+    city = CityFilter(field_name="project__city")
+    zone = ZoneFilter(field_name="project__city")
+    code = ChoicesFilter(choices=MilestoneCodeChoices.choices, label="里程碑")
+    status = ChoicesFilter(choices=MilestoneStatusChoices.choices, label="状态")
+    planned_on_min, planned_on_max = range_filters("planned_on", "计划日期", django_filters.DateFilter)
+    actual_on_min, actual_on_max = range_filters("actual_on", "实际日期", django_filters.DateFilter)
+    rescheduled = StrictBooleanFilter(method="filter_rescheduled", label="计划日期已调整（与基线不同）")
+    ordering = django_filters.OrderingFilter(
+        fields=("planned_on", "baseline_on", "actual_on", "code", "status", ("project__name", "project")),
+        label="排序",
+    )
+
+    class Meta:
+        model = Milestone
+        fields = ["project"]
+
+    def filter_rescheduled(self, queryset, name, value):
+        if value in ("", None):
+            return queryset
+        moved = ~Q(planned_on=F("baseline_on"))
+        return queryset.filter(moved) if value else queryset.exclude(moved)
+
+
+class BatchFilterSet(BaseFilterSet):
+    search_fields = ("name", "note")
+
+    held_on_min, held_on_max = range_filters("held_on", "日期", django_filters.DateFilter)
+    ordering = django_filters.OrderingFilter(fields=("held_on", "name"), label="排序")
+
+    class Meta:
+        model = Batch
+        fields = []
+
+
+class BatchProjectFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "batch__name")
+
+    city = CityFilter(field_name="project__city")
+    kind = ChoicesFilter(choices=BatchKindChoices.choices, label="类别")
+    ordering = django_filters.OrderingFilter(fields=(("batch__held_on", "batch"), "kind"), label="排序")
+
+    class Meta:
+        model = BatchProject
+        fields = ["batch", "project"]
+
+
+class ProjectWarningFilterSet(BaseFilterSet):
+    search_fields = ("project__name", "message", "comment")
+
+    city = CityFilter(field_name="project__city")
+    zone = ZoneFilter(field_name="project__city")
+    industry = IndustryFilter(field_name="project__industry")
+    plan = django_filters.ModelChoiceFilter(
+        field_name="project__plan",
+        queryset=Plan.objects.all(),
+        method="filter_plan",
+        label="规划 ID（所属或提及项目的任一规划）",
+    )
+    rule = ChoicesFilter(choices=WarningRuleChoices.choices, label="预警规则")
+    level = ChoicesFilter(choices=WarningLevelChoices.choices, label="预警等级")
+    is_open = StrictBooleanFilter(method="filter_open", label="未解除")
+    acknowledged = HasFilter(field_name="acknowledged_at", label="已确认")
+    opened_on_min, opened_on_max = range_filters("opened_on", "发出日期", django_filters.DateFilter)
+    ordering = django_filters.OrderingFilter(
+        fields=("opened_on", "level", "rule", "resolved_on", ("project__name", "project")), label="排序"
+    )
+
+    class Meta:
+        model = ProjectWarning
+        fields = ["project"]
+
+    def filter_plan(self, queryset, name, value):
+        return queryset.filter(named_by_plan_q(value, prefix="project__")) if value else queryset
+
+    def filter_open(self, queryset, name, value):
+        if value in ("", None):
+            return queryset
+        return queryset.filter(resolved_on__isnull=value)

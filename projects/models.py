@@ -14,7 +14,17 @@ from common.validators import (
 )
 from regions.choices import RegionLevelChoices
 
-from .choices import BaseKindChoices, EnterpriseKindChoices, ProjectStageChoices
+from .choices import (
+    BaseKindChoices,
+    BatchKindChoices,
+    CoordinationLevelChoices,
+    EnterpriseKindChoices,
+    MilestoneCodeChoices,
+    MilestoneStatusChoices,
+    ProjectStageChoices,
+    WarningLevelChoices,
+    WarningRuleChoices,
+)
 
 
 class Enterprise(ProvenanceModel):
@@ -417,14 +427,30 @@ class ProjectReport(TimestampedModel):
     year = models.PositiveSmallIntegerField("年份")
     month = models.PositiveSmallIntegerField("月份")
     stage = models.CharField("阶段", max_length=16, choices=ProjectStageChoices.choices)
+    # Unknown stays unknown (empty), never 0: sums count the reports without an amount apart.
     investment_completed = models.DecimalField(
         "本期完成投资（亿元）",
         max_digits=14,
         decimal_places=2,
-        default=0,
+        null=True,
+        blank=True,
         validators=[MagnitudeValidator(MAX_INVESTMENT)],
+        help_text="不详时留空（不要填 0）。",
     )
     note = models.TextField("进展说明", blank=True)
+    # Monthly dispatch (issue 15): 形象进度 and the problems to coordinate. ``db_default`` lets the
+    # synthetic generator's COPY leave these columns out.
+    progress = models.TextField("形象进度", blank=True, default="", db_default="")
+    problems = models.TextField("需协调解决的问题", blank=True, default="", db_default="")
+    problem_level = models.CharField(
+        "协调层级",
+        max_length=16,
+        choices=CoordinationLevelChoices.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="应由哪一级政府协调解决；填写问题时必填。",
+    )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -458,13 +484,254 @@ class ProjectReport(TimestampedModel):
                 violation_error_message="年份须在 2000 至 2100 年之间。",
             ),
             models.CheckConstraint(
-                condition=Q(investment_completed__gte=0),
+                condition=Q(investment_completed__isnull=True) | Q(investment_completed__gte=0),
                 name="%(app_label)s_%(class)s_investment_nonnegative",
                 violation_error_message="完成投资不能为负数。",
             ),
             choice_constraint("stage", ProjectStageChoices, "stage_valid", "项目阶段无效。"),
+            # Monthly dispatch (issue 15): a problem names the level that should solve it, and only then.
+            models.CheckConstraint(
+                condition=Q(problem_level__in=["", *CoordinationLevelChoices.values]),
+                name="%(app_label)s_%(class)s_problem_level_valid",
+                violation_error_message="协调层级无效。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(problems="") & Q(problem_level="")) | (~Q(problems="") & ~Q(problem_level="")),
+                name="%(app_label)s_%(class)s_problem_has_level",
+                violation_error_message="填写需协调解决的问题时须同时选择协调层级（反之亦然）。",
+            ),
         ]
         indexes = [models.Index(fields=["year", "month"], name="projects_report_period")]
 
     def __str__(self):
         return f"{self.project} {self.year}年{self.month}月"
+
+
+class ProjectYearPlan(TimestampedModel):
+    """A project's planned investment for one year (年度计划投资): the base of 投资完成率 and 序时进度."""
+
+    city_scope = "project__city"
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="year_plans", verbose_name="项目")
+    year = models.PositiveSmallIntegerField("年份")
+    planned_investment = models.DecimalField(
+        "年度计划投资（亿元）",
+        max_digits=14,
+        decimal_places=2,
+        validators=[MagnitudeValidator(MAX_INVESTMENT)],
+    )
+    note = models.CharField("说明", max_length=255, blank=True)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度投资计划"
+        verbose_name_plural = "年度投资计划"
+        ordering = ["project", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "year"],
+                name="%(app_label)s_%(class)s_unique_project_year",
+                violation_error_message="该项目本年度投资计划已存在。",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_investment__gte=0),
+                name="%(app_label)s_%(class)s_investment_nonnegative",
+                violation_error_message="年度计划投资不能为负数。",
+            ),
+            models.CheckConstraint(
+                condition=year_range_q("year", low=2000, high=2100, nullable=False),
+                name="%(app_label)s_%(class)s_year_sane",
+                violation_error_message="年份须在 2000 至 2100 年之间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.year}年"
+
+
+class Milestone(TimestampedModel):
+    """A step of a project with its planned, baseline and actual dates (OC4IDS dueDate / dateMet / status).
+
+    ``baseline_on`` is the first planned date; the services keep it when the planned date moves
+    (which needs a reason, kept in the history).
+    """
+
+    city_scope = "project__city"
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="milestones", verbose_name="项目")
+    code = models.CharField("里程碑", max_length=24, choices=MilestoneCodeChoices.choices)
+    name = models.CharField(
+        "名称", max_length=128, blank=True, validators=[validate_no_bidi_controls], help_text="选择“其他”时必填。"
+    )
+    planned_on = models.DateField("计划日期", validators=[validate_plausible_date])
+    baseline_on = models.DateField("基线日期", validators=[validate_plausible_date], help_text="首次填报的计划日期。")
+    actual_on = models.DateField("实际日期", null=True, blank=True, validators=[validate_plausible_date])
+    status = models.CharField(
+        "状态", max_length=16, choices=MilestoneStatusChoices.choices, default=MilestoneStatusChoices.SCHEDULED
+    )
+    responsible_unit = models.CharField("责任单位", max_length=128, blank=True, validators=[validate_no_bidi_controls])
+    note = models.TextField("说明", blank=True)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "里程碑"
+        verbose_name_plural = "里程碑"
+        ordering = ["project", "planned_on", "pk"]
+        constraints = [
+            choice_constraint("code", MilestoneCodeChoices, "code_valid", "里程碑类型无效。"),
+            choice_constraint("status", MilestoneStatusChoices, "status_valid", "里程碑状态无效。"),
+            models.UniqueConstraint(
+                fields=["project", "code"],
+                condition=~Q(code=MilestoneCodeChoices.OTHER),
+                name="%(app_label)s_%(class)s_unique_project_code",
+                violation_error_message="该项目已有此类里程碑。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(code=MilestoneCodeChoices.OTHER) | ~Q(name=""),
+                name="%(app_label)s_%(class)s_other_has_name",
+                violation_error_message="“其他”里程碑须填写名称。",
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_on__isnull=True)
+                | Q(status__in=[MilestoneStatusChoices.MET, MilestoneStatusChoices.PARTIALLY_MET]),
+                name="%(app_label)s_%(class)s_actual_only_when_met",
+                violation_error_message="只有“已完成”或“部分完成”的里程碑才能填写实际日期。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MilestoneStatusChoices.MET) | Q(actual_on__isnull=False),
+                name="%(app_label)s_%(class)s_met_has_actual",
+                violation_error_message="“已完成”的里程碑须填写实际日期。",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "planned_on"], name="projects_milestone_due")]
+
+    def __str__(self):
+        return f"{self.project} · {self.label}"
+
+    @property
+    def label(self) -> str:
+        return self.name if self.code == MilestoneCodeChoices.OTHER else self.get_code_display()
+
+
+class Batch(TimestampedModel):
+    """A “三个一批” event: on one day the province signs, starts and puts into production batches of projects."""
+
+    name = models.CharField("名称", max_length=128, unique=True, validators=[validate_no_bidi_controls])
+    held_on = models.DateField("日期", validators=[validate_plausible_date])
+    note = models.TextField("说明", blank=True)
+    projects = models.ManyToManyField(
+        KeyProject, through="BatchProject", blank=True, related_name="batches", verbose_name="项目"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "三个一批活动"
+        verbose_name_plural = "三个一批活动"
+        ordering = ["-held_on", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BatchProject(TimestampedModel):
+    """A project in a batch, as signed, started or put into production there."""
+
+    city_scope = "project__city"
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="entries", verbose_name="活动")
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="batch_entries", verbose_name="项目")
+    kind = models.CharField("类别", max_length=16, choices=BatchKindChoices.choices)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "三个一批项目"
+        verbose_name_plural = "三个一批项目"
+        ordering = ["batch", "kind", "project"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "project"],
+                name="%(app_label)s_%(class)s_unique_batch_project",
+                violation_error_message="该项目已在此次活动中。",
+            ),
+            choice_constraint("kind", BatchKindChoices, "kind_valid", "类别无效。"),
+        ]
+
+    def __str__(self):
+        return f"{self.batch} · {self.get_kind_display()} · {self.project}"
+
+
+class ProjectWarning(TimestampedModel):
+    """A warning (预警) that a project broke a rule: one open warning per project and rule.
+
+    Opened, escalated (yellow → red, keeping the opened date), acknowledged with a comment and
+    resolved by projects.warnings / projects.services; ``figures`` are the numbers behind it.
+    """
+
+    city_scope = "project__city"
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="warnings", verbose_name="项目")
+    rule = models.CharField("预警规则", max_length=24, choices=WarningRuleChoices.choices)
+    level = models.CharField("预警等级", max_length=8, choices=WarningLevelChoices.choices)
+    message = models.CharField("说明", max_length=255)
+    figures = models.JSONField("依据数据", default=dict, blank=True)
+    opened_on = models.DateField("发出日期")
+    escalated_on = models.DateField("升级日期", null=True, blank=True)
+    acknowledged_at = models.DateTimeField("确认时间", null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="acknowledged_warnings",
+        verbose_name="确认人",
+    )
+    comment = models.TextField("确认意见", blank=True)
+    resolved_on = models.DateField("解除日期", null=True, blank=True)
+
+    objects = ScopedManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "预警"
+        verbose_name_plural = "预警"
+        ordering = ["resolved_on", "-opened_on", "pk"]
+        constraints = [
+            choice_constraint("rule", WarningRuleChoices, "rule_valid", "预警规则无效。"),
+            choice_constraint("level", WarningLevelChoices, "level_valid", "预警等级无效。"),
+            models.UniqueConstraint(
+                fields=["project", "rule"],
+                condition=Q(resolved_on__isnull=True),
+                name="%(app_label)s_%(class)s_one_open_per_rule",
+                violation_error_message="该项目此规则已有未解除的预警。",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(resolved_on__gte=F("opened_on")),
+                name="%(app_label)s_%(class)s_resolved_after_opened",
+                violation_error_message="解除日期不能早于发出日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(escalated_on__isnull=True) | Q(escalated_on__gte=F("opened_on")),
+                name="%(app_label)s_%(class)s_escalated_after_opened",
+                violation_error_message="升级日期不能早于发出日期。",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=False) | Q(comment=""),
+                name="%(app_label)s_%(class)s_comment_when_acknowledged",
+                violation_error_message="确认意见只能在确认时填写。",
+            ),
+        ]
+        indexes = [models.Index(fields=["resolved_on", "level"], name="projects_warning_open")]
+
+    def __str__(self):
+        return f"{self.project} · {self.get_rule_display()}（{self.get_level_display()}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_on is None

@@ -8,18 +8,27 @@ several zones, so zone rows may overlap.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from common.filters import scoped_filtered
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, Zone, ZoneMembership
 
-from .choices import ProjectStageChoices
+from .choices import ProjectStageChoices, WarningLevelChoices
 from .filtersets import KeyProjectFilterSet
-from .models import Enterprise, IndustryBase, KeyProject
+from .models import (
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 
 #: breakdown → (key path, label path); the stage label comes from its choices.
 PROJECT_BREAKDOWNS = {
@@ -124,9 +133,12 @@ def _investment(queryset, path):
     return _scoped_figure(queryset, path, Sum("total_investment"), DecimalField(max_digits=20, decimal_places=2))
 
 
-def city_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
-    """The cities with their zone memberships and figures (one query plus one for memberships)."""
-    projects = KeyProject.objects.for_user(user)
+def city_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
+    """The cities with their zone memberships and figures (one query plus one for memberships).
+
+    ``projects`` (already scoped, e.g. those of one plan) replaces all the projects the user may see.
+    """
+    projects = projects if projects is not None else KeyProject.objects.for_user(user)
     queryset = queryset if queryset is not None else Region.objects.all()
     return (
         queryset.filter(level=RegionLevelChoices.CITY)
@@ -143,9 +155,9 @@ def city_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
     )
 
 
-def zone_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
+def zone_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
     """The zones with their member cities (boundaries included) and project figures."""
-    projects = KeyProject.objects.for_user(user)
+    projects = projects if projects is not None else KeyProject.objects.for_user(user)
     queryset = queryset if queryset is not None else Zone.objects.all()
     return (
         queryset.select_related("scheme")
@@ -157,3 +169,219 @@ def zone_summary_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
             project_investment=_investment(projects, "city__zone_memberships__zone"),
         )
     )
+
+
+# Investment progress and warnings (issue 15). Unknown amounts stay unknown: a sum is of the known
+# amounts only and always comes with the number of projects whose amount is unknown; a rate is
+# None unless both of its amounts are known.
+
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+
+
+def _report_figure(aggregate, output_field, **lookups):
+    reports = ProjectReport.objects.filter(project=OuterRef("pk"), **lookups).order_by().values("project")
+    return Subquery(reports.annotate(figure=aggregate).values("figure"), output_field=output_field)
+
+
+def _warning_count(**lookups):
+    warnings = ProjectWarning.objects.filter(project=OuterRef("pk"), resolved_on__isnull=True, **lookups)
+    rows = warnings.order_by().values("project").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
+    """Projects annotated, in the same query, with the year's planned and completed investment, the
+    cumulative completed investment (from the monthly reports), the reports without an amount and
+    the open warnings (all and red)."""
+    plan = ProjectYearPlan.objects.filter(project=OuterRef("pk"), year=year).values("planned_investment")[:1]
+    return queryset.annotate(
+        planned_year=Subquery(plan, output_field=MONEY),
+        completed_year=_report_figure(Sum("investment_completed"), MONEY, year=year),
+        completed_year_unknown=Coalesce(
+            _report_figure(Count("pk"), IntegerField(), year=year, investment_completed__isnull=True), 0
+        ),
+        completed_total=_report_figure(Sum("investment_completed"), MONEY),
+        completed_total_unknown=Coalesce(
+            _report_figure(Count("pk"), IntegerField(), investment_completed__isnull=True), 0
+        ),
+        open_warnings=_warning_count(),
+        red_warnings=_warning_count(level=WarningLevelChoices.RED),
+    )
+
+
+def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None) -> float | None:
+    """done / planned as a percentage; None when either is unknown (a report without an amount included)."""
+    if done is None or unknown or not planned:
+        return None
+    return round(float(done / planned) * 100, 1)
+
+
+def project_progress(project) -> dict:
+    """The investment figures of a project annotated by ``with_investment_progress``."""
+    return {
+        "year_planned": project.planned_year,
+        "year_completed": project.completed_year,
+        "year_unknown_reports": project.completed_year_unknown,
+        "year_rate": completion_rate(project.completed_year, project.completed_year_unknown, project.planned_year),
+        "total_completed": project.completed_total,
+        "total_unknown_reports": project.completed_total_unknown,
+        "total_rate": completion_rate(
+            project.completed_total, project.completed_total_unknown, project.total_investment
+        ),
+    }
+
+
+SUMMED = ("total", "planned", "completed_year", "completed_total")
+
+
+def investment_summary(*, queryset: QuerySet, year: int) -> dict:
+    """Sums of total, planned and completed investment over projects, each with its count of unknowns.
+
+    A project's completed amount is unknown when it has no report with an amount or a report without one.
+    A sum of nothing known is None (shown "—"), never 0. Rates divide over the projects whose both
+    amounts are known. One query (the projects' figures, added up here).
+    """
+    rows = with_investment_progress(queryset.order_by(), year=year).values_list(
+        "total_investment",
+        "planned_year",
+        "completed_year",
+        "completed_year_unknown",
+        "completed_total",
+        "completed_total_unknown",
+        "open_warnings",
+        "red_warnings",
+    )
+    sums = defaultdict(lambda: None)
+    counts = defaultdict(int)
+
+    def add(name, value):
+        if value is None:
+            counts[f"{name}_unknown"] += 1
+        else:
+            sums[name] = (sums[name] or Decimal(0)) + value
+
+    for total, planned, year_done, year_unknown, done, done_unknown, warnings, red in rows:
+        counts["projects"] += 1
+        counts["open_warnings"] += warnings
+        counts["red_warnings"] += red
+        year_done = None if year_unknown else year_done
+        done = None if done_unknown else done
+        add("total", total)
+        add("planned", planned)
+        add("completed_year", year_done)
+        add("completed_total", done)
+        if year_done is not None and planned:
+            add("rate_year_done", year_done)
+            add("rate_year_planned", planned)
+        if done is not None and total:
+            add("rate_total_done", done)
+            add("rate_total_planned", total)
+    return {
+        "year": year,
+        "projects": counts["projects"],
+        **{name: sums[name] for name in ("total", "planned", "completed_year", "completed_total")},
+        **{
+            f"{name}_unknown": counts[f"{name}_unknown"]
+            for name in ("total", "planned", "completed_year", "completed_total")
+        },
+        "year_rate": completion_rate(sums["rate_year_done"], 0, sums["rate_year_planned"]),
+        "total_rate": completion_rate(sums["rate_total_done"], 0, sums["rate_total_planned"]),
+        "open_warnings": counts["open_warnings"],
+        "red_warnings": counts["red_warnings"],
+    }
+
+
+def monthly_investment(*, project: KeyProject) -> list[dict]:
+    """A project's months: planned (the year's plan spread evenly, 序时进度) and completed, with running totals.
+
+    A month whose amount is unknown is None and the running total stops being known from there on.
+    """
+    reports = list(project.reports.order_by("year", "month").values("year", "month", "investment_completed"))
+    plans = dict(project.year_plans.values_list("year", "planned_investment"))
+    years = sorted({row["year"] for row in reports} | set(plans))
+    done = {(row["year"], row["month"]): row["investment_completed"] for row in reports}
+    months, cumulative, known = [], Decimal(0), True
+    for year in years:
+        planned_year = plans.get(year)
+        year_done = Decimal(0)
+        reported_months = [m for (y, m) in done if y == year]
+        last = max(reported_months, default=0)
+        # A year with a plan shows all its months; a year without one, the months it reported.
+        first = 1 if planned_year is not None else min(reported_months)
+        for month in range(first, (12 if planned_year is not None else last) + 1):
+            amount = done.get((year, month))
+            reported = (year, month) in done
+            if reported and amount is None:
+                known = False
+            if amount is not None:
+                cumulative += amount
+                year_done += amount
+            months.append(
+                {
+                    "period": f"{year}-{month:02d}",
+                    "planned_cumulative": None
+                    if planned_year is None
+                    else float((planned_year * month / 12).quantize(Decimal("0.01"))),
+                    "completed": None if not reported or amount is None else float(amount),
+                    "completed_year_cumulative": float(year_done) if known and month <= last else None,
+                    "completed_cumulative": float(cumulative) if known and month <= last else None,
+                }
+            )
+    return months
+
+
+def warning_counts(*, queryset: QuerySet) -> dict:
+    """Open warnings by city and level (one query): ``{"rows": [{code, name, yellow, red}], "yellow", "red"}``."""
+    rows = (
+        queryset.filter(resolved_on__isnull=True)
+        .order_by()
+        .values("project__city__code", "project__city__name")
+        .annotate(
+            yellow=Count("pk", filter=Q(level=WarningLevelChoices.YELLOW)),
+            red=Count("pk", filter=Q(level=WarningLevelChoices.RED)),
+        )
+        .order_by("project__city__code")
+    )
+    result = [
+        {
+            "code": row["project__city__code"],
+            "name": row["project__city__name"],
+            "yellow": row["yellow"],
+            "red": row["red"],
+        }
+        for row in rows
+    ]
+    return {
+        "rows": result,
+        "yellow": sum(row["yellow"] for row in result),
+        "red": sum(row["red"] for row in result),
+    }
+
+
+def batch_summary(*, batches: QuerySet, user) -> list[dict]:
+    """Per batch and city, the projects this user may see signed / started / producing there and their
+    investment (known sum and unknown count). One query for the entries."""
+    entries = (
+        BatchProject.objects.for_user(user)
+        .filter(batch__in=batches)
+        .order_by()
+        .values("batch", "project__city__code", "project__city__name", "kind")
+        .annotate(
+            count=Count("pk"),
+            investment=Sum("project__total_investment"),
+            unknown=Count("pk", filter=Q(project__total_investment__isnull=True)),
+        )
+    )
+    by_batch = {batch.pk: {"batch": batch, "cities": {}, "totals": {}} for batch in batches}
+    for row in entries:
+        item = by_batch[row["batch"]]
+        city = item["cities"].setdefault(
+            row["project__city__code"], {"code": row["project__city__code"], "name": row["project__city__name"]}
+        )
+        city[row["kind"]] = {"count": row["count"], "investment": row["investment"], "unknown": row["unknown"]}
+        total = item["totals"].setdefault(row["kind"], {"count": 0, "investment": None, "unknown": 0})
+        total["count"] += row["count"]
+        total["unknown"] += row["unknown"]
+        if row["investment"] is not None:
+            total["investment"] = (total["investment"] or Decimal(0)) + row["investment"]
+    return [{**item, "cities": sorted(item["cities"].values(), key=lambda c: c["code"])} for item in by_batch.values()]

@@ -8,27 +8,38 @@ are in common.services. ``user=None`` is a trusted system writer (see there).
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from common.scope import can_reference
 from common.services import record_create, record_delete, record_update, records_create
+from notices.choices import NoticeKindChoices
+from notices.services import city_staff, notice_send
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region, RegionGroup
 
+from . import warning_rules
+from .choices import WarningLevelChoices
 from .models import (
     BaseCity,
+    Batch,
+    BatchProject,
     Enterprise,
     EnterpriseAlias,
     IndustryBase,
     KeyProject,
+    Milestone,
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
 )
 
 
@@ -209,6 +220,21 @@ def project_mention_delete(*, instance: ProjectMention, user, reason: str = "") 
     record_delete(instance=instance, user=user, reason=reason)
 
 
+@transaction.atomic
+def key_project_mentions_set(*, project: KeyProject, user, plans: list[Plan], reason: str = "") -> bool:
+    """Make the other plans naming the project exactly ``plans``; True if anything changed.
+
+    A mention kept keeps its quote; a new one has none until the province enters it.
+    """
+    current = {mention.plan_id: mention for mention in project.mentions.all()}
+    wanted = {plan.pk: plan for plan in plans}
+    for pk in set(current) - set(wanted):
+        project_mention_delete(instance=current[pk], user=user, reason=reason)
+    for pk in set(wanted) - set(current):
+        project_mention_create(user=user, data={"project": project, "plan": wanted[pk]}, reason=reason)
+    return set(current) != set(wanted)
+
+
 class ProjectBuilderData(TypedDict, total=False):
     project: KeyProject
     enterprise: Enterprise
@@ -230,13 +256,45 @@ def project_builder_delete(*, instance: ProjectBuilder, user, reason: str = "") 
     record_delete(instance=instance, user=user, reason=reason)
 
 
+@transaction.atomic
+def key_project_builders_set(*, project: KeyProject, user, enterprises: list[Enterprise], reason: str = "") -> bool:
+    """Make the project's co-builders exactly ``enterprises``, in this order; True if anything changed.
+
+    A co-builder the user may not see (another city's enterprise) is kept as it is, never dropped
+    (common.services: hidden links are kept).
+    """
+    current = {builder.enterprise_id: builder for builder in project.builders.select_related("enterprise")}
+    hidden = {pk for pk, builder in current.items() if user is not None and not can_reference(user, builder.enterprise)}
+    wanted = [enterprise for enterprise in enterprises if enterprise.pk not in hidden]
+    visible = [pk for pk, builder in current.items() if pk not in hidden]  # in order (the model's ordering)
+    if visible == [enterprise.pk for enterprise in wanted]:
+        return False
+    changed = False
+    for pk in set(current) - hidden - {enterprise.pk for enterprise in wanted}:
+        project_builder_delete(instance=current[pk], user=user, reason=reason)
+        changed = True
+    for order, enterprise in enumerate(wanted, start=1):
+        builder = current.get(enterprise.pk)
+        if builder is None:
+            data = {"project": project, "enterprise": enterprise, "order": order}
+            project_builder_create(user=user, data=data, reason=reason)
+            changed = True
+        elif builder.order != order:
+            project_builder_update(instance=builder, user=user, data={"order": order}, reason=reason)
+            changed = True
+    return changed
+
+
 class ProjectReportData(TypedDict, total=False):
     project: KeyProject
     year: int
     month: int
     stage: str
-    investment_completed: Decimal
+    investment_completed: Decimal | None
     note: str
+    progress: str
+    problems: str
+    problem_level: str
     reported_by: AbstractBaseUser | None
 
 
@@ -245,21 +303,301 @@ def _reported(user, data: ProjectReportData) -> ProjectReportData:
     return {"reported_by": user, **data}
 
 
+@transaction.atomic
 def project_report_create(*, user, data: ProjectReportData, reason: str = "") -> ProjectReport:
-    """File a progress report."""
-    return record_create(model=ProjectReport, user=user, data=_reported(user, data), reason=reason)
+    """File a monthly dispatch report; a report that moves the stage moves the project's stage."""
+    report = record_create(model=ProjectReport, user=user, data=_reported(user, data), reason=reason)
+    _report_written(reports=[report], user=user)
+    return report
 
 
+@transaction.atomic
 def project_report_create_many(
     *, user, rows: list[ProjectReportData], reason: str = ""
 ) -> list[ProjectReport | ValidationError | PermissionDenied]:
     """File many reports as ``project_report_create`` would one by one (common.services.records_create)."""
-    return records_create(model=ProjectReport, user=user, rows=[_reported(user, data) for data in rows], reason=reason)
+    outcomes = records_create(
+        model=ProjectReport, user=user, rows=[_reported(user, data) for data in rows], reason=reason
+    )
+    _report_written(reports=[outcome for outcome in outcomes if isinstance(outcome, ProjectReport)], user=user)
+    return outcomes
 
 
+@transaction.atomic
 def project_report_update(*, instance: ProjectReport, user, data: ProjectReportData, reason: str = "") -> ProjectReport:
+    report = record_update(instance=instance, user=user, data=data, reason=reason)
+    _report_written(reports=[report], user=user)
+    return report
+
+
+@transaction.atomic
+def project_report_delete(*, instance: ProjectReport, user, reason: str = "") -> None:
+    project = instance.project
+    record_delete(instance=instance, user=user, reason=reason)
+    warnings_evaluate(today=timezone.localdate(), projects=[project])
+
+
+# Monthly dispatch (issue 15): a report moves its project's stage and re-evaluates its warnings.
+
+
+def _report_written(*, reports: list[ProjectReport], user) -> None:
+    """After reports were filed or changed: a project whose latest report it is takes that report's stage
+    (through ``key_project_update``, in its history); then the projects' warnings are re-evaluated."""
+    projects = {}
+    for report in reports:
+        project = KeyProject.objects.get(pk=report.project_id)
+        projects[project.pk] = project
+        latest = project.reports.order_by("-year", "-month").values_list("pk", flat=True).first()
+        if latest == report.pk and report.stage != project.stage:
+            projects[project.pk] = key_project_update(
+                instance=project,
+                user=user,
+                data={"stage": report.stage},
+                reason=f"{report.year}年{report.month}月调度报告",
+            )
+    warnings_evaluate(today=timezone.localdate(), projects=list(projects.values()))
+
+
+# Investment plans of the year -----------------------------------------------------------------------
+
+
+class ProjectYearPlanData(TypedDict, total=False):
+    project: KeyProject
+    year: int
+    planned_investment: Decimal
+    note: str
+
+
+def project_year_plan_create(*, user, data: ProjectYearPlanData, reason: str = "") -> ProjectYearPlan:
+    with transaction.atomic():
+        plan = record_create(model=ProjectYearPlan, user=user, data=data, reason=reason)
+        warnings_evaluate(today=timezone.localdate(), projects=[plan.project])
+    return plan
+
+
+def project_year_plan_update(
+    *, instance: ProjectYearPlan, user, data: ProjectYearPlanData, reason: str = ""
+) -> ProjectYearPlan:
+    with transaction.atomic():
+        plan = record_update(instance=instance, user=user, data=data, reason=reason)
+        warnings_evaluate(today=timezone.localdate(), projects=[plan.project])
+    return plan
+
+
+def project_year_plan_delete(*, instance: ProjectYearPlan, user, reason: str = "") -> None:
+    with transaction.atomic():
+        project = instance.project
+        record_delete(instance=instance, user=user, reason=reason)
+        warnings_evaluate(today=timezone.localdate(), projects=[project])
+
+
+# Milestones -----------------------------------------------------------------------------------------
+
+
+class MilestoneData(TypedDict, total=False):
+    project: KeyProject
+    code: str
+    name: str
+    planned_on: datetime.date
+    actual_on: datetime.date | None
+    status: str
+    responsible_unit: str
+    note: str
+
+
+def milestone_create(*, user, data: MilestoneData, reason: str = "") -> Milestone:
+    """A new milestone; its planned date is also its baseline (基线)."""
+    data = {key: value for key, value in data.items() if key != "baseline_on"}
+    with transaction.atomic():
+        milestone = record_create(
+            model=Milestone, user=user, data={**data, "baseline_on": data.get("planned_on")}, reason=reason
+        )
+        warnings_evaluate(today=timezone.localdate(), projects=[milestone.project])
+    return milestone
+
+
+def milestone_update(*, instance: Milestone, user, data: MilestoneData, reason: str = "") -> Milestone:
+    """Change a milestone; moving its planned date needs a reason (kept in the history), the baseline stays."""
+    if "baseline_on" in data and data["baseline_on"] != instance.baseline_on:
+        raise ValidationError({"baseline_on": "基线日期是首次填报的计划日期，不能修改。"})
+    data = {key: value for key, value in data.items() if key != "baseline_on"}
+    if "planned_on" in data and data["planned_on"] != instance.planned_on and not reason.strip():
+        raise ValidationError({"planned_on": "调整计划日期须说明原因（基线日期保持不变）。"})
+    with transaction.atomic():
+        milestone = record_update(instance=instance, user=user, data=data, reason=reason)
+        warnings_evaluate(today=timezone.localdate(), projects=[milestone.project])
+    return milestone
+
+
+def milestone_delete(*, instance: Milestone, user, reason: str = "") -> None:
+    with transaction.atomic():
+        project = instance.project
+        record_delete(instance=instance, user=user, reason=reason)
+        warnings_evaluate(today=timezone.localdate(), projects=[project])
+
+
+# “三个一批” batches ------------------------------------------------------------------------------------
+
+
+class BatchData(TypedDict, total=False):
+    name: str
+    held_on: datetime.date
+    note: str
+
+
+def batch_create(*, user, data: BatchData, reason: str = "") -> Batch:
+    return record_create(model=Batch, user=user, data=data, reason=reason)
+
+
+def batch_update(*, instance: Batch, user, data: BatchData, reason: str = "") -> Batch:
     return record_update(instance=instance, user=user, data=data, reason=reason)
 
 
-def project_report_delete(*, instance: ProjectReport, user, reason: str = "") -> None:
+def batch_delete(*, instance: Batch, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+
+
+class BatchProjectData(TypedDict, total=False):
+    batch: Batch
+    project: KeyProject
+    kind: str
+
+
+def batch_project_create(*, user, data: BatchProjectData, reason: str = "") -> BatchProject:
+    return record_create(model=BatchProject, user=user, data=data, reason=reason)
+
+
+def batch_project_update(*, instance: BatchProject, user, data: BatchProjectData, reason: str = "") -> BatchProject:
+    return record_update(instance=instance, user=user, data=data, reason=reason)
+
+
+def batch_project_delete(*, instance: BatchProject, user, reason: str = "") -> None:
+    record_delete(instance=instance, user=user, reason=reason)
+
+
+# Warnings (预警) ---------------------------------------------------------------------------------------
+
+
+def warning_acknowledge(*, instance: ProjectWarning, user, comment: str = "") -> ProjectWarning:
+    """The project's city (or the province) has seen the warning: who, when, and what they say about it."""
+    if instance.resolved_on is not None:
+        raise ValidationError({"resolved_on": "预警已解除，无需确认。"})
+    data = {"acknowledged_at": timezone.now(), "acknowledged_by": user, "comment": comment.strip()}
+    return record_update(instance=instance, user=user, data=data, reason="确认预警")
+
+
+def warning_resolve(
+    *, instance: ProjectWarning, user, today: datetime.date | None = None, reason: str = ""
+) -> ProjectWarning:
+    """Close a warning (by hand, or by the rules when the project is back on track)."""
+    if instance.resolved_on is not None:
+        raise ValidationError({"resolved_on": "预警已解除。"})
+    today = today or timezone.localdate()
+    return record_update(
+        instance=instance, user=user, data={"resolved_on": max(today, instance.opened_on)}, reason=reason or "解除预警"
+    )
+
+
+@dataclass
+class EvaluationResult:
+    opened: int = 0
+    escalated: int = 0
+    resolved: int = 0
+    red_notices: int = 0
+
+
+EVALUATION_BATCH = 2000
+
+
+def warnings_evaluate(*, today: datetime.date, projects=None, notify: bool = True) -> EvaluationResult:
+    """Open, escalate (yellow → red) and resolve warnings as the rules find them on ``today``; idempotent.
+
+    ``projects`` (a list or queryset) limits the run to them; None runs over every project (nightly).
+    A rule that cannot be judged (UNKNOWN) leaves its open warning as it is. A warning never goes
+    back from red to yellow; it is resolved when the rule holds again. New red warnings are sent
+    to the staff of the project's city (notices, once per warning) unless ``notify`` is False
+    (synthetic data, which must not fill real inboxes).
+    """
+    result = EvaluationResult()
+    if projects is None:
+        projects = KeyProject.objects.order_by("pk")
+    if isinstance(projects, models.QuerySet):
+        projects = projects.only("pk", "name", "stage", "city", "created")
+        total = projects.count()
+        chunks = (list(projects[start : start + EVALUATION_BATCH]) for start in range(0, total, EVALUATION_BATCH))
+    else:
+        projects = list(projects)
+        chunks = (projects[start : start + EVALUATION_BATCH] for start in range(0, len(projects), EVALUATION_BATCH))
+    recipients = {}
+    for chunk in chunks:
+        if chunk:
+            _evaluate_chunk(chunk, today, result, recipients if notify else None)
+    return result
+
+
+@transaction.atomic
+def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult, recipients: dict | None) -> None:
+    findings = warning_rules.evaluate(projects, today=today)
+    open_warnings = {
+        (warning.project_id, warning.rule): warning
+        for warning in ProjectWarning.objects.filter(project__in=[p.pk for p in projects], resolved_on__isnull=True)
+    }
+    for project in projects:
+        for rule, outcome in findings[project.pk].items():
+            warning = open_warnings.get((project.pk, rule))
+            if outcome == warning_rules.UNKNOWN:
+                continue
+            if outcome == warning_rules.PASSED:
+                if warning is not None:
+                    warning_resolve(instance=warning, user=None, today=today, reason="规则复核通过，自动解除")
+                    result.resolved += 1
+                continue
+            if warning is None:
+                warning = _warning_open(project=project, rule=rule, finding=outcome, today=today)
+                if warning is None:
+                    continue  # opened by a concurrent run
+                result.opened += 1
+            elif outcome.level == WarningLevelChoices.RED and warning.level == WarningLevelChoices.YELLOW:
+                data = {"level": outcome.level, "message": outcome.message, "figures": outcome.figures}
+                warning = record_update(
+                    instance=warning, user=None, data={**data, "escalated_on": today}, reason="预警升级为红色"
+                )
+                result.escalated += 1
+            else:
+                continue
+            if warning.level == WarningLevelChoices.RED and recipients is not None:
+                result.red_notices += _notify_red(warning=warning, project=project, recipients=recipients)
+
+
+def _warning_open(*, project: KeyProject, rule: str, finding, today) -> ProjectWarning | None:
+    data = {
+        "project": project,
+        "rule": rule,
+        "level": finding.level,
+        "message": finding.message,
+        "figures": finding.figures,
+        "opened_on": today,
+    }
+    try:
+        with transaction.atomic():
+            return record_create(model=ProjectWarning, user=None, data=data, reason="规则评估发出预警")
+    except (IntegrityError, ValidationError):
+        if ProjectWarning.objects.filter(project=project, rule=rule, resolved_on__isnull=True).exists():
+            return None
+        raise
+
+
+def _notify_red(*, warning: ProjectWarning, project: KeyProject, recipients: dict) -> int:
+    if project.city_id not in recipients:
+        recipients[project.city_id] = list(city_staff(city_id=project.city_id))
+    sent = notice_send(
+        recipients=recipients[project.city_id],
+        key=f"warning:{warning.pk}:red",
+        data={
+            "kind": NoticeKindChoices.WARNING_RED,
+            "title": f"红色预警：{project.name}（{warning.get_rule_display()}）",
+            "body": warning.message,
+            "link": f"/projects/{project.pk}/",
+        },
+    )
+    return len(sent)

@@ -171,9 +171,9 @@ class LayoutSchemeAdmin(ScopedModelAdmin):
 @admin.register(Zone)
 class ZoneAdmin(ScopedModelAdmin):
     services = ModelServices(create=zone_create, update=zone_update, delete=zone_delete)
-    list_display = ["name", "kind", "scheme", "corridor", "city_list", "industry_list"]
-    list_filter = ["kind", "scheme__plan", ("industries", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["scheme", "scheme__plan"]
+    list_display = ["name", "kind", "scheme", "corridor", "region_group", "city_list", "industry_list"]
+    list_filter = ["kind", "scheme__plan", "region_group", ("industries", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["scheme", "scheme__plan", "region_group"]
     search_fields = ["name", "corridor", "description", "memberships__region__name"]
     autocomplete_fields = ["scheme", "region_group", "industries"]
     inlines = [ZoneMembershipInline]

@@ -585,6 +585,7 @@ class SeedLoader:
             record,
         )
         for order, zone_record in enumerate(records(path, stem, key="zones"), 1):
+            group = self.region_group(zone_record.get("region_group"), zone_record)
             zone = self.upsert(
                 Zone,
                 {"scheme": scheme, "name": zone_record.require("name")},
@@ -593,35 +594,27 @@ class SeedLoader:
                     "order": int(zone_record.get("order", order)),
                     "corridor": zone_record.get("corridor", "") or "",
                     "description": zone_record.get("description", "") or "",
+                    "region_group": group,
                     **self.provenance(zone_record),
                 },
                 zone_record,
                 m2m={"industries": self.industry_list(zone_record.get("industries"), zone_record)},
             )
-            wanted = set()
-            for item in zone_record.get("cities") or []:
-                item = item if isinstance(item, dict) else {"city": item}
-                city = self.region(item.get("city"), zone_record)
-                wanted.add(city.pk)
-                self.upsert(
-                    ZoneMembership,
-                    {"zone": zone, "region": city},
-                    {"inferred": bool(item.get("inferred", False)), "note": item.get("note", "") or ""},
-                    zone_record,
-                )
-            for stale in zone.memberships.exclude(region_id__in=wanted).select_related("zone", "region"):
-                reason = self.write_reason(stale, {"zone": zone, "region": stale.region})
-                if reason is None:
-                    self.report.count(ZoneMembership._meta.verbose_name, "kept", stem)
-                    continue
-                zone_membership_delete(instance=stale, user=None, reason=reason)
+            self.sync_links(
+                ZoneMembership,
+                {"zone": zone},
+                self.region_links(zone_record, group),
+                zone.memberships.select_related("zone", "region"),
+                zone_membership_delete,
+                zone_record,
+            )
 
     def load_bases(self, plan, stem, key_areas) -> dict[str, IndustryBase]:
         bases: dict[str, IndustryBase] = {}
         for record in records(self.data_dir / stem / "bases.yaml", stem):
             key = str(record.require("key"))
             group = self.region_group(record.get("region_group"), record)
-            links = self.base_links(record, group)
+            links = self.region_links(record, group)
             revenue = decimal(record.get("revenue_target"), record, "revenue_target")
             base = self.upsert(
                 IndustryBase,
@@ -664,8 +657,9 @@ class SeedLoader:
             raise SeedError(f"{record.where}: 未知的区域分组 {name!r}（请先在 region_groups.yaml 中登记）")
         return group
 
-    def base_links(self, record: Record, group: RegionGroup | None) -> dict[Region, dict]:
-        """A base's places: the cities and counties the text names, then its region group's cities, inferred."""
+    def region_links(self, record: Record, group: RegionGroup | None) -> dict[Region, dict]:
+        """A base's or a zone's places: the cities (and counties) the text names, then its region group's
+        cities, inferred (the text names the region, not its cities)."""
         links: dict[Region, dict] = {}
         for item in record.get("cities") or []:
             item = item if isinstance(item, dict) else {"city": item}

@@ -33,8 +33,20 @@ from django.db import connection, models, transaction
 from plans.choices import MonthChoices, ObservationStatusChoices, QualifierChoices, QuarterChoices
 from plans.models import CityRole, Observation, Plan, Target, TargetProgress
 from plans.progress import refresh_progress
-from projects.choices import ProjectStageChoices
-from projects.models import BaseCity, Enterprise, EnterpriseAlias, KeyProject, ProjectReport
+from projects.choices import BatchKindChoices, MilestoneCodeChoices, MilestoneStatusChoices, ProjectStageChoices
+from projects.models import (
+    BaseCity,
+    Batch,
+    BatchProject,
+    Enterprise,
+    EnterpriseAlias,
+    KeyProject,
+    Milestone,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
+from projects.services import warnings_evaluate
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, ZoneMembership
 
@@ -303,13 +315,16 @@ class Generator:
         return rows
 
 
-def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> Iterator[tuple]:
+def observation_rows(
+    universe: Universe, rng: random.Random, first_id: int, per_target: int | None = None
+) -> Iterator[tuple]:
     """Annual and quarterly observations of every target's indicator, from its baseline toward its goal.
 
     Observations belong to an indicator and a region: a province-wide target's indicator is observed
     in the province and in each city, a city target's in its city, each (indicator, region) once, by
     the first target naming it. Values move along the straight line from baseline to goal with noise;
-    they are final (正式) statistical-bulletin figures without a qualifier.
+    they are final (正式) statistical-bulletin figures without a qualifier. ``per_target`` caps the
+    rows of each target (its scope's first, then the cities', earliest first); None: no cap.
     """
     pk = first_id
     city_ids = [city.pk for city in universe.cities]
@@ -324,12 +339,16 @@ def observation_rows(universe: Universe, rng: random.Random, first_id: int) -> I
         goal = float(target.target_value)
         base = float(target.baseline_value) if target.baseline_value is not None else goal * 0.6
         span = max(target.target_year - start, 1)
+        budget = math.inf if per_target is None else per_target
         for scope_id in scopes:
             share = 1.0 if scope_id == target.scope_id else 1.0 / len(city_ids)
             for year in range(start, end + 1):
                 for quarter in QuarterChoices.values:
                     if year == TODAY.year and quarter in (QuarterChoices.YEAR, QuarterChoices.Q3, QuarterChoices.Q4):
                         continue  # the current year has no annual figure and no late quarters yet
+                    if budget <= 0:
+                        break
+                    budget -= 1
                     trend = base + (goal - base) * (year - start + (quarter or 4) / 4 - 1) / span
                     value = trend * share * rng.uniform(0.85, 1.1)
                     stamp = f"{year}-12-31 12:00:00+08:00"
@@ -450,6 +469,7 @@ def _deferred_indexes(*models_: type[models.Model]):
 def delete_synthetic() -> None:
     """Remove every generated row (reports go with their projects)."""
     with transaction.atomic():
+        delete_synthetic_dispatch()
         projects = KeyProject.objects.filter(source_file=SOURCE).values("pk")
         ProjectReport.objects.filter(project__in=projects)._raw_delete(connection.alias)
         KeyProject.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
@@ -471,11 +491,15 @@ def generate(
     reports_per_project: int,
     seed: int,
     observations: bool = True,
+    observations_per_target: int | None = None,
     chunk: int = 20_000,
     defer_indexes: bool | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> GenerateReport:
     """Generate and write the rows; ``progress(n)`` is called with the projects written so far.
+
+    ``observations_per_target`` caps each target's observations (None: every year and quarter from
+    its baseline; tests use a few to stay fast).
 
     ``defer_indexes`` (PostgreSQL only; by default for more than 200,000 rows) rebuilds the
     secondary indexes and foreign keys of the project and report tables after the load.
@@ -489,7 +513,7 @@ def generate(
         else nullcontext()
     )
     with deferred:
-        report = _generate(projects, reports_per_project, seed, observations, chunk, progress)
+        report = _generate(projects, reports_per_project, seed, observations, observations_per_target, chunk, progress)
     _reset_sequences(KeyProject, ProjectReport, Observation)
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
@@ -502,7 +526,9 @@ def generate(
     return report
 
 
-def _generate(projects, reports_per_project, seed, observations, chunk, progress) -> GenerateReport:
+def _generate(
+    projects, reports_per_project, seed, observations, observations_per_target, chunk, progress
+) -> GenerateReport:
     universe = Universe()
     generator = Generator(
         universe,
@@ -529,10 +555,207 @@ def _generate(projects, reports_per_project, seed, observations, chunk, progress
         if progress:
             progress(done)
     if observations:
-        rows = list(observation_rows(universe, random.Random(seed + 1), _next_id(Observation)))
+        rows = list(observation_rows(universe, random.Random(seed + 1), _next_id(Observation), observations_per_target))
         with transaction.atomic():
             for start in range(0, len(rows), chunk):
                 write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])
             refresh_progress()  # the services are bypassed: repair the derived rows
         report.observations = len(rows)
     return report
+
+
+# Monthly dispatch (issue 15): milestones, year investment plans, gaps in reporting, “三个一批” batches
+# and the warnings the rules find in them, as of TODAY. Milestones, plans and batches are written in
+# bulk (no history, like the rest of this module); the warnings through projects.services, so that
+# they are exactly what the nightly run would open (without notices: synthetic data fills no inbox).
+
+#: Procedure milestones before the start, then the stage milestones, in order.
+PRE_START_MILESTONES = (
+    MilestoneCodeChoices.APPROVAL,
+    MilestoneCodeChoices.LAND,
+    MilestoneCodeChoices.EIA,
+    MilestoneCodeChoices.CONSTRUCTION_PERMIT,
+)
+MILESTONE_COLUMNS = (
+    "id", "project_id", "code", "name", "planned_on", "baseline_on", "actual_on", "status", "responsible_unit",
+    "note", "created", "updated",
+)  # fmt: skip
+YEAR_PLAN_COLUMNS = ("id", "project_id", "year", "planned_investment", "note", "created", "updated")
+RESPONSIBLE_UNITS = {
+    MilestoneCodeChoices.APPROVAL: "发展改革部门",
+    MilestoneCodeChoices.LAND: "自然资源部门",
+    MilestoneCodeChoices.EIA: "生态环境部门",
+    MilestoneCodeChoices.CONSTRUCTION_PERMIT: "住房城乡建设部门",
+}
+#: Shares of reporting projects whose last reports are missing: May and June (a yellow no_report
+#: warning on TODAY), April to June (red).
+MISSING_TWO_MONTHS, MISSING_THREE_MONTHS = 0.06, 0.03
+#: “三个一批” events: (date, name); projects signed, started or put into production in the quarter
+#: before an event join it, as most of them do.
+BATCH_EVENTS = (
+    (date(2024, 3, 28), "2024年一季度全省“三个一批”活动（合成）"),
+    (date(2024, 9, 26), "2024年三季度全省“三个一批”活动（合成）"),
+    (date(2025, 3, 27), "2025年一季度全省“三个一批”活动（合成）"),
+)
+
+
+@dataclass
+class DispatchReport:
+    milestones: int = 0
+    year_plans: int = 0
+    reports_removed: int = 0
+    batch_entries: int = 0
+    warnings: dict = field(default_factory=dict)
+
+
+def generate_dispatch(*, seed: int, today: date = TODAY) -> DispatchReport:
+    """Dispatch data for every synthetic project, then the warnings as of ``today`` (deterministic per seed)."""
+    rng = random.Random(seed + 2)
+    report = DispatchReport()
+    projects = list(
+        KeyProject.objects.filter(source_file=SOURCE)
+        .order_by("pk")
+        .values_list("pk", "stage", "signed_on", "started_on", "production_on", "total_investment")
+    )
+    stamp = _timestamp(today, 36000)
+    milestones, removed = [], []
+    next_id = _next_id(Milestone)
+    for pk, stage, signed, started, production, _ in projects:
+        for row in _milestones(rng, pk, stage, signed, started, production, today):
+            milestones.append((next_id, *row, stamp, stamp))
+            next_id += 1
+        if stage in (ProjectStageChoices.SIGNED, ProjectStageChoices.STARTED, ProjectStageChoices.IN_PRODUCTION):
+            draw = rng.random()
+            if draw < MISSING_THREE_MONTHS:
+                removed.append((pk, 4))
+            elif draw < MISSING_THREE_MONTHS + MISSING_TWO_MONTHS:
+                removed.append((pk, 5))
+    with transaction.atomic():
+        for start in range(0, len(milestones), 20_000):
+            write_rows(Milestone, MILESTONE_COLUMNS, milestones[start : start + 20_000])
+        for month in (4, 5):
+            ids = [pk for pk, first in removed if first == month]
+            for start in range(0, len(ids), 5_000):
+                gone = ProjectReport.objects.filter(
+                    project__in=ids[start : start + 5_000], year=today.year, month__gte=month
+                )
+                report.reports_removed += gone._raw_delete(connection.alias) or 0
+        report.year_plans = _year_plans(rng, projects, today, stamp)
+        report.batch_entries = _batches(rng, projects)
+    report.milestones = len(milestones)
+    _reset_sequences(Milestone, ProjectYearPlan, Batch, BatchProject)
+    warnings_evaluate(today=today, projects=KeyProject.objects.filter(source_file=SOURCE), notify=False)
+    report.warnings = dict(
+        ProjectWarning.objects.filter(project__source_file=SOURCE, resolved_on__isnull=True)
+        .order_by()
+        .values_list("rule")
+        .annotate(n=models.Count("pk"))
+    )
+    return report
+
+
+def _milestones(rng, pk, stage, signed, started, production, today) -> list[tuple]:
+    """A project's milestones: met ones with their actual dates, the others planned around today."""
+    if stage == ProjectStageChoices.CANCELLED:
+        return []
+    reached = {
+        MilestoneCodeChoices.START: started,
+        MilestoneCodeChoices.PRODUCTION: production,
+        MilestoneCodeChoices.FULL_CAPACITY: production + timedelta(days=rng.randint(180, 540))
+        if stage == ProjectStageChoices.AT_CAPACITY and production
+        else None,
+    }
+    if reached[MilestoneCodeChoices.FULL_CAPACITY] is not None:
+        reached[MilestoneCodeChoices.FULL_CAPACITY] = min(reached[MilestoneCodeChoices.FULL_CAPACITY], today)
+    basis = signed or today - timedelta(days=rng.randint(0, 365))
+    rows = []
+    # Procedures: done before the start, or after signing for a signed project (most of them), else pending.
+    for index, code in enumerate(PRE_START_MILESTONES):
+        planned = basis + timedelta(days=30 * (index + 1) + rng.randint(-15, 45))
+        done = started is not None or (signed is not None and rng.random() < 0.75 - index * 0.2)
+        if done:
+            actual = min(planned + timedelta(days=rng.randint(-20, 60)), started or today, today)
+            rows.append(_milestone_row(pk, code, planned, planned, actual, MilestoneStatusChoices.MET))
+        else:
+            rows.append(_pending(rng, pk, code, planned, today))
+    codes = [MilestoneCodeChoices.START, MilestoneCodeChoices.PRODUCTION]
+    if stage in (ProjectStageChoices.IN_PRODUCTION, ProjectStageChoices.AT_CAPACITY):
+        codes.append(MilestoneCodeChoices.FULL_CAPACITY)
+    previous = basis + timedelta(days=150)
+    for code in codes:
+        actual = reached[code]
+        planned = (actual or previous) + timedelta(days=rng.randint(-60, 30 if actual else 240))
+        if actual is not None:
+            rows.append(_milestone_row(pk, code, planned, planned, actual, MilestoneStatusChoices.MET))
+        else:
+            rows.append(_pending(rng, pk, code, planned, today))
+        previous = max(actual or planned, previous) + timedelta(days=rng.randint(180, 600))
+    return rows
+
+
+def _pending(rng, pk, code, baseline, today) -> tuple:
+    """A milestone not met yet: a baseline long past has been re-planned (most), or is simply overdue."""
+    planned = baseline
+    if baseline < today - timedelta(days=60) and rng.random() < 0.85:
+        planned = today + timedelta(days=int(rng.gauss(100, 110)))
+    return _milestone_row(pk, code, planned, baseline, None, MilestoneStatusChoices.SCHEDULED)
+
+
+def _milestone_row(pk, code, planned, baseline, actual, status) -> tuple:
+    unit = RESPONSIBLE_UNITS.get(code, "项目单位")
+    return (pk, code, "", planned, min(baseline, planned), actual, status, unit, "")
+
+
+def _year_plans(rng, projects, today, stamp) -> int:
+    """The year's planned investment of projects under construction or producing: what they reported by
+    the months elapsed, scaled to the year and by a log-normal factor (some plans are too ambitious)."""
+    months = today.month - 1
+    building = [p[0] for p in projects if p[1] in (ProjectStageChoices.STARTED, ProjectStageChoices.IN_PRODUCTION)]
+    done = defaultdict(Decimal)
+    for start in range(0, len(building), 5_000):
+        rows = (
+            ProjectReport.objects.filter(
+                project__in=building[start : start + 5_000], year=today.year, month__lte=months
+            )
+            .values_list("project")
+            .annotate(total=models.Sum("investment_completed"))
+        )
+        done.update({pk: total or Decimal(0) for pk, total in rows})
+    rows, next_id = [], _next_id(ProjectYearPlan)
+    for pk in building:
+        if months == 0 or rng.random() < 0.1:  # one project in ten has no plan for the year on file
+            continue
+        pace = done.get(pk, Decimal(0)) * 12 / months
+        if pace <= 0:
+            continue
+        planned = pace * Decimal(str(round(rng.lognormvariate(0, 0.3), 3)))
+        rows.append((next_id, pk, today.year, f"{planned:.2f}", "", stamp, stamp))
+        next_id += 1
+    write_rows(ProjectYearPlan, YEAR_PLAN_COLUMNS, rows)
+    return len(rows)
+
+
+def _batches(rng, projects) -> int:
+    entries = []
+    for held_on, name in BATCH_EVENTS:
+        batch = Batch.objects.create(name=name, held_on=held_on, note="合成数据")
+        window = held_on - timedelta(days=100)
+        for pk, _, signed, started, production, _ in projects:
+            for kind, day in (
+                (BatchKindChoices.PRODUCTION, production),
+                (BatchKindChoices.START, started),
+                (BatchKindChoices.SIGN, signed),
+            ):
+                if day is not None and window <= day <= held_on and rng.random() < 0.8:
+                    entries.append(BatchProject(batch=batch, project_id=pk, kind=kind))
+                    break
+    BatchProject.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
+def delete_synthetic_dispatch() -> None:
+    """Remove the dispatch rows of generated projects (before the projects themselves are removed)."""
+    projects = KeyProject.objects.filter(source_file=SOURCE).values("pk")
+    for model in (Milestone, ProjectYearPlan, ProjectWarning, BatchProject):
+        model.objects.filter(project__in=projects)._raw_delete(connection.alias)
+    Batch.objects.filter(name__endswith="（合成）").delete()

@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
         "task": "projects.remind_stale_projects",
         "schedule": crontab(hour=8, minute=0, day_of_week=1),
     },
+    # Every night, the key projects' warnings are opened, escalated and resolved (projects.services.warnings_evaluate).
+    "evaluate-project-warnings": {
+        "task": "projects.evaluate_warnings",
+        "schedule": crontab(hour=1, minute=0),
+    },
     # Every night, every target's progress rollup is recomputed (plans.tasks.refresh_target_progress).
     "refresh-target-progress": {
         "task": "plans.refresh_target_progress",

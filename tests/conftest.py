@@ -71,6 +71,7 @@ def world(regions):
     dt_proj = factories.make_project(
         "大同机车项目", dt, enterprise=dt_ent, industry=industry, plan=plan, total_investment=20
     )
+    batch = factories.make_batch(entries=[(ty_proj, "sign"), (dt_proj, "start")])
     return {
         "plan": plan,
         "industry": industry,
@@ -94,4 +95,13 @@ def world(regions):
         "evaluation": Evaluation.objects.create(
             plan=plan, kind="annual", as_of=datetime.date(2023, 12, 31), title="2023年度评估报告"
         ),
+        "ty_milestone": factories.make_milestone(ty_proj),
+        "dt_milestone": factories.make_milestone(dt_proj),
+        "ty_year_plan": factories.make_year_plan(ty_proj),
+        "dt_year_plan": factories.make_year_plan(dt_proj),
+        "ty_warning": factories.make_warning(ty_proj),
+        "dt_warning": factories.make_warning(dt_proj),
+        "batch": batch,
+        "ty_batch_entry": batch.entries.get(project=ty_proj),
+        "dt_batch_entry": batch.entries.get(project=dt_proj),
     }

@@ -1,5 +1,6 @@
 """Plain builders for test data; every test package uses these instead of ad-hoc ORM calls."""
 
+import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -7,7 +8,17 @@ from django.contrib.auth import get_user_model
 from common.models import StaffProfile
 from plans.models import Indicator, Industry, Observation, Plan, Target
 from plans.services import observation_create, target_create
-from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from projects.models import (
+    Batch,
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
 
 CITIES = {
@@ -128,3 +139,27 @@ def make_zone(plan, name, kind, cities) -> Zone:
     for city in cities:
         ZoneMembership.objects.create(zone=zone, region=city)
     return zone
+
+
+def make_milestone(project, code="start", planned_on=datetime.date(2024, 3, 1), **fields) -> Milestone:
+    fields.setdefault("baseline_on", planned_on)
+    return Milestone.objects.create(project=project, code=code, planned_on=planned_on, **fields)
+
+
+def make_year_plan(project, year=2024, planned_investment="12.00", **fields) -> ProjectYearPlan:
+    return ProjectYearPlan.objects.create(
+        project=project, year=year, planned_investment=Decimal(planned_investment), **fields
+    )
+
+
+def make_batch(name="2024年第一季度三个一批活动", held_on=datetime.date(2024, 3, 28), entries=()) -> Batch:
+    """A batch with ``entries``: (project, kind) pairs."""
+    batch = Batch.objects.create(name=name, held_on=held_on)
+    for project, kind in entries:
+        BatchProject.objects.create(batch=batch, project=project, kind=kind)
+    return batch
+
+
+def make_warning(project, rule="no_report", level="yellow", opened_on=datetime.date(2024, 5, 1), **fields):
+    fields.setdefault("message", "测试预警")
+    return ProjectWarning.objects.create(project=project, rule=rule, level=level, opened_on=opened_on, **fields)

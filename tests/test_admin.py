@@ -4,7 +4,15 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from projects.models import (
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 from regions.models import Park
 from tests import factories
 
@@ -36,6 +44,10 @@ def add_rows(regions, world, n):
             f"项目{i}", city, enterprise=ent, industry=world["industry"], plan=plan, park=park
         )
         factories.make_report(project, month=(i % 12) + 1)
+        factories.make_milestone(project)
+        factories.make_year_plan(project)
+        factories.make_warning(project)
+        factories.make_batch(name=f"活动{i}", entries=[(project, "sign")])
         base = factories.make_base(plan, f"base-{i}", [city], industry=world["industry"])
         base.anchors.add(ent)
         target = factories.make_target(plan, city, key=f"t{i}", industry=world["industry"])
@@ -58,7 +70,8 @@ def superuser(regions):
 def test_province_user_gets_every_page(client, province_user, world, model):
     client.force_login(province_user)
     assert client.get(admin_url(model, "changelist")).status_code == 200
-    assert client.get(admin_url(model, "add")).status_code == 200
+    # Warnings are opened by the rules only (projects.services.warnings_evaluate), never by hand.
+    assert client.get(admin_url(model, "add")).status_code == (403 if model is ProjectWarning else 200)
     obj = model._default_manager.first()
     assert obj is not None, "the world fixture should hold a row of every model"
     assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
@@ -98,6 +111,9 @@ CITY_SCOPED = [
     (Enterprise, "ty_ent", "dt_ent"),
     (Park, "ty_park", "dt_park"),
     (IndustryBase, "ty_base", "dt_base"),
+    (Milestone, "ty_milestone", "dt_milestone"),
+    (ProjectYearPlan, "ty_year_plan", "dt_year_plan"),
+    (ProjectWarning, "ty_warning", "dt_warning"),
 ]
 
 

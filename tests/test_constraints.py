@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from common.models import StaffProfile
 from plans.models import Observation, Plan, Program, Target
-from projects.models import Enterprise, IndustryBase, KeyProject, ProjectReport
+from projects.models import Enterprise, IndustryBase, KeyProject, Milestone, ProjectReport, ProjectYearPlan
 from regions.models import Park, Region, Zone
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +71,15 @@ CASES = [
     (ProjectReport, "year_sane", {"year": 1999}, "2000 至 2100"),
     (ProjectReport, "investment_nonnegative", {"investment_completed": Decimal("-1")}, "完成投资不能为负数"),
     (ProjectReport, "stage_valid", {"stage": "asleep"}, "项目阶段无效"),
+    (ProjectReport, "problem_level_valid", {"problem_level": "county"}, "协调层级无效"),
+    (ProjectReport, "problem_has_level", {"problems": "用地指标不足"}, "须同时选择协调层级"),
+    (Milestone, "code_valid", {"code": "dreaming"}, "里程碑类型无效"),
+    (Milestone, "status_valid", {"status": "asleep"}, "里程碑状态无效"),
+    (Milestone, "other_has_name", {"code": "other"}, "须填写名称"),
+    (Milestone, "actual_only_when_met", {"actual_on": datetime.date(2024, 3, 2)}, "才能填写实际日期"),
+    (Milestone, "met_has_actual", {"status": "met"}, "须填写实际日期"),
+    (ProjectYearPlan, "investment_nonnegative", {"planned_investment": Decimal("-1")}, "不能为负数"),
+    (ProjectYearPlan, "year_sane", {"year": 1999}, "2000 至 2100"),
     (StaffProfile, "role_valid", {"role": "king"}, "角色必须是"),
 ]
 
@@ -89,6 +98,8 @@ def instance_of(model, world, regions):
         IndustryBase: world["ty_base"],
         KeyProject: world["ty_proj"],
         ProjectReport: world["ty_report"],
+        Milestone: world["ty_milestone"],
+        ProjectYearPlan: world["ty_year_plan"],
     }
     if model is Program:
         return world["plan"].programs.get()

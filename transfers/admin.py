@@ -145,10 +145,13 @@ class JobAdmin(admin.ModelAdmin):
 
     def import_view(self, request):
         form = ImportForm(request.POST or None, request.FILES or None)
+        # The kinds this user may create are offered (city staff: not the province-wide targets); others refused.
+        allowed = [d for d in DATASETS.values() if can_add(request.user, d.model)]
+        if request.method == "POST" and request.POST.get("dataset") not in {d.name for d in allowed}:
+            raise PermissionDenied("您无权导入此类数据。")
+        form.fields["dataset"].choices = [(d.name, d.label) for d in allowed]
         if request.method == "POST" and form.is_valid():
             dataset = DATASETS[form.cleaned_data["dataset"]]
-            if not can_add(request.user, dataset.model):
-                raise PermissionDenied("您无权导入此类数据。")
             upload = form.cleaned_data["file"]
             try:
                 content = upload.read(settings.TRANSFER_MAX_UPLOAD_BYTES + 1)

@@ -10,6 +10,7 @@ is the same run rolled back, and it is idempotent: a row that changes nothing is
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.scope import can_change
 from common.tables import write_table
@@ -32,9 +36,8 @@ from jobs.services import (
     job_queue,
     job_start,
 )
-from projects.services import enterprise_aliases_set
 
-from .datasets import ALIASES, DATASETS, CellError, Column, Dataset, Lookups
+from .datasets import AMBIGUOUS, DATASETS, KEEP_LINK, CellError, Column, Dataset, Lookups
 from .spreadsheet import FileRefused, Table, read_table
 from .tasks import export_job_task, import_job_task
 
@@ -93,15 +96,79 @@ def dataset_get(name: str) -> Dataset:
         raise ValidationError({"dataset": f"不支持的数据类别「{name}」。"}) from None
 
 
+#: The sheets of an XLSX template after the data sheet (the only one read on import).
+EXAMPLE_SHEET, GUIDE_SHEET, OPTIONS_SHEET = "示例", "填写说明", "选项"
+
+
 def template_file(*, dataset: Dataset, file_format: str) -> bytes:
-    """An empty file with the dataset's headers; XLSX adds a sheet explaining each column."""
-    notes = [[c.header, "是" if c.required else "否", c.help] for c in dataset.columns]
-    return write_table(dataset.headers, [], file_format, notes=notes)
+    """An empty file with the dataset's headers.
+
+    XLSX adds a dropdown (data validation) on every column whose values come from a list (choices,
+    plans, indicators, cities …; the lists are on a hidden sheet), a sheet with an example row
+    and a sheet explaining each column. Only the first sheet is read on import, so the example
+    is never imported by mistake.
+    """
+    if file_format != FileFormatChoices.XLSX:
+        return write_table(dataset.headers, [], file_format)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    sheet.append(dataset.headers)
+    sheet.freeze_panes = "A2"
+    example = book.create_sheet(EXAMPLE_SHEET)
+    example.append(dataset.headers)
+    example.append([column.example for column in dataset.columns])
+    guide = book.create_sheet(GUIDE_SHEET)
+    guide.append(["列", "必填", "说明", "示例"])
+    for column in dataset.columns:
+        guide.append([column.header, "是" if column.required else "否", column.help, column.example])
+    guide.append([])
+    guide.append(["", "", f"只导入第一个工作表“{sheet.title}”；“{EXAMPLE_SHEET}”工作表中的示例行不会被导入。"])
+    _add_dropdowns(book, sheet, dataset)
+    for worksheet in (sheet, example):
+        for index, column in enumerate(dataset.columns, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, 2 * len(column.header) + 2))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _add_dropdowns(book, sheet, dataset: Dataset) -> None:
+    """A list validation per column with options, its list in a column of the hidden options sheet."""
+    options = book.create_sheet(OPTIONS_SHEET)
+    options.sheet_state = "hidden"
+    last_row = settings.TRANSFER_MAX_ROWS + 1
+    lists = 0
+    for index, column in enumerate(dataset.columns, start=1):
+        values = column.options() if column.options else []
+        if not values:
+            continue
+        lists += 1
+        letter = get_column_letter(lists)
+        options.cell(row=1, column=lists, value=column.header)
+        for row, value in enumerate(values, start=2):
+            options.cell(row=row, column=lists, value=value)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            # A warning, not a refusal: cells may also hold a code (140100, sx-14th-sei) the list does not show.
+            errorStyle="warning",
+            errorTitle=column.header,
+            error="不在下拉列表中。请从列表中选择，或确认填写的是编号、代码。",
+            promptTitle=column.header,
+            prompt=column.help[:255] if column.help else "请从下拉列表中选择。",
+            showInputMessage=True,
+        )
+        column_letter = get_column_letter(index)
+        validation.add(f"{column_letter}2:{column_letter}{last_row}")
+        sheet.add_data_validation(validation)
 
 
 def match_columns(dataset: Dataset, header: list[str]) -> list[Column | None]:
     """The dataset column under each header cell; unknown, repeated or missing columns refuse the file."""
-    by_header = {c.header: c for c in dataset.columns}
+    by_header = {header: c for c in dataset.columns for header in (c.header, *c.former)}
     unknown = [h for h in header if h and h not in by_header]
     if unknown:
         raise FileRefused(
@@ -140,7 +207,9 @@ def import_table(
     with transaction.atomic():
         new_rows = _NewRows(dataset, user, result)
         for index, (number, values, errors) in enumerate(parsed, start=1):
-            result.errors.extend(errors or _import_row(dataset, number, values, existing, user, seen, result, new_rows))
+            result.errors.extend(
+                errors or _import_row(dataset, number, values, existing, lookups, seen, result, new_rows)
+            )
             if progress and index % PROGRESS_EVERY == 0:
                 result.errors.extend(new_rows.flush())
                 progress(index)
@@ -153,26 +222,37 @@ def import_table(
     return result
 
 
-def _import_row(dataset, number, values, existing, user, seen, result, new_rows) -> list[RowError]:
+def _import_row(dataset, number, values, existing, lookups, seen, result, new_rows) -> list[RowError]:
     """Write one parsed row, or queue it if it is new and its dataset creates new rows in batches."""
+    user = lookups.user
     key_column = dataset.column_for(dataset.key[0]).header
     identity = dataset.identity(values)
     if identity in seen:
         return [RowError(number, key_column, f"与第 {seen[identity]} 行重复（{dataset.key_text(values)}）。")]
     seen[identity] = number
     instance = existing.get(identity)
+    if instance is AMBIGUOUS:
+        message = f"「{dataset.key_text(values)}」对应多条已有记录，无法确定修改哪一条，请在管理后台处理。"
+        return [RowError(number, key_column, message)]
     if instance is not None and not can_change(user, instance):
         # The same words whether the record is another city's or a province-wide one: never say whose.
         return [RowError(number, key_column, f"「{dataset.key_text(values)}」已被使用，您无权修改该记录。")]
     if instance is None and dataset.create_many:
         return new_rows.add(number, values)
     # The queued rows are written first, so that rows are written in the file's order.
-    return new_rows.flush() + _write_row(dataset, number, values, instance, user, result)
+    errors = new_rows.flush()
+    if dataset.resolve:
+        # Read when the row is written, so that it may name a record an earlier row of the file creates.
+        try:
+            values = dataset.resolve(values, lookups)
+        except CellError as exc:
+            return [*errors, _cell_error(dataset, number, exc)]
+    return errors + _write_row(dataset, number, values, instance, user, result)
 
 
 def _write_row(dataset, number, values, instance, user, result) -> list[RowError]:
     """Write one row through the app's services (each write is atomic, so a failed row leaves the others usable)."""
-    aliases = values.pop(ALIASES, None)
+    values, extras = _split_extras(dataset, values)
     try:
         if instance is None:
             instance = dataset.create(user=user, data=values)
@@ -182,15 +262,26 @@ def _write_row(dataset, number, values, instance, user, result) -> list[RowError
             action = "updated" if changed else "unchanged"
             if changed:
                 instance = dataset.update(instance=instance, user=user, data=changed)
-        aliases_changed = aliases is not None and enterprise_aliases_set(
-            enterprise=instance, user=user, aliases=aliases
-        )
-        if aliases_changed and action == "unchanged":
+        if _set_extras(dataset, instance, user, extras) and action == "unchanged":
             action = "updated"
     except (ValidationError, PermissionDenied, IntegrityError) as exc:
         return _row_errors(dataset, number, exc)
     result.note(number, action, dataset.key_text(values))
     return []
+
+
+def _split_extras(dataset: Dataset, values: dict) -> tuple[dict, dict]:
+    """The row's own fields, and those its dataset sets through a service of their own after the write."""
+    extras = {name: values[name] for name in dataset.extras if name in values}
+    return {name: value for name, value in values.items() if name not in extras}, extras
+
+
+def _set_extras(dataset: Dataset, instance, user, extras: dict) -> bool:
+    """Set the extra fields (an enterprise's short names, a project's co-builders …); True if any changed."""
+    changed = False
+    for name, value in extras.items():
+        changed = dataset.extras[name](instance=instance, user=user, value=value) or changed
+    return changed
 
 
 class _NewRows:
@@ -209,8 +300,9 @@ class _NewRows:
         if not rows:
             return []
         dataset, user = self.dataset, self.user
+        split = [_split_extras(dataset, values) for _, values in rows]
         try:
-            outcomes = dataset.create_many(user=user, rows=[values for _, values in rows])
+            outcomes = dataset.create_many(user=user, rows=[values for values, _ in split])
         except IntegrityError:
             # The database refused what the checks passed (a concurrent write, a constraint they cannot
             # read): the batch was rolled back; row by row through the service, each bad row gets its message.
@@ -220,11 +312,17 @@ class _NewRows:
                 for error in _write_row(dataset, number, values, None, user, self.result)
             ]
         errors = []
-        for (number, values), outcome in zip(rows, outcomes, strict=True):
+        for (number, values), (_, extras), outcome in zip(rows, split, outcomes, strict=True):
             if isinstance(outcome, Exception):
                 errors.extend(_row_errors(dataset, number, outcome))
-            else:
-                self.result.note(number, "created", dataset.key_text(values))
+                continue
+            try:
+                # A new record has nothing linked yet: only a filled cell needs its service.
+                _set_extras(dataset, outcome, user, {name: value for name, value in extras.items() if value})
+            except (ValidationError, PermissionDenied) as exc:
+                errors.extend(_row_errors(dataset, number, exc))
+                continue
+            self.result.note(number, "created", dataset.key_text(values))
         return errors
 
 
@@ -239,15 +337,27 @@ def _read_row(dataset: Dataset, columns, number: int, cells, lookups) -> tuple[d
         except CellError as exc:
             errors.append(RowError(number, column.header, str(exc)))
             continue
+        if value is KEEP_LINK:
+            continue
         if value in (None, "") and column.required:
             errors.append(RowError(number, column.header, "不能为空。"))
             continue
-        if value is None:
+        if value is None and not column.virtual:
             value = _empty_value(dataset.model, column.field)
             if value is _KEEP:
                 continue
         values[column.field] = value
+    if dataset.finish and not errors:
+        try:
+            values = dataset.finish(values, lookups)
+        except CellError as exc:
+            errors.append(_cell_error(dataset, number, exc))
     return values, errors
+
+
+def _cell_error(dataset: Dataset, number: int, exc: CellError) -> RowError:
+    column = dataset.column_for(exc.field) if exc.field else None
+    return RowError(number, column.header if column else "", str(exc))
 
 
 _KEEP = object()
@@ -255,8 +365,6 @@ _KEEP = object()
 
 def _empty_value(model, name: str):
     """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
-    if name == ALIASES:
-        return []
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
         return []
@@ -339,7 +447,8 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
 
 def export_rows(*, dataset: Dataset, user, filters: dict | None = None) -> list[list]:
     queryset = export_queryset(dataset=dataset, user=user, filters=filters)
-    return [[column.render(obj) for column in dataset.columns] for obj in queryset.iterator(chunk_size=2000)]
+    rows = queryset.iterator(chunk_size=2000)
+    return [[column.render(obj, user) for column in dataset.columns] for obj in rows]
 
 
 # Jobs

@@ -2,7 +2,7 @@ from django.db import models
 from rest_framework import relations, serializers
 from rest_framework.fields import empty
 
-from common.scope import is_city_scoped, referenceable_queryset
+from common.scope import HIDDEN_RECORD_LABEL, is_city_scoped, referenceable_queryset, shown_name
 
 
 class NoBlankInJsonMixin:
@@ -19,11 +19,45 @@ class NoBlankInJsonMixin:
         return super().run_validation(data)
 
 
-class PrimaryKeyRelation(NoBlankInJsonMixin, serializers.PrimaryKeyRelatedField):
+class HidingLabelMixin:
+    """A relation whose browsable-form options show a kept link to a hidden record as HIDDEN_RECORD_LABEL."""
+
+    hidden_pks: frozenset = frozenset()
+
+    def display_value(self, instance):
+        return HIDDEN_RECORD_LABEL if instance.pk in self.hidden_pks else super().display_value(instance)
+
+
+class PrimaryKeyRelation(NoBlankInJsonMixin, HidingLabelMixin, serializers.PrimaryKeyRelatedField):
     pass
 
 
-class SlugLookupField(NoBlankInJsonMixin, serializers.SlugRelatedField):
+class LinkedNameField(serializers.CharField):
+    """The name of a linked record (``source="enterprise.name"``), or HIDDEN_RECORD_LABEL if the reader may not see it.
+
+    A record keeps links to records of other cities that its editors cannot see (common.scope):
+    their id is kept in the relation field, so that a save keeps the link, but their name is
+    never shown. The viewset's queryset loads the linked record's scope path (``enterprise__city``).
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("default", None)
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        *path, attribute = self.source_attrs
+        linked = instance
+        for name in path:
+            linked = getattr(linked, name, None)
+            if linked is None:
+                return None
+        request = self.context.get("request")
+        return shown_name(request.user if request is not None else None, linked, attribute)
+
+
+class SlugLookupField(NoBlankInJsonMixin, HidingLabelMixin, serializers.SlugRelatedField):
     """A SlugRelatedField that never sends the database a value no slug can hold (PostgreSQL refuses NUL)."""
 
     def to_internal_value(self, data):
@@ -91,6 +125,9 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             elif getattr(self.instance, model_field.attname) is not None:
                 linked = [getattr(self.instance, model_field.attname)]
         relation.queryset = referenceable_queryset(queryset, user, keep=linked)
+        if linked:
+            visible = referenceable_queryset(queryset.model._default_manager.filter(pk__in=linked), user)
+            relation.hidden_pks = frozenset(linked) - set(visible.values_list("pk", flat=True))
 
     def get_validators(self):
         # Unique-together and check constraints are validated by full_clean in the service.

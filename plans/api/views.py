@@ -25,6 +25,7 @@ from ..filtersets import (
     ProgramFilterSet,
     TargetFilterSet,
     TargetProgressSnapshotFilterSet,
+    TargetStepFilterSet,
 )
 from ..models import (
     CityRole,
@@ -155,7 +156,7 @@ class IndicatorViewSet(ScopedModelViewSet):
 class TargetStepViewSet(ScopedModelViewSet):
     queryset = TargetStep.objects.all()
     serializer_class = TargetStepSerializer
-    filterset_fields = ["target", "year"]
+    filterset_class = TargetStepFilterSet
     services = ModelServices(create=target_step_create, update=target_step_update, delete=target_step_delete)
 
 

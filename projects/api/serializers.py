@@ -1,10 +1,24 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.api.serializers import ServiceModelSerializer, SlugLookupField
+from common.api.serializers import LinkedNameField, ServiceModelSerializer, SlugLookupField
 from regions.models import Region
 
-from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from ..models import (
+    BaseCity,
+    Batch,
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectBuilder,
+    ProjectMention,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
+from ..selectors import project_progress
 
 
 class EnterpriseSerializer(ServiceModelSerializer):
@@ -51,7 +65,7 @@ class ProjectMentionSerializer(ServiceModelSerializer):
 
 
 class ProjectBuilderSerializer(ServiceModelSerializer):
-    enterprise_name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+    enterprise_name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
 
     class Meta:
         model = ProjectBuilder
@@ -67,11 +81,27 @@ class MentionRefSerializer(serializers.ModelSerializer):
 
 
 class BuilderRefSerializer(serializers.ModelSerializer):
-    name = serializers.CharField(source="enterprise.name", read_only=True, label="建设单位（名称）")
+    name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
 
     class Meta:
         model = ProjectBuilder
         fields = ["id", "enterprise", "name", "role", "order"]
+
+
+class InvestmentProgressSerializer(serializers.Serializer):
+    year_planned = serializers.DecimalField(
+        max_digits=20, decimal_places=2, allow_null=True, help_text="本年度计划投资（亿元）；null 为未填报"
+    )
+    year_completed = serializers.DecimalField(
+        max_digits=20, decimal_places=2, allow_null=True, help_text="本年度已完成投资（亿元，已知金额之和）"
+    )
+    year_unknown_reports = serializers.IntegerField(help_text="本年度未填金额的月报数")
+    year_rate = serializers.FloatField(allow_null=True, help_text="年度投资完成率（%）；任一金额未知时为 null")
+    total_completed = serializers.DecimalField(
+        max_digits=20, decimal_places=2, allow_null=True, help_text="累计完成投资（亿元，已知金额之和）"
+    )
+    total_unknown_reports = serializers.IntegerField(help_text="未填金额的月报数")
+    total_rate = serializers.FloatField(allow_null=True, help_text="总投资完成率（%）；任一金额未知时为 null")
 
 
 class KeyProjectSerializer(ServiceModelSerializer):
@@ -79,15 +109,19 @@ class KeyProjectSerializer(ServiceModelSerializer):
     industry_name = serializers.CharField(
         source="industry.name", read_only=True, default=None, allow_null=True, label="产业（名称）"
     )
-    enterprise_name = serializers.CharField(
-        source="enterprise.name", read_only=True, default=None, allow_null=True, label="建设单位（名称）"
-    )
+    enterprise_name = LinkedNameField(source="enterprise.name", label="建设单位（名称）")
     mentions = MentionRefSerializer(many=True, read_only=True, label="其他提及规划（/project-mentions/ 维护）")
     builders = BuilderRefSerializer(many=True, read_only=True, label="合作建设单位（/project-builders/ 维护）")
+    investment_progress = serializers.SerializerMethodField(label="投资进度（本年度与累计；未知为 null）")
+    open_warnings = serializers.IntegerField(read_only=True, label="未解除预警数")
+    red_warnings = serializers.IntegerField(read_only=True, label="未解除红色预警数")
 
     class Meta:
         model = KeyProject
         exclude = ["mentioned_in", "co_builders"]
+
+    def get_investment_progress(self, project) -> InvestmentProgressSerializer:
+        return InvestmentProgressSerializer(project_progress(project)).data
 
 
 class ProjectReportSerializer(ServiceModelSerializer):
@@ -98,6 +132,73 @@ class ProjectReportSerializer(ServiceModelSerializer):
         model = ProjectReport
         fields = "__all__"
         read_only_fields = ["reported_by"]
+
+
+class ProjectYearPlanSerializer(ServiceModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, label="项目（名称）")
+
+    class Meta:
+        model = ProjectYearPlan
+        fields = "__all__"
+
+
+class MilestoneSerializer(ServiceModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, label="项目（名称）")
+    city = serializers.CharField(source="project.city.code", read_only=True, label="所在城市（代码）")
+    label = serializers.CharField(read_only=True, label="里程碑（显示名）")
+    change_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=255, label="修改原因（调整计划日期时必填）"
+    )
+
+    class Meta:
+        model = Milestone
+        fields = "__all__"
+        read_only_fields = ["baseline_on"]
+
+
+class BatchSerializer(ServiceModelSerializer):
+    counts = serializers.SerializerMethodField(label="各类别项目数（本人可见范围内）")
+
+    class Meta:
+        model = Batch
+        exclude = ["projects"]
+
+    def get_counts(self, batch) -> dict[str, int]:
+        counts = {kind: 0 for kind in ("sign", "start", "production")}
+        for entry in batch.visible_entries:
+            counts[entry.kind] += 1
+        return counts
+
+
+class BatchProjectSerializer(ServiceModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, label="项目（名称）")
+    city = serializers.CharField(source="project.city.code", read_only=True, label="所在城市（代码）")
+
+    class Meta:
+        model = BatchProject
+        fields = "__all__"
+
+
+class ProjectWarningSerializer(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", read_only=True, label="项目（名称）")
+    city = serializers.CharField(source="project.city.code", read_only=True, label="所在城市（代码）")
+    city_name = serializers.CharField(source="project.city.name", read_only=True, label="所在城市（名称）")
+    rule_display = serializers.CharField(source="get_rule_display", read_only=True, label="预警规则（名称）")
+    level_display = serializers.CharField(source="get_level_display", read_only=True, label="预警等级（名称）")
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, label="确认人")
+
+    class Meta:
+        model = ProjectWarning
+        fields = "__all__"
+        read_only_fields = [f.name for f in ProjectWarning._meta.concrete_fields]
+
+
+class WarningAcknowledgeSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, label="确认意见")
+
+
+class WarningResolveSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=255, label="解除原因")
 
 
 class ProjectGroupSerializer(serializers.Serializer):

@@ -1,6 +1,18 @@
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from common.api.views import AggregateViewSet, ScopedModelViewSet
+from common.api.renderers import CSVRenderer, XLSXRenderer
+from common.api.versioning import HistoryViewMixin, VersionedViewMixin, record_etag
+from common.api.views import EXPORT_FORMATS, AggregateViewSet, ScopedModelViewSet, ScopedViewMixin
+from common.scope import can_change
 from common.services import ModelServices
 from regions.filtersets import RegionFilterSet, ZoneFilterSet
 from regions.models import Region, Zone
@@ -8,15 +20,39 @@ from regions.selectors import city_feature_collection, zone_feature_collection
 
 from .. import selectors
 from ..filtersets import (
+    BatchFilterSet,
+    BatchProjectFilterSet,
     EnterpriseFilterSet,
     IndustryBaseFilterSet,
     KeyProjectFilterSet,
+    MilestoneFilterSet,
     ProjectBuilderFilterSet,
     ProjectMentionFilterSet,
     ProjectReportFilterSet,
+    ProjectWarningFilterSet,
+    ProjectYearPlanFilterSet,
 )
-from ..models import BaseCity, Enterprise, IndustryBase, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from ..models import (
+    BaseCity,
+    Batch,
+    BatchProject,
+    Enterprise,
+    IndustryBase,
+    KeyProject,
+    Milestone,
+    ProjectBuilder,
+    ProjectMention,
+    ProjectReport,
+    ProjectWarning,
+    ProjectYearPlan,
+)
 from ..services import (
+    batch_create,
+    batch_delete,
+    batch_project_create,
+    batch_project_delete,
+    batch_project_update,
+    batch_update,
     enterprise_create,
     enterprise_delete,
     enterprise_update,
@@ -26,6 +62,9 @@ from ..services import (
     key_project_create,
     key_project_delete,
     key_project_update,
+    milestone_create,
+    milestone_delete,
+    milestone_update,
     project_builder_create,
     project_builder_delete,
     project_builder_update,
@@ -35,17 +74,29 @@ from ..services import (
     project_report_create,
     project_report_delete,
     project_report_update,
+    project_year_plan_create,
+    project_year_plan_delete,
+    project_year_plan_update,
+    warning_acknowledge,
+    warning_resolve,
 )
 from .serializers import (
     BaseCountsSerializer,
+    BatchProjectSerializer,
+    BatchSerializer,
     CityFeatureCollectionSerializer,
     EnterpriseSerializer,
     IndustryBaseSerializer,
     KeyProjectSerializer,
+    MilestoneSerializer,
     ProjectBreakdownSerializer,
     ProjectBuilderSerializer,
     ProjectMentionSerializer,
     ProjectReportSerializer,
+    ProjectWarningSerializer,
+    ProjectYearPlanSerializer,
+    WarningAcknowledgeSerializer,
+    WarningResolveSerializer,
     ZoneFeatureCollectionSerializer,
 )
 
@@ -67,13 +118,20 @@ class IndustryBaseViewSet(ScopedModelViewSet):
 
 
 class KeyProjectViewSet(ScopedModelViewSet):
-    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise").prefetch_related(
+    queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise__city").prefetch_related(
         Prefetch("mentions", ProjectMention.objects.select_related("plan")),
-        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise")),
+        Prefetch("builders", ProjectBuilder.objects.select_related("enterprise__city")),
     )
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
     services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
+
+    def get_queryset(self):
+        # Investment progress of the current year and open warnings, in the list's own query.
+        return selectors.with_investment_progress(super().get_queryset(), year=timezone.localdate().year)
+
+    def written(self, instance):
+        return self.get_queryset().get(pk=instance.pk)
 
 
 class ProjectMentionViewSet(ScopedModelViewSet):
@@ -86,7 +144,7 @@ class ProjectMentionViewSet(ScopedModelViewSet):
 
 
 class ProjectBuilderViewSet(ScopedModelViewSet):
-    queryset = ProjectBuilder.objects.select_related("project__city", "enterprise")
+    queryset = ProjectBuilder.objects.select_related("project__city", "enterprise__city")
     serializer_class = ProjectBuilderSerializer
     filterset_class = ProjectBuilderFilterSet
     services = ModelServices(
@@ -99,6 +157,115 @@ class ProjectReportViewSet(ScopedModelViewSet):
     serializer_class = ProjectReportSerializer
     filterset_class = ProjectReportFilterSet
     services = ModelServices(create=project_report_create, update=project_report_update, delete=project_report_delete)
+
+
+class ProjectYearPlanViewSet(ScopedModelViewSet):
+    queryset = ProjectYearPlan.objects.select_related("project__city")
+    serializer_class = ProjectYearPlanSerializer
+    filterset_class = ProjectYearPlanFilterSet
+    services = ModelServices(
+        create=project_year_plan_create, update=project_year_plan_update, delete=project_year_plan_delete
+    )
+
+
+class MilestoneViewSet(ScopedModelViewSet):
+    """项目里程碑：计划日期、基线日期（首次计划日期，不可修改）、实际日期与状态。调整计划日期须填写 change_reason。"""
+
+    queryset = Milestone.objects.select_related("project__city")
+    serializer_class = MilestoneSerializer
+    filterset_class = MilestoneFilterSet
+    services = ModelServices(create=milestone_create, update=milestone_update, delete=milestone_delete)
+
+    def perform_create(self, serializer):
+        reason = serializer.validated_data.pop("change_reason", "")
+        instance = milestone_create(user=self.request.user, data=serializer.validated_data, reason=reason)
+        serializer.instance = self.written(instance)
+
+    def perform_update(self, serializer):
+        reason = serializer.validated_data.pop("change_reason", "")
+        instance = milestone_update(
+            instance=serializer.instance, user=self.request.user, data=serializer.validated_data, reason=reason
+        )
+        serializer.instance = self.written(instance)
+
+
+class BatchViewSet(ScopedModelViewSet):
+    """“三个一批”活动；counts 为本人可见项目按签约、开工、投产的个数。项目在 /batch-projects/ 维护。"""
+
+    queryset = Batch.objects.all()
+    serializer_class = BatchSerializer
+    filterset_class = BatchFilterSet
+    services = ModelServices(create=batch_create, update=batch_update, delete=batch_delete)
+
+    def get_queryset(self):
+        entries = BatchProject.objects.for_user(self.request.user).only("pk", "batch", "kind")
+        return super().get_queryset().prefetch_related(Prefetch("entries", entries, to_attr="visible_entries"))
+
+    def written(self, instance):
+        return self.get_queryset().get(pk=instance.pk)
+
+
+class BatchProjectViewSet(ScopedModelViewSet):
+    queryset = BatchProject.objects.select_related("project__city", "batch")
+    serializer_class = BatchProjectSerializer
+    filterset_class = BatchProjectFilterSet
+    services = ModelServices(create=batch_project_create, update=batch_project_update, delete=batch_project_delete)
+
+
+class ProjectWarningViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+    """项目预警（由规则每晚及每次报送后评估产生）；POST {id}/acknowledge/ 确认（附意见），{id}/resolve/ 解除。"""
+
+    queryset = ProjectWarning.objects.select_related("project__city", "acknowledged_by")
+    serializer_class = ProjectWarningSerializer
+    filterset_class = ProjectWarningFilterSet
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    @property
+    def paginator(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) in EXPORT_FORMATS:
+            return None
+        return super().paginator
+
+    def _act(self, request, serializer_class, act):
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            self._lock_and_check(request)
+            warning = self._object
+            if not can_change(request.user, warning):
+                raise exceptions.PermissionDenied("您无权处理此预警。")
+            try:
+                warning = act(warning, serializer.validated_data)
+            except ValidationError as exc:
+                raise exceptions.ValidationError(exc.message_dict) from exc
+            except PermissionDenied as exc:
+                raise exceptions.PermissionDenied(str(exc)) from exc
+        response = Response(self.get_serializer(warning).data)
+        response["ETag"] = record_etag(warning)
+        return response
+
+    @extend_schema(request=WarningAcknowledgeSerializer, responses=ProjectWarningSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """确认预警，可附确认意见（市级工作人员确认本市项目的预警）。"""
+        return self._act(
+            request,
+            WarningAcknowledgeSerializer,
+            lambda warning, data: warning_acknowledge(
+                instance=warning, user=request.user, comment=data.get("comment", "")
+            ),
+        )
+
+    @extend_schema(request=WarningResolveSerializer, responses=ProjectWarningSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """手工解除预警（规则仍不满足时，下次评估会重新发出）。"""
+        return self._act(
+            request,
+            WarningResolveSerializer,
+            lambda warning, data: warning_resolve(instance=warning, user=request.user, reason=data.get("reason", "")),
+        )
 
 
 class ProjectBreakdownViewSet(AggregateViewSet):

@@ -340,6 +340,99 @@
     });
   }
 
+  /* ---- indicator: every plan's targets and every region's preferred values ---- */
+
+  var REGION_COLORS = ["#1e88e5", "#43a047", "#8e24aa", "#00897b", "#f4511e", "#3949ab", "#c0ca33", "#6d4c41", "#d81b60", "#00acc1", "#5e35b1", "#7cb342"];
+  var PLAN_COLORS = ["#ef6c00", "#c62828", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
+
+  function drawIndicator(element, data) {
+    if (!element) return;
+    var unit = data.unit ? " " + data.unit : "";
+    var series = [];
+    var years = [];
+    data.targets.forEach(function (t, i) {
+      var color = PLAN_COLORS[i % PLAN_COLORS.length];
+      var points = (t.baseline ? [t.baseline] : []).concat([t.target]);
+      points.forEach(function (p) { years.push(p[0]); });
+      series.push({
+        name: t.name, type: "line", symbol: "diamond", symbolSize: 10,
+        lineStyle: { type: "dashed", color: color }, itemStyle: { color: color },
+        data: points.map(function (p, j) {
+          var last = j === points.length - 1;
+          return { value: p, label: (last ? "目标 " + t.comparator : "基期 ") + number(p[1]) + unit, plan: t.plan };
+        })
+      });
+    });
+    data.observations.forEach(function (region, i) {
+      series.push({
+        name: region.region + "监测值", type: "line", symbolSize: 7, showAllSymbol: true,
+        lineStyle: { width: 2 }, itemStyle: { color: REGION_COLORS[i % REGION_COLORS.length] },
+        data: region.points.map(function (p) {
+          years.push(p.x);
+          var detail = [p.period, number(p.value) + (p.qualifier || "") + unit, "数据状态：" + p.status];
+          if (p.source) detail.push("来源：" + p.source);
+          return { value: [p.x, p.value], label: detail.join("<br>") };
+        })
+      });
+    });
+    if (!series.length) {
+      element.hidden = true;
+      return;
+    }
+    var first = Math.floor(Math.min.apply(null, years));
+    var last = Math.ceil(Math.max.apply(null, years));
+    if (first === last) { first -= 1; last += 1; }
+    var chart = make(element, {
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) { return escapeHtml(p.seriesName) + "<br>" + p.data.label.split("<br>").map(escapeHtml).join("<br>"); }
+      },
+      legend: { top: 0, type: "scroll", textStyle: { fontSize: 11 } },
+      grid: { left: 8, right: 16, top: 36, bottom: 4, containLabel: true },
+      xAxis: {
+        type: "value", min: first, max: last, minInterval: 1,
+        axisLabel: { formatter: function (v) { return Number.isInteger(v) ? String(v) : ""; } }
+      },
+      yAxis: { type: "value", scale: true, name: data.unit || "" },
+      series: series
+    });
+    element.setAttribute("data-series", String(series.length));
+    window.sxplanIndicator = {
+      seriesCount: function () { return chart.getOption().series.length; },
+      tooltipOf: function (seriesIndex, dataIndex) {
+        var point = chart.getOption().series[seriesIndex].data[dataIndex];
+        return point.label;
+      }
+    };
+  }
+
+  /* ---- a key project's investment: planned (序时进度) vs completed, by month and cumulative ---- */
+
+  function drawInvestment(element, months) {
+    if (!element) return;
+    if (!months.length) {
+      element.textContent = "尚无年度计划投资或调度月报。";
+      element.classList.add("muted");
+      return;
+    }
+    make(element, {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return number(v) + " 亿元"; } },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
+      yAxis: { type: "value", name: "亿元" },
+      series: [
+        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) },
+        { name: "本年累计完成", type: "line", connectNulls: false, itemStyle: { color: "#1e88e5" },
+          data: months.map(function (m) { return m.completed_year_cumulative; }) },
+        { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
+          data: months.map(function (m) { return m.planned_cumulative; }) },
+        { name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" },
+          data: months.map(function (m) { return m.completed_cumulative; }) }
+      ]
+    });
+  }
+
   /* ---- pages ---- */
 
   var pages = {
@@ -363,6 +456,12 @@
     plan: function (data) {
       drawTargets(data.targets);
       drawComparison(document.getElementById("comparison-chart"), data.comparison);
+    },
+    indicator: function (data) {
+      drawIndicator(document.getElementById("indicator-chart"), data.indicator);
+    },
+    project: function (data) {
+      drawInvestment(document.getElementById("investment-curve"), data.months);
     }
   };
 

@@ -245,6 +245,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
+# Key-project warnings (projects.warnings; README “Warnings”). A milestone (or a stage) is yellow
+# this many days after its planned date and red after RED_DAYS; investment is yellow when the
+# year's completed share lags 序时进度 (months elapsed / 12) by more than YELLOW_POINTS percentage
+# points and red beyond RED_POINTS; a month's report is missing NO_REPORT_DAYS after the month ends.
+WARNING_MILESTONE_YELLOW_DAYS = env.int("WARNING_MILESTONE_YELLOW_DAYS", default=30)
+WARNING_MILESTONE_RED_DAYS = env.int("WARNING_MILESTONE_RED_DAYS", default=90)
+WARNING_INVESTMENT_YELLOW_POINTS = env.int("WARNING_INVESTMENT_YELLOW_POINTS", default=10)
+WARNING_INVESTMENT_RED_POINTS = env.int("WARNING_INVESTMENT_RED_POINTS", default=20)
+WARNING_NO_REPORT_DAYS = env.int("WARNING_NO_REPORT_DAYS", default=10)
 
 # Target progress as of a date (plans.progress; README “Progress”). progress / 序时进度 at or above
 # FASTER is 快于预期, at or above ON_TRACK 符合序时进度, at or above BEHIND 滞后, below it 严重滞后.

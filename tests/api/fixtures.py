@@ -25,6 +25,7 @@ from plans.models import (
     PlanSection,
     Program,
     Target,
+    TargetStep,
 )
 from plans.progress import refresh_progress
 from projects.choices import ProjectStageChoices
@@ -170,6 +171,9 @@ def build_data() -> SimpleNamespace:
         target_year=2025,
         scope=d.taiyuan,
     )
+    # Yearly steps (年度目标) of targets whose status they cannot change (no data; achieved).
+    d.step_province = TargetStep.objects.create(target=d.t_no_data, year=2023, value=Decimal(150))
+    d.step_taiyuan = TargetStep.objects.create(target=d.t_taiyuan, year=2024, value=Decimal(180))
     d.datong_output = Indicator.objects.create(key="datong-output", name="大同产值", unit="亿元")
     d.obs_datong = Observation.objects.create(
         indicator=d.datong_output,
@@ -303,10 +307,20 @@ def build_data() -> SimpleNamespace:
         project=d.p_ty1, year=2023, month=6, stage="started", investment_completed=Decimal("5.00"), note="主体完工"
     )
     ProjectReport.objects.create(
-        project=d.p_ty1, year=2023, month=12, stage="started", investment_completed=Decimal("7.00")
+        project=d.p_ty1,
+        year=2023,
+        month=12,
+        stage="started",
+        investment_completed=Decimal("7.00"),
+        problems="用地指标未落实",
+        problem_level="city",
     )
     d.r_dt = ProjectReport.objects.create(
         project=d.p_dt1, year=2022, month=12, stage="in_production", investment_completed=Decimal("3.00")
+    )
+    # A monthly dispatch report whose amount is unknown, with a problem for the province to coordinate.
+    ProjectReport.objects.create(
+        project=d.p_dt1, year=2022, month=11, stage="in_production", problems="电网接入", problem_level="province"
     )
 
     refresh_progress()  # the data is built with the ORM, not the services: derive the progress rows

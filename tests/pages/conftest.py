@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 
 from common.choices import RoleChoices
-from plans.choices import ComparatorChoices, PlanStatusChoices
-from plans.models import CityRole, KeyArea, Plan, PlanSection, Target
+from plans.choices import (
+    CityAggregationChoices,
+    ComparatorChoices,
+    IndicatorCategoryChoices,
+    PlanStatusChoices,
+    QualifierChoices,
+    TargetNatureChoices,
+)
+from plans.models import CityRole, Indicator, KeyArea, Plan, PlanSection, Target
 from projects.choices import ProjectStageChoices
 from projects.models import KeyProject
 from regions.choices import ZoneKindChoices
@@ -59,6 +66,8 @@ class PagesData:
     users: dict[str, object] = field(default_factory=dict)
     projects: dict[str, KeyProject] = field(default_factory=dict)
     targets: dict[str, Target] = field(default_factory=dict)
+    #: The allocated indicator of add_progress_data.
+    indicator: Indicator | None = None
 
 
 def build_pages_data() -> PagesData:
@@ -224,6 +233,44 @@ def build_pages_data() -> PagesData:
     return data
 
 
+def add_progress_data(data):
+    """An allocated provincial target and its cities' values (also used by the browser tests)."""
+    province, taiyuan, datong = data.province, data.cities["140100"], data.cities["140200"]
+    indicator = factories.make_indicator(
+        "高新技术企业数量",
+        "家",
+        city_aggregation=CityAggregationChoices.SUM,
+        category=IndicatorCategoryChoices.ENTERPRISES,
+        definition="经认定的高新技术企业数量（年末数）。",
+    )
+    common = {"indicator": indicator, "name": "高新技术企业数量", "baseline_year": 2020}
+    parent = factories.make_target(
+        data.plan14,
+        province,
+        key="hte",
+        baseline_value=Decimal("1000"),
+        target_value=Decimal("2000"),
+        nature=TargetNatureChoices.EXPECTED,
+        **common,
+    )
+    data.targets["hte"] = parent
+    data.targets["hte-ty"] = factories.make_target(
+        data.plan14, taiyuan, key="hte-ty", parent=parent, baseline_value=400, target_value=800, **common
+    )
+    data.targets["hte-dt"] = factories.make_target(
+        data.plan14, datong, key="hte-dt", parent=parent, baseline_value=100, target_value=300, **common
+    )
+    for scope, year, value, extra in [
+        (province, 2022, "1500", {}),
+        (taiyuan, 2022, "600", {"qualifier": QualifierChoices.ABOVE}),
+        (taiyuan, 2024, "700", {}),
+        (datong, 2022, "170", {}),
+    ]:
+        factories.make_observation(scope, year=year, value=value, indicator=indicator, source="统计公报", **extra)
+    data.indicator = indicator
+    return data
+
+
 @pytest.fixture(scope="module")
 def shared_pages_data(django_db_setup, django_db_blocker):
     """The pages' data, built once per test module (each test's own writes roll back)."""
@@ -238,6 +285,11 @@ def pages_data(shared_pages_data, db) -> PagesData:
 @pytest.fixture
 def live_pages_data(transactional_db) -> PagesData:
     return build_pages_data()
+
+
+@pytest.fixture
+def live_progress_data(transactional_db) -> PagesData:
+    return add_progress_data(build_pages_data())
 
 
 @pytest.fixture(scope="session")

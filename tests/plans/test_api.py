@@ -10,8 +10,20 @@ from plans.filtersets import (
     PlanSectionFilterSet,
     ProgramFilterSet,
     TargetFilterSet,
+    TargetStepFilterSet,
 )
-from plans.models import CityRole, Industry, KeyArea, Measure, Observation, Plan, PlanSection, Program, Target
+from plans.models import (
+    CityRole,
+    Industry,
+    KeyArea,
+    Measure,
+    Observation,
+    Plan,
+    PlanSection,
+    Program,
+    Target,
+    TargetStep,
+)
 from tests.api.base import ResourceTests, ids
 
 PROVINCE_TARGET_KEYS = ["achieved", "on-track", "at-risk", "off-track", "no-data", "falling", "range", "no-baseline"]
@@ -185,6 +197,28 @@ class TestTargets(ResourceTests):
         progress = [row["progress"] for row in rows if row["progress"] is not None]
         assert progress == sorted(progress, reverse=True)
         assert api(data.admin).get(self.url, {"ordering": "status"}).status_code == 200
+
+
+class TestTargetSteps(ResourceTests):
+    url = "/api/v1/target-steps/"
+    model = TargetStep
+    filterset = TargetStepFilterSet
+    max_queries = 4
+    filter_cases = {
+        "target": lambda d: ({"target": d.t_taiyuan.pk}, ids(d.step_taiyuan)),
+        "year": lambda d: ({"year": "2023"}, ids(d.step_province)),
+        "plan": lambda d: ({"plan": d.plan.pk}, Q()),
+        "indicator": lambda d: ({"indicator": d.t_no_data.indicator_id}, ids(d.step_province)),
+        "city": lambda d: ({"city": "140100"}, ids(d.step_taiyuan)),
+        "scope": lambda d: ({"scope": "140000"}, ids(d.step_province)),
+        "year_min": lambda d: ({"year_min": "2024"}, ids(d.step_taiyuan)),
+        "year_max": lambda d: ({"year_max": "2023"}, ids(d.step_province)),
+    }
+    search_case = staticmethod(lambda d: ("指标no-data", ids(d.step_province)))
+    create_payload = staticmethod(lambda d: {"target": d.t_no_data.pk, "year": 2024, "value": "160"})
+    invalid_payload = staticmethod(lambda d: ({"target": d.t_no_data.pk, "year": 2030, "value": "1"}, ["year"]))
+    update_case = staticmethod(lambda d: (d.step_province, {"value": "155.0000"}))
+    delete_record = staticmethod(lambda d: d.step_province)
 
 
 class TestObservations(ResourceTests):

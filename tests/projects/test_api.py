@@ -185,6 +185,8 @@ class TestProjectReports(ResourceTests):
         "project": lambda d: ({"project": d.p_ty1.pk}, Q(project=d.p_ty1)),
         "year": lambda d: ({"year": "2023"}, Q(year=2023)),
         "month": lambda d: ({"month": "12"}, Q(month=12)),
+        "has_investment": lambda d: ({"has_investment": "false"}, Q(investment_completed__isnull=True)),
+        "problem_level": lambda d: ({"problem_level": "province"}, Q(problem_level="province")),
     }
     search_case = staticmethod(lambda d: ("主体", ids(d.r_ty)))
     create_payload = staticmethod(

@@ -7,10 +7,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from plans.models import Observation
+from plans.models import Observation, Target
 from projects.models import KeyProject, ProjectReport
 from seeds import synthetic
 
+OBSERVATIONS_PER_TARGET = 2
 FIELDS = (
     "name",
     "city__code",
@@ -37,32 +38,37 @@ def generated_reports():
     )
 
 
+def generate(**options):
+    # A few observations per target: writing every year and quarter of every target takes seconds. These
+    # tests are about projects, reports and observations; the dispatch data has its own tests.
+    call_command(
+        "generate_data", observations_per_target=OBSERVATIONS_PER_TARGET, stdout=StringIO(), verbosity=0, **options
+    )
+
+
 def test_same_seed_same_rows_other_seed_other_rows(seeded):
-    call_command("generate_data", projects=60, reports_per_project=3, seed=7, stdout=StringIO(), verbosity=0)
+    generate(projects=60, reports_per_project=3, seed=7, no_dispatch=True)
     first, reports = generated_projects(), generated_reports()
     observations = Observation.objects.filter(source_file=synthetic.SOURCE).count()
     assert len(first) == 60 and len(reports) == 180 and observations > 0
+    assert observations <= OBSERVATIONS_PER_TARGET * Target.objects.count()
 
-    call_command(
-        "generate_data", projects=60, reports_per_project=3, seed=7, replace=True, stdout=StringIO(), verbosity=0
-    )
+    generate(projects=60, reports_per_project=3, seed=7, replace=True, no_dispatch=True)
     assert generated_projects() == first
     assert generated_reports() == reports
 
-    call_command(
-        "generate_data", projects=60, reports_per_project=3, seed=8, replace=True, stdout=StringIO(), verbosity=0
-    )
+    generate(projects=60, reports_per_project=3, seed=8, replace=True, no_dispatch=True)
     assert generated_projects() != first
 
 
 def test_refuses_to_add_twice_without_replace(seeded):
-    call_command("generate_data", projects=5, reports_per_project=0, seed=1, stdout=StringIO(), verbosity=0)
+    generate(projects=5, reports_per_project=0, seed=1, no_dispatch=True)
     with pytest.raises(CommandError, match="--replace"):
-        call_command("generate_data", projects=5, reports_per_project=0, seed=1, stdout=StringIO(), verbosity=0)
+        generate(projects=5, reports_per_project=0, seed=1, no_dispatch=True)
 
 
 def test_distributions_are_plausible(seeded):
-    call_command("generate_data", projects=2000, reports_per_project=2, seed=3, stdout=StringIO(), verbosity=0)
+    generate(projects=2000, reports_per_project=2, seed=3, no_dispatch=True)
     projects = KeyProject.objects.filter(source_file=synthetic.SOURCE)
     cities = Counter(projects.values_list("city__code", flat=True))
     assert cities.most_common(1)[0][0] == "140100"  # 太原 leads

@@ -20,21 +20,6 @@ SHARE = "sei-value-added-share"
 SHARE_DOCUMENT = "000_289449fffc4f1164"
 
 
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    """One load for the whole module (a load takes seconds); tests roll back their own changes."""
-    with django_db_blocker.unblock():
-        SeedLoader().load()
-    yield
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return None
-
-
 @pytest.fixture
 def sheng(seeded):
     return factories.make_user("sheng", RoleChoices.PROVINCE)

@@ -184,7 +184,7 @@ def test_reports_in_batches_are_reported_by_the_importing_user(world, taiyuan_us
                 **{
                     "建设单位": "太重集团",
                     "产业（代码或名称）": "2",
-                    "所属规划（编号）": "sx-14th-sei",
+                    "所属规划（简称或标题）": "sx-14th-sei",
                     "阶段": "签约",
                 },
                 **{"签约日期": "2024-01-02", "总投资（亿元）": "3.25", "产能数值": "60", "产能单位": "万吨"},

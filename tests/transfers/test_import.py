@@ -61,7 +61,7 @@ def test_successful_preview_counts_without_writing_then_apply_writes_all(world, 
                 "总投资（亿元）": 10,
                 "建设单位": "太原重工股份有限公司",
                 "产业（代码或名称）": "高端装备制造产业",
-                "所属规划（编号）": "sx-14th-sei",
+                "所属规划（简称或标题）": "sx-14th-sei",
                 "阶段": "谋划",
             },
         ),
@@ -238,11 +238,15 @@ def test_gbk_csv_from_excel_is_read(world, province_user):
     assert run(province_user, "projects", content, file_name="p.csv").counts["created"] == 1
 
 
-def test_template_has_the_headers_and_a_guide(db):
-    for name in ("projects", "reports", "observations", "enterprises"):
+def test_template_has_the_headers_an_example_and_a_guide(db):
+    for name in DATASETS:
         book = load_workbook(io.BytesIO(services.template_file(dataset=services.dataset_get(name), file_format="xlsx")))
         assert [c.value for c in book.worksheets[0][1]] == header(name)
-        assert book.worksheets[1].title == "填写说明"
+        assert book.worksheets[0].max_row == 1  # the example is on a sheet of its own, never imported
+        assert book.sheetnames == ["数据", "示例", "填写说明", "选项"]
+        example = [c.value for c in book["示例"][2]]
+        assert example == [column.example or None for column in DATASETS[name].columns]
+        assert all(example[i] for i, column in enumerate(DATASETS[name].columns) if column.required)
         csv_template = services.template_file(dataset=services.dataset_get(name), file_format="csv")
         assert read_table(csv_template, "t.csv").header == header(name)
 

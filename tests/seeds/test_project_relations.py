@@ -6,23 +6,11 @@ from django.core.exceptions import ValidationError
 from plans.models import Plan
 from projects.models import Enterprise, KeyProject, ProjectBuilder
 from projects.services import project_builder_create, project_mention_create
-from seeds.loader import SeedLoader
 from seeds.quotes import quote_occurs
 from tests.api.fixtures import make_user
-from tests.shared import built_once
 
 BAIDU = "百度云计算中心"
 COAL_GAS = "中海油与同煤集团一期40亿立方米/年煤制天然气项目"
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return seeded_module
 
 
 def test_a_project_named_by_two_plans_is_one_record_with_a_quote_per_plan(seeded):

@@ -5,20 +5,8 @@ from django.core.exceptions import ValidationError
 
 from plans.models import Measure, Program
 from plans.services import measure_create, program_create, program_update
-from seeds.loader import SeedLoader
 from seeds.quotes import quote_occurs
 from tests.api.fixtures import make_user
-from tests.shared import built_once
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return seeded_module
 
 
 @pytest.mark.parametrize(

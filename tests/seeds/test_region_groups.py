@@ -6,20 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from projects.models import BaseCity, IndustryBase
 from regions.models import Region, RegionGroup
 from regions.services import region_group_create, region_group_membership_create
-from seeds.loader import SeedLoader
 from seeds.quotes import quote_occurs
 from tests.api.fixtures import make_user
-from tests.shared import built_once
-
-
-@pytest.fixture(scope="module")
-def seeded_module(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=SeedLoader().load)
-
-
-@pytest.fixture
-def seeded(seeded_module, db):
-    return seeded_module
 
 
 def group_cities(name):
@@ -97,3 +85,33 @@ def test_admin_pages(seeded, client):
     assert client.get(f"/admin/projects/industrybase/{base.pk}/change/").status_code == 200
     listing = client.get("/admin/projects/industrybase/", {"q": "晋北煤炭基地"})
     assert "大同（推断）" in listing.content.decode()
+
+
+def zone_links(plan_code, name):
+    from regions.models import Zone
+
+    zone = Zone.objects.get(scheme__plan__code=plan_code, name=name)
+    return zone, {m.region.short_name: m for m in zone.memberships.select_related("region")}
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "cities"),
+    [
+        ("晋北战略性新兴产业发展圈", "晋北", {"大同", "朔州", "忻州"}),
+        ("晋南战略性新兴产业发展圈", "晋南", {"临汾", "运城"}),
+        ("晋东南战略性新兴产业发展圈", "晋东南", {"长治", "晋城"}),
+    ],
+)
+def test_a_zone_named_by_region_takes_the_groups_cities_as_inferred(seeded, name, group, cities):
+    zone, links = zone_links("sx-14th-sei", name)
+    assert zone.region_group.name == group
+    assert set(links) == cities
+    assert all(link.inferred and f"原文以“{group}”命名" in link.note for link in links.values())
+    assert quote_occurs(zone.source_file.removesuffix(".txt"), zone.source_quote)
+
+
+def test_quoted_zone_cities_stay_quoted_next_to_the_group(seeded):
+    zone, links = zone_links("sx-13th-sei", "晋北新能源产业、现代煤化工产业、医药产业发展板块")
+    assert zone.region_group.name == "晋北"
+    assert set(links) == {"大同", "朔州", "忻州"}
+    assert not any(link.inferred for link in links.values())

@@ -1,0 +1,140 @@
+"""The permission matrix over the REST API: every resource, every path, every role (see matrix.py)."""
+
+import pytest
+from django.db import models
+
+from common.scope import scope_queryset
+
+from .conftest import api_client
+from .entries import ENTRIES
+from .matrix import (
+    API_ANONYMOUS,
+    API_HIDDEN,
+    API_VIEWER_WRITES,
+    api_cases,
+    api_request,
+    api_url,
+    api_viewsets,
+    every_model,
+    hidden_names,
+    relation_cases,
+    response_text,
+    snapshot,
+    unlinked_hidden_record,
+    without_pk,
+)
+from .world import MISSING_PK
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_model_has_an_entry():
+    missing = sorted(model._meta.label for model in every_model() - set(ENTRIES))
+    assert not missing, f"models without a permission-matrix entry (tests/permissions/entries.py): {missing}"
+
+
+def test_every_entry_is_a_model_of_the_code():
+    assert set(ENTRIES) <= every_model()
+
+
+@pytest.mark.parametrize("entry,action", api_cases(ENTRIES, API_ANONYMOUS))
+def test_anonymous_is_401(w, entry, action):
+    record = getattr(w, entry.own)
+    before = snapshot(record)
+    response = api_request(api_client(), entry.model, action, record)
+    assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"].startswith("Token")
+    assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("entry,action", api_cases(ENTRIES, API_HIDDEN, needs_other=True))
+def test_another_citys_record_is_answered_like_a_missing_one(w, entry, action):
+    """太原 staff on a 大同 record: 404, the body of a missing id, and the record unchanged."""
+    client, hidden = api_client(w.taiyuan), getattr(w, entry.other)
+    before = snapshot(hidden)
+    response = api_request(client, entry.model, action, hidden, {"note": "改"})
+    missing = api_request(client, entry.model, action, MISSING_PK, {"note": "改"})
+    assert response.status_code == 404, response.content
+    assert (missing.status_code, without_pk(missing.content.decode(), MISSING_PK)) == (
+        404,
+        without_pk(response.content.decode(), hidden.pk),
+    )
+    assert snapshot(hidden) == before
+
+
+@pytest.mark.parametrize("entry,field,related,many,method", relation_cases(ENTRIES))
+def test_hidden_id_in_a_relation_field_is_answered_like_a_missing_one(w, entry, field, related, many, method):
+    """An id 太原 staff may not see, in every writable relation field: the same 400 as an id that does not exist."""
+    client, own = api_client(w.taiyuan), getattr(w, entry.own)
+    hidden = unlinked_hidden_record(own, field, related, w.taiyuan)
+    before = snapshot(own)
+    answers = []
+    for pk in (hidden.pk, MISSING_PK):
+        body = {field: [pk] if many else pk}
+        if method == "post":
+            response = client.post(api_url(entry.model), {**entry.create(w), **body}, format="json")
+        else:
+            response = client.patch(api_url(entry.model, own), body, format="json")
+        answers.append((response.status_code, without_pk(response_text(response), pk)))
+    assert answers[0] == answers[1]
+    status, text = answers[0]
+    assert status in (400, 403), text
+    if status == 400:
+        assert f'"{field}"' in text
+    assert not {name for name in hidden_names(w, w.taiyuan) if name in text}
+    assert snapshot(own) == before
+
+
+@pytest.mark.parametrize("entry,action", api_cases(ENTRIES, ("list", "detail")))
+def test_viewer_reads(w, entry, action):
+    response = api_request(api_client(w.viewer), entry.model, action, getattr(w, entry.own))
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize("entry,action", api_cases(ENTRIES, API_VIEWER_WRITES))
+def test_viewer_never_writes(w, entry, action):
+    record = getattr(w, entry.own)
+    before = snapshot(record)
+    body = entry.create(w) if entry.create else {}
+    response = api_request(api_client(w.viewer), entry.model, action, record, body)
+    assert response.status_code in (403, 405), response.content
+    assert snapshot(record) == before
+
+
+READ_PATHS = ("list", "detail", "export-csv", "export-xlsx", "browsable-list", "browsable-detail")
+
+
+@pytest.mark.parametrize("entry,path", api_cases(ENTRIES, READ_PATHS))
+def test_reads_never_name_a_hidden_record(w, entry, path):
+    """No answer to 太原 staff names a record they may not see: not in data, linked names, forms or exports."""
+    client, own = api_client(w.taiyuan), getattr(w, entry.own)
+    if path.startswith("browsable-"):
+        url = api_url(entry.model, own if path == "browsable-detail" else None)
+        response = client.get(url, {"format": "api"})
+    else:
+        response = api_request(client, entry.model, path, own)
+    assert response.status_code == 200, response.content
+    text = response_text(response)
+    assert not {name for name in hidden_names(w, w.taiyuan) if name in text}
+
+
+def _filter_cases():
+    cases = []
+    for model, (_, viewset) in sorted(api_viewsets().items(), key=lambda item: item[0]._meta.label):
+        if getattr(viewset, "filterset_class", None) is not None:
+            cases.append(pytest.param(ENTRIES[model], viewset, id=f"{model._meta.label}-filter-choices"))
+    return cases
+
+
+@pytest.mark.parametrize("entry,viewset", _filter_cases())
+def test_filter_choices_hold_only_visible_records(w, entry, viewset, rf):
+    request = rf.get("/")
+    request.user = w.taiyuan
+    filterset = viewset.filterset_class(data={}, queryset=viewset.queryset, request=request)
+    for name, form_field in filterset.form.fields.items():
+        queryset = getattr(form_field, "queryset", None)
+        if not isinstance(queryset, models.QuerySet):
+            continue
+        visible = scope_queryset(queryset.model._default_manager.all(), w.taiyuan)
+        shown = set(queryset.values_list("pk", flat=True))
+        assert shown <= set(visible.values_list("pk", flat=True)), name
