@@ -10,8 +10,10 @@ The snapshot (``plan_snapshot``) is plain JSON, the only input of the report gen
   stage *as of the date*, with their total investment where it is known and the number of
   projects whose investment is unknown (never summed as 0), investment completed from their
   progress reports up to the date, and each city's largest projects;
-- ``sections``: further parts keyed by name (milestones, warnings …) that the generators add to
-  the report when present, so that a snapshot taken before they existed stays valid.
+- ``sections``: parts keyed by name that the generators add to the report when present (a
+  snapshot taken before a part existed stays valid): ``milestones`` (per city: milestones due,
+  met and overdue by the date), ``warning_counts`` (per city and level: warnings open at the
+  date, red once escalated by then) and ``warnings`` (the red ones by name).
 
 Decimal values are strings with four places (as the API writes them), ratios are floats rounded to
 six places (as the API writes them).
@@ -45,8 +47,8 @@ from django.db.models.functions import Coalesce
 from plans.choices import ProgressStatusChoices
 from plans.models import Plan, Target
 from plans.progress import progress_as_of
-from projects.choices import ProjectStageChoices
-from projects.models import KeyProject, ProjectReport
+from projects.choices import ProjectStageChoices, WarningLevelChoices, WarningRuleChoices
+from projects.models import KeyProject, Milestone, ProjectReport, ProjectWarning
 from regions.choices import RegionLevelChoices
 from regions.models import Region
 
@@ -56,6 +58,8 @@ SNAPSHOT_VERSION = 1
 FOUR_PLACES = Decimal("0.0001")
 #: Projects per city kept by name in the snapshot (the largest by total investment).
 PROJECTS_PER_CITY = 20
+#: Red warnings per city kept by name (the oldest first); all are counted.
+RED_WARNINGS_PER_CITY = 20
 
 GRADE_OF_STATUS = {
     ProgressStatusChoices.AHEAD: EvaluationGradeChoices.AHEAD,
@@ -103,7 +107,7 @@ def plan_snapshot(*, plan: Plan, as_of: datetime.date) -> dict:
         "cities": cities,
         "targets": _targets(plan, as_of),
         "projects": _projects(plan, as_of),
-        "sections": {},
+        "sections": _sections(plan, as_of),
     }
 
 
@@ -212,7 +216,7 @@ def _projects(plan: Plan, as_of: datetime.date) -> dict:
         .values("total")
     )
     projects = (
-        KeyProject.objects.filter(Q(plan=plan) | Q(pk__in=plan.mentioned_projects.values("pk")))
+        _plan_projects(plan)
         .annotate(stage_as_of=stage_as_of_expression(as_of))
         .annotate(completed=Coalesce(Subquery(completed, output_field=money), Value(Decimal(0)), output_field=money))
     )
@@ -282,6 +286,74 @@ def _projects(plan: Plan, as_of: datetime.date) -> dict:
         "counts": counts,
         "by_industry": by_industry,
         "largest": largest,
+    }
+
+
+def _plan_projects(plan: Plan):
+    return KeyProject.objects.filter(Q(plan=plan) | Q(pk__in=plan.mentioned_projects.values("pk")))
+
+
+def _sections(plan: Plan, as_of: datetime.date) -> dict:
+    """Milestones and warnings of the plan's projects as they stood at the date (rows name their city)."""
+    projects = _plan_projects(plan).values("pk")
+    due = Q(planned_on__lte=as_of)
+    met = Q(actual_on__lte=as_of)
+    milestones = (
+        Milestone.objects.filter(due | met, project__in=projects)
+        .order_by()
+        .values("project__city__code")
+        .annotate(
+            due=Count("pk", filter=due),
+            met=Count("pk", filter=met),
+            overdue=Count("pk", filter=due & ~met),
+        )
+        .order_by("project__city__code")
+    )
+    # Open at the date: opened by then and not yet resolved; red once escalated by then (or opened red
+    # and never escalated).
+    open_then = Q(opened_on__lte=as_of) & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
+    red_then = Q(level=WarningLevelChoices.RED) & (Q(escalated_on__isnull=True) | Q(escalated_on__lte=as_of))
+    warnings = ProjectWarning.objects.filter(open_then, project__in=projects).annotate(
+        level_then=Case(
+            When(red_then, then=Value(WarningLevelChoices.RED)),
+            default=Value(WarningLevelChoices.YELLOW),
+            output_field=CharField(),
+        )
+    )
+    counts = (
+        warnings.order_by()
+        .values("project__city__code", "level_then")
+        .annotate(count=Count("pk"))
+        .order_by("project__city__code", "level_then")
+    )
+    red = []
+    for city in sorted({row["project__city__code"] for row in counts if row["level_then"] == "red"}):
+        rows = (
+            warnings.filter(level_then=WarningLevelChoices.RED, project__city__code=city)
+            .select_related("project")
+            .order_by("opened_on", "pk")[:RED_WARNINGS_PER_CITY]
+        )
+        red.extend(
+            {
+                "city": city,
+                "project": warning.project.name,
+                "rule": warning.rule,
+                "rule_label": WarningRuleChoices(warning.rule).label,
+                "level": WarningLevelChoices.RED.value,
+                "text": f"{warning.project.name}：{warning.message}",
+                "opened_on": warning.opened_on.isoformat(),
+            }
+            for warning in rows
+        )
+    return {
+        "milestones": [
+            {"city": row["project__city__code"], "due": row["due"], "met": row["met"], "overdue": row["overdue"]}
+            for row in milestones
+        ],
+        "warning_counts": [
+            {"city": row["project__city__code"], "level": row["level_then"], "count": row["count"]} for row in counts
+        ],
+        "warnings": red,
     }
 
 

@@ -368,6 +368,7 @@ def _projects(snapshot: dict) -> list[Block]:
             name="industries",
         )
     )
+    blocks += _milestones_and_warnings(snapshot)
     largest = sorted(
         snapshot["projects"]["largest"],
         key=lambda p: (p["total_investment"] is None, -Decimal(p["total_investment"] or 0), p["name"]),
@@ -393,6 +394,43 @@ def _projects(snapshot: dict) -> list[Block]:
         )
     )
     return blocks
+
+
+def _milestones_and_warnings(snapshot: dict) -> list[Block]:
+    """Milestones due, met and overdue and the warnings open at the date, per city (when the snapshot has them)."""
+    sections = snapshot.get("sections", {})
+    if "milestones" not in sections and "warning_counts" not in sections:
+        return []
+    milestones = {row["city"]: row for row in sections.get("milestones", [])}
+    warnings: dict[str, Counter] = defaultdict(Counter)
+    for row in sections.get("warning_counts", []):
+        warnings[row["city"]][row["level"]] += row["count"]
+    rows = []
+    for city in snapshot["cities"]:
+        done, alerts = milestones.get(city["code"], {}), warnings[city["code"]]
+        if done or alerts:
+            rows.append(
+                [
+                    city["name"],
+                    str(done.get("due", 0)),
+                    str(done.get("met", 0)),
+                    str(done.get("overdue", 0)),
+                    str(alerts["red"]),
+                    str(alerts["yellow"]),
+                ]
+            )
+    if not rows:
+        return [Block("paragraph", "截至截止日期，重点项目无到期里程碑，也无未解除的预警。")]
+    return [
+        Block("paragraph", "重点项目里程碑和预警情况（截至截止日期）如下："),
+        Block(
+            "table",
+            headers=["城市", "到期里程碑", "已完成", "逾期", "红色预警", "黄色预警"],
+            rows=rows,
+            numeric=frozenset({1, 2, 3, 4, 5}),
+            name="milestones",
+        ),
+    ]
 
 
 def _cities(snapshot: dict) -> list[Block]:
@@ -433,7 +471,9 @@ def _cities(snapshot: dict) -> list[Block]:
     largest = defaultdict(list)
     for project in snapshot["projects"]["largest"]:
         largest[project["city"]].append(project)
-    warnings = snapshot.get("sections", {}).get("warnings")
+    sections = snapshot.get("sections", {})
+    warning_counts = sections.get("warning_counts")
+    milestones = {row["city"]: row for row in sections.get("milestones") or []}
     for index, entry in enumerate(sorted(figures, key=lambda e: e["code"]), start=1):
         blocks.append(Block("heading", f"（{_chinese(index)}）{entry['name']}", level=2))
         sentences = []
@@ -458,9 +498,16 @@ def _cities(snapshot: dict) -> list[Block]:
             sentences.append(text + "。")
         else:
             sentences.append("暂无本规划的重点项目。")
-        if warnings is not None:
-            mine = [w for w in warnings if w.get("city") == entry["code"]]
-            sentences.append(f"预警 {len(mine)} 条。" if mine else "无预警。")
+        if entry["code"] in milestones:
+            row = milestones[entry["code"]]
+            sentences.append(f"到期里程碑 {row['due']} 个，已完成 {row['met']} 个，逾期 {row['overdue']} 个。")
+        if warning_counts is not None:
+            mine = {row["level"]: row["count"] for row in warning_counts if row["city"] == entry["code"]}
+            if mine:
+                red, yellow = mine.get("red", 0), mine.get("yellow", 0)
+                sentences.append(f"截止日期时未解除的预警：红色 {red} 条、黄色 {yellow} 条。")
+            else:
+                sentences.append("截止日期时无未解除的预警。")
         blocks.append(Block("paragraph", "".join(sentences)))
         if entry["targets"]:
             blocks.append(

@@ -76,6 +76,20 @@ def build() -> SimpleNamespace:
     )
     factories.make_report(d.ty_project, year=2023, month=6, stage=ProjectStageChoices.STARTED, investment_completed=3)
     factories.make_report(d.ty_project, year=2024, month=6, stage=ProjectStageChoices.IN_PRODUCTION)
+    # Milestones and warnings as they stood on 2023-12-31 (later ones must not count).
+    factories.make_milestone(d.ty_project, "start", datetime.date(2022, 3, 1), actual_on=datetime.date(2022, 3, 1))
+    factories.make_milestone(d.ty_project, "completion", datetime.date(2023, 6, 30))
+    factories.make_milestone(d.ty_project, "production", datetime.date(2024, 6, 1))
+    factories.make_warning(
+        d.dt_project, "investment_behind", "red", datetime.date(2023, 5, 1), message="投资滞后于序时进度"
+    )
+    factories.make_warning(
+        d.dt_project, "no_report", "red", datetime.date(2023, 9, 1), escalated_on=datetime.date(2024, 2, 1)
+    )
+    factories.make_warning(d.dt_project, "stage_late", "red", datetime.date(2024, 3, 1))
+    factories.make_warning(
+        d.ty_project, "no_report", "yellow", datetime.date(2023, 10, 1), resolved_on=datetime.date(2023, 11, 1)
+    )
     d.evaluation = evaluation_create(
         user=d.province_user,
         data={

@@ -21,7 +21,7 @@ from plans.choices import ProgressStatusChoices
 from plans.models import Observation
 from plans.services import observation_update
 
-from .conftest import AS_OF
+from .conftest import AS_OF, DATONG_SECRET
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -137,6 +137,22 @@ def test_unknown_investment_is_counted_apart_not_summed_as_zero(ev):
     stages = {row["stage"]: row["count"] for row in taiyuan}
     assert stages == {"started": 1, "signed": 1}
     assert Decimal(next(r for r in taiyuan if r["stage"] == "started")["completed"]) == Decimal(3)
+
+
+def test_milestones_and_warnings_are_taken_as_they_stood_at_the_date(ev):
+    sections = ev.evaluation.snapshot["sections"]
+    assert sections["milestones"] == [{"city": "140100", "due": 2, "met": 1, "overdue": 1}]
+    counts = {(row["city"], row["level"]): row["count"] for row in sections["warning_counts"]}
+    assert counts == {("140200", "red"): 1, ("140200", "yellow"): 1}  # escalated in 2024: yellow then
+    assert [w["rule"] for w in sections["warnings"]] == ["investment_behind"]
+    document = Document(io.BytesIO(ev.files["docx"]))
+    table = next(t for t in document.tables if t.rows[0].cells[1].text == "到期里程碑")
+    assert [[c.text for c in row.cells] for row in table.rows[1:]] == [
+        ["太原市", "2", "1", "1", "0", "0"],
+        ["大同市", "0", "0", "0", "1", "1"],
+    ]
+    drafts = [p.text for p in document.paragraphs if p.text.startswith("尽快处置红色预警")]
+    assert drafts == [f"尽快处置红色预警：{DATONG_SECRET}：投资滞后于序时进度"]
 
 
 def test_generating_again_after_a_data_change_gives_the_same_figures(ev, django_capture_on_commit_callbacks):
