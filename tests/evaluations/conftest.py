@@ -77,7 +77,9 @@ def build() -> SimpleNamespace:
     factories.make_report(d.ty_project, year=2023, month=6, stage=ProjectStageChoices.STARTED, investment_completed=3)
     factories.make_report(d.ty_project, year=2024, month=6, stage=ProjectStageChoices.IN_PRODUCTION)
     # Milestones and warnings as they stood on 2023-12-31 (later ones must not count).
-    factories.make_milestone(d.ty_project, "start", datetime.date(2022, 3, 1), actual_on=datetime.date(2022, 3, 1))
+    factories.make_milestone(
+        d.ty_project, "start", datetime.date(2022, 3, 1), actual_on=datetime.date(2022, 3, 1), status="met"
+    )
     factories.make_milestone(d.ty_project, "completion", datetime.date(2023, 6, 30))
     factories.make_milestone(d.ty_project, "production", datetime.date(2024, 6, 1))
     factories.make_warning(
