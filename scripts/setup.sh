@@ -30,7 +30,9 @@ fi
 # Evaluation reports: WeasyPrint lays out the PDF with pango, charts and PDF use the Noto CJK fonts
 # (found with fontconfig's fc-match), and the tests read PDFs with poppler's pdftotext/pdftoppm.
 report_packages=()
-ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || report_packages+=(libpango-1.0-0 libpangoft2-1.0-0)
+# Outputs are read whole before grep looks at them (grep -q in a pipe under pipefail: SIGPIPE).
+libraries="$(ldconfig -p 2>/dev/null || true)"
+grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || report_packages+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v fc-match >/dev/null || report_packages+=(fontconfig)
 fonts="$(fc-list 2>/dev/null || true)"
 grep -qi "noto.*cjk" <<<"$fonts" || report_packages+=(fonts-noto-cjk)
