@@ -206,6 +206,8 @@ SPECTACULAR_SETTINGS = {
         "ProgressStatusEnum": "plans.choices.ProgressStatusChoices",
         "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
         "QualifierEnum": "plans.choices.QualifierChoices",
+        "EvaluationStatusEnum": "evaluations.choices.EvaluationStatusChoices",
+        "JobStatusEnum": "jobs.choices.JobStatusChoices",
     },
 }
 
