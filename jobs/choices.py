@@ -6,6 +6,7 @@ class JobKindChoices(models.TextChoices):
     EXPORT = "export", "导出"
     REMINDER = "reminder", "未报进展提醒"
     SNAPSHOT = "snapshot", "指标进度年度快照"
+    EVALUATION = "evaluation", "评估报告生成"
 
 
 class JobStatusChoices(models.TextChoices):

@@ -33,6 +33,7 @@ from .models import (
     PlanSection,
     Program,
     Target,
+    TargetProgressSnapshot,
     TargetStep,
 )
 from .progress import annotate_progress, progress_as_of
@@ -234,3 +235,18 @@ class CityRoleFilterSet(BaseFilterSet):
     class Meta:
         model = CityRole
         fields = ["plan"]
+
+
+class TargetProgressSnapshotFilterSet(BaseFilterSet):
+    search_fields = ("target__name", "target__key", "target__indicator__name")
+
+    plan = django_filters.NumberFilter(field_name="target__plan", label="规划 ID")
+    city = CityFilter(field_name="target__scope")
+    scope = RegionCodeFilter(field_name="target__scope", label="指标范围（行政区划代码）")
+    year_min, year_max = range_filters("year", "快照年份")
+    status = ChoicesFilter(choices=ProgressStatusChoices.choices, label="进度状态")
+    ordering = django_filters.OrderingFilter(fields=("year", "target", "progress"), label="排序")
+
+    class Meta:
+        model = TargetProgressSnapshot
+        fields = ["target", "year"]

@@ -26,3 +26,23 @@ if [ -f package.json ]; then
     fi
     if [ -f scripts/vendor_assets.py ]; then .venv/bin/python scripts/vendor_assets.py; fi
 fi
+
+# Evaluation reports: WeasyPrint lays out the PDF with pango, charts and PDF use the Noto CJK fonts
+# (found with fontconfig's fc-match), and the tests read PDFs with poppler's pdftotext/pdftoppm.
+report_packages=()
+# Outputs are read whole before grep looks at them (grep -q in a pipe under pipefail: SIGPIPE).
+libraries="$(ldconfig -p 2>/dev/null || true)"
+grep -q "libpangoft2-1.0.so.0" <<<"$libraries" || report_packages+=(libpango-1.0-0 libpangoft2-1.0-0)
+command -v fc-match >/dev/null || report_packages+=(fontconfig)
+fonts="$(fc-list 2>/dev/null || true)"
+grep -qi "noto.*cjk" <<<"$fonts" || report_packages+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null || report_packages+=(poppler-utils)
+if [ "${#report_packages[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "==> installing Debian packages for evaluation reports: ${report_packages[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${report_packages[@]}" >/dev/null
+    else
+        echo "note: evaluation reports need: sudo apt-get install -y ${report_packages[*]}" >&2
+    fi
+fi

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from common.api.tokens import ObtainRotatingAuthToken
+from evaluations.api.urls import router as evaluations_router
 from monitoring.api.urls import router as monitoring_router
 from monitoring.api.views import TargetReviewViewSet
 from notices.api.urls import router as notices_router
@@ -14,7 +15,15 @@ from regions.api.urls import router as regions_router
 from transfers.api.urls import router as transfers_router
 
 router = DefaultRouter()
-for app_router in (regions_router, plans_router, projects_router, monitoring_router, transfers_router, notices_router):
+for app_router in (
+    regions_router,
+    plans_router,
+    projects_router,
+    monitoring_router,
+    evaluations_router,
+    transfers_router,
+    notices_router,
+):
     router.registry.extend(app_router.registry)
 # /api/v1/targets/ with include_unapproved=true overlays the values under review (monitoring sits above plans).
 router.registry[:] = [

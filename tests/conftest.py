@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.db import connection
 
 from common.choices import RoleChoices
+from evaluations.models import Evaluation
 from regions.models import RegionGroup
 from tests import factories
 from tests.shared import built_once, fresh_copy
@@ -130,6 +133,9 @@ def build_world(regions) -> dict:
         "ty_base": factories.make_base(plan, "ty-rail", [ty], name="太原轨道交通装备制造基地"),
         "shared_base": factories.make_base(plan, "coal-machine", [ty, dt], name="煤机装备基地"),
         "dt_base": factories.make_base(plan, "dt-rail", [dt], name="大同轨道交通装备制造基地"),
+        "evaluation": Evaluation.objects.create(
+            plan=plan, kind="annual", as_of=datetime.date(2023, 12, 31), title="2023年度评估报告"
+        ),
         "ty_milestone": factories.make_milestone(ty_proj),
         "dt_milestone": factories.make_milestone(dt_proj),
         "ty_year_plan": factories.make_year_plan(ty_proj),

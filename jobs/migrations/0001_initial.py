@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
                 ('updated', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('kind', models.CharField(choices=[('import', '导入'), ('export', '导出'), ('reminder', '未报进展提醒'), ('snapshot', '指标进度年度快照')], max_length=16, verbose_name='类型')),
+                ('kind', models.CharField(choices=[('import', '导入'), ('export', '导出'), ('reminder', '未报进展提醒'), ('snapshot', '指标进度年度快照'), ('evaluation', '评估报告生成')], max_length=16, verbose_name='类型')),
                 ('dataset', models.CharField(blank=True, choices=[('projects', '重点项目'), ('reports', '项目进展报告'), ('observations', '监测值'), ('enterprises', '企业'), ('targets', '指标目标'), ('target_steps', '年度目标')], max_length=16, verbose_name='数据类别')),
                 ('dry_run', models.BooleanField(default=False, help_text='预览只校验，不写入任何数据。', verbose_name='仅预览')),
                 ('status', models.CharField(choices=[('pending', '排队中'), ('running', '进行中'), ('succeeded', '已完成'), ('failed', '失败')], default='pending', max_length=16, verbose_name='状态')),

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='job',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['import', 'export', 'reminder', 'snapshot'])), name='jobs_job_kind_valid', violation_error_message='任务类型无效。'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['import', 'export', 'reminder', 'snapshot', 'evaluation'])), name='jobs_job_kind_valid', violation_error_message='任务类型无效。'),
         ),
         migrations.AddConstraint(
             model_name='job',

@@ -15,6 +15,7 @@ from ..models import (
     PlanSection,
     Program,
     Target,
+    TargetProgressSnapshot,
     TargetStep,
 )
 
@@ -203,3 +204,25 @@ class TargetsByStatusSerializer(serializers.Serializer):
     as_of = serializers.DateField(help_text="评估日期")
     total = StatusCountsSerializer(help_text="全部（与指标列表同样筛选）")
     results = PlanStatusCountsSerializer(many=True, help_text="按规划")
+
+
+class TargetProgressSnapshotSerializer(serializers.ModelSerializer):
+    """A target's progress as it stood at the end of a year (taken on 2 January; read-only)."""
+
+    plan = serializers.IntegerField(source="target.plan_id", read_only=True, label="规划 ID")
+    target_key = serializers.CharField(source="target.key", read_only=True, label="指标编号")
+    target_name = serializers.CharField(source="target.name", read_only=True, label="目标表述")
+    scope = serializers.CharField(source="target.scope.code", read_only=True, label="范围（行政区划代码）")
+    unit = serializers.CharField(source="target.indicator.unit", read_only=True, label="单位")
+    status_display = serializers.CharField(source="get_status_display", read_only=True, label="进度状态（名称）")
+    progress = RatioField(read_only=True, allow_null=True, label="完成进度（基期 0，目标 1）")
+    expected_progress = RatioField(read_only=True, allow_null=True, label="应达进度（0–1）")
+
+    class Meta:
+        model = TargetProgressSnapshot
+        fields = [
+            "id", "target", "target_key", "target_name", "plan", "scope", "unit", "year", "latest_value",
+            "latest_year", "latest_quarter", "progress", "expected_progress", "status", "status_display",
+            "created", "updated",
+        ]  # fmt: skip
+        read_only_fields = fields

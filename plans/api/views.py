@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet
 from common.models import defer_heavy_fields
+from common.scope import visibility_q
 from common.services import ModelServices
 
 from .. import selectors
@@ -23,6 +24,7 @@ from ..filtersets import (
     PlanSectionFilterSet,
     ProgramFilterSet,
     TargetFilterSet,
+    TargetProgressSnapshotFilterSet,
     TargetStepFilterSet,
 )
 from ..models import (
@@ -36,6 +38,7 @@ from ..models import (
     PlanSection,
     Program,
     Target,
+    TargetProgressSnapshot,
     TargetStep,
 )
 from ..progress import attach_progress
@@ -85,6 +88,7 @@ from .serializers import (
     PlanSectionSerializer,
     PlanSerializer,
     ProgramSerializer,
+    TargetProgressSnapshotSerializer,
     TargetsByStatusSerializer,
     TargetSerializer,
     TargetStepSerializer,
@@ -196,6 +200,22 @@ class TargetViewSet(ScopedModelViewSet):
         targets = selectors.attach_observation_history(list(queryset if page is None else page), user=request.user)
         data = self.get_serializer(targets, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
+
+
+class TargetProgressSnapshotViewSet(ScopedModelViewSet):
+    """指标进度年度快照（只读）：每年 1 月 2 日记录的各指标上年末进度。"""
+
+    queryset = TargetProgressSnapshot.objects.select_related("target__scope", "target__indicator")
+    serializer_class = TargetProgressSnapshotSerializer
+    filterset_class = TargetProgressSnapshotFilterSet
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        # A snapshot holds the value of an observation in its target's region: it is seen by whoever
+        # sees that region's observations (another city's: as if it did not exist), like a target's progress.
+        queryset = super().get_queryset()
+        visible = visibility_q(self.request.user, Observation, prefix="target__")
+        return queryset if visible is None else queryset.filter(visible)
 
 
 class ObservationViewSet(ScopedModelViewSet):

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "plans",
     "projects",
     "monitoring",
+    "evaluations",
     "seeds",
     "jobs",
     "notices",
@@ -208,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "ObservationStatusEnum": "plans.choices.ObservationStatusChoices",
         "QualifierEnum": "plans.choices.QualifierChoices",
         "SubmissionStateEnum": "monitoring.choices.SubmissionStateChoices",
+        "EvaluationStatusEnum": "evaluations.choices.EvaluationStatusChoices",
+        "JobStatusEnum": "jobs.choices.JobStatusChoices",
     },
 }
 
@@ -273,6 +276,9 @@ PROGRESS_SDG_ACCELERATION = env.float("PROGRESS_SDG_ACCELERATION", default=0.60)
 # A latest value whose period ended more than this many days before the as-of date is stale
 # (548: an annual figure, published in the spring after its year, stays fresh through the next year).
 PROGRESS_STALE_DAYS = env.int("PROGRESS_STALE_DAYS", default=548)
+# The Word template of evaluation reports (a .docx whose styles and page setup the report takes);
+# empty: evaluations/reports/default_template.docx. A template uploaded on an evaluation wins.
+EVALUATION_DOCX_TEMPLATE = env("EVALUATION_DOCX_TEMPLATE", default="")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="sxplan@localhost")

@@ -1,0 +1,6 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("evaluations", views.EvaluationViewSet)
