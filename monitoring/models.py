@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from common.models import ScopedManager, TimestampedModel, choice_constraint, year_range_q
-from common.validators import MAX_INDICATOR_VALUE, MagnitudeValidator
+from common.validators import MAX_INDICATOR_VALUE, MagnitudeValidator, validate_plausible_date
 from plans.choices import MonthChoices, QualifierChoices, QuarterChoices
 from plans.models import Indicator, Plan
 from regions.choices import RegionLevelChoices
@@ -126,9 +126,11 @@ class Round(TimestampedModel):
     year = models.PositiveSmallIntegerField("年份")
     quarter = models.PositiveSmallIntegerField("季度", default=QuarterChoices.YEAR, choices=QuarterChoices.choices)
     month = models.PositiveSmallIntegerField("月份", default=MonthChoices.NONE, choices=MonthChoices.choices)
-    opens_on = models.DateField("开始填报日期")
-    due_on = models.DateField("报送期限", help_text="此日及以前报送为按时。")
-    closes_on = models.DateField("关闭日期", help_text="此日以后不能再填报，除非省级工作人员授予例外。")
+    opens_on = models.DateField("开始填报日期", validators=[validate_plausible_date])
+    due_on = models.DateField("报送期限", help_text="此日及以前报送为按时。", validators=[validate_plausible_date])
+    closes_on = models.DateField(
+        "关闭日期", help_text="此日以后不能再填报，除非省级工作人员授予例外。", validators=[validate_plausible_date]
+    )
     indicators = models.ManyToManyField(Indicator, blank=True, related_name="rounds", verbose_name="填报指标")
     includes_projects = models.BooleanField(
         "含重点项目调度", default=False, help_text="各市须为本市全部在建重点项目填报本期进展。"
@@ -369,7 +371,7 @@ class LockException(TimestampedModel):
         verbose_name="城市",
         limit_choices_to=CITY_LEVEL,
     )
-    until = models.DateField("有效期至")
+    until = models.DateField("有效期至", validators=[validate_plausible_date])
     reason = models.TextField("理由")
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -26,6 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import is_patched_serializer
+from rest_framework import serializers
 
 from common.validators import MagnitudeValidator, validate_plausible_date
 
@@ -228,6 +229,13 @@ class AutoSchema(SpectacularAutoSchema):
     def get_description(self) -> str:
         doc = self._action_doc()
         return "\n".join(doc.splitlines()[1:]).strip() if doc else ""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A required to-many relation (a round's cities) refuses an empty list: say so.
+        if isinstance(field, serializers.ManyRelatedField) and not field.allow_empty and schema.get("type") == "array":
+            schema.setdefault("minItems", 1)
+        return schema
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)

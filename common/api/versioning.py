@@ -49,8 +49,12 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-class VersionedViewMixin:
-    """ETag on detail responses; If-Match checked under a row lock before PUT, PATCH and DELETE."""
+class VersionedReadMixin:
+    """ETag on detail responses, and the If-Match check (under a row lock) that a write or an action calls.
+
+    For read-only resources with actions (warnings, submissions): it adds no PUT, PATCH or DELETE, which
+    the router would otherwise route to a viewset that has no such write.
+    """
 
     def get_object(self):
         self._object = super().get_object()
@@ -82,6 +86,10 @@ class VersionedViewMixin:
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()
+
+
+class VersionedViewMixin(VersionedReadMixin):
+    """ETag on detail responses; If-Match checked under a row lock before PUT, PATCH and DELETE."""
 
     @extend_schema(parameters=[IF_MATCH], responses={412: PRECONDITION_FAILED})
     def update(self, request, *args, **kwargs):

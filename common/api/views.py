@@ -2,7 +2,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.viewsets import GenericViewSet, ModelViewSet
+from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
 from common.models import defer_heavy_fields
 from common.scope import scope_queryset
@@ -10,7 +10,7 @@ from common.services import ModelServices
 
 from .filters import StrictFilterBackend
 from .renderers import CSVRenderer, XLSXRenderer
-from .versioning import HistoryViewMixin, VersionedViewMixin
+from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
 
 EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
 
@@ -31,8 +31,36 @@ class ScopedViewMixin:
         return defer_heavy_fields(scope_queryset(super().get_queryset(), self.request.user))
 
 
+class ExportMixin:
+    """Lists also export as CSV and XLSX (all matching records, unpaginated); errors stay JSON."""
+
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    @property
+    def paginator(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if getattr(renderer, "format", None) in EXPORT_FORMATS:
+            return None
+        return super().paginator
+
+    def handle_exception(self, exc):
+        # Errors are always answered in JSON, even when a CSV or XLSX file was asked for.
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) in EXPORT_FORMATS:
+            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
 @extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
-class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ModelViewSet):
+class ScopedReadOnlyViewSet(ExportMixin, VersionedReadMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+    """Reads of one model within the user's scope, for records written only by rules or actions.
+
+    Lists export as CSV and XLSX, details carry an ETag, ``{id}/history/`` lists the changes; a
+    subclass's actions check If-Match with ``_lock_and_check`` (warnings, submissions).
+    """
+
+
+@extend_schema_view(list=extend_schema(parameters=[FORMAT_PARAMETER]))
+class ScopedModelViewSet(ExportMixin, VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ModelViewSet):
     """CRUD on one model: reads within the user's scope, writes through the model's services.
 
     Subclasses declare ``queryset`` (with its select_related / prefetch_related),
@@ -42,14 +70,6 @@ class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, 
     """
 
     services: ModelServices
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
-
-    @property
-    def paginator(self):
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if getattr(renderer, "format", None) in EXPORT_FORMATS:
-            return None
-        return super().paginator
 
     def perform_create(self, serializer):
         instance = self.services.create(user=self.request.user, data=serializer.validated_data)
@@ -67,12 +87,6 @@ class ScopedModelViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, 
     def written(self, instance):
         """The record a write answers with (a subclass may read it back with its annotations)."""
         return instance
-
-    def handle_exception(self, exc):
-        # Errors are always answered in JSON, even when a CSV or XLSX file was asked for.
-        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) in EXPORT_FORMATS:
-            self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 class AggregateViewSet(ScopedViewMixin, GenericViewSet):

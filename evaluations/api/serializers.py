@@ -23,8 +23,8 @@ class EvaluationSerializer(ServiceModelSerializer):
     report, ``xlsx`` for the figures as a spreadsheet.
     """
 
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, label="创建人")
-    generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, label="生成人")
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, label="创建人")
+    generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, label="生成人")
     job = EvaluationJobSerializer(read_only=True, label="最近一次生成任务")
     formats = serializers.SerializerMethodField(label="可下载的格式")
 

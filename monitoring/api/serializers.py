@@ -75,8 +75,8 @@ class SubmissionSerializer(ServiceModelSerializer):
 
     round_name = serializers.CharField(source="round.name", read_only=True, label="填报任务（名称）")
     city_name = serializers.CharField(source="city.name", read_only=True, label="城市（名称）")
-    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None, allow_null=True)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, default=None, allow_null=True)
     timeliness = serializers.SerializerMethodField(label="及时性")
     values = SubmissionValueSerializer(many=True, read_only=True, label="数值")
     transitions = SubmissionTransitionSerializer(many=True, read_only=True, label="流转记录")

@@ -18,11 +18,9 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from common.api.versioning import (
     IF_MATCH,
     PRECONDITION_FAILED,
-    HistoryViewMixin,
-    VersionedViewMixin,
     record_etag,
 )
-from common.api.views import ScopedModelViewSet, ScopedViewMixin
+from common.api.views import ScopedModelViewSet, ScopedReadOnlyViewSet, ScopedViewMixin
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
 from common.scope import user_role
@@ -116,7 +114,7 @@ class RoundViewSet(ScopedModelViewSet):
         return Response(self.get_serializer(self.written(created)).data, status=status.HTTP_201_CREATED)
 
 
-class SubmissionViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+class SubmissionViewSet(ScopedReadOnlyViewSet):
     queryset = Submission.objects.select_related("round", "city", "submitted_by", "reviewed_by").prefetch_related(
         Prefetch("values", SubmissionValue.objects.select_related("indicator", "region")),
         Prefetch("transitions", SubmissionTransition.objects.select_related("user", "submission__city")),

@@ -185,7 +185,9 @@ class ProjectWarningSerializer(serializers.ModelSerializer):
     city_name = serializers.CharField(source="project.city.name", read_only=True, label="所在城市（名称）")
     rule_display = serializers.CharField(source="get_rule_display", read_only=True, label="预警规则（名称）")
     level_display = serializers.CharField(source="get_level_display", read_only=True, label="预警等级（名称）")
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, label="确认人")
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, label="确认人"
+    )
 
     class Meta:
         model = ProjectWarning

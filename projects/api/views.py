@@ -5,13 +5,10 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from common.api.renderers import CSVRenderer, XLSXRenderer
-from common.api.versioning import HistoryViewMixin, VersionedViewMixin, record_etag
-from common.api.views import EXPORT_FORMATS, AggregateViewSet, ScopedModelViewSet, ScopedViewMixin
+from common.api.versioning import record_etag
+from common.api.views import AggregateViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from common.models import defer_heavy_fields
 from common.scope import can_change
 from common.services import ModelServices
@@ -213,20 +210,12 @@ class BatchProjectViewSet(ScopedModelViewSet):
     services = ModelServices(create=batch_project_create, update=batch_project_update, delete=batch_project_delete)
 
 
-class ProjectWarningViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+class ProjectWarningViewSet(ScopedReadOnlyViewSet):
     """项目预警（由规则每晚及每次报送后评估产生）；POST {id}/acknowledge/ 确认（附意见），{id}/resolve/ 解除。"""
 
     queryset = ProjectWarning.objects.select_related("project__city", "acknowledged_by")
     serializer_class = ProjectWarningSerializer
     filterset_class = ProjectWarningFilterSet
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
-
-    @property
-    def paginator(self):
-        renderer = getattr(self.request, "accepted_renderer", None)
-        if getattr(renderer, "format", None) in EXPORT_FORMATS:
-            return None
-        return super().paginator
 
     def _act(self, request, serializer_class, act):
         serializer = serializer_class(data=request.data)
