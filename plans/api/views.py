@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet
+from common.api.views import FORMAT_PARAMETER, AggregateViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from common.models import defer_heavy_fields
 from common.scope import visibility_q
 from common.services import ModelServices
@@ -202,13 +202,12 @@ class TargetViewSet(ScopedModelViewSet):
         return Response(data) if page is None else self.get_paginated_response(data)
 
 
-class TargetProgressSnapshotViewSet(ScopedModelViewSet):
+class TargetProgressSnapshotViewSet(ScopedReadOnlyViewSet):
     """指标进度年度快照（只读）：每年 1 月 2 日记录的各指标上年末进度。"""
 
     queryset = TargetProgressSnapshot.objects.select_related("target__scope", "target__indicator")
     serializer_class = TargetProgressSnapshotSerializer
     filterset_class = TargetProgressSnapshotFilterSet
-    http_method_names = ["get", "head", "options"]
 
     def get_queryset(self):
         # A snapshot holds the value of an observation in its target's region: it is seen by whoever

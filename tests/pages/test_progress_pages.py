@@ -265,8 +265,8 @@ def add_more(data):
 @pytest.mark.parametrize(
     ("role", "url", "most"),
     [
-        ("province", "/", 21),  # + the dispatch figures (issue 15) and the inbox badge
-        ("province", "/cities/140100/", 29),
+        ("province", "/", 22),  # + the dispatch figures and rankings (issue 15) and the inbox badge
+        ("province", "/cities/140100/", 30),  # + the city's open warnings
         ("taiyuan", "/cities/140400/", 30),
         ("viewer", "/plans/{plan}/", 14),  # + the inbox badge
         ("province", "/indicators/", 9),
