@@ -25,7 +25,7 @@ class EvaluationSerializer(ServiceModelSerializer):
 
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, label="创建人")
     generated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True, label="生成人")
-    job = EvaluationJobSerializer(read_only=True, label="最近一次生成任务")
+    job = EvaluationJobSerializer(read_only=True, allow_null=True, label="最近一次生成任务")
     formats = serializers.SerializerMethodField(label="可下载的格式")
 
     class Meta:
