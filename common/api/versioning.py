@@ -4,6 +4,9 @@
 version); a PUT, PATCH or DELETE whose ``If-Match`` names another version answers 412 and
 changes nothing. The row is locked (PostgreSQL) from the check to the write, so of many writers
 starting from one version exactly one wins. Without ``If-Match`` a write goes ahead, as before.
+``VersionedReadViewMixin`` is its part for a read-only viewset whose records change through
+actions only (submissions, warnings): the ETag and ``_lock_and_check`` for the actions, and no
+PUT, PATCH or DELETE (405, where inheriting the write methods would route them to a 500).
 
 ``HistoryViewMixin`` — ``GET …/{id}/history/``: who changed the record, when, and what
 (django-simple-history), newest first, paginated; only for records the user may see.
@@ -49,8 +52,8 @@ def _etags(header: str) -> set[str]:
     return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
-class VersionedViewMixin:
-    """ETag on detail responses; If-Match checked under a row lock before PUT, PATCH and DELETE."""
+class VersionedReadViewMixin:
+    """ETag on detail responses; ``_lock_and_check`` for a write action (If-Match under a row lock)."""
 
     def get_object(self):
         self._object = super().get_object()
@@ -82,6 +85,10 @@ class VersionedViewMixin:
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()
+
+
+class VersionedViewMixin(VersionedReadViewMixin):
+    """ETag on detail responses; If-Match checked under a row lock before PUT, PATCH and DELETE."""
 
     @extend_schema(parameters=[IF_MATCH], responses={412: PRECONDITION_FAILED})
     def update(self, request, *args, **kwargs):

@@ -19,7 +19,7 @@ from common.api.versioning import (
     IF_MATCH,
     PRECONDITION_FAILED,
     HistoryViewMixin,
-    VersionedViewMixin,
+    VersionedReadViewMixin,
     record_etag,
 )
 from common.api.views import ScopedModelViewSet, ScopedViewMixin
@@ -116,7 +116,7 @@ class RoundViewSet(ScopedModelViewSet):
         return Response(self.get_serializer(self.written(created)).data, status=status.HTTP_201_CREATED)
 
 
-class SubmissionViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+class SubmissionViewSet(VersionedReadViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
     queryset = Submission.objects.select_related("round", "city", "submitted_by", "reviewed_by").prefetch_related(
         Prefetch("values", SubmissionValue.objects.select_related("indicator", "region")),
         Prefetch("transitions", SubmissionTransition.objects.select_related("user", "submission__city")),

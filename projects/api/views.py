@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.renderers import CSVRenderer, XLSXRenderer
-from common.api.versioning import HistoryViewMixin, VersionedViewMixin, record_etag
+from common.api.versioning import HistoryViewMixin, VersionedReadViewMixin, record_etag
 from common.api.views import EXPORT_FORMATS, AggregateViewSet, ScopedModelViewSet, ScopedViewMixin
 from common.models import defer_heavy_fields
 from common.scope import can_change
@@ -213,7 +213,7 @@ class BatchProjectViewSet(ScopedModelViewSet):
     services = ModelServices(create=batch_project_create, update=batch_project_update, delete=batch_project_delete)
 
 
-class ProjectWarningViewSet(VersionedViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
+class ProjectWarningViewSet(VersionedReadViewMixin, HistoryViewMixin, ScopedViewMixin, ReadOnlyModelViewSet):
     """项目预警（由规则每晚及每次报送后评估产生）；POST {id}/acknowledge/ 确认（附意见），{id}/resolve/ 解除。"""
 
     queryset = ProjectWarning.objects.select_related("project__city", "acknowledged_by")

@@ -191,7 +191,7 @@ ENTRIES = {
         # jobs: another user's job is hidden like another city's record
         Entry(Job, own="ty_job", other="dt_job", viewer_own="viewer_job"),
         # notices: another user's notice is hidden like another city's record
-        Entry(Notice, own="ty_notice", other="dt_notice"),
+        Entry(Notice, own="ty_notice", other="dt_notice", viewer_own="viewer_notice"),
         # accounts and sign-in records: the province's (superusers') alone
         Entry(get_user_model(), own="taiyuan"),
         Entry(StaffProfile, own="staff_profile"),

@@ -44,7 +44,13 @@ def build_world() -> SimpleNamespace:
 
     w.industry = factories.make_industry()
     w.plan = factories.make_plan()
-    w.other_plan = factories.make_plan("sx-13th-sei", title="山西省“十三五”战略性新兴产业发展规划")
+    w.other_plan = factories.make_plan(
+        "sx-13th-sei",
+        title="山西省“十三五”战略性新兴产业发展规划",
+        short_title="十三五战新规划",
+        period_start=2016,
+        period_end=2020,
+    )
     w.section = PlanSection.objects.create(plan=w.plan, key="1", number="一、", title="发展现状与形势")
     w.key_area = KeyArea.objects.create(plan=w.plan, key="1", name="高端装备制造业")
     w.program = Program.objects.create(plan=w.plan, key="1", name="实施产业集群培育工程")
@@ -106,7 +112,7 @@ def build_world() -> SimpleNamespace:
     def notice(user):
         return Notice.objects.create(recipient=user, kind=NoticeKindChoices.OTHER, title="通知", key=f"n-{user.pk}")
 
-    w.ty_notice, w.dt_notice = notice(w.taiyuan), notice(w.datong)
+    w.ty_notice, w.dt_notice, w.viewer_notice = notice(w.taiyuan), notice(w.datong), notice(w.viewer)
 
     # Records of the admin-only models (accounts, tokens, sign-in records).
     w.group = Group.objects.create(name="录入员")
