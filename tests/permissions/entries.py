@@ -189,9 +189,9 @@ ENTRIES = {
             create=lambda w: {"plan": w.plan.pk, "kind": "midterm", "as_of": "2025-06-30", "title": "中期评估"},
         ),
         # jobs: another user's job is hidden like another city's record
-        Entry(Job, own="ty_job", other="dt_job", viewer_own="viewer_job", viewer_may=("apply", "retry")),
+        Entry(Job, own="ty_job", other="dt_job", viewer_own="viewer_job", owner_may=("apply", "retry")),
         # notices: another user's notice is hidden like another city's record
-        Entry(Notice, own="ty_notice", other="dt_notice", viewer_own="viewer_notice", viewer_may=("read",)),
+        Entry(Notice, own="ty_notice", other="dt_notice", viewer_own="viewer_notice", owner_may=("read",)),
         # accounts and sign-in records: the province's (superusers') alone
         Entry(get_user_model(), own="taiyuan"),
         Entry(StaffProfile, own="staff_profile"),

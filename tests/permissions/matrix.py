@@ -44,8 +44,8 @@ class Entry:
     city-scoped). ``other``: a record hidden from them (another city's, another user's job).
     ``create``: a valid API body for a new record, made by 太原 staff where they may (else by the
     province). ``viewer_own``: the record a viewer reads, where it is not ``own`` (a job is its owner's).
-    ``viewer_may``: the actions a viewer may call on ``viewer_own``, a record of their own (marking their
-    notice read, retrying their export): what they do is decided by the record, not by the role.
+    ``owner_may``: the actions a user may call on a record of their own (``own`` is 太原 staff's,
+    ``viewer_own`` the viewer's: marking their notice read, retrying their export), whatever their role.
     """
 
     model: type[models.Model]
@@ -53,7 +53,7 @@ class Entry:
     other: str | None = None
     create: Callable[[SimpleNamespace], dict] | None = None
     viewer_own: str | None = None
-    viewer_may: tuple[str, ...] = ()
+    owner_may: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -133,10 +133,10 @@ def detail_actions(viewset) -> list[tuple[str, str]]:
     return found
 
 
-def action_cases(entries: dict, *, needs_other: bool = False, viewer: bool = False, methods=None) -> list:
+def action_cases(entries: dict, *, needs_other: bool = False, not_owners: bool = False, methods=None) -> list:
     """A case per extra action on one record of every API resource: (entry, path, method).
 
-    ``viewer``: the actions a viewer may not call (those of ``Entry.viewer_may`` left out).
+    ``not_owners``: the actions refused by role (those of ``Entry.owner_may`` left out).
     """
     cases = []
     for model, (_, viewset) in sorted(api_viewsets().items(), key=lambda item: item[0]._meta.label):
@@ -146,7 +146,7 @@ def action_cases(entries: dict, *, needs_other: bool = False, viewer: bool = Fal
         cases += [
             _param(entry, path, method, case=f"action-{path}-{method}")
             for path, method in detail_actions(viewset)
-            if (methods is None or method in methods) and not (viewer and path in entry.viewer_may)
+            if (methods is None or method in methods) and not (not_owners and path in entry.owner_may)
         ]
     return cases
 

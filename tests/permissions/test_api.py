@@ -3,7 +3,7 @@
 import pytest
 from django.db import models
 
-from common.scope import scope_queryset
+from common.scope import can_change, scope_queryset
 
 from .conftest import api_client
 from .entries import ENTRIES
@@ -91,12 +91,24 @@ def test_an_action_on_another_citys_record_is_answered_like_on_a_missing_one(w, 
     assert snapshot(hidden) == before
 
 
-@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, viewer=True, methods=WRITE_METHODS))
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, not_owners=True, methods=WRITE_METHODS))
 def test_viewer_never_acts(w, entry, path, method):
     record = getattr(w, entry.viewer_own or entry.own)
     before = snapshot(record)
     response = api_action_request(api_client(w.viewer), entry.model, path, method, record)
     assert response.status_code in (403, 405), response.content
+    assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, not_owners=True, methods=WRITE_METHODS))
+def test_city_staff_never_act_on_a_record_they_may_not_change(w, entry, path, method):
+    """An action on a record 太原 staff may read but not change (a round, an evaluation): 403, nothing changed."""
+    record = getattr(w, entry.own)
+    if can_change(w.taiyuan, record):
+        return  # what they may do there is the action's own rule (tests of its app)
+    before = snapshot(record)
+    response = api_action_request(api_client(w.taiyuan), entry.model, path, method, record)
+    assert response.status_code == 403, response.content
     assert snapshot(record) == before
 
 
