@@ -44,6 +44,8 @@ class Entry:
     city-scoped). ``other``: a record hidden from them (another city's, another user's job).
     ``create``: a valid API body for a new record, made by 太原 staff where they may (else by the
     province). ``viewer_own``: the record a viewer reads, where it is not ``own`` (a job is its owner's).
+    ``owner_may``: the actions a user may call on a record of their own (``own`` is 太原 staff's,
+    ``viewer_own`` the viewer's: marking their notice read, retrying their export), whatever their role.
     """
 
     model: type[models.Model]
@@ -51,6 +53,7 @@ class Entry:
     other: str | None = None
     create: Callable[[SimpleNamespace], dict] | None = None
     viewer_own: str | None = None
+    owner_may: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -113,8 +116,39 @@ def has_action(viewset, action: str) -> bool:
         "history-csv": "history",
     }
     if action.startswith("export"):
-        return issubclass(viewset, ScopedModelViewSet)
+        file_format = action.removeprefix("export-")
+        return any(getattr(renderer, "format", None) == file_format for renderer in viewset.renderer_classes)
     return hasattr(viewset, needs.get(action, "list"))
+
+
+def detail_actions(viewset) -> list[tuple[str, str]]:
+    """The extra actions of a viewset on one record (``submit/``, ``acknowledge/``, ``download/`` …): (path, method).
+
+    ``history`` is left out: it is a path of its own in the matrix.
+    """
+    found = []
+    for extra in viewset.get_extra_actions():
+        if extra.detail and extra.url_path != "history":
+            found += [(extra.url_path, method.lower()) for method in sorted(extra.mapping)]
+    return found
+
+
+def action_cases(entries: dict, *, needs_other: bool = False, not_owners: bool = False, methods=None) -> list:
+    """A case per extra action on one record of every API resource: (entry, path, method).
+
+    ``not_owners``: the actions refused by role (those of ``Entry.owner_may`` left out).
+    """
+    cases = []
+    for model, (_, viewset) in sorted(api_viewsets().items(), key=lambda item: item[0]._meta.label):
+        entry = entries[model]
+        if needs_other and entry.other is None:
+            continue
+        cases += [
+            _param(entry, path, method, case=f"action-{path}-{method}")
+            for path, method in detail_actions(viewset)
+            if (methods is None or method in methods) and not (not_owners and path in entry.owner_may)
+        ]
+    return cases
 
 
 def api_cases(entries: dict, actions, *, needs_other: bool = False) -> list:
@@ -215,6 +249,15 @@ def api_request(client, model, action: str, record=None, body: dict | None = Non
     if action == "history-csv":
         return client.get(api_url(model, record, "history/"), {"format": "csv"})
     raise ValueError(action)
+
+
+def api_action_request(client, model, path: str, method: str, record, body: dict | None = None):
+    """A request to an extra action on one record (a body of the usual fields of the actions' forms)."""
+    body = body if body is not None else {"comment": "意见", "reason": "理由"}
+    url = api_url(model, record, f"{path}/")
+    if method == "get":
+        return client.get(url)
+    return getattr(client, method)(url, body, format="json")
 
 
 def admin_url(model, view: str, *args) -> str:

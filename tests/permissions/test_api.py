@@ -3,7 +3,7 @@
 import pytest
 from django.db import models
 
-from common.scope import scope_queryset
+from common.scope import can_change, scope_queryset
 
 from .conftest import api_client
 from .entries import ENTRIES
@@ -11,6 +11,8 @@ from .matrix import (
     API_ANONYMOUS,
     API_HIDDEN,
     API_VIEWER_WRITES,
+    action_cases,
+    api_action_request,
     api_cases,
     api_request,
     api_url,
@@ -60,6 +62,54 @@ def test_another_citys_record_is_answered_like_a_missing_one(w, entry, action):
         without_pk(response.content.decode(), hidden.pk),
     )
     assert snapshot(hidden) == before
+
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES))
+def test_anonymous_is_401_on_every_action(w, entry, path, method):
+    record = getattr(w, entry.own)
+    before = snapshot(record)
+    response = api_action_request(api_client(), entry.model, path, method, record)
+    assert response.status_code == 401, response.content
+    assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, needs_other=True))
+def test_an_action_on_another_citys_record_is_answered_like_on_a_missing_one(w, entry, path, method):
+    """太原 staff submitting, acknowledging … a 大同 record: 404, the body of a missing id, the record unchanged."""
+    client, hidden = api_client(w.taiyuan), getattr(w, entry.other)
+    before = snapshot(hidden)
+    response = api_action_request(client, entry.model, path, method, hidden)
+    missing = api_action_request(client, entry.model, path, method, MISSING_PK)
+    assert response.status_code == 404, response.content
+    assert (missing.status_code, without_pk(missing.content.decode(), MISSING_PK)) == (
+        404,
+        without_pk(response.content.decode(), hidden.pk),
+    )
+    assert snapshot(hidden) == before
+
+
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, not_owners=True, methods=WRITE_METHODS))
+def test_viewer_never_acts(w, entry, path, method):
+    record = getattr(w, entry.viewer_own or entry.own)
+    before = snapshot(record)
+    response = api_action_request(api_client(w.viewer), entry.model, path, method, record)
+    assert response.status_code in (403, 405), response.content
+    assert snapshot(record) == before
+
+
+@pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES, not_owners=True, methods=WRITE_METHODS))
+def test_city_staff_never_act_on_a_record_they_may_not_change(w, entry, path, method):
+    """An action on a record 太原 staff may read but not change (a round, an evaluation): 403, nothing changed."""
+    record = getattr(w, entry.own)
+    if can_change(w.taiyuan, record):
+        return  # what they may do there is the action's own rule (tests of its app)
+    before = snapshot(record)
+    response = api_action_request(api_client(w.taiyuan), entry.model, path, method, record)
+    assert response.status_code == 403, response.content
+    assert snapshot(record) == before
 
 
 @pytest.mark.parametrize("entry,field,related,many,method", relation_cases(ENTRIES))

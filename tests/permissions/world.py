@@ -6,21 +6,26 @@ see (a 阳泉 builder, a 大同 co-builder, a base shared with 大同), so that 
 such a link or a page that names it is caught.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from common.choices import RoleChoices
+from evaluations.models import Evaluation
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
+from monitoring.choices import SubmissionStateChoices
+from monitoring.models import LockException, RoundTemplate, Submission, SubmissionTransition
+from monitoring.services import round_create
 from notices.choices import NoticeKindChoices
 from notices.models import Notice
-from plans.models import CityRole, KeyArea, Measure, PlanSection, Program, TargetStep
-from projects.models import EnterpriseAlias, ProjectBuilder, ProjectMention
+from plans.models import CityRole, KeyArea, Measure, PlanSection, Program, TargetProgressSnapshot, TargetStep
+from projects.models import BatchProject, EnterpriseAlias, ProjectBuilder, ProjectMention
 from regions.models import RegionGroup
 from tests import factories
 
@@ -39,7 +44,13 @@ def build_world() -> SimpleNamespace:
 
     w.industry = factories.make_industry()
     w.plan = factories.make_plan()
-    w.other_plan = factories.make_plan("sx-13th-sei", title="山西省“十三五”战略性新兴产业发展规划")
+    w.other_plan = factories.make_plan(
+        "sx-13th-sei",
+        title="山西省“十三五”战略性新兴产业发展规划",
+        short_title="十三五战新规划",
+        period_start=2016,
+        period_end=2020,
+    )
     w.section = PlanSection.objects.create(plan=w.plan, key="1", number="一、", title="发展现状与形势")
     w.key_area = KeyArea.objects.create(plan=w.plan, key="1", name="高端装备制造业")
     w.program = Program.objects.create(plan=w.plan, key="1", name="实施产业集群培育工程")
@@ -101,7 +112,7 @@ def build_world() -> SimpleNamespace:
     def notice(user):
         return Notice.objects.create(recipient=user, kind=NoticeKindChoices.OTHER, title="通知", key=f"n-{user.pk}")
 
-    w.ty_notice, w.dt_notice = notice(w.taiyuan), notice(w.datong)
+    w.ty_notice, w.dt_notice, w.viewer_notice = notice(w.taiyuan), notice(w.datong), notice(w.viewer)
 
     # Records of the admin-only models (accounts, tokens, sign-in records).
     w.group = Group.objects.create(name="录入员")
@@ -113,4 +124,77 @@ def build_world() -> SimpleNamespace:
     w.access_failure = AccessFailureLog.objects.create(username="x", ip_address="10.0.0.1", user_agent="t")
     w.staff_profile = w.taiyuan.staff_profile
     w.today = date.today()
+    build_project_tracking(w)
+    build_monitoring(w)
+    w.evaluation = Evaluation.objects.create(plan=w.plan, kind="annual", as_of=date(2024, 12, 31), title="年度评估")
+    w.target_snapshot = TargetProgressSnapshot.objects.create(target=w.target, year=2024, status="on_track")
     return w
+
+
+def build_project_tracking(w) -> None:
+    """Milestones, year plans, warnings and a batch of 太原's and 大同's projects."""
+    w.ty_milestone = factories.make_milestone(w.ty_proj)
+    w.dt_milestone = factories.make_milestone(w.dt_proj)
+    w.ty_year_plan = factories.make_year_plan(w.ty_proj)
+    w.dt_year_plan = factories.make_year_plan(w.dt_proj)
+    w.ty_warning = factories.make_warning(w.ty_proj)
+    w.dt_warning = factories.make_warning(w.dt_proj)
+    w.batch = factories.make_batch(entries=[(w.ty_proj, "sign"), (w.dt_proj, "start")])
+    w.ty_batch_project = BatchProject.objects.get(batch=w.batch, project=w.ty_proj)
+    w.dt_batch_project = BatchProject.objects.get(batch=w.batch, project=w.dt_proj)
+    w.other_batch = factories.make_batch("2024年第二季度三个一批活动", date(2024, 6, 28))
+
+
+def build_monitoring(w) -> None:
+    """An open round of 太原 and 大同 (draft submissions), and an approved 太原 submission a viewer reads."""
+    today = timezone.localdate()
+    w.round_template = RoundTemplate.objects.create(name="年度监测模板", kind="indicators", period_type="year")
+
+    def round_of(name, year, cities):
+        return round_create(
+            user=None,
+            data={
+                "name": name,
+                "year": year,
+                "opens_on": today - timedelta(days=10),
+                "due_on": today + timedelta(days=5),
+                "closes_on": today + timedelta(days=20),
+                "indicators": [w.indicator],
+                "cities": cities,
+            },
+        )
+
+    w.round = round_of("2025年度监测", 2025, [w.ty, w.dt])
+    w.ty_submission = w.round.submissions.get(city=w.ty)
+    w.dt_submission = w.round.submissions.get(city=w.dt)
+    w.ty_value = w.ty_submission.values.get()
+    w.dt_value = w.dt_submission.values.get()
+
+    def transition(submission, from_state, to_state, user):
+        return SubmissionTransition.objects.create(
+            submission=submission, from_state=from_state, to_state=to_state, user=user
+        )
+
+    draft, submitted, approved = (
+        SubmissionStateChoices.DRAFT,
+        SubmissionStateChoices.SUBMITTED,
+        SubmissionStateChoices.APPROVED,
+    )
+    w.ty_transition = transition(w.ty_submission, draft, submitted, w.taiyuan)
+    w.dt_transition = transition(w.dt_submission, draft, submitted, w.datong)
+
+    # An approved 太原 submission of an earlier round: what a viewer reads (a viewer sees approved ones only).
+    earlier = round_of("2024年度监测", 2024, [w.ty])
+    w.approved_submission = earlier.submissions.get()
+    now = timezone.now()
+    Submission.objects.filter(pk=w.approved_submission.pk).update(
+        state=approved, first_submitted_at=now, submitted_at=now, reviewed_at=now
+    )
+    w.approved_submission.refresh_from_db()
+    w.approved_value = w.approved_submission.values.get()
+    w.approved_transition = transition(w.approved_submission, submitted, approved, w.province)
+
+    def lock_exception(city):
+        return LockException.objects.create(round=w.round, city=city, until=today + timedelta(days=30), reason="补报")
+
+    w.ty_lock_exception, w.dt_lock_exception = lock_exception(w.ty), lock_exception(w.dt)
