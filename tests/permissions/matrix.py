@@ -121,6 +121,17 @@ def has_action(viewset, action: str) -> bool:
     return hasattr(viewset, needs.get(action, "list"))
 
 
+def missing_write_cases(entries: dict) -> list:
+    """A case per write a resource does not offer (a read-only resource's PATCH …): (entry, action)."""
+    cases = []
+    for model, (_, viewset) in sorted(api_viewsets().items(), key=lambda item: item[0]._meta.label):
+        methods = {"create": "post", "update": "patch", "replace": "put", "delete": "delete"}
+        for action, method in methods.items():
+            if not has_action(viewset, action) or method not in viewset.http_method_names:
+                cases.append(_param(entries[model], action, case=f"no-{action}"))
+    return cases
+
+
 def detail_actions(viewset) -> list[tuple[str, str]]:
     """The extra actions of a viewset on one record (``submit/``, ``acknowledge/``, ``download/`` …): (path, method).
 

@@ -19,6 +19,7 @@ from .matrix import (
     api_viewsets,
     every_model,
     hidden_names,
+    missing_write_cases,
     relation_cases,
     response_text,
     snapshot,
@@ -65,6 +66,17 @@ def test_another_citys_record_is_answered_like_a_missing_one(w, entry, action):
 
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+@pytest.mark.parametrize("entry,action", missing_write_cases(ENTRIES))
+def test_a_write_a_resource_does_not_offer_is_405(w, entry, action):
+    """Even for provincial staff: a read-only resource (its records change through actions) answers 405, not 500."""
+    record = getattr(w, entry.own)
+    before = snapshot(record)
+    body = entry.create(w) if entry.create else {"note": "改"}
+    response = api_request(api_client(w.province), entry.model, action, record, body)
+    assert response.status_code == 405, response.content
+    assert snapshot(record) == before
 
 
 @pytest.mark.parametrize("entry,path,method", action_cases(ENTRIES))
