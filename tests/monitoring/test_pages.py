@@ -71,6 +71,8 @@ def test_clerk_fills_in_saves_and_reports(loop, django_assert_max_num_queries):
     page = clerk.post(url, form, follow=True)
     assert "已报送，等待省级审核" in page.text
     assert 'name="value-' not in page.text  # read-only once reported
+    # The report was filed without an amount: unknown, never printed as "None" (nor as 0).
+    assert "完成投资 —（未填）" in page.text and "None" not in page.text
     loop.ty.refresh_from_db()
     assert loop.ty.state == SubmissionStateChoices.SUBMITTED
 
