@@ -61,10 +61,13 @@ def write_table(header: list[str], rows, file_format: str, notes: list[list[str]
     return out.getvalue()
 
 
+def xlsx_text(value):
+    """Text an XLSX cell can hold: control characters are dropped rather than failing the file."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def _xlsx_cell(sheet, value):
-    if isinstance(value, str):
-        # XLSX cannot hold control characters; they are dropped rather than failing the export.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = xlsx_text(value)
     if isinstance(value, str) and value.startswith("="):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # text, never a formula

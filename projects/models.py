@@ -486,7 +486,12 @@ class ProjectReport(TimestampedModel):
         verbose_name="填报人",
     )
     locked = models.BooleanField(
-        "已锁定", default=False, editable=False, help_text="经审核通过的调度报送，重新打开报送前不能修改或删除。"
+        "已锁定",
+        default=False,
+        # The database's own default too: generate_data's COPY (benchmarks) writes rows without this column.
+        db_default=False,
+        editable=False,
+        help_text="经审核通过的调度报送，重新打开报送前不能修改或删除。",
     )
 
     objects = ScopedManager()

@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.scope import can_change
-from common.tables import write_table
+from common.tables import write_table, xlsx_text
 from jobs.choices import FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
 from jobs.services import (
@@ -148,7 +148,10 @@ def _add_dropdowns(book, sheet, dataset: Dataset) -> None:
         letter = get_column_letter(lists)
         options.cell(row=1, column=lists, value=column.header)
         for row, value in enumerate(values, start=2):
-            options.cell(row=row, column=lists, value=value)
+            # Options are names staff typed: never a formula, never a character XLSX cannot hold.
+            cell = options.cell(row=row, column=lists, value=xlsx_text(value))
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
         validation = DataValidation(
             type="list",
             formula1=f"'{OPTIONS_SHEET}'!${letter}$2:${letter}${len(values) + 1}",

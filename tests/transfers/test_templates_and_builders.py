@@ -230,3 +230,12 @@ def test_enterprises_round_trip_industries_whose_names_would_not_import_back(d):
     table = Table(header=enterprises.headers, rows=list(enumerate(rows, start=2)), file_format="csv")
     again = services.import_table(dataset=enterprises, table=table, user=d.sheng, dry_run=False)
     assert again.counts == {"total": 3, "created": 0, "updated": 0, "unchanged": 3}, texts(again)
+
+
+def test_template_options_are_text_an_xlsx_can_hold(d):
+    """Names staff typed reach the hidden options sheet as plain text: no control characters, no formulas."""
+    Industry.objects.create(code="SX.9", name='=HYPERLINK("http://x")测试\x10产业')
+    book = load_workbook(io.BytesIO(services.template_file(dataset=DATASETS["projects"], file_format="xlsx")))
+    cells = [cell for row in book[services.OPTIONS_SHEET].iter_rows() for cell in row if cell.value]
+    odd = [cell for cell in cells if "测试" in str(cell.value)]
+    assert [(cell.value, cell.data_type) for cell in odd] == [('=HYPERLINK("http://x")测试产业', "s")]
