@@ -89,8 +89,8 @@ class ScopedPermissionsMixin:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if getattr(field, "empty_label", None) == "---------":
             field.empty_label = EMPTY_CHOICE_LABEL
-        choices = getattr(field, "choices", None)
-        if isinstance(choices, list) and choices and choices[0] == ("", "---------"):
+        choices = list(getattr(field, "choices", None) or [])
+        if choices and choices[0][0] == "" and str(choices[0][1]) == "---------":
             field.choices = [("", EMPTY_CHOICE_LABEL), *choices[1:]]
         return field
 
