@@ -8,6 +8,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sxplan_site.api_urls")),
+    path("", include("transfers.urls")),
     path("", include("pages.urls")),
 ]
 
