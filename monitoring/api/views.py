@@ -260,13 +260,11 @@ class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
 
 
 class TargetsByStatusReviewViewSet(IncludeUnapprovedMixin, TargetsByStatusViewSet):
-    """指标进度状态统计；include_unapproved=true（仅省级工作人员）时另计已有尚未审核的新数值的指标。
+    """指标进度状态统计：按规划分组的各状态指标数及合计（状态按已审核数据）；include_unapproved=true（仅省级工作人员）时另计已有尚未审核的新数值的指标。"""
 
-    Registered at ``/api/v1/dashboard/targets-by-status/`` in place of plans' viewset, like
-    TargetReviewViewSet: the counts by status stay the official ones (approved values only); each plan
-    and the total add ``under_review``, the targets whose row in ``targets/?include_unapproved=true``
-    says ``under_review``, and ``under_review_targets`` lists them.
-    """
+    # Registered at /api/v1/dashboard/targets-by-status/ in place of plans' viewset, like TargetReviewViewSet:
+    # the counts by status stay the official ones; each plan and the total add ``under_review``, the targets
+    # whose row in targets/?include_unapproved=true says ``under_review``, and ``under_review_targets`` lists them.
 
     serializer_class = TargetsByStatusReviewSerializer
 
