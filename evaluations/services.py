@@ -109,7 +109,7 @@ def evaluation_delete(*, instance: Evaluation, user, reason: str = "") -> None:
 def evaluation_freeze(*, evaluation: Evaluation, user, reason: str = "") -> Evaluation:
     """Take the figures of the evaluation's plan as of its date (again); the reports made before are dropped."""
     _check_may_write(user, evaluation)
-    snapshot = plan_snapshot(plan=evaluation.plan, as_of=evaluation.as_of)
+    snapshot = plan_snapshot(plan=evaluation.plan, as_of=evaluation.as_of, kind=evaluation.kind)
     evaluation.files.all().delete()
     return record_update(
         instance=evaluation,
