@@ -7,11 +7,14 @@ with “; ” and lists of objects are written as JSON.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Iterable, Iterator
 
 from rest_framework.renderers import BaseRenderer
 
-from common.tables import write_table
+from common.tables import CSV_BOM, csv_row, write_table
 
 LIST_SEPARATOR = "; "
 
@@ -33,15 +36,44 @@ def flatten(record: dict, prefix: str = "") -> dict[str, object]:
     return row
 
 
+def columns(records: list[dict]) -> list[str]:
+    header: list[str] = []
+    for record in records:
+        header.extend(key for key in record if key not in header)
+    return header
+
+
 def table(data) -> tuple[list[str], list[list[object]]]:
     """Header and rows of a list (or of a single record, or a paginated page)."""
     if isinstance(data, dict) and "results" in data:
         data = data["results"]
     records = [flatten(item) for item in (data if isinstance(data, list) else [data])]
-    header: list[str] = []
-    for record in records:
-        header.extend(key for key in record if key not in header)
+    header = columns(records)
     return header, [[record.get(key) for key in header] for record in records]
+
+
+def stream_csv(chunks: Iterable[list[dict]]) -> Iterator[bytes]:
+    """The CSV of serialized records given a chunk at a time: the same bytes as ``CSVRenderer``, written as they come.
+
+    The header is the columns of the first chunk (every record of a list has the same fields; a
+    nested record that is null in a whole first chunk but not later is the one case that could differ).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    header = None
+    for chunk in chunks:
+        records = [flatten(item) for item in chunk]
+        if header is None:
+            header = columns(records)
+            out.write(CSV_BOM)
+            writer.writerow(header)
+        writer.writerows(csv_row([record.get(key) for key in header]) for record in records)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+    if header is None:
+        writer.writerow([])
+        yield (CSV_BOM + out.getvalue()).encode("utf-8")
 
 
 class _ExportRenderer(BaseRenderer):
