@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from common.admin import (
     PROVENANCE_FIELDSET,
     RefusedWrite,
+    RelatedInUseListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
     VersionedModelForm,
@@ -211,7 +212,7 @@ class KeyProjectAdmin(ScopedModelAdmin):
         ZoneListFilter,
         "stage",
         NamingPlanFilter,
-        ("industry", admin.RelatedOnlyFieldListFilter),
+        ("industry", RelatedInUseListFilter),
     ]
     list_select_related = ["enterprise__city", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]
