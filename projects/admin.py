@@ -8,6 +8,7 @@ from common.admin import (
     EMPTY_VALUE,
     PROVENANCE_FIELDSET,
     RefusedWrite,
+    RelatedInUseListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
     VersionedModelForm,
@@ -216,7 +217,7 @@ class KeyProjectAdmin(ScopedModelAdmin):
         ZoneListFilter,
         "stage",
         NamingPlanFilter,
-        ("industry", admin.RelatedOnlyFieldListFilter),
+        ("industry", RelatedInUseListFilter),
     ]
     list_select_related = ["enterprise__city", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]

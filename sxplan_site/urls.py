@@ -10,6 +10,7 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("sxplan_site.api_urls")),
+    path("", include("transfers.urls")),
     path("", include("pages.urls")),
 ]
 

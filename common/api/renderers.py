@@ -11,16 +11,19 @@ numbers and dates are typed cells (numbers and dates in Excel, not text).
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import json
 import typing
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
-from common.tables import write_table
+from common.tables import CSV_BOM, csv_row, write_table
 
 LIST_SEPARATOR = "; "
 YES_NO = {True: "是", False: "否"}
@@ -43,14 +46,25 @@ def flatten(record: dict, prefix: str = "") -> dict[str, object]:
     return row
 
 
-def table(data) -> tuple[list[str], list[list[object]]]:
-    """Header and rows of a list (or of a single record, or a paginated page), by the JSON keys."""
-    if isinstance(data, dict) and "results" in data:
-        data = data["results"]
-    records = [flatten(item) for item in (data if isinstance(data, list) else [data])]
+def columns(records: list[dict]) -> list[str]:
+    """The keys of flattened records, in order of first appearance."""
     header: list[str] = []
     for record in records:
         header.extend(key for key in record if key not in header)
+    return header
+
+
+def records_of(data) -> list[dict]:
+    """Flattened records of a list (or of a single record, or a paginated page)."""
+    if isinstance(data, dict) and "results" in data:
+        data = data["results"]
+    return [flatten(item) for item in (data if isinstance(data, list) else [data])]
+
+
+def table(data) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of a list (or of a single record, or a paginated page), by the JSON keys."""
+    records = records_of(data)
+    header = columns(records)
     return header, [[record.get(key) for key in header] for record in records]
 
 
@@ -110,27 +124,59 @@ def _typed(field, value):
     return value
 
 
-def export_table(data, serializer=None) -> tuple[list[str], list[list[object]]]:
-    """Header (Chinese labels) and typed rows of a list, as the export writes it.
+def export_columns(keys: list[str], serializer=None) -> tuple[list[str], list[tuple[str, object]]]:
+    """Chinese header and the (key, serializer field) of each exported column.
 
     ``serializer`` is the list's serializer (its fields give labels and types). A choice column
     shows its label, so the ``x_display`` column beside it would repeat it and is left out.
     """
-    keys, rows = table(data)
     fields = dict(serializer.fields) if serializer is not None else {}
-    columns = [(key, _field_at(fields, key)) for key in keys]
-    choice_keys = {key for key, field in columns if isinstance(field, serializers.ChoiceField)}
+    keyed = [(key, _field_at(fields, key)) for key in keys]
+    choice_keys = {key for key, field in keyed if isinstance(field, serializers.ChoiceField)}
     kept = [
-        (i, key, field)
-        for i, (key, field) in enumerate(columns)
-        if key.removesuffix("_display") not in choice_keys or key in choice_keys
+        (key, field) for key, field in keyed if key.removesuffix("_display") not in choice_keys or key in choice_keys
     ]
     header, seen = [], set()
-    for _, key, field in kept:
+    for key, field in kept:
         label = _label(field, key)
         header.append(label if label not in seen else f"{label}（{key}）")
         seen.add(label)
-    return header, [[_typed(field, row[i]) for i, _, field in kept] for row in rows]
+    return header, kept
+
+
+def export_row(record: dict, kept: list[tuple[str, object]]) -> list[object]:
+    return [_typed(field, record.get(key)) for key, field in kept]
+
+
+def export_table(data, serializer=None) -> tuple[list[str], list[list[object]]]:
+    """Header (Chinese labels) and typed rows of a list, as the export writes it."""
+    records = records_of(data)
+    header, kept = export_columns(columns(records), serializer)
+    return header, [export_row(record, kept) for record in records]
+
+
+def stream_csv(chunks: Iterable[list[dict]], serializer=None) -> Iterator[bytes]:
+    """The CSV of serialized records given a chunk at a time: the same bytes as ``CSVRenderer``, written as they come.
+
+    The columns are those of the first chunk (every record of a list has the same fields; a
+    nested record that is null in a whole first chunk but not later is the one case that could differ).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    kept = None
+    for chunk in chunks:
+        records = [flatten(item) for item in chunk]
+        if kept is None:
+            header, kept = export_columns(columns(records), serializer)
+            out.write(CSV_BOM)
+            writer.writerow(header)
+        writer.writerows(csv_row(export_row(record, kept)) for record in records)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+    if kept is None:
+        writer.writerow([])
+        yield (CSV_BOM + out.getvalue()).encode("utf-8")
 
 
 class _ExportRenderer(BaseRenderer):

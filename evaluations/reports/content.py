@@ -275,7 +275,8 @@ def _indicators(snapshot: dict) -> list[Block]:
         Block(
             "paragraph",
             f"截至{date_text(snapshot['as_of'])}，各项指标的完成情况见下表（★为约束性指标；完成进度为最新值"
-            "自基期值至目标值已走过的比例，序时进度为按规划路径截止日期应达到的比例）。",
+            "自基期值至目标值已走过的比例，序时进度为按规划路径截止日期应达到的比例）。"
+            + _figures_note(snapshot, targets),
         )
     )
     blocks.append(
@@ -297,6 +298,17 @@ def _indicators(snapshot: dict) -> list[Block]:
         Block("table", headers=["评估等级", "指标数", "指标"], rows=rows, numeric=frozenset({1}), name="grades")
     )
     return blocks
+
+
+def _figures_note(snapshot: dict, targets: list[dict]) -> str:
+    """Where an annual evaluation's figures come from: the year's snapshot, recorded when the year closed."""
+    year = snapshot.get("snapshot_year")
+    if not year:
+        return ""
+    computed = sum(1 for target in targets if target.get("figures_from") != "snapshot")
+    note = f"各项指标的数据取自{year}年末的指标进度年度快照（{year}年12月31日时的情况）"
+    note += f"；其中 {computed} 项指标没有该年快照，按截止日期计算" if computed else ""
+    return note + "。"
 
 
 def _projects(snapshot: dict) -> list[Block]:

@@ -19,6 +19,7 @@ from .content import city_figures
 TWO_PLACES = "#,##0.00"
 VALUE_FORMAT = "#,##0.####"
 PERCENT = "0.0%"
+FIGURES_FROM = {"snapshot": "年度快照", "computed": "按截止日期计算"}
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -47,7 +48,7 @@ def _header(sheet, names: list[str]) -> list:
 INDICATOR_HEADERS = [
     "序号", "指标编号", "指标", "单位", "属性", "范围", "分解自（指标编号）", "基期年份", "基期值", "进度所用基期值",
     "目标年份", "目标值", "目标值上限", "最新值", "最新值期间", "完成进度", "序时进度", "进度状态", "评估等级",
-    "数据陈旧",
+    "数据陈旧", "数据来源",
 ]  # fmt: skip
 
 
@@ -79,6 +80,7 @@ def render(snapshot: dict) -> bytes:
                     _decimal(target["target_value_max"]), _decimal(target["latest_value"]), period,
                     target["progress"], target["expected_progress"], target["status_label"], target["grade_label"],
                     "是" if target["stale"] else "否",
+                    FIGURES_FROM.get(target.get("figures_from", "computed"), ""),
                 ],
                 formats,
             )

@@ -250,6 +250,9 @@ TRANSFER_MAX_COLUMNS = env.int("TRANSFER_MAX_COLUMNS", default=64)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
+# An API list's ?format=xlsx is built whole in the request: above this many records it is refused
+# with the way to the background export job (written in constant memory); ?format=csv streams any size.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=50_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
 # Key-project warnings (projects.warnings; README “Warnings”). A milestone (or a stage) is yellow

@@ -238,7 +238,7 @@ class ResourceTests:
         assert self.result_pks(all_rows(client, self.url, {"city": "140200"})) == set()
         assert other.pk not in self.result_pks(all_rows(client, self.url, {"search": str(other)[:4]}))
         exported = list(
-            csv.DictReader(io.StringIO(client.get(self.url, {"format": "csv"}).content.decode("utf-8-sig")))
+            csv.DictReader(io.StringIO(client.get(self.url, {"format": "csv"}).getvalue().decode("utf-8-sig")))
         )
         assert len(exported) == len(listed)
 
@@ -256,7 +256,7 @@ class ResourceTests:
         header, rows = self.exported_list(client)
         response = client.get(self.url, {"format": "csv"})
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-        exported = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        exported = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         assert exported == [header, *[["" if value is None else str(value) for value in row] for row in rows]]
 
     def test_xlsx_export_parses_back_to_the_list(self, data, api):
@@ -274,7 +274,7 @@ class ResourceTests:
         assert self.filter_cases, "every resource has at least one filter"
         params, expected = next(iter(self.filter_cases.values()))(data)
         response = api(data.admin).get(self.url, {**params, "format": "csv"})
-        exported = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+        exported = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
         assert len(exported) == self.model.objects.filter(expected).count()
 
 
