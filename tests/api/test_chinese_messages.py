@@ -95,4 +95,4 @@ def test_docs_name_every_sort_option_in_chinese():
 def test_browsable_forms_offer_an_empty_choice_in_chinese(world, api, province_user):
     client = api(province_user)
     html = client.get("/api/v1/projects/", HTTP_ACCEPT="text/html").content.decode()
-    assert "<option value=\"\" selected>请选择</option>" in html and ">--------<" not in html
+    assert '<option value="" selected>请选择</option>' in html and ">--------<" not in html
