@@ -131,8 +131,10 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         cities = user_city_ids(user)
         if user_role(user) != RoleChoices.CITY or len(cities) != 1:
             return
+        city_id, manager = next(iter(cities)), field.queryset.model._default_manager
         field.required = False
-        field.default = field.queryset.model._default_manager.get(pk=next(iter(cities)))
+        # A callable: read only when the request leaves the city out, and never put in the schema.
+        field.default = lambda: manager.get(pk=city_id)
 
     def _limit_to_referenceable(self, name: str, field, user) -> None:
         relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
