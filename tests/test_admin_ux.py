@@ -116,7 +116,7 @@ def test_api_exports_have_chinese_headers_labels_and_typed_cells(world, province
     assert taiyuan["阶段"] == "谋划" and taiyuan["总投资（亿元）"] == 10
     assert taiyuan["签约日期"] == datetime.datetime(2024, 3, 1)
     assert taiyuan["本年度计划投资（亿元）"] is None or isinstance(taiyuan["本年度计划投资（亿元）"], int | float)
-    text = client.get("/api/v1/projects/", {"format": "csv"}).content.decode("utf-8-sig")
+    text = client.get("/api/v1/projects/", {"format": "csv"}).getvalue().decode("utf-8-sig")
     csv_rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["阶段"] for r in csv_rows} == {"谋划"} and Decimal(csv_rows[0]["总投资（亿元）"]) in {10, 20}
 

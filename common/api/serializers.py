@@ -131,7 +131,9 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         if user_role(user) != RoleChoices.CITY or len(cities) != 1:
             return
         field.required = False
-        field.default = field.queryset.model._default_manager.get(pk=next(iter(cities)))
+        city = field.queryset.model._default_manager.get(pk=next(iter(cities)))
+        # A callable: the schema documents no default (a record is no JSON), DRF still calls it.
+        field.default = lambda: city
 
     def _limit_to_referenceable(self, name: str, field, user) -> None:
         relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
