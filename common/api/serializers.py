@@ -2,7 +2,14 @@ from django.db import models
 from rest_framework import relations, serializers
 from rest_framework.fields import empty
 
-from common.scope import HIDDEN_RECORD_LABEL, is_city_scoped, referenceable_queryset, shown_name
+from common.scope import (
+    HIDDEN_RECORD_LABEL,
+    is_city_scoped,
+    referenceable_queryset,
+    shown_name,
+    user_role,
+    visibility_q,
+)
 
 
 class NoBlankInJsonMixin:
@@ -125,7 +132,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             elif getattr(self.instance, model_field.attname) is not None:
                 linked = [getattr(self.instance, model_field.attname)]
         relation.queryset = referenceable_queryset(queryset, user, keep=linked)
-        if linked:
+        sees_all = user_role(user) is not None and visibility_q(user, queryset.model) is None
+        if linked and not sees_all:
             visible = referenceable_queryset(queryset.model._default_manager.filter(pk__in=linked), user)
             relation.hidden_pks = frozenset(linked) - set(visible.values_list("pk", flat=True))
 
