@@ -22,7 +22,7 @@ TY_TOP = "太重轨道交通装备扩能项目"  # 35.5 亿元, 太原, plan14
 def world(django_db_setup, django_db_blocker):
     def build():
         data = build_pages_data()
-        ty, dt = data.cities["140100"], data.cities["140200"]
+        ty = data.cities["140100"]
         year = timezone.localdate().year
         data.older = factories.make_project(
             "太原十三五煤层气项目",
