@@ -346,7 +346,8 @@ class DashboardView(PageMixin, TemplateView):
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
+        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
         warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
         geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
@@ -373,7 +374,7 @@ class DashboardView(PageMixin, TemplateView):
                 "year_rate": investment["year_rate"],
             },
             warnings=warnings,
-            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
+            rankings=city_rankings(queryset=projects, year=investment["year"]),
             # The latest batches in which projects of the plan took part, counting those projects only.
             batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={

@@ -224,6 +224,14 @@ def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
     )
 
 
+def project_figures_year(*, project_id: int, year: int) -> int:
+    """The year whose investment a project's page shows: ``year`` if the project has a plan or a report
+    for it, else the latest earlier year that has one (else ``year``). One query."""
+    reports = ProjectReport.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    plans = ProjectYearPlan.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    return max((row[0] for row in reports.union(plans)), default=year)
+
+
 def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None) -> float | None:
     """done / planned as a percentage; None when either is unknown (a report without an amount included)."""
     if done is None or unknown or not planned:

@@ -435,15 +435,30 @@
       xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
       yAxis: { type: "value", name: "亿元" },
       series: [
-        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) },
-        { name: "本年累计完成", type: "line", connectNulls: false, itemStyle: { color: "#1e88e5" },
-          data: months.map(function (m) { return m.completed_year_cumulative; }) },
-        { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
-          data: months.map(function (m) { return m.planned_cumulative; }) },
-        { name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" },
-          data: months.map(function (m) { return m.completed_cumulative; }) }
-      ]
+        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) }
+      ].concat(
+        // The year's running totals start again in January: one line per year, never joined across years.
+        perYear(months, "completed_year_cumulative").map(function (data) {
+          return { name: "本年累计完成", type: "line", itemStyle: { color: "#1e88e5" }, data: data };
+        }),
+        perYear(months, "planned_cumulative").map(function (data) {
+          return { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" }, data: data };
+        }),
+        [{ name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" }, data: months.map(function (m) { return m.completed_cumulative; }) }]
+      )
     });
+  }
+
+  // One data array per year of ``months`` (periods "YYYY-MM"), each holding ``key`` in its year's months only.
+  function perYear(months, key) {
+    var years = [];
+    months.forEach(function (m) {
+      var year = m.period.slice(0, 4);
+      if (years.indexOf(year) < 0) years.push(year);
+    });
+    return years.map(function (year) {
+      return months.map(function (m) { return m.period.slice(0, 4) === year ? m[key] : null; });
+    }).filter(function (data) { return data.some(function (v) { return v !== null && v !== undefined; }); });
   }
 
   /* ---- the dashboard's months: completed investment of the plan's projects vs 序时进度 ---- */

@@ -1,5 +1,6 @@
 """The dashboard's dispatch figures follow the selected plan: "三个一批" batches, the map's tooltip
-(each city's largest projects, open warnings, unknown investment counted apart) and investment by month."""
+(each city's largest projects, open warnings, unknown investment counted apart) and investment by month;
+a project page's year figures."""
 
 import datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ def world(django_db_setup, django_db_blocker):
         factories.make_warning(top, rule="no_report", level="red", opened_on=timezone.localdate())
         factories.make_warning(wind, rule="stage_late", level="yellow", opened_on=timezone.localdate())
         factories.make_year_plan(top, year=year, planned_investment="24")
+        factories.make_year_plan(wind, year=year - 1, planned_investment="10")
         factories.make_report(top, year=year, month=1, investment_completed=Decimal("1.5"))
         factories.make_report(top, year=year, month=2, investment_completed=None)
         factories.make_report(data.unknown, year=year, month=2, investment_completed=Decimal("0.5"))
@@ -108,3 +110,24 @@ def test_investment_by_month_follows_the_plan_and_counts_unknown_amounts_apart(c
     assert months[11]["planned_cumulative"] == 24.0 and months[5]["planned_cumulative"] == 12.0
     older = dashboard(client, world, world.plan13).context["page_data"]["investmentByMonth"]["months"]
     assert older[0]["completed"] == 7.0 and older[11]["planned_cumulative"] is None
+
+
+def test_the_investment_year_is_the_year_of_the_evaluation_date(client, world):
+    client.force_login(world.users["province"])
+    last_year = timezone.localdate().year - 1
+    response = client.get("/", {"plan": world.plan14.pk, "as_of": f"{last_year}-06-30"})
+    assert response.context["figures"]["year"] == last_year
+    months = response.context["page_data"]["investmentByMonth"]
+    assert months["year"] == last_year and all(m["reports"] == 0 for m in months["months"])
+
+
+def test_a_project_page_shows_the_latest_year_with_investment_data(client, world):
+    client.force_login(world.users["province"])
+    year = timezone.localdate().year
+    wind = client.get(f"/projects/{world.projects['大同风电装备基地项目'].pk}/")
+    assert (wind.context["year"], wind.context["progress"]["year_planned"]) == (year - 1, Decimal("10.00"))
+    assert f"下列年度数字为最近有数据的 {year - 1} 年" in wind.content.decode()
+    top = client.get(f"/projects/{world.projects[TY_TOP].pk}/")
+    assert top.context["year"] == year and 'data-testid="figures-year"' not in top.content.decode()
+    nothing = client.get(f"/projects/{world.projects['大同光伏组件项目'].pk}/")
+    assert nothing.context["year"] == year and nothing.context["progress"]["year_planned"] is None
