@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -429,12 +429,14 @@ _KEEP = object()
 
 
 def _empty_value(model, name: str):
-    """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
+    """What an empty cell means: blank text, no relation, or (for fields with another default) no change."""
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
         return []
     if model_field.null:
         return None
+    if isinstance(model_field, models.CharField | models.TextField) and model_field.default == "":
+        return ""  # text whose default is blank: an emptied cell clears it
     if model_field.has_default():
         return _KEEP
     if isinstance(model_field, models.CharField | models.TextField):
@@ -514,9 +516,26 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
 
 
 def export_rows(*, dataset: Dataset, user, filters: dict | None = None) -> list[list]:
+    return list(export_row_iter(dataset=dataset, user=user, filters=filters))
+
+
+class Counted:
+    """An iterator that counts what it gave."""
+
+    def __init__(self, items: Iterator):
+        self.items, self.count = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def export_row_iter(*, dataset: Dataset, user, filters: dict | None = None) -> Iterator[list]:
+    """The export's rows one at a time, read through a server-side cursor: a file is written in constant memory."""
     queryset = export_queryset(dataset=dataset, user=user, filters=filters)
-    rows = queryset.iterator(chunk_size=2000)
-    return [[column.render(obj, user) for column in dataset.columns] for obj in rows]
+    for obj in queryset.iterator(chunk_size=2000):
+        yield [column.render(obj, user) for column in dataset.columns]
 
 
 # Jobs
@@ -668,7 +687,7 @@ def export_job_run(*, job: Job) -> Job:
     job_start(job=job)
     dataset = DATASETS[job.dataset]
     try:
-        rows = export_rows(dataset=dataset, user=job.user, filters=job.params.get("filters"))
+        rows = Counted(export_row_iter(dataset=dataset, user=job.user, filters=job.params.get("filters")))
         job.result = write_table(dataset.headers, rows, job.file_format)
     except ValidationError as exc:
         job_fail(job=job, message="；".join(exc.messages))
@@ -681,9 +700,9 @@ def export_job_run(*, job: Job) -> Job:
         return job
     job.file_name = f"{dataset.name}-{timezone.localdate():%Y%m%d}.{job.file_format}"
     job.status = JobStatusChoices.SUCCEEDED
-    job.total_rows = job.processed_rows = len(rows)
-    job.counts = {"total": len(rows)}
-    job.message = f"导出完成：共 {len(rows)} 行。"
+    job.total_rows = job.processed_rows = rows.count
+    job.counts = {"total": rows.count}
+    job.message = f"导出完成：共 {rows.count} 行。"
     job.finished = timezone.now()
     job.save()
     return job
