@@ -337,7 +337,7 @@ def scenario_writes(bench) -> None:
 
 
 def observation_file(rows: int, seed: int) -> tuple[list[str], list[list]]:
-    """Values for indicator × city × month that the database does not hold yet (years 1901 on)."""
+    """Values for indicator × city × month that the database does not hold yet (a source of their own, 1950 on)."""
     from plans.models import Indicator
     from regions.models import Region
     from transfers.datasets import DATASETS
@@ -348,11 +348,11 @@ def observation_file(rows: int, seed: int) -> tuple[list[str], list[list]]:
     cities = list(Region.objects.filter(level="city").order_by("code").values_list("code", flat=True))
     generator = random.Random(seed)
     table = []
-    year, month = 1901, 1
+    year, month = 1950, 1
     while len(table) < rows:
         for indicator in indicators:
             for city in cities:
-                row = {"indicator": indicator, "scope": city, "year": year, "month": month}
+                row = {"indicator": indicator, "scope": city, "year": year, "month": month, "source": "基准测试"}
                 row["value"] = round(generator.uniform(1, 500), 2)
                 table.append([row.get(field, "") for field in header])
         month = month % 12 + 1
@@ -390,7 +390,7 @@ def observation_import(bench, *, rows: int) -> None:
         copy_started = time.perf_counter()
         with cursor.copy("COPY bench_obs FROM STDIN") as copy:
             for row in table:
-                copy.write_row([row[0], row[1], row[2], row[4], row[5]])
+                copy.write_row([row[0], row[1], row[2], row[4], row[5]])  # the columns read above
         copy_seconds = time.perf_counter() - copy_started
     copy_rate = rows / copy_seconds
     rate = result.total / seconds

@@ -69,9 +69,7 @@ def test_counts_are_exact_below_the_threshold_and_on_filtered_lists(client, prov
 
 
 @pytest.mark.postgres
-def test_a_large_unfiltered_list_shows_the_planners_estimate_marked_as_such(
-    client, province_user, world, monkeypatch
-):
+def test_a_large_unfiltered_list_shows_the_planners_estimate_marked_as_such(client, province_user, world, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE projects_keyproject")
     monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 0)
