@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .health import healthz
+
 admin.site.site_header = "山西省战略性新兴产业规划管理系统"
 admin.site.site_title = "sxplan 管理"
 admin.site.index_title = "数据管理"
@@ -8,6 +10,7 @@ admin.site.index_title = "数据管理"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("sxplan_site.api_urls")),
     path("", include("transfers.urls")),

@@ -44,7 +44,7 @@ from plans.services import (
     target_step_update,
     target_update,
 )
-from projects.choices import EnterpriseKindChoices, ProjectStageChoices
+from projects.choices import CoordinationLevelChoices, EnterpriseKindChoices, ProjectStageChoices
 from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
 from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
 from projects.services import (
@@ -569,7 +569,14 @@ class Dataset:
         found = {}
         scope = getattr(self.model, "city_scope", None)
         queryset = self.model._default_manager.select_related(*self.select_related, *([scope] if scope else []))
-        queryset = queryset.prefetch_related(*self.prefetch_related)
+        # Not the regions' map outlines: decoding one per stored row was most of an import's time.
+        queryset = defer_heavy_fields(queryset.prefetch_related(*self.prefetch_related))
+        # Narrowed by every other key field's values too (a superset of the keys wanted: each row is
+        # matched below), so that a file of new values does not read all of its indicators' history.
+        for name, attname in zip(self.key[1:], attnames[1:], strict=True):
+            values = {getattr(row[name], "pk", row[name]) for row in rows}
+            if None not in values and len(values) <= chunk:
+                queryset = queryset.filter(**{f"{attname}__in": values})
         for start in range(0, len(wanted), chunk):
             for obj in queryset.filter(**{f"{attnames[0]}__in": wanted[start : start + chunk]}):
                 identity = tuple(getattr(obj, name) for name in attnames)
@@ -788,10 +795,26 @@ REPORTS = Dataset(
             "investment_completed",
             decimal_reader(maximum=MAX_INVESTMENT),
             write_decimal("investment_completed"),
-            help="单位：亿元，不能为负数。",
+            help="单位：亿元，不能为负数；不详时留空（不要填 0），留空的金额不计入合计。",
             example=3.2,
         ),
         Column("进展说明", "note", example="主体厂房封顶"),
+        Column("形象进度", "progress", help="本月工程形象进度，如“主体结构完成 60%”。", example="主体结构完成60%"),
+        Column(
+            "需协调解决的问题",
+            "problems",
+            help="需要政府协调解决的问题；填写时须同时填写协调层级。",
+            example="施工用电线路尚未接通",
+        ),
+        Column(
+            "协调层级",
+            "problem_level",
+            choice_reader(CoordinationLevelChoices, aliases={"市": "city", "省": "province", "国家级": "national"}),
+            display("problem_level"),
+            help="应由哪一级协调解决：市级、省级或国家；填写问题时必填，没有问题时留空。",
+            example="市级",
+            options=choice_options(CoordinationLevelChoices),
+        ),
     ],
 )
 

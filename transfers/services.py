@@ -429,12 +429,14 @@ _KEEP = object()
 
 
 def _empty_value(model, name: str):
-    """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
+    """What an empty cell means: blank text, no relation, or (for fields with another default) no change."""
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
         return []
     if model_field.null:
         return None
+    if isinstance(model_field, models.CharField | models.TextField) and model_field.default == "":
+        return ""  # text whose default is blank: an emptied cell clears it
     if model_field.has_default():
         return _KEEP
     if isinstance(model_field, models.CharField | models.TextField):

@@ -10,6 +10,7 @@ from common.scope import (
     shown_name,
     user_city_ids,
     user_role,
+    visibility_q,
 )
 
 
@@ -150,7 +151,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             elif getattr(self.instance, model_field.attname) is not None:
                 linked = [getattr(self.instance, model_field.attname)]
         relation.queryset = referenceable_queryset(queryset, user, keep=linked)
-        if linked:
+        sees_all = user_role(user) is not None and visibility_q(user, queryset.model) is None
+        if linked and not sees_all:
             visible = referenceable_queryset(queryset.model._default_manager.filter(pk__in=linked), user)
             relation.hidden_pks = frozenset(linked) - set(visible.values_list("pk", flat=True))
 

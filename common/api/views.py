@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
 from common.models import defer_heavy_fields
+from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
@@ -61,10 +62,12 @@ class ExportMixin:
     def csv_stream_response(self, queryset) -> StreamingHttpResponse:
         serializer = self.get_serializer(many=True).child  # the fields are built once, for every chunk
         rows = queryset.iterator(chunk_size=self.export_chunk_size)
+        replica_allowed = replica_reads.get()  # the body is read after the view (and its middleware) returned
 
         def chunks():
-            while chunk := list(islice(rows, self.export_chunk_size)):
-                yield [serializer.to_representation(record) for record in chunk]
+            with reading_from_replica(replica_allowed):
+                while chunk := list(islice(rows, self.export_chunk_size)):
+                    yield [serializer.to_representation(record) for record in chunk]
 
         response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'

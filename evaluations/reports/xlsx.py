@@ -13,12 +13,15 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from .content import city_figures
 
 TWO_PLACES = "#,##0.00"
 VALUE_FORMAT = "#,##0.####"
 PERCENT = "0.0%"
+#: Columns of names, wider than their header.
+WIDE_COLUMNS = {"指标", "项目", "建设单位", "建设规模"}
 FIGURES_FROM = {"snapshot": "年度快照", "computed": "按截止日期计算"}
 
 
@@ -37,6 +40,12 @@ def _row(sheet, values: list, formats: dict[int, str] | None = None) -> list:
 
 
 def _header(sheet, names: list[str]) -> list:
+    """The header row; each column as wide as its header (at least 8 characters), names wider."""
+    for index, name in enumerate(names, start=1):
+        wide = name in WIDE_COLUMNS
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else max(8, len(name) * 2 + 2)
+    if sheet.freeze_panes is None:
+        sheet.freeze_panes = "A2"
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=name)
