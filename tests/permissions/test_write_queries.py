@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.permissions.conftest import api_client, matrix_world, w  # noqa: F401 (the permission world)
+from .conftest import api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def test_a_patch_reads_the_record_once_and_checks_constraints_without_a_query(w)
     assert len(sql) <= 20, "\n".join(sql)
     reads = [q for q in sql if q.startswith('SELECT "projects_keyproject"."id", "projects_keyproject"."created"')]
     assert len(reads) == 2  # before the write (under the lock) and the answer
-    assert not [q for q in sql if "_check" in q or "SELECT 1 AS \"_check\"" in q]
+    assert not [q for q in sql if "_check" in q or 'SELECT 1 AS "_check"' in q]
 
 
 @pytest.mark.parametrize(
