@@ -275,7 +275,8 @@ def _overall(snapshot: dict, meta: Meta) -> list[Block]:
         unknown = sum(entry["unknown"] for entry in totals)
         investment = sum((entry["investment"] for entry in totals), Decimal(0))
         completed = sum((entry["completed"] for entry in totals), Decimal(0))
-        text = f"规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
+        whose = "本版本所含城市的" if snapshot.get("restricted_to") else ""  # a city report counts its own
+        text = f"{whose}规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
         sentences.append(text + investment_text(project_count, unknown, investment, completed))
     else:
         sentences.append("本规划暂无关联的重点项目。")

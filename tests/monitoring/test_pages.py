@@ -132,8 +132,8 @@ def test_clerk_reads_why_it_was_sent_back_and_what_is_missing(loop):
     submission_submit(user=loop.taiyuan, submission=loop.ty)
     submission_return(user=loop.province, submission=loop.ty, comment="企业数请与统计局核对")
     page = signed_in(loop.taiyuan).get(f"/monitoring/submissions/{loop.ty.pk}/")
-    assert "省级工作人员已退回本报送（province，" in page.text
-    assert "“企业数请与统计局核对”，请修改后重新报送。" in page.text
+    assert "省级工作人员已退回本报送，请修改后重新报送。意见（province，" in page.text
+    assert "）：企业数请与统计局核对</p>" in page.text
 
     # Many empty values are one line (the table shows which); a few are named one by one.
     extra = [factories.make_indicator(f"补充指标{n}", "个") for n in range(4)]
