@@ -198,7 +198,22 @@ class PageMixin(LoginRequiredMixin):
             "role_label": RoleChoices(role).label,
             "can_edit": user.is_staff and role in (RoleChoices.PROVINCE, RoleChoices.CITY),
             "as_of": self.as_of.param,
+            "scope": self.scope(),
         }
+
+    def scope(self) -> dict:
+        """Which cities the page's project figures cover: 全省 for users who see every city, else the
+        cities this user may see (city staff), named, so that no figure claims to be province-wide."""
+        if not hasattr(self, "_scope"):
+            sees_all = visibility_q(self.request.user, KeyProject) is None
+            if sees_all:
+                self._scope = {"all": True, "label": "全省", "cities": self.cities()}
+            else:
+                own = user_city_ids(self.request.user)
+                cities = [city for city in self.cities() if city.pk in own]
+                names = "、".join(city.name for city in cities) or "无"
+                self._scope = {"all": False, "label": f"您可查看的城市（{names}）", "cities": cities}
+        return self._scope
 
     def cities(self) -> list[Region]:
         if not hasattr(self, "_cities"):
@@ -257,6 +272,41 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
             }
         )
     return rows
+
+
+def known_investment(count: int, investment: Decimal | None, known: int) -> float | None:
+    """A sum of project amounts for a chart: 0 with no project, None ("—") when none of them is known."""
+    if not count:
+        return 0
+    return _float(investment) if known else None
+
+
+def every_city_warnings(counts: dict, cities: list[Region]) -> dict:
+    """Open warnings by city with a row for every city of the scope (0 / 0 where there is none)."""
+    rows = {row["code"]: row for row in counts["rows"]}
+    counts["rows"] = [
+        rows.get(city.code, {"code": city.code, "name": city.name, "yellow": 0, "red": 0}) for city in cities
+    ]
+    return counts
+
+
+def every_city_ranking(rankings: list[dict], cities: list[Region]) -> list[dict]:
+    """The city ranking with every city of the scope: those without a project follow, their rates "—"."""
+    ranked = {row["code"] for row in rankings}
+    return rankings + [
+        {
+            "code": city.code,
+            "name": city.name,
+            "projects": 0,
+            "start_rate": None,
+            "investment_rate": None,
+            "warnings": 0,
+            "red": 0,
+            "warnings_rank": None,
+        }
+        for city in cities
+        if city.code not in ranked
+    ]
 
 
 def light_legend() -> list[dict]:
@@ -337,18 +387,40 @@ class DashboardView(PageMixin, TemplateView):
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
-        cities = list(city_summary_list(user=user, projects=projects))
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
+        cities = list(
+            selectors.with_known_investment(
+                city_summary_list(user=user, projects=projects), projects=projects, path="city"
+            )
+        )
+        scope = self.scope()
+        zones = (
+            list(
+                selectors.with_known_investment(
+                    zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects),
+                    projects=projects,
+                    path="city__zone_memberships__zone",
+                )
+            )
+            if scheme
+            else []
+        )
         investment = investment_summary(queryset=projects, year=timezone.localdate().year)
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         geojson = city_feature_collection(cities)
+        by_code = {city.code: city for city in cities}
         for feature in geojson["features"]:
             # Memberships of other plans' layouts are not part of this map.
             feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
             feature["properties"]["url"] = self.link("city", feature["properties"]["code"])
+            city = by_code[feature["properties"]["code"]]
+            # The tooltip's 总投资 is unknown ("—"), not 0, when no project of the city has an amount.
+            feature["properties"]["project_investment"] = known_investment(
+                city.project_count, city.project_investment, city.investment_known
+            )
+            feature["properties"]["investment_unknown"] = city.project_count - city.investment_known
         context.update(
             plan=plan,
             scheme=scheme,
@@ -357,7 +429,9 @@ class DashboardView(PageMixin, TemplateView):
             targets=targets,
             stages=stages,
             figures={
-                "plans_in_force": sum(1 for p in self.plans() if p.status == PlanStatusChoices.IN_FORCE),
+                "plans_in_force": sum(
+                    1 for p in self.plans() if p.status_on(self.as_of.date) == PlanStatusChoices.IN_FORCE
+                ),
                 "targets": len(targets),
                 "target_statuses": statuses,
                 "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
@@ -372,8 +446,14 @@ class DashboardView(PageMixin, TemplateView):
                 "year_completed_unknown": investment["completed_year_unknown"],
                 "year_rate": investment["year_rate"],
             },
-            warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
-            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
+            plan_status=plan.status_on(self.as_of.date) if plan else None,
+            warnings=every_city_warnings(
+                warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
+                scope["cities"],
+            ),
+            rankings=every_city_ranking(
+                city_rankings(queryset=projects, year=timezone.localdate().year), scope["cities"]
+            ),
             batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
                 "cities": geojson,
@@ -384,20 +464,27 @@ class DashboardView(PageMixin, TemplateView):
                         "kind": zone.kind,
                         "cities": [m.region.code for m in zone.memberships.all()],
                         "count": zone.project_count,
-                        "investment": _float(zone.project_investment) or 0,
+                        "investment": known_investment(
+                            zone.project_count, zone.project_investment, zone.investment_known
+                        ),
                     }
                     for zone in zones
                 ],
                 "stages": stages,
+                # Every city of the figures' scope, those without a project at zero.
                 "investmentByCity": [
                     {
                         "code": city.code,
                         "name": city.name,
                         "count": city.project_count,
-                        "investment": _float(city.project_investment) or 0,
+                        "investment": known_investment(
+                            city.project_count, city.project_investment, city.investment_known
+                        ),
                     }
-                    for city in sorted(cities, key=lambda city: (-(city.project_investment or 0), -city.project_count))
-                    if city.project_count
+                    for city in sorted(
+                        (city for city in cities if city.pk in {c.pk for c in scope["cities"]}),
+                        key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
+                    )
                 ],
                 "targetStatuses": statuses,
                 "targets": [

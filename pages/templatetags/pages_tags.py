@@ -5,6 +5,9 @@ from urllib.parse import urlencode
 from django import template
 from django.urls import reverse
 
+from common.choices import RoleChoices
+from common.scope import user_role
+
 register = template.Library()
 
 
@@ -21,3 +24,16 @@ def page_url(context, name: str, *args, **params) -> str:
     """``{% page_url 'city' code all=1 %}``: the page's URL, keeping the date the page is evaluated at."""
     nav = context.get("nav") or {}
     return page_link(reverse(name, args=args), nav.get("as_of", ""), **params)
+
+
+@register.simple_tag
+def role_label(user) -> str:
+    """The user's role as the header shows it, on pages without the navigation (403, 404)."""
+    role = user_role(user)
+    return RoleChoices(role).label if role else "未分配角色"
+
+
+@register.filter
+def plan_status(plan, date) -> str:
+    """``{{ plan|plan_status:as_of.date }}``: the plan's status on the page's date (Plan.status_on)."""
+    return plan.status_on(date).label

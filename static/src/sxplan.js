@@ -140,7 +140,8 @@
       } else {
         lines.push("不在空间布局分区内");
       }
-      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元");
+      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元" +
+        (city.investment_unknown ? "（另有 " + city.investment_unknown + " 个项目投资未知）" : ""));
       lines.push("园区 " + city.park_count + " 个 · 企业 " + city.enterprise_count + " 家 · 基地 " + city.base_count + " 个");
       return lines.join("<br>");
     }
