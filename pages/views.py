@@ -58,6 +58,7 @@ from regions.selectors import city_feature_collection
 
 from . import selectors
 from .templatetags.pages_tags import page_link
+from .tour import tour_context
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
@@ -422,6 +423,7 @@ class DashboardView(PageMixin, TemplateView):
             )
             feature["properties"]["investment_unknown"] = city.project_count - city.investment_known
         context.update(
+            tour=tour_context(self),
             plan=plan,
             scheme=scheme,
             schemes=self.schemes(),
@@ -537,6 +539,7 @@ class CityView(PageMixin, TemplateView):
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         warnings = ProjectWarning.objects.for_user(user).filter(project__city=city, resolved_on__isnull=True)
         context.update(
+            tour=tour_context(self) if not self.scope()["all"] else None,
             city=city,
             warnings=list(warnings.select_related("project").order_by("level", "-opened_on")[:CITY_WARNINGS_SHOWN]),
             warning_count=warnings.count(),
