@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from common.models import defer_heavy_fields
 from plans.filtersets import IndicatorFilterSet
-from plans.models import CityRole, Indicator, KeyArea, Plan, Target
+from plans.models import CityRole, Indicator, KeyArea, Measure, Plan, Program, Target
 from plans.selectors import annotate_allocations, industry_tree, target_list
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, IndustryBase
@@ -142,6 +142,22 @@ def city_enterprises(*, user, city: Region) -> QuerySet:
     return defer_heavy_fields(
         Enterprise.objects.for_user(user).filter(city=city).select_related("city").prefetch_related("industries")
     )
+
+
+def program_list(*, user, plan: Plan) -> list[Program]:
+    """The plan's programs (重点工程 / 主要任务) in the document's order, with their section and industries."""
+    return list(
+        Program.objects.for_user(user)
+        .filter(plan=plan)
+        .select_related("section")
+        .prefetch_related("industries")
+        .order_by("order", "key")
+    )
+
+
+def measure_list(*, user, plan: Plan) -> list[Measure]:
+    """The plan's safeguard measures (保障措施) in the document's order."""
+    return list(Measure.objects.for_user(user).filter(plan=plan).select_related("section").order_by("order", "key"))
 
 
 def key_area_list(*, user, plans: list[Plan]) -> list[KeyArea]:

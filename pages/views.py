@@ -634,6 +634,8 @@ class PlanView(PageMixin, TemplateView):
             plan=plan,
             other=other,
             sections=PlanSection.objects.for_user(user).filter(plan=plan),
+            programs=selectors.program_list(user=user, plan=plan),
+            measures=selectors.measure_list(user=user, plan=plan),
             key_areas=[area for area in areas if area.plan_id == plan.pk],
             targets=split_targets(targets),
             comparison=comparison,

@@ -1,5 +1,6 @@
 """Links between the pages that keep the page's evaluation date (``as_of``)."""
 
+import re
 from urllib.parse import urlencode
 
 from django import template
@@ -37,3 +38,12 @@ def role_label(user) -> str:
 def plan_status(plan, date) -> str:
     """``{{ plan|plan_status:as_of.date }}``: the plan's status on the page's date (Plan.status_on)."""
     return plan.status_on(date).label
+
+
+HALF_WIDTH_NUMBERING = re.compile(r"\(([一二三四五六七八九十百零〇\d]+)\)")
+
+
+@register.filter
+def numbering(text: str) -> str:
+    """Section numbers in one style: the documents mix "(一)" and "（一）"; the pages show full-width."""
+    return HALF_WIDTH_NUMBERING.sub(r"（\1）", text or "")

@@ -89,7 +89,6 @@ def test_every_page_fits_the_window(live_server, live_users, browser, width):
             errors.clear()
             failed.clear()
             response = page.goto(f"{live_server.url}{path}")
-            page.wait_for_load_state("networkidle")
             page.wait_for_function("() => !document.querySelector('script[src*=sxplan]') || document.body.dataset.ready")
             where = f"{username} {path} at {width} px"
             assert response.status == status, where
