@@ -249,6 +249,9 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
         rows.append(
             {
                 "target": target,
+                "digits": decimals(
+                    target.baseline_value, target.target_value, target.target_value_max, target.latest_value
+                ),
                 "comparator": COMPARATOR_SYMBOLS[target.comparator],
                 "status": status,
                 "light": PROGRESS_LIGHTS[status],
@@ -308,6 +311,17 @@ def every_city_ranking(rankings: list[dict], cities: list[Region]) -> list[dict]
         for city in cities
         if city.code not in ranked
     ]
+
+
+def decimals(*values: Decimal | float | None, most: int = 2) -> int:
+    """The decimals that show every value (up to ``most``): one format for a target's numbers, so that
+    "9.10" never stands beside "12" (9.1 and 12 → 1 decimal: "9.1", "12.0")."""
+    needed = 0
+    for value in values:
+        if value is not None:
+            exponent = Decimal(str(value)).normalize().as_tuple().exponent
+            needed = max(needed, min(most, -exponent) if isinstance(exponent, int) and exponent < 0 else 0)
+    return needed
 
 
 def light_legend() -> list[dict]:

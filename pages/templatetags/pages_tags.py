@@ -4,6 +4,7 @@ import re
 from urllib.parse import urlencode
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from common.choices import RoleChoices
@@ -47,3 +48,26 @@ HALF_WIDTH_NUMBERING = re.compile(r"\(([一二三四五六七八九十百零〇\
 def numbering(text: str) -> str:
     """Section numbers in one style: the documents mix "(一)" and "（一）"; the pages show full-width."""
     return HALF_WIDTH_NUMBERING.sub(r"（\1）", text or "")
+
+
+def _number(value, row) -> str:
+    # Every number of one target row with the same decimals (target_rows sets ``digits``): "9.1" beside "12.0".
+    return floatformat(value, f"{row.get('digits', 0)}g")
+
+
+@register.simple_tag
+def figure(value, row) -> str:
+    """A value of a target row with the row's decimals and its unit after it ("9.1%"), or "—"."""
+    if value is None:
+        return "—"
+    return _number(value, row) + (row["target"].unit or "")
+
+
+@register.simple_tag
+def goal(row) -> str:
+    """A target row's goal: comparator, value (or range) and unit ("≥12.0%", "15–20亿元")."""
+    target = row["target"]
+    text = row["comparator"] + _number(target.target_value, row)
+    if target.target_value_max is not None:
+        text += "–" + _number(target.target_value_max, row)
+    return text + (target.unit or "")
