@@ -42,13 +42,16 @@ from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
+from projects.models import IndustryBase, KeyProject, ProjectWarning
 from projects.selectors import (
+    batch_list,
     batch_summary,
     city_rankings,
     city_summary_list,
     investment_summary,
+    monthly_investment_summary,
     project_list,
+    top_projects_by_city,
     warning_counts,
     zone_summary_list,
 )
@@ -402,11 +405,7 @@ class DashboardView(PageMixin, TemplateView):
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
-        cities = list(
-            selectors.with_known_investment(
-                city_summary_list(user=user, projects=projects), projects=projects, path="city"
-            )
-        )
+        cities = list(city_summary_list(user=user, projects=projects))
         scope = self.scope()
         zones = (
             list(
@@ -419,23 +418,14 @@ class DashboardView(PageMixin, TemplateView):
             if scheme
             else []
         )
-        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        geojson = city_feature_collection(cities)
-        by_code = {city.code: city for city in cities}
-        for feature in geojson["features"]:
-            # Memberships of other plans' layouts are not part of this map.
-            feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
-            feature["properties"]["url"] = self.link("city", feature["properties"]["code"])
-            city = by_code[feature["properties"]["code"]]
-            # The tooltip's 总投资 is unknown ("—"), not 0, when no project of the city has an amount.
-            feature["properties"]["project_investment"] = known_investment(
-                city.project_count, city.project_investment, city.investment_known
-            )
-            feature["properties"]["investment_unknown"] = city.project_count - city.investment_known
+        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
+        warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
+        geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
             tour=tour_context(self),
             plan=plan,
@@ -463,14 +453,10 @@ class DashboardView(PageMixin, TemplateView):
                 "year_rate": investment["year_rate"],
             },
             plan_status=plan.status_on(self.as_of.date) if plan else None,
-            warnings=every_city_warnings(
-                warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
-                scope["cities"],
-            ),
-            rankings=every_city_ranking(
-                city_rankings(queryset=projects, year=timezone.localdate().year), scope["cities"]
-            ),
-            batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
+            warnings=every_city_warnings(warnings, scope["cities"]),
+            rankings=every_city_ranking(city_rankings(queryset=projects, year=investment["year"]), scope["cities"]),
+            # The latest batches in which projects of the plan took part, counting those projects only.
+            batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
                 "cities": geojson,
                 "zones": [
@@ -494,7 +480,9 @@ class DashboardView(PageMixin, TemplateView):
                         "name": city.name,
                         "count": city.project_count,
                         "investment": known_investment(
-                            city.project_count, city.project_investment, city.investment_known
+                            city.project_count,
+                            city.project_investment,
+                            city.project_count - city.project_investment_unknown,
                         ),
                     }
                     for city in sorted(
@@ -502,6 +490,12 @@ class DashboardView(PageMixin, TemplateView):
                         key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
                     )
                 ],
+                "investmentByMonth": {
+                    "year": investment["year"],
+                    "months": monthly_investment_summary(
+                        queryset=projects, year=investment["year"], planned=investment["planned"]
+                    ),
+                },
                 "targetStatuses": statuses,
                 "targets": [
                     {
@@ -516,6 +510,40 @@ class DashboardView(PageMixin, TemplateView):
             },
         )
         return context
+
+    def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
+        """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
+        investments, open warnings and each city's largest projects (linked to their pages)."""
+        geojson = city_feature_collection(cities)
+        by_code = {city.code: city for city in cities}
+        warnings_by_code = {row["code"]: row for row in warnings["rows"]}
+        tops = top_projects_by_city(queryset=projects)
+        for feature in geojson["features"]:
+            properties = feature["properties"]
+            city = by_code[properties["code"]]
+            # Memberships of other plans' layouts are not part of this map.
+            properties["zones"] = [z for z in properties["zones"] if z["id"] in zone_ids]
+            properties["url"] = self.link("city", city.code)
+            # Unknown investment is not summed as 0: None when no amount is known, and counted apart.
+            known = city.project_count - city.project_investment_unknown
+            properties["project_investment"] = (
+                _float(city.project_investment) if known or not city.project_count else None
+            )
+            properties["project_investment_unknown"] = city.project_investment_unknown
+            row = warnings_by_code.get(city.code, {})
+            properties["warnings"] = {"red": row.get("red", 0), "yellow": row.get("yellow", 0)}
+            properties["projects"] = [
+                {
+                    "name": project.name,
+                    "url": reverse("project", args=[project.pk]),
+                    "stage": project.get_stage_display(),
+                    "investment": _float(project.total_investment),
+                    "warnings": project.open_warnings,
+                    "red": project.red_warnings,
+                }
+                for project in tops.get(city.pk, [])
+            ]
+        return geojson
 
 
 class CityView(PageMixin, TemplateView):

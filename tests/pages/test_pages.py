@@ -310,10 +310,11 @@ def add_more_data(data):
 @pytest.mark.parametrize(
     "role, url, most",
     [
-        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
+        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries;
+        # +2: the map tooltip's largest projects per city and the investment by month
         # +2 for the first-run tour's counts of indicators and projects (until its reader closes it)
-        ("province", "/", 24),
-        ("viewer", "/", 25),
+        ("province", "/", 26),
+        ("viewer", "/", 27),
         # + the inbox badge, the provincial targets for reference (no allocation), the open warnings and their count
         ("taiyuan", "/cities/140100/", 34),
         ("province", "/plans/{plan}/", 16),  # 12 + the inbox badge + programs, their industries, measures

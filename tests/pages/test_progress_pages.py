@@ -265,8 +265,8 @@ def add_more(data):
 @pytest.mark.parametrize(
     ("role", "url", "most"),
     [
-        # + the dispatch figures and rankings (issue 15), the inbox badge, the first-run tour's two counts
-        ("province", "/", 24),
+        # + the dispatch figures, rankings, tooltip projects, months (issue 15), inbox badge, the tour's two counts
+        ("province", "/", 26),
         ("province", "/cities/140100/", 30),  # + the city's open warnings
         ("taiyuan", "/cities/140400/", 30),
         ("viewer", "/plans/{plan}/", 17),  # + the inbox badge, the programs, their industries, the measures

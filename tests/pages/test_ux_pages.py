@@ -61,7 +61,7 @@ class TestUnknownInvestment:
         assert by_city["140200"]["investment"] is None
         datong = next(f for f in response.context["page_data"]["cities"]["features"] if f["id"] == "140200")
         assert datong["properties"]["project_investment"] is None
-        assert datong["properties"]["investment_unknown"] == 2
+        assert datong["properties"]["project_investment_unknown"] == 2
 
 
 class TestErrorPages:
