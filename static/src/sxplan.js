@@ -452,6 +452,7 @@
     if (!months.length) {
       element.textContent = "尚无年度计划投资或调度月报。";
       element.classList.add("muted");
+      element.style.height = "auto";
       return;
     }
     make(element, {
@@ -495,6 +496,7 @@
     if (!months.some(function (m) { return m.reports || m.planned_cumulative !== null; })) {
       element.textContent = data.year + "年尚无调度月报或年度计划投资。";
       element.classList.add("muted");
+      element.style.height = "auto";
       return;
     }
     make(element, {
