@@ -123,10 +123,11 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         return fields
 
     def _default_city(self, fields: dict, user) -> None:
-        """A new record of a clerk of one city is in that city unless the request names one."""
+        """A new record of a clerk of one city is in that city unless the request names one (its scope field)."""
         scope = getattr(self.Meta.model, "city_scope", None)
         field = fields.get(scope) if scope else None
-        if field is None or field.read_only or not isinstance(field, relations.RelatedField):
+        # Only a required one: an enterprise sent without a city is province-wide, not the clerk's.
+        if field is None or not field.required or not isinstance(field, relations.RelatedField):
             return
         cities = user_city_ids(user)
         if user_role(user) != RoleChoices.CITY or len(cities) != 1:
