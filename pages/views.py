@@ -61,6 +61,7 @@ from regions.selectors import city_feature_collection
 
 from . import selectors
 from .templatetags.pages_tags import page_link
+from .tour import tour_context
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
@@ -203,7 +204,22 @@ class PageMixin(LoginRequiredMixin):
             "role_label": RoleChoices(role).label,
             "can_edit": user.is_staff and role in (RoleChoices.PROVINCE, RoleChoices.CITY),
             "as_of": self.as_of.param,
+            "scope": self.scope(),
         }
+
+    def scope(self) -> dict:
+        """Which cities the page's project figures cover: 全省 for users who see every city, else the
+        cities this user may see (city staff), named, so that no figure claims to be province-wide."""
+        if not hasattr(self, "_scope"):
+            sees_all = visibility_q(self.request.user, KeyProject) is None
+            if sees_all:
+                self._scope = {"all": True, "label": "全省", "cities": self.cities()}
+            else:
+                own = user_city_ids(self.request.user)
+                cities = [city for city in self.cities() if city.pk in own]
+                names = "、".join(city.name for city in cities) or "无"
+                self._scope = {"all": False, "label": f"您可查看的城市（{names}）", "cities": cities}
+        return self._scope
 
     def cities(self) -> list[Region]:
         if not hasattr(self, "_cities"):
@@ -238,6 +254,9 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
         rows.append(
             {
                 "target": target,
+                "digits": decimals(
+                    target.baseline_value, target.target_value, target.target_value_max, target.latest_value
+                ),
                 "comparator": COMPARATOR_SYMBOLS[target.comparator],
                 "status": status,
                 "light": PROGRESS_LIGHTS[status],
@@ -262,6 +281,52 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
             }
         )
     return rows
+
+
+def known_investment(count: int, investment: Decimal | None, known: int) -> float | None:
+    """A sum of project amounts for a chart: 0 with no project, None ("—") when none of them is known."""
+    if not count:
+        return 0
+    return _float(investment) if known else None
+
+
+def every_city_warnings(counts: dict, cities: list[Region]) -> dict:
+    """Open warnings by city with a row for every city of the scope (0 / 0 where there is none)."""
+    rows = {row["code"]: row for row in counts["rows"]}
+    counts["rows"] = [
+        rows.get(city.code, {"code": city.code, "name": city.name, "yellow": 0, "red": 0}) for city in cities
+    ]
+    return counts
+
+
+def every_city_ranking(rankings: list[dict], cities: list[Region]) -> list[dict]:
+    """The city ranking with every city of the scope: those without a project follow, their rates "—"."""
+    ranked = {row["code"] for row in rankings}
+    return rankings + [
+        {
+            "code": city.code,
+            "name": city.name,
+            "projects": 0,
+            "start_rate": None,
+            "investment_rate": None,
+            "warnings": 0,
+            "red": 0,
+            "warnings_rank": None,
+        }
+        for city in cities
+        if city.code not in ranked
+    ]
+
+
+def decimals(*values: Decimal | float | None, most: int = 2) -> int:
+    """The decimals that show every value (up to ``most``): one format for a target's numbers, so that
+    "9.10" never stands beside "12" (9.1 and 12 → 1 decimal: "9.1", "12.0")."""
+    needed = 0
+    for value in values:
+        if value is not None:
+            exponent = Decimal(str(value)).normalize().as_tuple().exponent
+            needed = max(needed, min(most, -exponent) if isinstance(exponent, int) and exponent < 0 else 0)
+    return needed
 
 
 def light_legend() -> list[dict]:
@@ -343,7 +408,18 @@ class DashboardView(PageMixin, TemplateView):
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
         cities = list(city_summary_list(user=user, projects=projects))
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
+        scope = self.scope()
+        zones = (
+            list(
+                selectors.with_known_investment(
+                    zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects),
+                    projects=projects,
+                    path="city__zone_memberships__zone",
+                )
+            )
+            if scheme
+            else []
+        )
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
@@ -353,6 +429,7 @@ class DashboardView(PageMixin, TemplateView):
         warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
         geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
+            tour=tour_context(self),
             plan=plan,
             scheme=scheme,
             schemes=self.schemes(),
@@ -360,7 +437,9 @@ class DashboardView(PageMixin, TemplateView):
             targets=targets,
             stages=stages,
             figures={
-                "plans_in_force": sum(1 for p in self.plans() if p.status == PlanStatusChoices.IN_FORCE),
+                "plans_in_force": sum(
+                    1 for p in self.plans() if p.status_on(self.as_of.date) == PlanStatusChoices.IN_FORCE
+                ),
                 "targets": len(targets),
                 "target_statuses": statuses,
                 "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
@@ -375,8 +454,9 @@ class DashboardView(PageMixin, TemplateView):
                 "year_completed_unknown": investment["completed_year_unknown"],
                 "year_rate": investment["year_rate"],
             },
-            warnings=warnings,
-            rankings=city_rankings(queryset=projects, year=investment["year"]),
+            plan_status=plan.status_on(self.as_of.date) if plan else None,
+            warnings=every_city_warnings(warnings, scope["cities"]),
+            rankings=every_city_ranking(city_rankings(queryset=projects, year=investment["year"]), scope["cities"]),
             # The latest batches in which projects of the plan took part, counting those projects only.
             batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
@@ -388,20 +468,29 @@ class DashboardView(PageMixin, TemplateView):
                         "kind": zone.kind,
                         "cities": [m.region.code for m in zone.memberships.all()],
                         "count": zone.project_count,
-                        "investment": _float(zone.project_investment) or 0,
+                        "investment": known_investment(
+                            zone.project_count, zone.project_investment, zone.investment_known
+                        ),
                     }
                     for zone in zones
                 ],
                 "stages": stages,
+                # Every city of the figures' scope, those without a project at zero.
                 "investmentByCity": [
                     {
                         "code": city.code,
                         "name": city.name,
                         "count": city.project_count,
-                        "investment": _float(city.project_investment) or 0,
+                        "investment": known_investment(
+                            city.project_count,
+                            city.project_investment,
+                            city.project_count - city.project_investment_unknown,
+                        ),
                     }
-                    for city in sorted(cities, key=lambda city: (-(city.project_investment or 0), -city.project_count))
-                    if city.project_count
+                    for city in sorted(
+                        (city for city in cities if city.pk in {c.pk for c in scope["cities"]}),
+                        key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
+                    )
                 ],
                 "investmentByMonth": {
                     "year": investment["year"],
@@ -494,6 +583,7 @@ class CityView(PageMixin, TemplateView):
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         warnings = ProjectWarning.objects.for_user(user).filter(project__city=city, resolved_on__isnull=True)
         context.update(
+            tour=tour_context(self) if not self.scope()["all"] else None,
             city=city,
             warnings=list(warnings.select_related("project").order_by("level", "-opened_on")[:CITY_WARNINGS_SHOWN]),
             warning_count=warnings.count(),
@@ -588,6 +678,8 @@ class PlanView(PageMixin, TemplateView):
             plan=plan,
             other=other,
             sections=PlanSection.objects.for_user(user).filter(plan=plan),
+            programs=selectors.program_list(user=user, plan=plan),
+            measures=selectors.measure_list(user=user, plan=plan),
             key_areas=[area for area in areas if area.plan_id == plan.pk],
             targets=split_targets(targets),
             comparison=comparison,

@@ -17,7 +17,8 @@
   // Core and blocks fill the cities; belts are drawn as lines through the cities' centres.
   var CORE_COLORS = ["#e53935", "#d81b60"];
   var BLOCK_COLORS = ["#81c784", "#64b5f6", "#ffb74d", "#ba68c8", "#4dd0e1", "#f06292", "#aed581"];
-  var BELT_COLORS = ["#6a1b9a", "#ef6c00", "#00838f", "#5d4037"];
+  // Dark line colours, none of them a hue of the block fills (the 太焦 belt is not the 节能环保 block's orange).
+  var BELT_COLORS = ["#37474f", "#4e342e", "#004d40", "#1a237e"];
   var NO_ZONE_COLOR = "#eceff1";
   var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
@@ -111,7 +112,7 @@
       return { name: city.name, itemStyle: { areaColor: fills.length > 1 ? stripes(fills) : fills[0] || NO_ZONE_COLOR } };
     });
 
-    var belts = zones.filter(function (z) { return z.kind === "belt"; }).map(function (zone) {
+    var belts = zones.filter(function (z) { return z.kind === "belt"; }).map(function (zone, index) {
       var points = zone.cities
         .map(function (code) { return centres[code]; })
         .filter(Boolean)
@@ -123,7 +124,8 @@
         polyline: true,
         silent: true,
         zlevel: 1,
-        lineStyle: { color: colors[zone.id], width: 4, opacity: 0.75, cap: "round" },
+        // Every other belt dashed, so that two belts through one city stay apart.
+        lineStyle: { color: colors[zone.id], width: 4, opacity: 0.8, cap: "round", type: index % 2 ? [8, 5] : "solid" },
         data: points.length > 1 ? [{ name: zone.name, coords: points }] : []
       };
     });
@@ -167,14 +169,30 @@
         aspectScale: 0.85,
         layoutCenter: ["50%", "48%"],
         layoutSize: "92%",
-        label: { show: true, fontSize: 11, color: "#263238", formatter: function (p) { return p.name.replace(/市$/, ""); } },
+        // The names are drawn by the series below, above the belt lines.
+        label: { show: false },
         itemStyle: { borderColor: "#ffffff", borderWidth: 1.5, areaColor: NO_ZONE_COLOR },
-        emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffe082" } },
+        emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffe082" } },
         select: { disabled: true },
         tooltip: { show: true, formatter: tooltip },
         regions: regions
       },
-      series: belts
+      series: belts.concat([{
+        // City names on a light plate above the belt lines and the hatching, so that both stay readable.
+        type: "scatter",
+        coordinateSystem: "geo",
+        zlevel: 2,
+        silent: true,
+        symbolSize: 0,
+        label: {
+          show: true, position: "inside", fontSize: 11, color: "#263238",
+          backgroundColor: "rgba(255, 255, 255, 0.85)", borderRadius: 3, padding: [1, 3],
+          formatter: function (p) { return p.name.replace(/市$/, ""); }
+        },
+        data: cities.filter(function (city) { return city.center; }).map(function (city) {
+          return { name: city.name, value: city.center };
+        })
+      }])
     });
 
     chart.on("click", function (params) {
@@ -208,6 +226,9 @@
   function drawCounts(element, rows) {
     if (!element) return;
     if (!rows.length) { element.hidden = true; return; }
+    // Each label gets its share of the width: wrapped, or slanted where there are many.
+    var share = Math.max(36, Math.floor((element.clientWidth - 80) / rows.length));
+    var slanted = rows.length > 7 || share < 48;
     make(element, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, data: ["项目数", "总投资（亿元）"] },
@@ -215,7 +236,10 @@
       xAxis: {
         type: "category",
         data: rows.map(function (r) { return r.label; }),
-        axisLabel: { interval: 0, rotate: rows.length > 7 ? 30 : 0, width: 90, overflow: "truncate" }
+        axisLabel: {
+          interval: 0, rotate: slanted ? 35 : 0, width: slanted ? 90 : share - 4,
+          overflow: slanted ? "truncate" : "break", fontSize: 11
+        }
       },
       yAxis: [{ type: "value", name: "个", minInterval: 1 }, { type: "value", name: "亿元", splitLine: { show: false } }],
       series: [
@@ -275,7 +299,8 @@
       yAxis: {
         type: "category", inverse: true,
         data: targets.map(function (t) { return t.name; }),
-        axisLabel: { width: 200, overflow: "truncate" }
+        // At most two fifths of the width, so that the bars keep theirs on a phone.
+        axisLabel: { width: Math.min(200, Math.floor(element.clientWidth * 0.4)), overflow: "truncate" }
       },
       series: [{
         type: "bar", barMaxWidth: 18,
@@ -335,12 +360,13 @@
     if (!element || !comparison.rows.length) return;
     make(element, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0, data: comparison.plans },
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      legend: { top: 0, type: "scroll", data: comparison.plans },
+      // Room on the left for the first slanted label, which would otherwise be cut at the edge.
+      grid: { left: 56, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
         data: comparison.rows.map(function (r) { return r.industry; }),
-        axisLabel: { interval: 0, rotate: comparison.rows.length > 5 ? 30 : 0 }
+        axisLabel: { interval: 0, rotate: comparison.rows.length > 5 ? 30 : 0, width: 110, overflow: "truncate" }
       },
       yAxis: { type: "value", name: "重点领域数", minInterval: 1, nameTextStyle: { align: "left" } },
       series: comparison.plans.map(function (name, index) {
@@ -426,6 +452,7 @@
     if (!months.length) {
       element.textContent = "尚无年度计划投资或调度月报。";
       element.classList.add("muted");
+      element.style.height = "auto";
       return;
     }
     make(element, {
@@ -469,6 +496,7 @@
     if (!months.some(function (m) { return m.reports || m.planned_cumulative !== null; })) {
       element.textContent = data.year + "年尚无调度月报或年度计划投资。";
       element.classList.add("muted");
+      element.style.height = "auto";
       return;
     }
     make(element, {
