@@ -56,8 +56,11 @@ class VersionedReadMixin:
     the router would otherwise route to a viewset that has no such write.
     """
 
+    _locked_object = None
+
     def get_object(self):
-        self._object = super().get_object()
+        # Within a write, the record read under the row lock is the one written: not read twice.
+        self._object = self._locked_object or super().get_object()
         return self._object
 
     def retrieve(self, request, *args, **kwargs):
@@ -82,7 +85,7 @@ class VersionedReadMixin:
             list(model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).values_list("pk"))
         except (TypeError, ValueError, DjangoValidationError):
             pass  # not a valid key: get_object answers 404
-        obj = self.get_object()
+        obj = self._locked_object = self.get_object()
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 FONT_FAMILY = "Noto Sans CJK SC"
 DPI = 150
@@ -73,7 +74,7 @@ def target_progress_chart(targets: list[dict]) -> bytes | None:
         return None
     font = _font()
     names = [t["name"] if len(t["name"]) <= 18 else t["name"][:17] + "…" for t in measured]
-    height = max(2.5, 0.42 * len(measured) + 1)
+    height = max(2.5, 0.3 * len(measured) + 1)
     figure, axes = plt.subplots(figsize=(8, height))
     positions = range(len(measured))
     progress = [min(max(t["progress"], -0.5), 2.0) * 100 for t in measured]
@@ -101,6 +102,7 @@ def pipeline_chart(stages: list[dict]) -> bytes | None:
     for bar, count in zip(bars, counts, strict=True):
         axes.annotate(str(count), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
     axes.set_ylabel("项目数（个）", fontproperties=font)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     _style(axes)
     return _png(figure)
 
@@ -118,6 +120,7 @@ def city_ranking_chart(cities: list[dict]) -> bytes | None:
     axes.barh(names, others, left=started, color=COLORS["expected"], label="其他阶段")
     axes.invert_yaxis()
     axes.set_xlabel("重点项目数（个）", fontproperties=font)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(prop=font, loc="lower right", frameon=False)
     _style(axes)
     return _png(figure)

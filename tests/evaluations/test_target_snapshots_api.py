@@ -34,7 +34,7 @@ def test_snapshots_filter_by_city_and_status_and_export(ev, api, snapshots):
     status = snapshots["rd"].status
     assert {r["target_key"] for r in client.get(URL, {"status": status}).json()["results"]} >= {"rd"}
     export = client.get(URL, {"format": "csv"})
-    assert export.status_code == 200 and "研发投入强度" in export.content.decode("utf-8-sig")
+    assert export.status_code == 200 and "研发投入强度" in export.getvalue().decode("utf-8-sig")
 
 
 def test_snapshots_are_read_only(ev, api, snapshots):
