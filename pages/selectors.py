@@ -66,6 +66,7 @@ def stage_summary(*, projects: QuerySet) -> list[dict]:
             "label": stage.label,
             "count": rows[stage.value]["count"] if stage.value in rows else 0,
             "investment": _float(rows[stage.value]["investment"]) if stage.value in rows else 0,
+            "investment_unknown": rows[stage.value]["investment_unknown"] if stage.value in rows else 0,
         }
         for stage in ProjectStageChoices
     ]

@@ -24,7 +24,7 @@ def test_a_patch_reads_the_record_once_and_checks_constraints_without_a_query(w)
     assert len(sql) <= 20, "\n".join(sql)
     reads = [q for q in sql if q.startswith('SELECT "projects_keyproject"."id", "projects_keyproject"."created"')]
     assert len(reads) == 2  # before the write (under the lock) and the answer
-    assert not [q for q in sql if "_check" in q or "SELECT 1 AS \"_check\"" in q]
+    assert not [q for q in sql if "_check" in q or 'SELECT 1 AS "_check"' in q]
 
 
 @pytest.mark.parametrize(
