@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -12,6 +13,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -51,7 +54,25 @@ def format_number(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class ScopedPermissionsMixin:
+class ChineseAdminMixin:
+    """Django's leftovers in Chinese: empty selects say 请选择, unknown values show "—"."""
+
+    empty_value_display = EMPTY_VALUE
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if getattr(field, "empty_label", None) == "---------":
+            field.empty_label = EMPTY_CHOICE_LABEL
+        choices = list(getattr(field, "choices", None) or [])
+        if choices and choices[0][0] == "" and str(choices[0][1]) == "---------":
+            field.choices = [("", EMPTY_CHOICE_LABEL), *choices[1:]]
+        return field
+
+    def get_action_choices(self, request, default_choices=(("", EMPTY_CHOICE_LABEL),)):
+        return super().get_action_choices(request, list(default_choices))
+
+
+class ScopedPermissionsMixin(ChineseAdminMixin):
     """Permissions and querysets from common.scope, shared by model admins and inlines."""
 
     def get_queryset(self, request):
@@ -87,15 +108,6 @@ class ScopedPermissionsMixin:
                 condition |= models.Q(**{f"{path}__icontains": word}) & visible_along_q(request.user, self.model, path)
             queryset = queryset.filter(pk__in=self.model._default_manager.filter(condition).values("pk"))
         return queryset, False
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if getattr(field, "empty_label", None) == "---------":
-            field.empty_label = EMPTY_CHOICE_LABEL
-        choices = list(getattr(field, "choices", None) or [])
-        if choices and choices[0][0] == "" and str(choices[0][1]) == "---------":
-            field.choices = [("", EMPTY_CHOICE_LABEL), *choices[1:]]
-        return field
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A related model may limit what a user may put in a city-scoped record (regions:
@@ -140,7 +152,7 @@ class VersionedModelForm(forms.ModelForm):
     moment ago (``ServiceAdminMixin``), so that every refusal is a form error, never a 500.
     """
 
-    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    edit_version = forms.CharField(label="打开时的版本", widget=forms.HiddenInput, required=False)
     refused: list[tuple[str | None, str]] = []
     editor = None  # the user editing (set by ScopedModelAdmin.get_form)
 
@@ -415,10 +427,6 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     form = VersionedModelForm
-    empty_value_display = EMPTY_VALUE
-
-    def get_action_choices(self, request, default_choices=(("", EMPTY_CHOICE_LABEL),)):
-        return super().get_action_choices(request, list(default_choices))
 
     def get_historical_record_context_helper(self, request, historical_record):
         return HistoryRecordHelper(self.model, historical_record)
@@ -436,6 +444,17 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
+
+    def action_checkbox(self, obj):
+        # Django's own markup, written directly: rendering a CheckboxInput through the template
+        # engine for each of a page's rows was a fifth of the changelist's time.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_list_display(self, request):
         """A column of a linked city-scoped record shows HIDDEN_RECORD_LABEL for a record the reader may not see."""
@@ -626,7 +645,7 @@ def _save_staff_profile(request, form: StaffProfileForm, account) -> StaffProfil
     return saved
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(ChineseAdminMixin, admin.StackedInline):
     model = StaffProfile
     form = StaffProfileForm
     can_delete = False
@@ -635,7 +654,7 @@ class StaffProfileInline(admin.StackedInline):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ChineseAdminMixin, admin.ModelAdmin):
     form = StaffProfileForm
     list_display = ["user", "role", "city_list"]
     list_filter = ["role"]
@@ -684,7 +703,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(ChineseAdminMixin, UserAdmin):
     inlines = [StaffProfileInline]
     list_select_related = ["staff_profile"]
     list_display = ["username", "first_name", "is_active", "is_staff", "role"]

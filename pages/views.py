@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
-from common.scope import can_change, user_city_ids, user_role, visibility_q
+from common.scope import can_change, scope_queryset, user_city_ids, user_role, visibility_q
 from plans.choices import (
     PROGRESS_LIGHTS,
     ComparatorChoices,
@@ -37,7 +37,7 @@ from plans.choices import (
     QualifierChoices,
     TimeAggregationChoices,
 )
-from plans.models import Indicator, Observation, Plan, PlanSection
+from plans.models import Indicator, Observation, Plan, PlanSection, TargetProgressSnapshot
 from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
@@ -97,6 +97,8 @@ PROJECTS_PER_PAGE = 50
 CITY_OBSERVATIONS_SHOWN = 100
 #: The city page lists its open warnings, red first; all of them are on the warning board.
 CITY_WARNINGS_SHOWN = 10
+#: Yearly snapshots listed on an indicator page (the latest years first); the API has them all.
+SNAPSHOTS_SHOWN = 100
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -689,8 +691,21 @@ class IndicatorView(PageMixin, TemplateView):
             lights=light_legend(),
             admin_url=admin_change_url(user, indicator),
             page_data={"indicator": self.chart(indicator, rows, values)},
+            snapshots=self.snapshots(indicator),
         )
         return context
+
+    def snapshots(self, indicator: Indicator) -> list[TargetProgressSnapshot]:
+        """年度进度快照: each target's standing on 31 December of closed years, as ``/api/v1/target-snapshots/``
+        answers it (seen by whoever sees the target's region's observations), the latest years first."""
+        user = self.request.user
+        queryset = scope_queryset(TargetProgressSnapshot.objects.filter(target__indicator=indicator), user)
+        visible = visibility_q(user, Observation, prefix="target__")
+        if visible is not None:
+            queryset = queryset.filter(visible)
+        queryset = queryset.select_related("target__plan", "target__scope")
+        ordered = defer_heavy_fields(queryset).order_by("-year", "-target__plan__period_start", "target__scope__code")
+        return list(ordered[:SNAPSHOTS_SHOWN])
 
     def ranking(self, indicator: Indicator, rows: list[dict], values: dict[int, list[Observation]]) -> list[dict]:
         """指标完成排名: each city's latest preferred value (as of the page's date) and its own target's progress.

@@ -44,7 +44,7 @@ class CityListFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        cities = Region.objects.filter(level=RegionLevelChoices.CITY)
+        cities = Region.objects.filter(level=RegionLevelChoices.CITY).only("code", "name")  # not the outlines
         if user_role(request.user) != RoleChoices.PROVINCE and user_city_ids(request.user):
             cities = cities.filter(pk__in=user_city_ids(request.user))
         return [(city.code, city.name) for city in cities]

@@ -116,7 +116,7 @@ def test_api_exports_have_chinese_headers_labels_and_typed_cells(world, province
     assert taiyuan["阶段"] == "谋划" and taiyuan["总投资（亿元）"] == 10
     assert taiyuan["签约日期"] == datetime.datetime(2024, 3, 1)
     assert taiyuan["本年度计划投资（亿元）"] is None or isinstance(taiyuan["本年度计划投资（亿元）"], int | float)
-    text = client.get("/api/v1/projects/", {"format": "csv"}).getvalue().decode("utf-8-sig")
+    text = b"".join(client.get("/api/v1/projects/", {"format": "csv"}).streaming_content).decode("utf-8-sig")
     csv_rows = list(csv.DictReader(io.StringIO(text)))
     assert {r["阶段"] for r in csv_rows} == {"谋划"} and Decimal(csv_rows[0]["总投资（亿元）"]) in {10, 20}
 
@@ -154,3 +154,12 @@ def test_import_preview_of_a_good_file_shows_counts_in_words(client, world, taiy
     response = upload(client, [project_row("太原新项目", **{"阶段": "签约"})])
     html = client.get(response["Location"]).content.decode()
     assert "共 1 行：新增 1 行，修改 0 行，未变化 0 行" in html and "太原新项目" in html
+
+
+def test_site_lists_link_to_their_import_for_those_who_may_add(client, world, taiyuan_user, viewer_user):
+    link = f"{reverse('admin:transfers_job_import')}?dataset="
+    city = page(client, taiyuan_user, "/cities/140100/")
+    assert f'{link}projects"' in city
+    project = page(client, taiyuan_user, f"/projects/{world['ty_proj'].pk}/")
+    assert f'{link}reports"' in project
+    assert link not in page(client, viewer_user, "/cities/140100/")

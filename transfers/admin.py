@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from common.admin import ChineseAdminMixin
 from common.choices import RoleChoices
 from common.scope import can_add, can_view_model, user_role
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
@@ -61,7 +62,7 @@ class ExportForm(forms.Form):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ChineseAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "progress_display", "file_name", "user", "created", "finished"]
     list_filter = ["kind", "dataset", "status", "dry_run"]
     search_fields = ["file_name", "message"]

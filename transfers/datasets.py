@@ -576,7 +576,14 @@ class Dataset:
         found = {}
         scope = getattr(self.model, "city_scope", None)
         queryset = self.model._default_manager.select_related(*self.select_related, *([scope] if scope else []))
-        queryset = queryset.prefetch_related(*self.prefetch_related)
+        # Not the regions' map outlines: decoding one per stored row was most of an import's time.
+        queryset = defer_heavy_fields(queryset.prefetch_related(*self.prefetch_related))
+        # Narrowed by every other key field's values too (a superset of the keys wanted: each row is
+        # matched below), so that a file of new values does not read all of its indicators' history.
+        for name, attname in zip(self.key[1:], attnames[1:], strict=True):
+            values = {getattr(row[name], "pk", row[name]) for row in rows}
+            if None not in values and len(values) <= chunk:
+                queryset = queryset.filter(**{f"{attname}__in": values})
         for start in range(0, len(wanted), chunk):
             for obj in queryset.filter(**{f"{attnames[0]}__in": wanted[start : start + chunk]}):
                 identity = tuple(getattr(obj, name) for name in attnames)

@@ -123,18 +123,19 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         return fields
 
     def _default_city(self, fields: dict, user) -> None:
-        """A new record of a clerk of one city is in that city unless the request names one."""
+        """A new record of a clerk of one city is in that city unless the request names one (its scope field)."""
         scope = getattr(self.Meta.model, "city_scope", None)
         field = fields.get(scope) if scope else None
-        if field is None or field.read_only or not isinstance(field, relations.RelatedField):
+        # Only a required one: an enterprise sent without a city is province-wide, not the clerk's.
+        if field is None or not field.required or not isinstance(field, relations.RelatedField):
             return
         cities = user_city_ids(user)
         if user_role(user) != RoleChoices.CITY or len(cities) != 1:
             return
+        city_id, manager = next(iter(cities)), field.queryset.model._default_manager
         field.required = False
-        city = field.queryset.model._default_manager.get(pk=next(iter(cities)))
-        # A callable: the schema documents no default (a record is no JSON), DRF still calls it.
-        field.default = lambda: city
+        # A callable: read only when the request leaves the city out, and never put in the schema.
+        field.default = lambda: manager.get(pk=city_id)
 
     def _limit_to_referenceable(self, name: str, field, user) -> None:
         relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field

@@ -6,6 +6,7 @@ and the PDF report say the same thing. Nothing here reads the database.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -230,6 +231,9 @@ def build(snapshot: dict, meta: Meta) -> list[Block]:
     blocks += _cities(snapshot)
     blocks += _problems(snapshot, meta)
     blocks += _next_steps(snapshot, meta)
+    charts_in_order = [block for block in blocks if block.kind == "chart"]
+    for number_in_report, block in enumerate(charts_in_order, start=1):
+        block.caption = f"图{number_in_report} {block.caption}"
     return blocks
 
 
@@ -271,14 +275,15 @@ def _overall(snapshot: dict, meta: Meta) -> list[Block]:
         unknown = sum(entry["unknown"] for entry in totals)
         investment = sum((entry["investment"] for entry in totals), Decimal(0))
         completed = sum((entry["completed"] for entry in totals), Decimal(0))
-        text = f"规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
+        whose = "本版本所含城市的" if snapshot.get("restricted_to") else ""  # a city report counts its own
+        text = f"{whose}规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
         sentences.append(text + investment_text(project_count, unknown, investment, completed))
     else:
         sentences.append("本规划暂无关联的重点项目。")
     blocks.append(Block("paragraph", "".join(sentences)))
     image = charts.target_progress_chart(targets)
     if image:
-        blocks.append(Block("chart", image=image, caption="图1 主要指标完成进度与序时进度", name="targets"))
+        blocks.append(Block("chart", image=image, caption="主要指标完成进度与序时进度", name="targets"))
     return blocks
 
 
@@ -313,6 +318,12 @@ def _indicators(snapshot: dict) -> list[Block]:
     blocks.append(
         Block("table", headers=["评估等级", "指标数", "指标"], rows=rows, numeric=frozenset({1}), name="grades")
     )
+    as_of = datetime.date.fromisoformat(snapshot["as_of"])
+    # Where the date lies on the axis of years, each year's point standing at its 31 December.
+    as_of_year = as_of.year - 1 + as_of.timetuple().tm_yday / (366 if calendar.isleap(as_of.year) else 365)
+    image = charts.target_paths_chart(targets, as_of_year=as_of_year)
+    if image:
+        blocks.append(Block("chart", image=image, caption="主要指标规划路径与最新值", name="paths"))
     return blocks
 
 
@@ -376,7 +387,7 @@ def _projects(snapshot: dict) -> list[Block]:
     )
     image = charts.pipeline_chart(totals)
     if image:
-        blocks.append(Block("chart", image=image, caption="图2 重点项目推进阶段分布", name="pipeline"))
+        blocks.append(Block("chart", image=image, caption="重点项目推进阶段分布", name="pipeline"))
     industries: dict[str, dict] = defaultdict(lambda: {"count": 0, "investment": Decimal(0), "unknown": 0})
     for row in snapshot["projects"]["by_industry"]:
         entry = industries[row["industry"]]
@@ -506,7 +517,7 @@ def _cities(snapshot: dict) -> list[Block]:
         )
         image = charts.city_ranking_chart(figures)
         if image:
-            blocks.append(Block("chart", image=image, caption="图3 各市重点项目推进情况", name="cities"))
+            blocks.append(Block("chart", image=image, caption="各市重点项目推进情况", name="cities"))
     largest = defaultdict(list)
     for project in snapshot["projects"]["largest"]:
         largest[project["city"]].append(project)

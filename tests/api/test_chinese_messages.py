@@ -90,3 +90,9 @@ def test_docs_name_every_sort_option_in_chinese():
     assert len(options) > 100
     assert "* `-name` - 项目名称（降序）" in options
     assert not [line for line in options if LATIN_WORDS.search(line.split(" - ", 1)[1])]
+
+
+def test_browsable_forms_offer_an_empty_choice_in_chinese(world, api, province_user):
+    client = api(province_user)
+    html = client.get("/api/v1/projects/", HTTP_ACCEPT="text/html").content.decode()
+    assert '<option value="" selected>请选择</option>' in html and ">--------<" not in html

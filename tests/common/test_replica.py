@@ -45,7 +45,8 @@ def _allow_replication(cursor) -> None:
         return
     cursor.execute("SHOW hba_file")
     hba = Path(cursor.fetchone()[0])
-    hba.write_text(hba.read_text() + f"\n# sxplan tests: a streaming replica made with pg_basebackup\n{REPLICATION_RULE}\n")
+    note = "# sxplan tests: a streaming replica made with pg_basebackup"
+    hba.write_text(f"{hba.read_text()}\n{note}\n{REPLICATION_RULE}\n")
     cursor.execute("SELECT pg_reload_conf()")
 
 

@@ -64,7 +64,7 @@ def test_a_city_users_first_download_from_the_page_says_it_is_being_made(
         assert "正在生成本市版本的报告" in content and 'data-testid="city-job"' in content
         assert '<meta http-equiv="refresh" content="5">' in content
     done = client.get(reverse("evaluation", args=[ev.evaluation.pk])).content.decode()
-    assert "本市版本：已完成" in done
+    assert "本市版本：已生成" in done
     assert '<meta http-equiv="refresh"' not in done
     file = client.get(url, {"file_format": "docx"})
     assert file.status_code == 200 and file["Content-Disposition"].startswith("attachment;")

@@ -125,8 +125,11 @@ def test_the_pdf_has_the_reports_text_and_its_charts(ev):
         assert expected in text
     assert "5项主要指标中，提前实现1项、快于预期1项、基本符合预期1项、滞后1项；暂无数据1项" in text
     assert "加强重点项目调度" in text  # the staff's text
-    # The three charts (target paths, pipeline, city ranking); WeasyPrint lists shared images on every page.
-    assert len({image.data for page in reader.pages for image in page.images}) == 3
+    # The four charts (progress against 序时进度, target paths, pipeline, city ranking), numbered in order;
+    # WeasyPrint lists shared images on every page.
+    assert len({image.data for page in reader.pages for image in page.images}) == 4
+    assert [caption[:2] for caption in re.findall(r"图\d[^图]{2}", text)][:4] == ["图1", "图2", "图3", "图4"]
+    assert "图2主要指标规划路径与最新值" in text
 
 
 def test_the_indicator_tables_give_names_and_figures_room_in_the_pdf_and_word(ev):

@@ -78,3 +78,11 @@ def test_a_large_unfiltered_list_shows_the_planners_estimate_marked_as_such(clie
     assert not [q for q in sql if "COUNT(" in q.upper() and "projects_keyproject" in q]
     filtered, _ = _changelist(client, province_user, PROJECTS, {"city": "140100"})
     assert not filtered.context["cl"].paginator.estimated
+
+
+def test_the_row_checkbox_is_djangos_own_markup(world):
+    from django.contrib import admin as django_admin
+
+    project = KeyProject(pk=5, name="a<b&c")
+    ours = django_admin.site._registry[KeyProject].action_checkbox(project)
+    assert ours == django_admin.ModelAdmin.action_checkbox(None, project)

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.permissions.conftest import api_client, matrix_world, w  # noqa: F401 (the permission world)
+from .conftest import api_client
 
 pytestmark = pytest.mark.django_db
 
