@@ -69,7 +69,8 @@ def _project_measures() -> dict:
     investment = Coalesce(
         Sum("total_investment"), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2)
     )
-    return {"count": Count("pk"), "investment": investment}
+    unknown = Count("pk", filter=Q(total_investment__isnull=True))
+    return {"count": Count("pk"), "investment": investment, "investment_unknown": unknown}
 
 
 def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
@@ -83,6 +84,7 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
             "label": _label(by, row, key, label),
             "count": row["count"],
             "investment": row["investment"],
+            "investment_unknown": row["investment_unknown"],
         }
         for row in rows
     ]
@@ -95,6 +97,7 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
         total = {
             "count": sum(r["count"] for r in results),
             "investment": sum((r["investment"] for r in results), Decimal(0)),
+            "investment_unknown": sum(r["investment_unknown"] for r in results),
         }
     else:
         total = queryset.aggregate(**_project_measures())

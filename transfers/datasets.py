@@ -45,8 +45,13 @@ from plans.services import (
     target_update,
 )
 from projects.choices import CoordinationLevelChoices, EnterpriseKindChoices, ProjectStageChoices
-from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
-from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from projects.filtersets import (
+    EnterpriseFilterSet,
+    KeyProjectFilterSet,
+    ProjectReportFilterSet,
+    ProjectYearPlanFilterSet,
+)
+from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport, ProjectYearPlan
 from projects.services import (
     enterprise_aliases_set,
     enterprise_create,
@@ -59,6 +64,8 @@ from projects.services import (
     project_report_create,
     project_report_create_many,
     project_report_update,
+    project_year_plan_create,
+    project_year_plan_update,
 )
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
@@ -818,6 +825,39 @@ REPORTS = Dataset(
     ],
 )
 
+YEAR_PLANS = Dataset(
+    name=DatasetChoices.YEAR_PLANS,
+    filterset=ProjectYearPlanFilterSet,
+    model=ProjectYearPlan,
+    key=("project", "year"),
+    scope_field="project",
+    create=project_year_plan_create,
+    update=project_year_plan_update,
+    select_related=("project",),
+    columns=[
+        Column(
+            "项目名称",
+            "project",
+            lookup_reader("project"),
+            related_attr("project", "name"),
+            required=True,
+            help="须为已登记的重点项目。",
+            example="示例煤制烯烃项目",
+        ),
+        Column("年份", "year", integer_reader(2000, 2100), required=True, example=2025),
+        Column(
+            "年度计划投资（亿元）",
+            "planned_investment",
+            decimal_reader(maximum=MAX_INVESTMENT),
+            write_decimal("planned_investment"),
+            required=True,
+            help="单位：亿元，不能为负数；是投资完成率和序时进度的基数。计划不详时不要导入该行（不要填 0）。",
+            example=18.5,
+        ),
+        Column("说明", "note"),
+    ],
+)
+
 OBSERVATIONS = Dataset(
     name=DatasetChoices.OBSERVATIONS,
     filterset=ObservationFilterSet,
@@ -1439,5 +1479,6 @@ SUBMISSION_VALUES = SubmissionValueDataset(
 )
 
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES, TARGETS, TARGET_STEPS, SUBMISSION_VALUES)
+    d.name: d
+    for d in (PROJECTS, REPORTS, YEAR_PLANS, OBSERVATIONS, ENTERPRISES, TARGETS, TARGET_STEPS, SUBMISSION_VALUES)
 }

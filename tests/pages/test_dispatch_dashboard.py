@@ -131,3 +131,10 @@ def test_a_project_page_shows_the_latest_year_with_investment_data(client, world
     assert top.context["year"] == year and 'data-testid="figures-year"' not in top.content.decode()
     nothing = client.get(f"/projects/{world.projects['大同光伏组件项目'].pk}/")
     assert nothing.context["year"] == year and nothing.context["progress"]["year_planned"] is None
+
+
+def test_the_pipeline_counts_unknown_investment_per_stage(client, world):
+    response = dashboard(client, world, world.plan14)
+    signed = next(s for s in response.context["stages"] if s["stage"] == "signed")
+    assert (signed["count"], signed["investment"], signed["unknown"]) == (2, 12.0, 1)
+    assert "<td>投资未知</td>" in response.content.decode()

@@ -54,9 +54,9 @@ def row(**cells) -> list:
     return [cells.get(header, "") for header in HEADERS]
 
 
-def run(user, content, file_name="r.xlsx"):
+def run(user, content, file_name="r.xlsx", dataset="reports"):
     job = transfers.import_job_create(
-        user=user, dataset_name="reports", file_name=file_name, content=content, dry_run=False
+        user=user, dataset_name=dataset, file_name=file_name, content=content, dry_run=False
     )
     job.refresh_from_db()
     return job
@@ -205,3 +205,25 @@ def test_a_deleted_report_that_had_started_the_project_reopens_its_stage_warning
     project_report_delete(instance=started, user=w["ty_staff"])
     warning = ProjectWarning.objects.get(project=w["ty_project"], resolved_on__isnull=True)
     assert (warning.rule, warning.level, warning.figures["actual"]) == ("stage_late", "red", "signed")
+
+
+# Year plans (年度投资计划) ---------------------------------------------------------------------------
+
+
+def test_year_plans_import_by_project_and_year_and_round_trip(w):
+    headers = DATASETS["year_plans"].headers
+    assert headers == ["项目名称", "年份", "年度计划投资（亿元）", "说明"]
+    rows = [["太原调度项目", 2025, "18.5", "省重点"], ["太原调度项目", 2026, "", ""], ["大同调度项目", 2025, 3, ""]]
+    job = run(w["ty_staff"], write_table(headers, rows, "xlsx"), dataset="year_plans")
+    assert [error["text"] for error in job.errors] == [
+        "第 3 行「年度计划投资（亿元）」：不能为空。",
+        "第 4 行「项目名称」：未找到项目「大同调度项目」，请先导入该项目。",
+    ]
+    assert not w["ty_project"].year_plans.exists()  # all or nothing
+    job = run(w["ty_staff"], write_table(headers, rows[:1], "xlsx"), dataset="year_plans")
+    assert job.counts["created"] == 1, job.errors
+    assert w["ty_project"].year_plans.get(year=2025).planned_investment == Decimal("18.50")
+    export = transfers.export_job_create(user=w["ty_staff"], dataset_name="year_plans", file_format="csv")
+    export.refresh_from_db()
+    again = run(w["ty_staff"], bytes(export.result), file_name=export.file_name, dataset="year_plans")
+    assert again.counts == {"total": 1, "created": 0, "updated": 0, "unchanged": 1}, again.errors
