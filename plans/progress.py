@@ -205,11 +205,19 @@ def _set_attributes(target: Target, progress: Progress) -> None:
     target.progress_as_of = progress.as_of
 
 
-def progress_as_of(queryset: QuerySet, *, as_of: datetime.date, user=None) -> dict[int, Progress]:
+def progress_as_of(
+    queryset: QuerySet,
+    *,
+    as_of: datetime.date,
+    user=None,
+    extra: dict[tuple[int, int], list[Observation]] | None = None,
+) -> dict[int, Progress]:
     """Each target's progress as of ``as_of``, by primary key, from observations ``user`` may see (None: all).
 
     Three queries: the targets, their indicators' observations in their regions, their steps.
     The targets are loaded with their indicator and plan (``target.indicator``, ``target.plan``).
+    ``extra``: unsaved observations per (indicator id, region id), judged as if they were stored and
+    preferred in their periods (monitoring's values under review, "as if approved").
     """
     targets = list(queryset.order_by().select_related("indicator", "plan"))
     if not targets:
@@ -221,6 +229,10 @@ def progress_as_of(queryset: QuerySet, *, as_of: datetime.date, user=None) -> di
     if user is not None:
         observations = observations.for_user(user)
     by_pair = preferred_observations(observations)
+    for pair, added in (extra or {}).items():
+        periods = {(o.year, o.quarter, o.month) for o in added}
+        kept = [o for o in by_pair.get(pair, []) if (o.year, o.quarter, o.month) not in periods]
+        by_pair[pair] = sorted(kept + added, key=_period_order)
     steps = defaultdict(list)
     for step in TargetStep.objects.filter(target__in=chosen.values("pk")).order_by("year"):
         steps[step.target_id].append((step.year, float(step.value)))

@@ -2,7 +2,14 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from common.api.serializers import ServiceModelSerializer
-from plans.api.serializers import PlanStatusCountsSerializer, StatusCountsSerializer, TargetsByStatusSerializer
+from plans.api.serializers import (
+    PlanStatusCountsSerializer,
+    RatioField,
+    StatusCountsSerializer,
+    TargetsByStatusSerializer,
+    TargetSerializer,
+)
+from plans.choices import ProgressStatusChoices
 
 from ..choices import RoundStatusChoices, TimelinessChoices
 from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
@@ -125,6 +132,44 @@ class ReviewPlanStatusCountsSerializer(PlanStatusCountsSerializer):
     under_review = serializers.IntegerField(required=False, help_text=UNDER_REVIEW_HELP)
 
 
+class WithReviewCountsSerializer(serializers.Serializer):
+    total = StatusCountsSerializer(help_text="全部：尚未审核的数值若审核通过时的各状态指标数")
+    results = PlanStatusCountsSerializer(many=True, help_text="按规划：尚未审核的数值若审核通过时的各状态指标数")
+
+
+REVIEW_ONLY = "（仅 include_unapproved=true 时给出；无尚未审核的数值时为空）"
+
+
+class TargetReviewSerializer(TargetSerializer):
+    """The target row of ``targets/?include_unapproved=true`` (only documents the schema; the view adds the fields)."""
+
+    under_review = serializers.BooleanField(
+        required=False, help_text="所在地区是否已有尚未审核的新数值（仅 include_unapproved=true 时给出）"
+    )
+    review_value = serializers.DecimalField(
+        max_digits=20, decimal_places=4, required=False, allow_null=True, help_text="尚未审核的数值" + REVIEW_ONLY
+    )
+    review_period = serializers.CharField(required=False, allow_null=True, help_text="该数值的时期" + REVIEW_ONLY)
+    review_round = serializers.CharField(required=False, allow_null=True, help_text="该数值所属填报任务" + REVIEW_ONLY)
+    review_submission = serializers.IntegerField(
+        required=False, allow_null=True, help_text="该数值所属填报 ID" + REVIEW_ONLY
+    )
+    review_progress = RatioField(
+        required=False,
+        allow_null=True,
+        help_text="若该数值审核通过时的完成进度（基期 0，目标 1；与正式进度同一算法，仅供参考）" + REVIEW_ONLY,
+    )
+    review_status = serializers.ChoiceField(
+        choices=ProgressStatusChoices.choices,
+        required=False,
+        allow_null=True,
+        help_text="若该数值审核通过时的进度状态（仅供参考；正式状态见 status）" + REVIEW_ONLY,
+    )
+    review_status_display = serializers.CharField(
+        required=False, allow_null=True, help_text="若该数值审核通过时的进度状态（名称）" + REVIEW_ONLY
+    )
+
+
 class TargetsByStatusReviewSerializer(TargetsByStatusSerializer):
     total = ReviewStatusCountsSerializer(help_text="全部（与指标列表同样筛选）")
     results = ReviewPlanStatusCountsSerializer(many=True, help_text="按规划")
@@ -133,4 +178,10 @@ class TargetsByStatusReviewSerializer(TargetsByStatusSerializer):
         child=serializers.IntegerField(),
         required=False,
         help_text="已有尚未审核的新数值的指标 ID（与 targets/?include_unapproved=true 中 under_review 为 true 的相同）",
+    )
+    with_review = WithReviewCountsSerializer(
+        required=False,
+        help_text="含尚未审核数据的各状态指标数（仅 include_unapproved=true 时给出，仅供参考）："
+        "已有尚未审核的新数值的指标按该数值审核通过时的状态计（与 targets/ 中 review_status 相同），"
+        "其余指标按正式状态计；total、results 不变",
     )

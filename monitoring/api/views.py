@@ -25,7 +25,9 @@ from common.choices import RoleChoices
 from common.models import defer_heavy_fields
 from common.scope import user_role
 from common.services import ModelServices
-from plans.api.views import TargetsByStatusViewSet, TargetViewSet
+from plans.api.views import TargetsByStatusViewSet, TargetViewSet, requested_as_of
+from plans.choices import ProgressStatusChoices
+from plans.models import Target
 
 from ..filtersets import (
     LockExceptionFilterSet,
@@ -37,7 +39,13 @@ from ..filtersets import (
     TargetReviewFilterSet,
 )
 from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
-from ..selectors import submission_queryset, submission_value_queryset, values_under_review
+from ..selectors import (
+    review_progress,
+    submission_queryset,
+    submission_value_queryset,
+    target_statuses,
+    with_review_counts,
+)
 from ..services import (
     SubmissionConflict,
     lock_exception_create,
@@ -68,6 +76,7 @@ from .serializers import (
     SubmissionSerializer,
     SubmissionTransitionSerializer,
     SubmissionValueSerializer,
+    TargetReviewSerializer,
     TargetsByStatusReviewSerializer,
     TransitionSerializer,
 )
@@ -234,15 +243,20 @@ class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
     """
 
     def _overlay(self, rows: list) -> None:
-        found = values_under_review(pairs=[(row["indicator"], row["scope"]) for row in rows])
+        targets = Target.objects.filter(pk__in=[row["id"] for row in rows])
+        found = review_progress(targets=targets, user=self.request.user, as_of=requested_as_of(self.request))
         for row in rows:
-            value = found.get((row["indicator"], row["scope"]))
+            value, progress = found.get(row["id"], (None, None))
             row["under_review"] = value is not None
             row["review_value"] = None if value is None else str(value.value)
             row["review_period"] = None if value is None else value.submission.round.period_label
             row["review_round"] = None if value is None else value.submission.round.name
             row["review_submission"] = None if value is None else value.submission_id
+            row["review_progress"] = None if progress is None or progress.progress is None else progress.progress
+            row["review_status"] = None if progress is None else progress.status
+            row["review_status_display"] = None if progress is None else ProgressStatusChoices(progress.status).label
 
+    @extend_schema(responses=TargetReviewSerializer(many=True))
     def list(self, request, *args, **kwargs):
         wanted = self._include_unapproved()
         response = super().list(request, *args, **kwargs)
@@ -251,6 +265,7 @@ class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
             self._overlay(rows)
         return response
 
+    @extend_schema(responses=TargetReviewSerializer)
     def retrieve(self, request, *args, **kwargs):
         wanted = self._include_unapproved()
         response = super().retrieve(request, *args, **kwargs)
@@ -273,11 +288,14 @@ class TargetsByStatusReviewViewSet(IncludeUnapprovedMixin, TargetsByStatusViewSe
         data = {**super().aggregate(queryset), "include_unapproved": wanted}
         if not wanted:
             return data
-        rows = list(queryset.order_by().values_list("pk", "plan", "indicator", "scope__code"))
-        found = values_under_review(pairs=[(indicator, scope) for _, _, indicator, scope in rows])
-        marked = [(pk, plan) for pk, plan, indicator, scope in rows if (indicator, scope) in found]
-        data["total"]["under_review"] = len(marked)
+        user, as_of = self.request.user, requested_as_of(self.request)
+        review = review_progress(targets=queryset, user=user, as_of=as_of)
+        marked = Target.objects.filter(pk__in=review)
+        plan_of = dict(marked.values_list("pk", "plan"))
+        official = target_statuses(targets=marked, user=user, as_of=as_of)
+        data["with_review"] = with_review_counts(counts=data, plan_of=plan_of, official=official, review=review)
+        data["total"]["under_review"] = len(review)
         for entry in data["results"]:
-            entry["under_review"] = sum(plan == entry["plan"] for _, plan in marked)
-        data["under_review_targets"] = sorted(pk for pk, _ in marked)
+            entry["under_review"] = sum(plan_of[pk] == entry["plan"] for pk in review)
+        data["under_review_targets"] = sorted(review)
         return data

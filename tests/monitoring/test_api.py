@@ -219,6 +219,14 @@ def test_targets_show_values_under_review_to_the_province_only(loop):
     )
     rows = province.get("/api/v1/targets/", {"include_unapproved": "true"}).json()["results"]
     assert {row["scope"]: row["under_review"] for row in rows} == {"140000": False, "140100": True}
+    # Its progress as if approved, by the same code as official progress: 12 of the goal 18 in 2025 misses it.
+    assert (data["status"], data["review_status"], data["review_status_display"]) == (
+        "overdue_no_data",
+        "missed",
+        "未完成",
+    )
+    assert {row["scope"]: row["review_status"] for row in rows} == {"140000": None, "140100": "missed"}
+    year_end = province.get(url, {"include_unapproved": "true", "as_of": "2025-12-31"}).json()
     assert client_for(loop.taiyuan).get(url, {"include_unapproved": "true"}).status_code == 403
     assert client_for(loop.viewer).get("/api/v1/targets/", {"include_unapproved": "true"}).status_code == 403
     assert province.get(url, {"include_unapproved": "maybe"}).status_code == 400
@@ -238,8 +246,22 @@ def test_targets_show_values_under_review_to_the_province_only(loop):
     assert client_for(loop.taiyuan).get(dashboard, {"include_unapproved": "true"}).status_code == 403
     assert client_for(loop.viewer).get(dashboard, {"include_unapproved": "true"}).status_code == 403
     assert province.get(dashboard, {"include_unapproved": "maybe"}).status_code == 400
+    # ``with_review``: the same counts with the target under review moved to its status as if approved.
+    moved = {**official["total"], "overdue_no_data": official["total"]["overdue_no_data"] - 1}
+    moved["missed"] += 1
+    assert marked["with_review"]["total"] == moved
+    assert [plan["missed"] for plan in marked["with_review"]["results"]] == [official["results"][0]["missed"] + 1]
+    assert "with_review" not in official
 
     # Approved, nothing is under review any more: the official observation counts instead.
     submission_approve(user=loop.province, submission=loop.ty)
     assert province.get(url, {"include_unapproved": "true"}).json()["under_review"] is False
-    assert province.get(dashboard, {"include_unapproved": "true"}).json()["total"]["under_review"] == 0
+    approved = province.get(dashboard, {"include_unapproved": "true"}).json()
+    assert approved["total"]["under_review"] == 0
+    # What the review picture showed is now the official picture.
+    assert {k: v for k, v in approved["total"].items() if k != "under_review"} == marked["with_review"]["total"]
+    assert approved["with_review"]["total"] == {k: v for k, v in approved["total"].items() if k != "under_review"}
+    now = province.get(url).json()
+    assert (now["status"], now["progress"]) == (data["review_status"], data["review_progress"])
+    then = province.get(url, {"as_of": "2025-12-31"}).json()
+    assert (then["status"], then["progress"]) == (year_end["review_status"], year_end["review_progress"])
