@@ -327,8 +327,17 @@ def project_report_create_many(
 
 @transaction.atomic
 def project_report_update(*, instance: ProjectReport, user, data: ProjectReportData, reason: str = "") -> ProjectReport:
+    """Change a report. A report moved to another period so that another report becomes its project's latest
+    hands the project's stage to that report, if the stage was this report's (as ``project_report_delete``)."""
     refuse_locked(ProjectReport, [instance.pk])
+    project = KeyProject.objects.select_for_update().get(pk=instance.project_id)
+    was_latest = _latest_report(project) == instance.pk
+    stage_before = ProjectReport.objects.values_list("stage", flat=True).get(pk=instance.pk)  # admin forms edit
     report = record_update(instance=instance, user=user, data=data, reason=reason)
+    if was_latest and project.stage == stage_before:
+        newest = project.reports.order_by("-year", "-month").first()
+        if newest.pk != report.pk and newest.stage != project.stage:
+            key_project_update(instance=project, user=user, data={"stage": newest.stage}, reason=_report_reason(newest))
     _report_written(reports=[report], user=user)
     return report
 

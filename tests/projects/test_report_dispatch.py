@@ -1,5 +1,6 @@
 """Monthly dispatch reports: the import template's report columns, unknown amounts kept unknown, the
-round trip, and a deleted report taking the project's stage back on every path (service, API, admin, import)."""
+round trip, a deleted report taking the project's stage back on every path (service, API, admin, import), and a
+report moved to another period handing the stage to the report now latest."""
 
 import datetime
 import io
@@ -16,7 +17,7 @@ from rest_framework.test import APIClient
 from common.choices import RoleChoices
 from common.tables import write_table
 from projects.models import KeyProject, ProjectReport, ProjectWarning
-from projects.services import project_report_create, project_report_delete
+from projects.services import project_report_create, project_report_delete, project_report_update
 from tests import factories
 from tests.shared import built_once, fresh_copy
 from transfers import services as transfers
@@ -194,6 +195,43 @@ def test_deleting_a_report_over_the_api_and_in_the_admin_moves_the_stage_back(w)
     response = admin.post(reverse("admin:projects_projectreport_delete", args=[january.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert stage_of(w["ty_project"]) == "signed"
+
+
+def test_moving_the_latest_report_to_an_earlier_month_hands_the_stage_to_the_report_now_latest(w):
+    user = w["ty_staff"]
+    january = report(w["ty_project"], 2025, 1, "started", user)
+    march = report(w["ty_project"], 2025, 3, "in_production", user)
+    project_report_update(instance=march, user=user, data={"month": 2})
+    assert stage_of(w["ty_project"]) == "in_production"  # still the latest
+    project_report_update(instance=march, user=user, data={"year": 2024})
+    assert stage_of(w["ty_project"]) == "started"
+    history = KeyProject.history.filter(id=w["ty_project"].pk).order_by("-history_date", "-history_id").first()
+    assert (history.stage, history.history_change_reason) == ("started", "2025年1月调度报告")
+    # Moved back after January, it is the latest again and its stage returns.
+    project_report_update(instance=march, user=user, data={"year": 2025, "month": 4})
+    assert stage_of(w["ty_project"]) == "in_production"
+    # An older report moved past the latest becomes the latest: its stage.
+    project_report_update(instance=january, user=user, data={"month": 5})
+    assert stage_of(w["ty_project"]) == "started"
+
+
+def test_moving_the_latest_report_keeps_a_stage_set_by_hand_after_it(w):
+    user = w["province"]
+    report(w["ty_project"], 2025, 1, "started", user)
+    latest = report(w["ty_project"], 2025, 2, "in_production", user)
+    KeyProject.objects.filter(pk=w["ty_project"].pk).update(stage="at_capacity")
+    project_report_update(instance=latest, user=user, data={"year": 2024})
+    assert stage_of(w["ty_project"]) == "at_capacity"
+
+
+def test_moving_the_latest_report_over_the_api_hands_the_stage_over(w):
+    user = get_user_model().objects.get(pk=w["ty_staff"].pk)
+    report(w["ty_project"], 2025, 1, "started", user)
+    march = report(w["ty_project"], 2025, 3, "in_production", user)
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.patch(f"/api/v1/project-reports/{march.pk}/", {"year": 2024}, format="json").status_code == 200
+    assert stage_of(w["ty_project"]) == "started"
 
 
 def test_a_deleted_report_that_had_started_the_project_reopens_its_stage_warning(w):
