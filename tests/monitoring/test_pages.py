@@ -58,6 +58,7 @@ def test_clerk_fills_in_saves_and_reports(loop, django_assert_max_num_queries):
     page = clerk.get(url)
     assert "与上期相比变化较大，请在说明中写明原因" in page.text
     assert "太原储能电站项目" in page.text and "尚未填报" in page.text
+    assert f'<a href="/projects/{loop.project.pk}/">太原储能电站项目</a>' in page.text
 
     # Reporting is refused in plain words while the comment and the project's report are missing.
     form["action"] = "submit"
