@@ -25,6 +25,7 @@ from django.views.generic import TemplateView
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
 from common.scope import can_change, scope_queryset, user_city_ids, user_role, visibility_q
+from monitoring.selectors import review_progress
 from plans.choices import (
     PROGRESS_LIGHTS,
     ComparatorChoices,
@@ -349,10 +350,26 @@ def split_targets(rows) -> dict:
     }
 
 
+def mark_under_review(rows: list[dict], review: dict) -> None:
+    """Give each row with a value under review (monitoring.selectors.review_progress) ``review``: that value
+    and the status it would have if approved, which ``status_counts`` counts instead of the official one."""
+    for row in rows:
+        if row["target"].pk in review:
+            value, progress = review[row["target"].pk]
+            status = ProgressStatusChoices(progress.status)
+            row["review"] = {
+                "value": value.value,
+                "period": value.submission.round.period_label,
+                "status": status,
+                "light": PROGRESS_LIGHTS[status],
+            }
+
+
 def status_counts(rows) -> list[dict]:
+    """Rows by status; a row with a value under review (``mark_under_review``) by the status it would have."""
     counts = defaultdict(int)
     for row in rows:
-        counts[row["status"]] += 1
+        counts[row["review"]["status"] if "review" in row else row["status"]] += 1
     return [
         {"status": status.value, "label": status.label, "count": counts[status]}
         for status in ProgressStatusChoices
@@ -422,6 +439,11 @@ class DashboardView(PageMixin, TemplateView):
         )
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
+        # Provincial staff may see the statuses as if the values under review were approved (issue 14).
+        can_review = user_role(user) == RoleChoices.PROVINCE
+        with_review = can_review and self.request.GET.get("include_unapproved") == "1"
+        if with_review and plan:
+            mark_under_review(targets, review_progress(targets=plan_targets, user=user, as_of=self.as_of.computed))
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
@@ -430,6 +452,8 @@ class DashboardView(PageMixin, TemplateView):
         geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
             tour=tour_context(self),
+            can_review=can_review,
+            with_review=with_review,
             plan=plan,
             scheme=scheme,
             schemes=self.schemes(),

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from monitoring.choices import SubmissionStateChoices
 from monitoring.models import SubmissionValue
@@ -145,3 +147,51 @@ def test_clerk_reads_why_it_was_sent_back_and_what_is_missing(loop):
     # The province's round page: 大同 is not due yet, a visible grey tag (not white on white).
     page = signed_in(loop.province).get(f"/monitoring/rounds/{loop.round.pk}/")
     assert '<span class="status status-no_data">未到期</span>' in page.text
+
+
+def test_the_province_toggles_the_dashboard_to_values_under_review(loop, django_assert_max_num_queries):
+    rows = {value.pk: {"value": Decimal("12"), "comment": "核实"} for value in loop.ty.values.all()}
+    submission_values_save(user=loop.taiyuan, submission=loop.ty, rows=rows)
+    project_report_create(
+        user=loop.taiyuan, data={"project": loop.project, "year": 2025, "month": 12, "stage": "started"}
+    )
+    submission_submit(user=loop.taiyuan, submission=loop.ty)
+    province = signed_in(loop.province)
+    plan = loop.allocation.plan_id
+    official = province.get("/", {"plan": plan})
+    context = official.context
+    assert not context["with_review"] and "含尚未审核的数据" not in official.text
+    assert f'<a href="/?plan={plan}&amp;include_unapproved=1">含待审核数据</a>' in official.text
+    assert {s["status"]: s["count"] for s in context["figures"]["target_statuses"]} == {"overdue_no_data": 2}
+
+    # The review picture: 太原's 12 of 18 for 2025 under review misses its target; nothing else changes.
+    # Five queries more (monitoring.selectors.review_progress), whatever the number of targets.
+    with django_assert_max_num_queries(len(official_queries(province, plan)) + 5):
+        page = province.get("/", {"plan": plan, "include_unapproved": "1"})
+    assert page.context["with_review"]
+    assert "含尚未审核的数据（仅供参考）" in page.text
+    assert f'<a href="/?plan={plan}">仅已审核数据</a>' in page.text
+    assert '<input type="hidden" name="include_unapproved" value="1">' in page.text  # kept on a change of plan
+    assert {s["status"]: s["count"] for s in page.context["figures"]["target_statuses"]} == {
+        "missed": 1,
+        "overdue_no_data": 1,
+    }
+    assert page.context["page_data"]["targetStatuses"] == page.context["figures"]["target_statuses"]
+    assert (
+        'data-testid="under-review">待审核 12%（2025年）：<span class="light light-red" data-light="red">未完成'
+        in page.text
+    )
+    assert page.context["figures"]["projects"] == context["figures"]["projects"]
+
+    # Nobody else sees it: the toggle is absent and the parameter ignored.
+    for user in (loop.viewer, loop.taiyuan):
+        other = signed_in(user).get("/", {"plan": plan, "include_unapproved": "1", "all": "1"})
+        assert other.status_code == 200 and not other.context["with_review"]
+        assert "含尚未审核的数据" not in other.text and 'data-testid="review-toggle"' not in other.text
+        assert "missed" not in {s["status"] for s in other.context["figures"]["target_statuses"]}
+
+
+def official_queries(client, plan) -> list:
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/", {"plan": plan})
+    return queries.captured_queries
