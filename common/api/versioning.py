@@ -116,13 +116,18 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class HistoryRecordSerializer(serializers.Serializer):
-    history_id = serializers.IntegerField()
-    history_date = serializers.DateTimeField(help_text="时间")
-    history_type = serializers.ChoiceField(choices=["+", "~", "-"], help_text="+ 新增，~ 修改，- 删除")
-    history_type_display = serializers.CharField(help_text="新增、修改或删除")
-    history_user = serializers.CharField(allow_null=True, help_text="操作人（用户名）")
-    history_change_reason = serializers.CharField(allow_null=True)
-    changes = ChangeSerializer(many=True, help_text="与上一版本相比改变的字段（新增时为全部有值的字段）")
+    # Labels head the columns of the history's CSV/XLSX export.
+    history_id = serializers.IntegerField(label="历史记录编号")
+    history_date = serializers.DateTimeField(label="时间", help_text="时间")
+    history_type = serializers.ChoiceField(
+        choices=[("+", "新增"), ("~", "修改"), ("-", "删除")], label="操作", help_text="+ 新增，~ 修改，- 删除"
+    )
+    history_type_display = serializers.CharField(label="操作（名称）", help_text="新增、修改或删除")
+    history_user = serializers.CharField(allow_null=True, label="操作人", help_text="操作人（用户名）")
+    history_change_reason = serializers.CharField(allow_null=True, label="修改原因")
+    changes = ChangeSerializer(
+        many=True, label="修改内容", help_text="与上一版本相比改变的字段（新增时为全部有值的字段）"
+    )
 
 
 HISTORY_TYPES = {"+": "新增", "~": "修改", "-": "删除"}
@@ -174,7 +179,9 @@ class HistoryViewMixin:
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         filters=False,
     )
-    @action(detail=True, methods=["get"], filter_backends=[], url_path="history")
+    @action(
+        detail=True, methods=["get"], filter_backends=[], url_path="history", serializer_class=HistoryRecordSerializer
+    )
     def history(self, request, *args, **kwargs):
         """变更历史：谁、何时、改了什么（最新在前）。"""
         obj = self.get_object()

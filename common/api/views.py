@@ -76,7 +76,7 @@ class ExportMixin:
                     yield [serializer.to_representation(record) for record in chunk]
                     size = self.export_chunk_size
 
-        response = StreamingHttpResponse(stream_csv(chunks()), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
         return response
 
