@@ -104,6 +104,9 @@ class InvestmentProgressSerializer(serializers.Serializer):
     total_rate = serializers.FloatField(allow_null=True, help_text="总投资完成率（%）；任一金额未知时为 null")
 
 
+INVESTMENT_PROGRESS = InvestmentProgressSerializer()
+
+
 class KeyProjectSerializer(ServiceModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True, label="所在城市（名称）")
     industry_name = serializers.CharField(
@@ -121,7 +124,8 @@ class KeyProjectSerializer(ServiceModelSerializer):
         exclude = ["mentioned_in", "co_builders"]
 
     def get_investment_progress(self, project) -> InvestmentProgressSerializer:
-        return InvestmentProgressSerializer(project_progress(project)).data
+        # One serializer for every record: building one per record (and its fields) dominated long exports.
+        return INVESTMENT_PROGRESS.to_representation(project_progress(project))
 
 
 class ProjectReportSerializer(ServiceModelSerializer):
