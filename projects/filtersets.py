@@ -34,6 +34,7 @@ from .models import (
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
@@ -149,6 +150,33 @@ class KeyProjectFilterSet(BaseFilterSet):
 
     def filter_enterprise(self, queryset, name, value):
         return queryset.filter(built_by_q(value)) if value else queryset
+
+
+class ProjectRollupFilterSet(BaseFilterSet):
+    """The filters of the project dashboards that the rollups answer, named and checked as in KeyProjectFilterSet.
+
+    Without ``plan`` the rows of all projects are read; with it, the rows of the projects it names.
+    """
+
+    city = CityFilter(field_name="city")
+    zone = ZoneFilter(field_name="city")
+    industry = IndustryFilter(field_name="industry")
+    stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(), method="filter_plan", label="规划 ID（所属或提及本项目的任一规划）"
+    )
+
+    class Meta:
+        model = ProjectRollup
+        fields = []
+
+    def filter_plan(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        plan = self.form.cleaned_data.get("plan")
+        queryset = queryset.filter(plan=plan) if plan else queryset.filter(plan__isnull=True)
+        return super().filter_queryset(queryset)
 
 
 class ProjectReportFilterSet(BaseFilterSet):

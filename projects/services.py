@@ -26,7 +26,7 @@ from notices.services import city_staff, notice_send
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region, RegionGroup
 
-from . import warning_rules
+from . import rollups, warning_rules
 from .choices import WarningLevelChoices
 from .models import (
     BaseCity,
@@ -182,23 +182,42 @@ class KeyProjectData(TypedDict, total=False):
     source_quote: str
 
 
+@transaction.atomic
 def key_project_create(*, user, data: KeyProjectData, reason: str = "") -> KeyProject:
-    return record_create(model=KeyProject, user=user, data=data, reason=reason)
+    project = record_create(model=KeyProject, user=user, data=data, reason=reason)
+    rollups.apply(after=rollups.states([project.pk]))
+    return project
 
 
+@transaction.atomic
 def key_project_create_many(
     *, user, rows: list[KeyProjectData], reason: str = ""
 ) -> list[KeyProject | ValidationError | PermissionDenied]:
     """Create many projects as ``key_project_create`` would one by one (common.services.records_create)."""
-    return records_create(model=KeyProject, user=user, rows=rows, reason=reason)
+    outcomes = records_create(model=KeyProject, user=user, rows=rows, reason=reason)
+    rollups.apply(after=rollups.states(o.pk for o in outcomes if isinstance(o, KeyProject)))
+    return outcomes
 
 
+@transaction.atomic
 def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reason: str = "") -> KeyProject:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = rollups.states([instance.pk], lock=True)
+    project = record_update(instance=instance, user=user, data=data, reason=reason)
+    rollups.apply(before=before, after=rollups.states([instance.pk]))
+    return project
 
 
+@transaction.atomic
 def key_project_delete(*, instance: KeyProject, user, reason: str = "") -> None:
+    before = rollups.states([instance.pk], lock=True)
     record_delete(instance=instance, user=user, reason=reason)
+    rollups.apply(before=before)
+
+
+def project_rollup_rebuild() -> None:
+    """Recount the project rollups (ProjectRollup) from the projects: after a load that bypassed the services."""
+    with transaction.atomic():
+        rollups.rebuild()
 
 
 class ProjectMentionData(TypedDict, total=False):
@@ -208,18 +227,31 @@ class ProjectMentionData(TypedDict, total=False):
     source_quote: str
 
 
+@transaction.atomic
 def project_mention_create(*, user, data: ProjectMentionData, reason: str = "") -> ProjectMention:
-    return record_create(model=ProjectMention, user=user, data=data, reason=reason)
+    project = data.get("project")
+    before = rollups.states([project.pk], lock=True) if project is not None else {}
+    mention = record_create(model=ProjectMention, user=user, data=data, reason=reason)
+    rollups.apply(before=before, after=rollups.states([mention.project_id]))
+    return mention
 
 
+@transaction.atomic
 def project_mention_update(
     *, instance: ProjectMention, user, data: ProjectMentionData, reason: str = ""
 ) -> ProjectMention:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    projects = {instance.project_id, getattr(data.get("project"), "pk", instance.project_id)}
+    before = rollups.states(projects, lock=True)
+    mention = record_update(instance=instance, user=user, data=data, reason=reason)
+    rollups.apply(before=before, after=rollups.states(projects))
+    return mention
 
 
+@transaction.atomic
 def project_mention_delete(*, instance: ProjectMention, user, reason: str = "") -> None:
+    before = rollups.states([instance.project_id], lock=True)
     record_delete(instance=instance, user=user, reason=reason)
+    rollups.apply(before=before, after=rollups.states([instance.project_id]))
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from ..filtersets import (
     ProjectBuilderFilterSet,
     ProjectMentionFilterSet,
     ProjectReportFilterSet,
+    ProjectRollupFilterSet,
     ProjectWarningFilterSet,
     ProjectYearPlanFilterSet,
 )
@@ -41,6 +42,7 @@ from ..models import (
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
@@ -259,12 +261,27 @@ class ProjectWarningViewSet(ScopedReadOnlyViewSet):
 
 
 class ProjectBreakdownViewSet(AggregateViewSet):
-    """重点项目数与总投资的分组统计；筛选参数与项目列表（/api/v1/projects/）相同。"""
+    """重点项目数与总投资的分组统计；筛选参数与项目列表（/api/v1/projects/）相同。
+
+    Served from the rollups (ProjectRollup) when the request filters only by what they are
+    kept by (city, zone, industry, stage, plan); any other filter groups the projects themselves.
+    """
 
     queryset = KeyProject.objects.all()
     filterset_class = KeyProjectFilterSet
     serializer_class = ProjectBreakdownSerializer
     breakdown = ""
+
+    def list(self, request, *args, **kwargs):
+        if set(request.query_params) - {"format"} <= set(ProjectRollupFilterSet.declared_filters) - {"search"}:
+            filterset = ProjectRollupFilterSet(
+                request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
+            )
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            figures = selectors.project_rollup_breakdown(queryset=filterset.qs, by=self.breakdown)
+            return Response(self.get_serializer(figures).data)
+        return super().list(request, *args, **kwargs)
 
     def aggregate(self, queryset):
         return selectors.project_breakdown(queryset=queryset, by=self.breakdown)
