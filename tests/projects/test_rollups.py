@@ -57,9 +57,8 @@ def test_every_project_write_keeps_the_rollups_equal_to_the_grouped_projects(dat
     plan = plans[0]
     other_plan = factories.make_plan("rollup-other", title="另一规划")
     assert stored() == grouped_from_projects()
-    project = key_project_create(
-        user=None, data={"name": "汇总测试项目", "city": taiyuan, "stage": "signed", "total_investment": Decimal("12.5")}
-    )
+    fields = {"name": "汇总测试项目", "city": taiyuan, "stage": "signed", "total_investment": Decimal("12.5")}
+    project = key_project_create(user=None, data=fields)
     assert stored() == grouped_from_projects()
     key_project_update(instance=project, user=None, data={"stage": "started", "industry": steel, "plan": plan})
     assert stored() == grouped_from_projects()
