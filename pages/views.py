@@ -17,9 +17,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import CheckboxSelectMultiple
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
@@ -54,7 +56,7 @@ from projects.selectors import (
 )
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Region
-from regions.selectors import city_feature_collection
+from regions.selectors import city_boundaries, city_feature_collection
 
 from . import selectors
 from .templatetags.pages_tags import page_link
@@ -337,14 +339,15 @@ class DashboardView(PageMixin, TemplateView):
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
-        cities = list(city_summary_list(user=user, projects=projects))
+        # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
+        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), projects=projects))
         zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
         investment = investment_summary(queryset=projects, year=timezone.localdate().year)
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        geojson = city_feature_collection(cities)
+        geojson = city_feature_collection(cities, geometry=False)
         for feature in geojson["features"]:
             # Memberships of other plans' layouts are not part of this map.
             feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
@@ -376,6 +379,7 @@ class DashboardView(PageMixin, TemplateView):
             rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
             batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
             page_data={
+                "boundaries": reverse("city-boundaries", args=[city_boundaries()[0]]),
                 "cities": geojson,
                 "zones": [
                     {
@@ -413,6 +417,25 @@ class DashboardView(PageMixin, TemplateView):
             },
         )
         return context
+
+
+@require_GET
+def city_boundaries_view(request, digest: str):
+    """The cities' outlines, named by their digest: cached by browsers and proxies for a year.
+
+    Province-wide geography, public like the static files. An old digest is sent to the current one.
+    """
+    current, body = city_boundaries()
+    if digest != current:
+        return redirect("city-boundaries", digest=current)
+    etag = f'"{current}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 class CityView(PageMixin, TemplateView):
