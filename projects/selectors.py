@@ -92,6 +92,11 @@ def project_rollup_breakdown(*, queryset: QuerySet, by: str) -> dict:
     return _breakdown(by, rows, total)
 
 
+def project_rollup_count(*, queryset: QuerySet) -> int:
+    """The number of projects the rollup rows ``queryset`` count (one row each in the rows of all or of a plan)."""
+    return queryset.aggregate(total=Coalesce(Sum("count"), 0))["total"]
+
+
 def _known(investment, count: int, unknown: int) -> Decimal | None:
     return None if count == unknown else (investment or Decimal(0))
 

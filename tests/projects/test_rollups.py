@@ -138,7 +138,8 @@ def test_the_map_counts_from_the_rollups(data, api):
 @pytest.mark.django_db(transaction=True)
 def test_twelve_writers_of_one_city_and_stage_add_up():
     """Twelve threads create and move projects of the same city and stage at once: no delta is lost."""
-    city = Region.objects.create(code="149900", name="并发市", level="city")
+    province = Region.objects.get_or_create(code="140000", defaults={"name": "山西省", "level": "province"})[0]
+    city = Region.objects.create(code="149900", name="并发市", level="city", parent=province)
     writers, each = 12, 5
     barrier = threading.Barrier(writers)
     errors = []
