@@ -8,6 +8,7 @@ from common.filters import (
     StrictBooleanFilter,
     range_filters,
 )
+from common.scope import visibility_q
 from plans.filters import IndustryFilter
 from plans.models import Plan
 from regions.filters import CityFilter, RegionCodeFilter, ZoneFilter
@@ -150,6 +151,15 @@ class KeyProjectFilterSet(BaseFilterSet):
 
     def filter_enterprise(self, queryset, name, value):
         return queryset.filter(built_by_q(value)) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        """One condition on the maintained ``search_text`` (one trigram index scan on PostgreSQL) for
+        readers who may see every enterprise; others search field by field, so that a project is
+        never found through the name of an enterprise they may not see (their lists are one city's)."""
+        value = value.strip()
+        if value and (self.user is None or visibility_q(self.user, Enterprise) is None):
+            return queryset.filter(search_text__contains=value.lower())
+        return super().filter_search(queryset, name, value)
 
 
 class ProjectRollupFilterSet(BaseFilterSet):

@@ -320,9 +320,13 @@ class KeyProject(ProvenanceModel):
     started_on = models.DateField("开工日期", null=True, blank=True, validators=[validate_plausible_date])
     production_on = models.DateField("投产日期", null=True, blank=True, validators=[validate_plausible_date])
     description = models.TextField("说明", blank=True)
+    # What ``search=`` looks in, in one column (lower case): the name, the capacity, the county and the
+    # names and short names of the lead and co-builders. Kept by the services (projects.search_text);
+    # a trigram index (PostgreSQL, migration 0005) answers substring searches in one index scan.
+    search_text = models.TextField("检索文本", blank=True, default="", db_default="", editable=False)
 
     objects = ScopedManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = "重点项目"
@@ -363,7 +367,8 @@ class KeyProject(ProvenanceModel):
             ),
             models.Index(fields=["industry", "stage"], name="projects_project_ind_stage"),
             models.Index(fields=["stage"], name="projects_project_stage"),
-            models.Index(fields=["-updated", "name"], name="projects_project_order"),
+            # The default order, ending with the key: cursor pages (common.api.pagination.Keyset) walk it.
+            models.Index(fields=["-updated", "name", "id"], name="projects_project_order_id"),
         ]
 
     def __str__(self):

@@ -26,7 +26,7 @@ from notices.services import city_staff, notice_send
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region, RegionGroup
 
-from . import rollups, warning_rules
+from . import rollups, search_text, warning_rules
 from .choices import WarningLevelChoices
 from .models import (
     BaseCity,
@@ -61,8 +61,12 @@ def enterprise_create(*, user, data: EnterpriseData, reason: str = "") -> Enterp
     return record_create(model=Enterprise, user=user, data=data, reason=reason)
 
 
+@transaction.atomic
 def enterprise_update(*, instance: Enterprise, user, data: EnterpriseData, reason: str = "") -> Enterprise:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    enterprise = record_update(instance=instance, user=user, data=data, reason=reason)
+    if "name" in data:
+        search_text.refresh(enterprise_id=enterprise.pk)
+    return enterprise
 
 
 def enterprise_delete(*, instance: Enterprise, user, reason: str = "") -> None:
@@ -74,18 +78,28 @@ class EnterpriseAliasData(TypedDict, total=False):
     alias: str
 
 
+@transaction.atomic
 def enterprise_alias_create(*, user, data: EnterpriseAliasData, reason: str = "") -> EnterpriseAlias:
-    return record_create(model=EnterpriseAlias, user=user, data=data, reason=reason)
+    alias = record_create(model=EnterpriseAlias, user=user, data=data, reason=reason)
+    search_text.refresh(enterprise_id=alias.enterprise_id)
+    return alias
 
 
+@transaction.atomic
 def enterprise_alias_update(
     *, instance: EnterpriseAlias, user, data: EnterpriseAliasData, reason: str = ""
 ) -> EnterpriseAlias:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = instance.enterprise_id
+    alias = record_update(instance=instance, user=user, data=data, reason=reason)
+    for enterprise in {before, alias.enterprise_id}:
+        search_text.refresh(enterprise_id=enterprise)
+    return alias
 
 
+@transaction.atomic
 def enterprise_alias_delete(*, instance: EnterpriseAlias, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+    search_text.refresh(enterprise_id=instance.enterprise_id)
 
 
 @transaction.atomic
@@ -185,6 +199,7 @@ class KeyProjectData(TypedDict, total=False):
 @transaction.atomic
 def key_project_create(*, user, data: KeyProjectData, reason: str = "") -> KeyProject:
     project = record_create(model=KeyProject, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids=[project.pk])
     rollups.apply(after=rollups.states([project.pk]))
     return project
 
@@ -195,7 +210,9 @@ def key_project_create_many(
 ) -> list[KeyProject | ValidationError | PermissionDenied]:
     """Create many projects as ``key_project_create`` would one by one (common.services.records_create)."""
     outcomes = records_create(model=KeyProject, user=user, rows=rows, reason=reason)
-    rollups.apply(after=rollups.states(o.pk for o in outcomes if isinstance(o, KeyProject)))
+    created = [outcome.pk for outcome in outcomes if isinstance(outcome, KeyProject)]
+    search_text.refresh(project_ids=created)
+    rollups.apply(after=rollups.states(created))
     return outcomes
 
 
@@ -203,6 +220,8 @@ def key_project_create_many(
 def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reason: str = "") -> KeyProject:
     before = rollups.states([instance.pk], lock=True)
     project = record_update(instance=instance, user=user, data=data, reason=reason)
+    if data.keys() & {"name", "capacity", "county", "enterprise"}:
+        search_text.refresh(project_ids=[project.pk])
     rollups.apply(before=before, after=rollups.states([instance.pk]))
     return project
 
@@ -215,9 +234,11 @@ def key_project_delete(*, instance: KeyProject, user, reason: str = "") -> None:
 
 
 def project_rollup_rebuild() -> None:
-    """Recount the project rollups (ProjectRollup) from the projects: after a load that bypassed the services."""
+    """Recount the project rollups (ProjectRollup) and rewrite the search text from the projects: after a
+    load that bypassed the services."""
     with transaction.atomic():
         rollups.rebuild()
+        search_text.rebuild()
 
 
 class ProjectMentionData(TypedDict, total=False):
@@ -276,18 +297,27 @@ class ProjectBuilderData(TypedDict, total=False):
     order: int
 
 
+@transaction.atomic
 def project_builder_create(*, user, data: ProjectBuilderData, reason: str = "") -> ProjectBuilder:
-    return record_create(model=ProjectBuilder, user=user, data=data, reason=reason)
+    builder = record_create(model=ProjectBuilder, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids=[builder.project_id])
+    return builder
 
 
+@transaction.atomic
 def project_builder_update(
     *, instance: ProjectBuilder, user, data: ProjectBuilderData, reason: str = ""
 ) -> ProjectBuilder:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = instance.project_id
+    builder = record_update(instance=instance, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids={before, builder.project_id})
+    return builder
 
 
+@transaction.atomic
 def project_builder_delete(*, instance: ProjectBuilder, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+    search_text.refresh(project_ids=[instance.project_id])
 
 
 @transaction.atomic

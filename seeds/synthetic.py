@@ -516,8 +516,10 @@ def generate(
     )
     with deferred:
         report = _generate(projects, reports_per_project, seed, observations, observations_per_target, chunk, progress)
+        # COPY bypassed the services that keep the dashboards' counts and the search text (written
+        # here, before the deferred indexes are built again).
+        project_rollup_rebuild()
     _reset_sequences(KeyProject, ProjectReport, Observation)
-    project_rollup_rebuild()  # COPY bypassed the services that keep the dashboards' counts
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
         # new pages all-visible so that counts can use index-only scans (as autovacuum would later).

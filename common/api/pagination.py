@@ -121,10 +121,11 @@ class Keyset:
             self.paths.append((path, item.startswith("-"), field))
 
     def ordered(self) -> QuerySet:
+        # NULLS LAST only where a column may be empty: elsewhere the plain order, which the indexes keep.
         return self.queryset.order_by(
             *(
-                F(path).desc(nulls_last=True) if descending else F(path).asc(nulls_last=True)
-                for path, descending, _ in self.paths
+                (F(path).desc if descending else F(path).asc)(**({"nulls_last": True} if field.null else {}))
+                for path, descending, field in self.paths
             )
         )
 

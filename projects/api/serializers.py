@@ -118,7 +118,7 @@ class KeyProjectSerializer(ServiceModelSerializer):
 
     class Meta:
         model = KeyProject
-        exclude = ["mentioned_in", "co_builders"]
+        exclude = ["mentioned_in", "co_builders", "search_text"]
 
     def get_investment_progress(self, project) -> InvestmentProgressSerializer:
         return InvestmentProgressSerializer(project_progress(project)).data
