@@ -146,7 +146,7 @@ class KeyProjectViewSet(ScopedModelViewSet):
 
     def known_count(self, queryset) -> int | None:
         """The list's count from the rollups, when it filters only by what they are kept by (no COUNT)."""
-        filterset = rollup_filterset(self.request, paging=True)
+        filterset = rollup_filterset(self.request, paging=True) if self.action == "list" else None
         if filterset is None or not filterset.is_valid():
             return None
         return selectors.project_rollup_count(queryset=filterset.qs)
