@@ -14,7 +14,7 @@ Scenarios (see README, “Performance”):
   7 the dashboard page / (server time) and its outlines as a cached file (ETag, max-age)
   8 deep pages: page 1 vs a deep numbered page vs a cursor page at that depth vs keyset SQL; how lists count
   9 search through the maintained column (3-character and 2-character terms) vs a bare ILIKE
-  bench/ops.py, when present, adds its scenarios (SCENARIOS there).
+  10–12 operations (bench/ops.py): exports, admin changelist, PATCH and observation import
 
 Quick mode: ``--projects 100000`` (or fewer) uses smaller side loads and fewer rounds.
 """
@@ -36,6 +36,8 @@ import time
 import urllib.parse
 from datetime import datetime
 from pathlib import Path
+
+from bench import ops
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -749,8 +751,8 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-#: (number, Bench method, needs the HTTP server), in the order they run. Other modules add theirs
-#: through ``ops_scenarios`` (bench/ops.py: ``SCENARIOS = [("11", function_of_bench, True), …]``).
+#: (number, function of the Bench, needs the HTTP server), in the order they run; bench/ops.py holds
+#: the operations scenarios (exports, admin, writes).
 SCENARIOS = [
     ("1", Bench.scenario_list, True),
     ("2", Bench.scenario_dashboards, True),
@@ -761,16 +763,10 @@ SCENARIOS = [
     ("7", Bench.scenario_page, True),
     ("8", Bench.scenario_pages, True),
     ("9", Bench.scenario_search, True),
+    ("10", ops.scenario_exports, True),
+    ("11", ops.scenario_admin, True),
+    ("12", ops.scenario_writes, True),
 ]
-
-
-def ops_scenarios() -> list:
-    """The scenarios of bench/ops.py (exports, admin, writes, replica), when that module is there."""
-    try:
-        from bench import ops
-    except ImportError:
-        return []
-    return list(ops.SCENARIOS)
 
 
 #: Quick mode (``--projects 100000`` or fewer): smaller side loads and fewer rounds, under 5 minutes
@@ -812,6 +808,7 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--observation-rows", type=int, default=10_000, help="observations imported in scenario 12")
     parser.add_argument("--only", default=None, help="scenarios to run, e.g. 1,2 (default: all)")
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
@@ -825,7 +822,7 @@ def main(argv=None) -> int:
     bench.extra["load_at_start"] = os.getloadavg()
     bench.prepare()
     bench.setup_django()
-    scenarios = SCENARIOS + ops_scenarios()
+    scenarios = SCENARIOS
     try:
         if only & {number for number, _, needs_server in scenarios if needs_server}:
             bench.start_server()

@@ -35,7 +35,7 @@ from django.db import models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from .choices import RoleChoices
-from .constraints import full_clean_many
+from .constraints import full_clean_many, full_clean_one
 from .models import StaffProfile
 from .scope import (
     PROVENANCE_FIELDS,
@@ -121,7 +121,7 @@ def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
 @transaction.atomic
 def _save(*, instance: models.Model, user, data: Mapping[str, Any], reason: str) -> models.Model:
     many = _assign(instance, user, data)
-    instance.full_clean()
+    full_clean_one(instance)
     if error := _out_of_scope(instance, user):
         raise error
     _mark_history(instance, user, reason)

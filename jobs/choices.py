@@ -23,6 +23,7 @@ class DatasetChoices(models.TextChoices):
     ENTERPRISES = "enterprises", "企业"
     TARGETS = "targets", "指标目标"
     TARGET_STEPS = "target_steps", "年度目标"
+    SUBMISSION_VALUES = "submission_values", "报送数值"
 
 
 class FileFormatChoices(models.TextChoices):

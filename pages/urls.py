@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
     path("evaluations/", evaluations.EvaluationListView.as_view(), name="evaluations"),
     path("evaluations/<int:pk>/", evaluations.EvaluationDetailView.as_view(), name="evaluation"),
+    path("evaluations/<int:pk>/download/", evaluations.EvaluationFileView.as_view(), name="evaluation-file"),
     path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
     path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),
     path("monitoring/", monitoring.RoundListView.as_view(), name="monitoring"),

@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
-from common.scope import can_change, user_city_ids, user_role, visibility_q
+from common.scope import can_change, scope_queryset, user_city_ids, user_role, visibility_q
 from plans.choices import (
     PROGRESS_LIGHTS,
     ComparatorChoices,
@@ -39,18 +39,21 @@ from plans.choices import (
     QualifierChoices,
     TimeAggregationChoices,
 )
-from plans.models import Indicator, Observation, Plan, PlanSection
+from plans.models import Indicator, Observation, Plan, PlanSection, TargetProgressSnapshot
 from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
+from projects.models import IndustryBase, KeyProject, ProjectWarning
 from projects.selectors import (
+    batch_list,
     batch_summary,
     city_rankings,
     city_summary_list,
     investment_summary,
+    monthly_investment_summary,
     project_list,
+    top_projects_by_city,
     warning_counts,
     zone_summary_list,
 )
@@ -96,6 +99,8 @@ PROJECTS_PER_PAGE = 50
 CITY_OBSERVATIONS_SHOWN = 100
 #: The city page lists its open warnings, red first; all of them are on the warning board.
 CITY_WARNINGS_SHOWN = 10
+#: Yearly snapshots listed on an indicator page (the latest years first); the API has them all.
+SNAPSHOTS_SHOWN = 100
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -342,16 +347,14 @@ class DashboardView(PageMixin, TemplateView):
         # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
         cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), projects=projects))
         zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
-        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        geojson = city_feature_collection(cities, geometry=False)
-        for feature in geojson["features"]:
-            # Memberships of other plans' layouts are not part of this map.
-            feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
-            feature["properties"]["url"] = self.link("city", feature["properties"]["code"])
+        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
+        warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
+        geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
             plan=plan,
             scheme=scheme,
@@ -375,9 +378,10 @@ class DashboardView(PageMixin, TemplateView):
                 "year_completed_unknown": investment["completed_year_unknown"],
                 "year_rate": investment["year_rate"],
             },
-            warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
-            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
-            batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
+            warnings=warnings,
+            rankings=city_rankings(queryset=projects, year=investment["year"]),
+            # The latest batches in which projects of the plan took part, counting those projects only.
+            batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
                 "boundaries": reverse("city-boundaries", args=[city_boundaries()[0]]),
                 "cities": geojson,
@@ -403,6 +407,12 @@ class DashboardView(PageMixin, TemplateView):
                     for city in sorted(cities, key=lambda city: (-(city.project_investment or 0), -city.project_count))
                     if city.project_count
                 ],
+                "investmentByMonth": {
+                    "year": investment["year"],
+                    "months": monthly_investment_summary(
+                        queryset=projects, year=investment["year"], planned=investment["planned"]
+                    ),
+                },
                 "targetStatuses": statuses,
                 "targets": [
                     {
@@ -417,6 +427,40 @@ class DashboardView(PageMixin, TemplateView):
             },
         )
         return context
+
+    def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
+        """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
+        investments, open warnings and each city's largest projects (linked to their pages)."""
+        geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
+        by_code = {city.code: city for city in cities}
+        warnings_by_code = {row["code"]: row for row in warnings["rows"]}
+        tops = top_projects_by_city(queryset=projects)
+        for feature in geojson["features"]:
+            properties = feature["properties"]
+            city = by_code[properties["code"]]
+            # Memberships of other plans' layouts are not part of this map.
+            properties["zones"] = [z for z in properties["zones"] if z["id"] in zone_ids]
+            properties["url"] = self.link("city", city.code)
+            # Unknown investment is not summed as 0: None when no amount is known, and counted apart.
+            known = city.project_count - city.project_investment_unknown
+            properties["project_investment"] = (
+                _float(city.project_investment) if known or not city.project_count else None
+            )
+            properties["project_investment_unknown"] = city.project_investment_unknown
+            row = warnings_by_code.get(city.code, {})
+            properties["warnings"] = {"red": row.get("red", 0), "yellow": row.get("yellow", 0)}
+            properties["projects"] = [
+                {
+                    "name": project.name,
+                    "url": reverse("project", args=[project.pk]),
+                    "stage": project.get_stage_display(),
+                    "investment": _float(project.total_investment),
+                    "warnings": project.open_warnings,
+                    "red": project.red_warnings,
+                }
+                for project in tops.get(city.pk, [])
+            ]
+        return geojson
 
 
 @require_GET
@@ -670,8 +714,21 @@ class IndicatorView(PageMixin, TemplateView):
             lights=light_legend(),
             admin_url=admin_change_url(user, indicator),
             page_data={"indicator": self.chart(indicator, rows, values)},
+            snapshots=self.snapshots(indicator),
         )
         return context
+
+    def snapshots(self, indicator: Indicator) -> list[TargetProgressSnapshot]:
+        """年度进度快照: each target's standing on 31 December of closed years, as ``/api/v1/target-snapshots/``
+        answers it (seen by whoever sees the target's region's observations), the latest years first."""
+        user = self.request.user
+        queryset = scope_queryset(TargetProgressSnapshot.objects.filter(target__indicator=indicator), user)
+        visible = visibility_q(user, Observation, prefix="target__")
+        if visible is not None:
+            queryset = queryset.filter(visible)
+        queryset = queryset.select_related("target__plan", "target__scope")
+        ordered = defer_heavy_fields(queryset).order_by("-year", "-target__plan__period_start", "target__scope__code")
+        return list(ordered[:SNAPSHOTS_SHOWN])
 
     def ranking(self, indicator: Indicator, rows: list[dict], values: dict[int, list[Observation]]) -> list[dict]:
         """指标完成排名: each city's latest preferred value (as of the page's date) and its own target's progress.

@@ -11,8 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from common.filters import scoped_filtered
 from regions.choices import RegionLevelChoices
@@ -21,6 +34,7 @@ from regions.models import Park, Region, Zone, ZoneMembership
 from .choices import ProjectStageChoices, WarningLevelChoices
 from .filtersets import KeyProjectFilterSet
 from .models import (
+    Batch,
     BatchProject,
     Enterprise,
     IndustryBase,
@@ -194,13 +208,21 @@ def _rollup_figures(rollups: QuerySet, path: str) -> dict:
         sums = rows.annotate(figure=Sum(field)).values("figure")
         return Coalesce(Subquery(sums, output_field=output_field), 0, output_field=output_field)
 
-    return {"project_count": figure("count", IntegerField()), "project_investment": figure("investment", MONEY)}
+    return {
+        "project_count": figure("count", IntegerField()),
+        "project_investment": figure("investment", MONEY),
+        "project_investment_unknown": figure("investment_unknown", IntegerField()),
+    }
 
 
 def _project_figures(user, projects: QuerySet | None, plan, path: str) -> dict:
     if projects is None:
         return _rollup_figures(project_rollups(user=user, plan=plan), path)
-    return {"project_count": _count(projects, path), "project_investment": _investment(projects, path)}
+    return {
+        "project_count": _count(projects, path),
+        "project_investment": _investment(projects, path),
+        "project_investment_unknown": _count(projects.filter(total_investment__isnull=True), path),
+    }
 
 
 def city_summary_list(
@@ -274,6 +296,14 @@ def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
         open_warnings=_warning_count(),
         red_warnings=_warning_count(level=WarningLevelChoices.RED),
     )
+
+
+def project_figures_year(*, project_id: int, year: int) -> int:
+    """The year whose investment a project's page shows: ``year`` if the project has a plan or a report
+    for it, else the latest earlier year that has one (else ``year``). One query."""
+    reports = ProjectReport.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    plans = ProjectYearPlan.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    return max((row[0] for row in reports.union(plans)), default=year)
 
 
 def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None) -> float | None:
@@ -425,13 +455,23 @@ def warning_counts(*, queryset: QuerySet) -> dict:
     }
 
 
-def batch_summary(*, batches: QuerySet, user) -> list[dict]:
+def batch_list(*, projects: QuerySet) -> QuerySet:
+    """The batches (latest first) in which any of ``projects`` (already scoped) took part."""
+    entries = BatchProject.objects.filter(batch=OuterRef("pk"), project__in=projects.order_by().values("pk"))
+    return Batch.objects.filter(Exists(entries))
+
+
+def batch_summary(*, batches: QuerySet, user, projects: QuerySet | None = None) -> list[dict]:
     """Per batch and city, the projects this user may see signed / started / producing there and their
-    investment (known sum and unknown count). One query for the entries."""
+    investment (known sum and unknown count). One query for the entries.
+
+    ``projects`` (already scoped, e.g. those of one plan) limits the entries to them.
+    """
+    entries = BatchProject.objects.for_user(user).filter(batch__in=batches)
+    if projects is not None:
+        entries = entries.filter(project__in=projects.order_by().values("pk"))
     entries = (
-        BatchProject.objects.for_user(user)
-        .filter(batch__in=batches)
-        .order_by()
+        entries.order_by()
         .values("batch", "project__city__code", "project__city__name", "kind")
         .annotate(
             count=Count("pk"),
@@ -493,3 +533,64 @@ def city_rankings(*, queryset: QuerySet, year: int) -> list[dict]:
         for city in result:
             city.setdefault(f"{key}_rank", None)
     return sorted(result, key=lambda c: (c["start_rate_rank"] is None, c["start_rate_rank"] or 0, c["code"]))
+
+
+def top_projects_by_city(*, queryset: QuerySet, limit: int = 3) -> dict[int, list[KeyProject]]:
+    """Per city id, its ``limit`` projects of the largest total investment (unknown amounts last), with
+    their open warnings (``open_warnings``, ``red_warnings``). One query."""
+    ranked = (
+        queryset.order_by()
+        .select_related(None)
+        .annotate(
+            city_rank=Window(
+                RowNumber(),
+                partition_by=[F("city_id")],
+                order_by=[F("total_investment").desc(nulls_last=True), F("pk").asc()],
+            ),
+            open_warnings=_warning_count(),
+            red_warnings=_warning_count(level=WarningLevelChoices.RED),
+        )
+        .filter(city_rank__lte=limit)
+        .only("pk", "name", "city_id", "stage", "total_investment")
+    )
+    tops = defaultdict(list)
+    for project in sorted(ranked, key=lambda p: (p.city_id, p.city_rank)):
+        tops[project.city_id].append(project)
+    return dict(tops)
+
+
+def monthly_investment_summary(*, queryset: QuerySet, year: int, planned: Decimal | None) -> list[dict]:
+    """The year's months over the projects of ``queryset``: investment completed (known amounts), the
+    reports without an amount, the running total, and 序时进度 of the year's planned investment
+    (``planned`` spread evenly; None if unknown). One query."""
+    rows = {
+        row["month"]: row
+        for row in ProjectReport.objects.filter(project__in=queryset.order_by().values("pk"), year=year)
+        .order_by()
+        .values("month")
+        .annotate(
+            completed=Sum("investment_completed"),
+            reports=Count("pk"),
+            unknown=Count("pk", filter=Q(investment_completed__isnull=True)),
+        )
+    }
+    months, running = [], None
+    for month in range(1, 13):
+        row = rows.get(month, {})
+        completed = row.get("completed")
+        if completed is not None:
+            running = (running or Decimal(0)) + completed
+        months.append(
+            {
+                "month": month,
+                "period": f"{month}月",
+                "completed": None if completed is None else float(completed),
+                "reports": row.get("reports", 0),
+                "unknown": row.get("unknown", 0),
+                "completed_cumulative": None if running is None or not row else float(running),
+                "planned_cumulative": None
+                if planned is None
+                else float((planned * month / 12).quantize(Decimal("0.01"))),
+            }
+        )
+    return months

@@ -153,13 +153,26 @@
       } else {
         lines.push("不在空间布局分区内");
       }
-      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元");
+      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元" +
+        (city.project_investment_unknown ? "（另 " + city.project_investment_unknown + " 个投资未知）" : ""));
+      if (city.warnings) {
+        lines.push("未解除预警：<span class=\"warn-red\">红 " + city.warnings.red + "</span> · <span class=\"warn-yellow\">黄 " +
+          city.warnings.yellow + "</span>");
+      }
       lines.push("园区 " + city.park_count + " 个 · 企业 " + city.enterprise_count + " 家 · 基地 " + city.base_count + " 个");
-      return lines.join("<br>");
+      if (city.projects && city.projects.length) {
+        lines.push("投资最大的项目：");
+        city.projects.forEach(function (p) {
+          lines.push('· <a href="' + escapeHtml(p.url) + '">' + escapeHtml(p.name) + "</a> " + escapeHtml(p.stage) + " · " +
+            number(p.investment, 1) + " 亿元" + (p.warnings ? ' · <span class="' + (p.red ? "warn-red" : "warn-yellow") + '">预警 ' + p.warnings + "</span>" : ""));
+        });
+      }
+      return '<div class="map-tip" data-city="' + escapeHtml(city.code) + '">' + lines.join("<br>") + "</div>";
     }
 
     var chart = make(element, {
-      tooltip: { trigger: "item" },
+      // Enterable, so that the project links in it can be followed.
+      tooltip: { trigger: "item", enterable: true, confine: true, hideDelay: 300 },
       legend: belts.length ? { bottom: 0, data: belts.map(function (b) { return b.name; }), selectedMode: false } : undefined,
       geo: {
         map: "sxplan-cities",
@@ -435,13 +448,62 @@
       xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
       yAxis: { type: "value", name: "亿元" },
       series: [
+        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) }
+      ].concat(
+        // The year's running totals start again in January: one line per year, never joined across years.
+        perYear(months, "completed_year_cumulative").map(function (data) {
+          return { name: "本年累计完成", type: "line", itemStyle: { color: "#1e88e5" }, data: data };
+        }),
+        perYear(months, "planned_cumulative").map(function (data) {
+          return { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" }, data: data };
+        }),
+        [{ name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" }, data: months.map(function (m) { return m.completed_cumulative; }) }]
+      )
+    });
+  }
+
+  // One data array per year of ``months`` (periods "YYYY-MM"), each holding ``key`` in its year's months only.
+  function perYear(months, key) {
+    var years = [];
+    months.forEach(function (m) {
+      var year = m.period.slice(0, 4);
+      if (years.indexOf(year) < 0) years.push(year);
+    });
+    return years.map(function (year) {
+      return months.map(function (m) { return m.period.slice(0, 4) === year ? m[key] : null; });
+    }).filter(function (data) { return data.some(function (v) { return v !== null && v !== undefined; }); });
+  }
+
+  /* ---- the dashboard's months: completed investment of the plan's projects vs 序时进度 ---- */
+
+  function drawMonthly(element, data) {
+    if (!element) return;
+    var months = data.months;
+    if (!months.some(function (m) { return m.reports || m.planned_cumulative !== null; })) {
+      element.textContent = data.year + "年尚无调度月报或年度计划投资。";
+      element.classList.add("muted");
+      return;
+    }
+    make(element, {
+      tooltip: {
+        trigger: "axis",
+        formatter: function (items) {
+          var m = months[items[0].dataIndex];
+          var lines = [data.year + "年" + m.period];
+          items.forEach(function (item) { lines.push(item.marker + escapeHtml(item.seriesName) + "：" + number(item.value) + " 亿元"); });
+          lines.push("月报 " + m.reports + " 份" + (m.unknown ? "，其中 " + m.unknown + " 份未填金额（未计入）" : ""));
+          return lines.join("<br>");
+        }
+      },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
+      yAxis: { type: "value", name: "亿元" },
+      series: [
         { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) },
-        { name: "本年累计完成", type: "line", connectNulls: false, itemStyle: { color: "#1e88e5" },
-          data: months.map(function (m) { return m.completed_year_cumulative; }) },
-        { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
-          data: months.map(function (m) { return m.planned_cumulative; }) },
-        { name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" },
-          data: months.map(function (m) { return m.completed_cumulative; }) }
+        { name: "本年累计完成", type: "line", itemStyle: { color: "#1e88e5" }, data: months.map(function (m) { return m.completed_cumulative; }) },
+        { name: "序时进度", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
+          data: months.map(function (m) { return m.planned_cumulative; }) }
       ]
     });
   }
@@ -454,6 +516,7 @@
       drawTargetStatus(document.getElementById("target-status"), data.targetStatuses);
       drawTargetProgress(document.getElementById("target-progress"), data.targets);
       drawPipeline(document.getElementById("pipeline"), data.stages);
+      drawMonthly(document.getElementById("investment-month"), data.investmentByMonth);
       drawCounts(document.getElementById("investment-city"), data.investmentByCity.map(function (c) {
         return { label: c.name.replace(/市$/, ""), count: c.count, investment: c.investment };
       }));

@@ -321,9 +321,10 @@ def add_more_data(data):
 @pytest.mark.parametrize(
     "role, url, most",
     [
-        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
-        ("province", "/", 22),
-        ("viewer", "/", 23),
+        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries;
+        # +2: the map tooltip's largest projects per city and the investment by month
+        ("province", "/", 24),
+        ("viewer", "/", 25),
         # + the inbox badge, the provincial targets for reference (no allocation), the open warnings and their count
         ("taiyuan", "/cities/140100/", 32),
         ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge

@@ -265,7 +265,7 @@ def add_more(data):
 @pytest.mark.parametrize(
     ("role", "url", "most"),
     [
-        ("province", "/", 22),  # + the dispatch figures and rankings (issue 15) and the inbox badge
+        ("province", "/", 24),  # + the dispatch figures, rankings, tooltip projects, months (issue 15), inbox badge
         ("province", "/cities/140100/", 30),  # + the city's open warnings
         ("taiyuan", "/cities/140400/", 30),
         ("viewer", "/plans/{plan}/", 14),  # + the inbox badge
