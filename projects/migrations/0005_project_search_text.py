@@ -3,12 +3,27 @@
 from django.db import migrations, models
 
 
+# The statement of projects.search_text.rebuild() as it stood when this migration was written, frozen
+# here as text: a migration must not import live code.
+FILL = """
+        UPDATE projects_keyproject SET search_text = lower(
+            projects_keyproject.name || %(nl)s || projects_keyproject.capacity || %(nl)s
+            || coalesce((SELECT r.name FROM regions_region r WHERE r.id = projects_keyproject.county_id), '') || %(nl)s
+            || coalesce((SELECT {aggregate}(n.name, %(nl)s) FROM (
+                SELECT e.name FROM projects_enterprise e WHERE e.id = projects_keyproject.enterprise_id OR e.id IN (SELECT b.enterprise_id FROM projects_projectbuilder b WHERE b.project_id = projects_keyproject.id)
+                UNION ALL
+                SELECT a.alias FROM projects_enterprisealias a WHERE a.enterprise_id = projects_keyproject.enterprise_id OR a.enterprise_id IN (SELECT b.enterprise_id FROM projects_projectbuilder b WHERE b.project_id = projects_keyproject.id)
+            ) n), ''))
+        WHERE 1 = 1"""
+
+
 def fill_and_index(apps, schema_editor):
     """Write the search text of the projects already stored; on PostgreSQL, index it by trigrams."""
-    from projects import search_text
-
-    search_text.rebuild()
-    if schema_editor.connection.vendor == "postgresql":
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    aggregate = "string_agg" if postgresql else "group_concat"
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(FILL.replace("{aggregate}", aggregate), {"nl": "\n"})
+    if postgresql:
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         schema_editor.execute(
             "CREATE INDEX IF NOT EXISTS projects_project_search_trgm"
