@@ -5,7 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from monitoring.choices import SubmissionStateChoices
 from monitoring.models import Round, RoundTemplate, Submission, SubmissionValue
@@ -227,6 +229,15 @@ def test_targets_show_values_under_review_to_the_province_only(loop):
     )
     assert {row["scope"]: row["review_status"] for row in rows} == {"140000": None, "140100": "missed"}
     year_end = province.get(url, {"include_unapproved": "true", "as_of": "2025-12-31"}).json()
+
+    def queries(**params) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert province.get("/api/v1/targets/", params).status_code == 200
+        return len(captured)
+
+    # At most five queries more whatever the number of rows (monitoring.selectors.review_progress).
+    assert queries(include_unapproved="true", page_size=1) <= queries(page_size=1) + 5
+    assert queries(include_unapproved="true", page_size=100) == queries(page_size=100) + 5
     assert client_for(loop.taiyuan).get(url, {"include_unapproved": "true"}).status_code == 403
     assert client_for(loop.viewer).get("/api/v1/targets/", {"include_unapproved": "true"}).status_code == 403
     assert province.get(url, {"include_unapproved": "maybe"}).status_code == 400
