@@ -19,6 +19,7 @@ from common.tables import write_table
 from projects.models import KeyProject, ProjectReport, ProjectWarning
 from projects.services import project_report_create, project_report_delete, project_report_update
 from tests import factories
+from tests.seeds.test_staff_edits import edit_in_admin
 from tests.shared import built_once, fresh_copy
 from transfers import services as transfers
 from transfers.datasets import DATASETS
@@ -224,13 +225,19 @@ def test_moving_the_latest_report_keeps_a_stage_set_by_hand_after_it(w):
     assert stage_of(w["ty_project"]) == "at_capacity"
 
 
-def test_moving_the_latest_report_over_the_api_hands_the_stage_over(w):
+def test_moving_the_latest_report_over_the_api_and_in_the_admin_hands_the_stage_over(w):
     user = get_user_model().objects.get(pk=w["ty_staff"].pk)
     report(w["ty_project"], 2025, 1, "started", user)
     march = report(w["ty_project"], 2025, 3, "in_production", user)
     api = APIClient()
     api.force_authenticate(user)
     assert api.patch(f"/api/v1/project-reports/{march.pk}/", {"year": 2024}, format="json").status_code == 200
+    assert stage_of(w["ty_project"]) == "started"
+
+    # The admin's form changes the report in memory before the service reads it.
+    edit_in_admin(Client(), user, ProjectReport.objects.get(pk=march.pk), year="2026")
+    assert stage_of(w["ty_project"]) == "in_production"
+    edit_in_admin(Client(), user, ProjectReport.objects.get(pk=march.pk), year="2024")
     assert stage_of(w["ty_project"]) == "started"
 
 
