@@ -49,6 +49,14 @@ def test_clerk_reports_and_province_approves(live_server, live_loop, page, scree
 
     page.context.clear_cookies()
     sign_in(page, live_server, "province")
+    # Before approving, the dashboard can show the target statuses with the value under review.
+    page.goto(f"{live_server.url}/?plan={loop.allocation.plan_id}")
+    with page.expect_navigation():
+        page.click("[data-testid=review-toggle] a")
+    assert "含尚未审核的数据（仅供参考）" in page.inner_text("[data-testid=review-banner]")
+    assert page.locator("#target-status canvas, #target-status svg").count() >= 1
+    assert page.inner_text("[data-testid=under-review]") == "待审核 25%（2025年）：已完成"  # 25 of 18
+    screenshot(page, "dashboard-with-values-under-review")
     page.goto(f"{live_server.url}/monitoring/rounds/{loop.round.pk}/")
     page.console_errors.clear()  # likewise the dashboard
     row = page.locator("[data-testid=round-table] tr[data-city='140100']")
