@@ -236,7 +236,8 @@ class IncludeUnapprovedMixin:
 
 class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
     """The targets (plans.api.views.TargetViewSet), and with ``include_unapproved=true`` (provincial staff only)
-    each target's latest value reported but not yet approved, marked ``under_review``.
+    each target's latest value reported but not yet approved, marked ``under_review``, with the progress and
+    status the target would have if it were approved (``review_progress``, ``review_status``).
 
     Registered at ``/api/v1/targets/`` in place of plans' viewset (sxplan_site.api_urls): plans cannot read
     submissions, which live in a layer above it. Official progress is left as it is.
@@ -252,7 +253,9 @@ class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
             row["review_period"] = None if value is None else value.submission.round.period_label
             row["review_round"] = None if value is None else value.submission.round.name
             row["review_submission"] = None if value is None else value.submission_id
-            row["review_progress"] = None if progress is None or progress.progress is None else progress.progress
+            row["review_progress"] = (
+                None if progress is None or progress.progress is None else round(progress.progress, 6)
+            )
             row["review_status"] = None if progress is None else progress.status
             row["review_status_display"] = None if progress is None else ProgressStatusChoices(progress.status).label
 
@@ -275,11 +278,13 @@ class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
 
 
 class TargetsByStatusReviewViewSet(IncludeUnapprovedMixin, TargetsByStatusViewSet):
-    """指标进度状态统计：按规划分组的各状态指标数及合计（状态按已审核数据）；include_unapproved=true（仅省级工作人员）时另计已有尚未审核的新数值的指标。"""
+    """指标进度状态统计：按规划分组的各状态指标数及合计（状态按已审核数据）；include_unapproved=true（仅省级工作人员）时另计已有尚未审核的新数值的指标，
+    并在 with_review 中给出这些数值若审核通过时的各状态指标数（仅供参考）。"""
 
     # Registered at /api/v1/dashboard/targets-by-status/ in place of plans' viewset, like TargetReviewViewSet:
     # the counts by status stay the official ones; each plan and the total add ``under_review``, the targets
-    # whose row in targets/?include_unapproved=true says ``under_review``, and ``under_review_targets`` lists them.
+    # whose row in targets/?include_unapproved=true says ``under_review``, and ``under_review_targets`` lists them;
+    # ``with_review`` counts those targets under their ``review_status`` instead.
 
     serializer_class = TargetsByStatusReviewSerializer
 
@@ -290,7 +295,7 @@ class TargetsByStatusReviewViewSet(IncludeUnapprovedMixin, TargetsByStatusViewSe
             return data
         user, as_of = self.request.user, requested_as_of(self.request)
         review = review_progress(targets=queryset, user=user, as_of=as_of)
-        marked = Target.objects.filter(pk__in=review)
+        marked = Target.objects.filter(pk__in=list(review))
         plan_of = dict(marked.values_list("pk", "plan"))
         official = target_statuses(targets=marked, user=user, as_of=as_of)
         data["with_review"] = with_review_counts(counts=data, plan_of=plan_of, official=official, review=review)
