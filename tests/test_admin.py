@@ -97,31 +97,32 @@ def test_superuser_manages_accounts(client, superuser, province_user):
     assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
 
 
+@pytest.fixture(scope="class")
+def few_queries(world_once, django_db_blocker) -> dict:
+    """By model: the queries of its changelist for provincial staff on the world.
+
+    Then 12 more rows of every model are added for the class's tests; everything rolls back after its last test.
+    """
+
+    def build():
+        built = fresh_copy(world_once)
+        client = Client()
+        client.force_login(built["province_user"])
+        found = {}
+        for model in DATA_MODELS:
+            url = admin_url(model, "changelist")
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found[model] = len(queries)
+        add_rows(built["regions"], built["world"], 12)
+        return found
+
+    yield from built_once(django_db_blocker=django_db_blocker, build=build)
+
+
 class TestChangelistQueryCounts:
     """Every changelist's query count on the world, then with 12 more rows of every model (added once)."""
-
-    @pytest.fixture(scope="class")
-    def few_queries(self, world_once, django_db_blocker) -> dict:
-        """By model: the queries of its changelist for provincial staff on the world; then the rows are added.
-
-        Everything rolls back after the class's last test.
-        """
-
-        def build():
-            built = fresh_copy(world_once)
-            client = Client()
-            client.force_login(built["province_user"])
-            found = {}
-            for model in DATA_MODELS:
-                url = admin_url(model, "changelist")
-                client.get(url)
-                with CaptureQueriesContext(connection) as queries:
-                    assert client.get(url).status_code == 200
-                found[model] = len(queries)
-            add_rows(built["regions"], built["world"], 12)
-            return found
-
-        yield from built_once(django_db_blocker=django_db_blocker, build=build)
 
     @pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
     def test_changelist_query_count_does_not_grow(
