@@ -11,6 +11,7 @@ Scenarios (see README, “Performance”):
   4 import of a CSV of projects: sxplan (when its import service exists) vs django-import-export vs COPY
   5 throughput under concurrent clients (wrk): API vs limit, with error counts
   6 load_seeds time and generate_data rows per second
+  7–9 operations (bench/ops.py): exports, admin changelist, PATCH and observation import
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ import subprocess
 import sys
 import time
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+
+from bench import ops
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -609,7 +613,8 @@ def main(argv=None) -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="scenarios to run, e.g. 1,2")
+    parser.add_argument("--observation-rows", type=int, default=10_000, help="observations imported in scenario 9")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="scenarios to run, e.g. 1,2")
     args = parser.parse_args(argv)
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         print(
@@ -622,7 +627,7 @@ def main(argv=None) -> int:
     bench.prepare()
     bench.setup_django()
     try:
-        if only & {"1", "2", "3", "5"}:
+        if only & {"1", "2", "3", "5", "7", "8", "9"}:
             bench.start_server()
         for number, scenario in (
             ("1", bench.scenario_list),
@@ -631,9 +636,12 @@ def main(argv=None) -> int:
             ("4", bench.scenario_import),
             ("5", bench.scenario_throughput),
             ("6", bench.scenario_load),
+            ("7", partial(ops.scenario_exports, bench)),
+            ("8", partial(ops.scenario_admin, bench)),
+            ("9", partial(ops.scenario_writes, bench)),
         ):
             if number in only:
-                log(f"scenario {number}: {scenario.__doc__ or scenario.__name__}")
+                log(f"scenario {number}: {getattr(scenario, 'func', scenario).__doc__ or scenario.__name__}")
                 scenario()
     finally:
         bench.stop_server()

@@ -2,14 +2,21 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.core.paginator import Paginator
+from django.db import connections, models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .choices import RoleChoices
 from .models import StaffProfile, defer_heavy_fields
@@ -26,15 +33,46 @@ from .scope import (
     referenceable_queryset,
     scope_queryset,
     shown_name,
+    user_city_ids,
     user_role,
     visible_along_q,
 )
 from .services import ModelServices, staff_profile_set, staff_profile_validate
 
 PROVENANCE_FIELDSET = ("来源", {"fields": PROVENANCE_FIELDS, "classes": ("collapse",)})
+#: What an empty select offers (Django's is "---------").
+EMPTY_CHOICE_LABEL = "请选择"
+#: What a list, a history entry or a read-only field shows for a value that is not known.
+EMPTY_VALUE = "—"
 
 
-class ScopedPermissionsMixin:
+def format_number(value) -> str:
+    """A number as people read it: thousands separated, no trailing zeros ("1000.0000" → "1,000")."""
+    if value is None:
+        return EMPTY_VALUE
+    text = f"{value:,f}" if hasattr(value, "as_tuple") else f"{value:,}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class ChineseAdminMixin:
+    """Django's leftovers in Chinese: empty selects say 请选择, unknown values show "—"."""
+
+    empty_value_display = EMPTY_VALUE
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if getattr(field, "empty_label", None) == "---------":
+            field.empty_label = EMPTY_CHOICE_LABEL
+        choices = list(getattr(field, "choices", None) or [])
+        if choices and choices[0][0] == "" and str(choices[0][1]) == "---------":
+            field.choices = [("", EMPTY_CHOICE_LABEL), *choices[1:]]
+        return field
+
+    def get_action_choices(self, request, default_choices=(("", EMPTY_CHOICE_LABEL),)):
+        return super().get_action_choices(request, list(default_choices))
+
+
+class ScopedPermissionsMixin(ChineseAdminMixin):
     """Permissions and querysets from common.scope, shared by model admins and inlines."""
 
     def get_queryset(self, request):
@@ -114,7 +152,7 @@ class VersionedModelForm(forms.ModelForm):
     moment ago (``ServiceAdminMixin``), so that every refusal is a form error, never a 500.
     """
 
-    edit_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    edit_version = forms.CharField(label="打开时的版本", widget=forms.HiddenInput, required=False)
     refused: list[tuple[str | None, str]] = []
     editor = None  # the user editing (set by ScopedModelAdmin.get_form)
 
@@ -323,19 +361,108 @@ class ServiceAdminMixin:
             self.services.delete(instance=obj, user=request.user)
 
 
+class HistoryRecordHelper(HistoricalRecordContextHelper):
+    """A history entry's changes as people read them: labels of choices, 是/否, numbers, "—" for nothing."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "" or value == []:
+            return EMPTY_VALUE
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        if isinstance(value, bool):
+            return "是" if value else "否"
+        if isinstance(field, models.DecimalField | models.FloatField):
+            return format_number(value)
+        return value
+
+
+class RelatedInUseListFilter(admin.RelatedFieldListFilter):
+    """``RelatedOnlyFieldListFilter``'s choices (the related records the user's list links to), found
+    by one EXISTS per related record over the relation's index, instead of a DISTINCT over every row
+    of the list on each page."""
+
+    def field_choices(self, field, request, model_admin):
+        linked = model_admin.get_queryset(request).order_by().filter(**{self.field_path: OuterRef("pk")})
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(include_blank=False, limit_choices_to=Q(Exists(linked)), ordering=ordering)
+
+
+class EstimatedCountPaginator(Paginator):
+    """Counts a changelist exactly, except an unfiltered list of a large PostgreSQL table.
+
+    That one is the planner's estimate (``pg_class.reltuples``, kept by ANALYZE and autovacuum), and
+    ``estimated`` says so on the page: counting a million rows on every page cost more than the page.
+    """
+
+    exact_up_to = 100_000
+    estimated = False
+
+    @cached_property
+    def count(self):
+        estimate = _table_estimate(self.object_list)
+        if estimate is not None and estimate > self.exact_up_to:
+            self.estimated = True
+            return estimate
+        return super().count
+
+
+def _table_estimate(queryset) -> int | None:
+    if not isinstance(queryset, models.QuerySet) or queryset.query.where or queryset.query.distinct:
+        return None
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [queryset.model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return row[0] if row and row[0] >= 0 else None
+
+
 class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     form = VersionedModelForm
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return HistoryRecordHelper(self.model, historical_record)
+
+    def get_changeform_initial_data(self, request):
+        """A new record of a clerk of one city starts in that city (its city or scope field pre-filled)."""
+        initial = super().get_changeform_initial_data(request)
+        scope = getattr(self.model, "city_scope", None)
+        cities = user_city_ids(request.user)
+        if scope and "__" not in scope and scope not in initial and len(cities) == 1:
+            if user_role(request.user) == RoleChoices.CITY and not self.model._meta.get_field(scope).many_to_many:
+                initial[scope] = next(iter(cities))
+        return initial
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
 
+    def action_checkbox(self, obj):
+        # Django's own markup, written directly: rendering a CheckboxInput through the template
+        # engine for each of a page's rows was a fifth of the changelist's time.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
     def get_list_display(self, request):
         """A column of a linked city-scoped record shows HIDDEN_RECORD_LABEL for a record the reader may not see."""
         columns = []
         for name in super().get_list_display(request):
+            if _number_field(self.model, name) is not None:
+                columns.append(_number_column(name, _number_field(self.model, name)))
+                continue
             field = _relation_field(self.model, name)
             if field is None or not field.many_to_one or not is_city_scoped(field.related_model):
                 columns.append(name)
@@ -408,9 +535,29 @@ def _relation_field(model, name):
     return field if field.is_relation else None
 
 
+def _number_field(model, name):
+    if not isinstance(name, str):
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a method or an admin attribute, not a field
+        return None
+    return field if isinstance(field, models.DecimalField | models.FloatField) else None
+
+
+def _number_column(name: str, field):
+    def column(obj):
+        return format_number(getattr(obj, name))
+
+    column.short_description = field.verbose_name
+    column.admin_order_field = name
+    column.__name__ = name  # the cell's class (field-<name>) right-aligns numbers
+    return column
+
+
 def _linked_column(name: str, label, user):
     def column(obj):
-        return shown_name(user, getattr(obj, name), None) or "-"
+        return shown_name(user, getattr(obj, name), None) or EMPTY_VALUE
 
     column.short_description = label
     column.admin_order_field = name
@@ -453,6 +600,8 @@ class ScopedTabularInline(ScopedPermissionsMixin, admin.TabularInline):
 
     extra = 0
     show_change_link = True
+    # Folded under its title (Django's <details>), so that a change page shows its own fields first.
+    classes = ["collapse"]
     services: ModelServices
 
     # ``obj`` is the parent record, of another model: the rows' own scope is kept by the
@@ -496,7 +645,7 @@ def _save_staff_profile(request, form: StaffProfileForm, account) -> StaffProfil
     return saved
 
 
-class StaffProfileInline(admin.StackedInline):
+class StaffProfileInline(ChineseAdminMixin, admin.StackedInline):
     model = StaffProfile
     form = StaffProfileForm
     can_delete = False
@@ -505,7 +654,7 @@ class StaffProfileInline(admin.StackedInline):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(ChineseAdminMixin, admin.ModelAdmin):
     form = StaffProfileForm
     list_display = ["user", "role", "city_list"]
     list_filter = ["role"]
@@ -554,7 +703,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(ChineseAdminMixin, UserAdmin):
     inlines = [StaffProfileInline]
     list_select_related = ["staff_profile"]
     list_display = ["username", "first_name", "is_active", "is_staff", "role"]

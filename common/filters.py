@@ -178,6 +178,20 @@ def bound_by_magnitude(filter_: django_filters.NumberFilter, model) -> None:
     set_override(filter_, "field", schema)
 
 
+def chinese_ordering(filter_: django_filters.OrderingFilter, model) -> None:
+    """``ordering`` choices named in Chinese ("名称", "名称（降序）"), not "Name" or "键 (descending)"."""
+    choices = filter_.extra.get("choices", [])
+    names = {}
+    for value, label in choices:
+        if not value.startswith("-"):
+            # The parameter's own field ("scope": 范围) before the path it orders by (scope__code: 行政区划代码).
+            field = _model_field(model, value) or _model_field(model, filter_.param_map.get(value, value))
+            names[value] = str(getattr(field, "verbose_name", None) or label)
+    filter_.extra["choices"] = [
+        (value, f"{names[value[1:]]}（降序）" if value.startswith("-") else names[value]) for value, _ in choices
+    ]
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Adds ``search=`` over ``search_fields`` (case-insensitive substring, any of the fields).
 
@@ -195,6 +209,8 @@ class BaseFilterSet(django_filters.FilterSet):
                 if isinstance(filter_, django_filters.NumberFilter):
                     whole_number_if_integer(filter_, cls._meta.model)
                     bound_by_magnitude(filter_, cls._meta.model)
+                if isinstance(filter_, django_filters.OrderingFilter):
+                    chinese_ordering(filter_, cls._meta.model)
         return filters
 
     search = django_filters.CharFilter(method="filter_search", label="搜索（名称等）")

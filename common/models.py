@@ -83,6 +83,8 @@ class StaffProfile(TimestampedModel):
         verbose_name="所属城市",
         limit_choices_to={"level": "city"},
     )
+    # The first-run tour of the pages is shown until its reader closes it (common.services.staff_tour_dismiss).
+    tour_dismissed_at = models.DateTimeField("关闭新手引导的时间", null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 

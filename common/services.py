@@ -32,10 +32,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .choices import RoleChoices
-from .constraints import full_clean_many
+from .constraints import full_clean_many, full_clean_one
 from .models import StaffProfile
 from .scope import (
     PROVENANCE_FIELDS,
@@ -121,7 +122,7 @@ def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
 @transaction.atomic
 def _save(*, instance: models.Model, user, data: Mapping[str, Any], reason: str) -> models.Model:
     many = _assign(instance, user, data)
-    instance.full_clean()
+    full_clean_one(instance)
     if error := _out_of_scope(instance, user):
         raise error
     _mark_history(instance, user, reason)
@@ -324,6 +325,27 @@ def staff_profile_validate(*, role: str, cities: Iterable[models.Model]) -> None
     allowed = StaffProfile._meta.get_field("cities").get_limit_choices_to()  # regions of the city level
     if any(getattr(city, name) != value for city in cities for name, value in allowed.items()):
         raise ValidationError({"cities": "所属城市须为设区市。"})
+
+
+def staff_tour_pending(*, user) -> bool:
+    """Whether the pages still show this user the first-run tour (no query: the profile is the one
+    ``user_role`` loaded)."""
+    if not user.is_authenticated:
+        return False
+    try:
+        return user.staff_profile.tour_dismissed_at is None
+    except StaffProfile.DoesNotExist:
+        return user.is_superuser
+
+
+def staff_tour_dismiss(*, user) -> None:
+    """Remember that the user closed the first-run tour. A superuser without a profile gets one (provincial,
+    the role superusers have anyway) to remember it. Not a change of the role: no history row."""
+    now = timezone.now()
+    if StaffProfile.objects.filter(user=user).update(tour_dismissed_at=now):
+        return
+    if user.is_superuser:
+        StaffProfile.objects.create(user=user, role=RoleChoices.PROVINCE, tour_dismissed_at=now)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -37,15 +38,26 @@ def _is_number(text: str) -> bool:
     return True
 
 
+#: The BOM makes Excel read the Chinese text as UTF-8.
+CSV_BOM = "\ufeff"
+
+
+def csv_row(row) -> list:
+    return ["" if value is None else escape_formula(value) for value in row]
+
+
 def write_table(header: list[str], rows, file_format: str, notes: list[list[str]] | None = None) -> bytes:
-    """The table as ``csv`` or ``xlsx``; ``notes`` (XLSX only) become a second sheet explaining the columns."""
+    """The table as ``csv`` or ``xlsx``; ``notes`` (XLSX only) become a second sheet explaining the columns.
+
+    ``rows`` may be an iterator: the XLSX workbook is written row by row to a temporary file
+    (openpyxl's write-only mode), so that memory holds one row and the finished file, not the table.
+    """
     if file_format == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(["" if value is None else escape_formula(value) for value in row] for row in rows)
-        # The BOM makes Excel read the Chinese text as UTF-8.
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        writer.writerows(csv_row(row) for row in rows)
+        return (CSV_BOM + out.getvalue()).encode("utf-8")
     book = Workbook(write_only=True)
     sheet = book.create_sheet("数据")
     sheet.append(header)
@@ -56,9 +68,10 @@ def write_table(header: list[str], rows, file_format: str, notes: list[list[str]
         guide.append(["列", "必填", "说明"])
         for note in notes:
             guide.append(note)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        return out.read()
 
 
 def xlsx_text(value):

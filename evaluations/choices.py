@@ -31,3 +31,11 @@ class ReportFormatChoices(models.TextChoices):
     DOCX = "docx", "Word（.docx）"
     XLSX = "xlsx", "Excel（.xlsx）"
     PDF = "pdf", "PDF"
+
+
+#: The content type each report format is sent as.
+REPORT_CONTENT_TYPES = {
+    ReportFormatChoices.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ReportFormatChoices.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportFormatChoices.PDF: "application/pdf",
+}

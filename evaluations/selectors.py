@@ -5,7 +5,12 @@ The snapshot (``plan_snapshot``) is plain JSON, the only input of the report gen
 - ``plan``, ``as_of``, ``cities`` (the province's prefecture-level cities, by code);
 - ``targets``: every target of the plan with its indicator, values, the preferred observation
   and progress as of the date (plans.progress, the same computation as ``/api/v1/targets/?as_of=``),
-  its status and its report grade; allocations are the targets whose ``parent`` is set;
+  its status and its report grade; allocations are the targets whose ``parent`` is set. An annual
+  evaluation as of 31 December of a year already closed reads each target's yearly snapshot of that
+  year instead (``TargetProgressSnapshot``, the figures of ``/api/v1/target-snapshots/``): the
+  year's standing as recorded when it closed, whatever was corrected since; ``figures_from`` says
+  which (``snapshot`` or ``computed``: a target without a snapshot of the year is computed as of
+  the date), and ``snapshot_year`` names the year when any row came from a snapshot;
 - ``projects``: the plan's key projects (named by it or mentioned in it) counted by city and
   stage *as of the date*, with their total investment where it is known and the number of
   projects whose investment is unknown (never summed as 0), investment completed from their
@@ -43,16 +48,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from plans.choices import ProgressStatusChoices
-from plans.models import Plan, Target
+from plans.models import Plan, Target, TargetProgressSnapshot
 from plans.progress import progress_as_of
+from plans.snapshots import snapshot_date
 from projects.choices import ProjectStageChoices, WarningLevelChoices, WarningRuleChoices
 from projects.models import KeyProject, Milestone, ProjectReport, ProjectWarning
 from regions.choices import RegionLevelChoices
 from regions.models import Region
 
-from .choices import EvaluationGradeChoices
+from .choices import EvaluationGradeChoices, EvaluationKindChoices
 
 SNAPSHOT_VERSION = 1
 FOUR_PLACES = Decimal("0.0001")
@@ -86,11 +93,19 @@ def _ratio(value) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-def plan_snapshot(*, plan: Plan, as_of: datetime.date) -> dict:
+def closed_snapshot_year(*, kind: str, as_of: datetime.date) -> int | None:
+    """The year whose yearly snapshots an evaluation reads: an annual one as of the 31 December of a closed year."""
+    closed = as_of == snapshot_date(as_of.year) and as_of.year < timezone.localdate().year
+    return as_of.year if kind == EvaluationKindChoices.ANNUAL and closed else None
+
+
+def plan_snapshot(*, plan: Plan, as_of: datetime.date, kind: str = "") -> dict:
     """Every figure of an evaluation of ``plan`` as of ``as_of``, seen by the province (module doc)."""
     cities = list(
         Region.objects.filter(level=RegionLevelChoices.CITY).order_by("code").values("code", "name", "short_name")
     )
+    year = closed_snapshot_year(kind=kind, as_of=as_of)
+    targets = _targets(plan, as_of, snapshot_year=year)
     return {
         "version": SNAPSHOT_VERSION,
         "as_of": as_of.isoformat(),
@@ -105,15 +120,19 @@ def plan_snapshot(*, plan: Plan, as_of: datetime.date) -> dict:
             "period_end": plan.period_end,
         },
         "cities": cities,
-        "targets": _targets(plan, as_of),
+        "snapshot_year": year if any(t["figures_from"] == "snapshot" for t in targets) else None,
+        "targets": targets,
         "projects": _projects(plan, as_of),
         "sections": _sections(plan, as_of),
     }
 
 
-def _targets(plan: Plan, as_of: datetime.date) -> list[dict]:
+def _targets(plan: Plan, as_of: datetime.date, *, snapshot_year: int | None = None) -> list[dict]:
     queryset = Target.objects.filter(plan=plan)
     computed = progress_as_of(queryset, as_of=as_of)
+    yearly = {}
+    if snapshot_year is not None:
+        yearly = {s.target_id: s for s in TargetProgressSnapshot.objects.filter(target__plan=plan, year=snapshot_year)}
     rows = []
     targets = queryset.select_related("indicator", "scope__parent", "key_area", "industry").order_by(
         "parent_id", "scope__code", "key"
@@ -121,51 +140,80 @@ def _targets(plan: Plan, as_of: datetime.date) -> list[dict]:
     for target in targets.defer("scope__boundary", "scope__parent__boundary"):
         progress = computed[target.pk]
         observation = progress.observation
-        rows.append(
-            {
-                "id": target.pk,
-                "key": target.key,
-                "name": target.name,
-                "indicator": target.indicator.name,
-                "unit": target.indicator.unit,
-                "nature": target.nature,
-                "nature_label": target.get_nature_display(),
-                "comparator": target.comparator,
-                "comparator_label": target.get_comparator_display(),
-                "baseline_value": _decimal(target.baseline_value),
-                "baseline_year": target.baseline_year,
-                "target_value": _decimal(target.target_value),
-                "target_value_max": _decimal(target.target_value_max),
-                "target_year": target.target_year,
-                "is_per_year": target.is_per_year,
-                "is_cumulative": target.is_cumulative,
-                "scope": target.scope.code,
-                "scope_name": target.scope.name,
-                "scope_city": _city_of(target.scope),
-                "parent": target.parent_id,
-                "key_area": target.key_area.name if target.key_area_id else "",
-                "industry": target.industry.name if target.industry_id else "",
-                "latest_value": None if observation is None else _decimal(observation.value),
-                "latest_year": None if observation is None else observation.year,
-                "latest_quarter": None if observation is None else observation.quarter,
-                "latest_month": None if observation is None else observation.month,
-                "latest_qualifier": None if observation is None else observation.qualifier,
-                "latest_source": None if observation is None else observation.source,
-                # The baseline progress is measured from: the target's own, else its indicator's value
-                # in the baseline year (or the year before the period), as plans.progress takes it.
-                "baseline": progress.baseline,
-                "baseline_used_year": target.baseline_year or (plan.period_start - 1 if plan.period_start else None),
-                "progress": _ratio(progress.progress),
-                "expected_progress": _ratio(progress.expected_progress),
-                "sdg_ratio": _ratio(progress.sdg_ratio),
-                "stale": progress.stale,
-                "status": progress.status,
-                "status_label": ProgressStatusChoices(progress.status).label,
-                "grade": grade_of(progress.status),
-                "grade_label": EvaluationGradeChoices(grade_of(progress.status)).label,
-            }
-        )
+        row = {
+            "id": target.pk,
+            "key": target.key,
+            "name": target.name,
+            "indicator": target.indicator.name,
+            "unit": target.indicator.unit,
+            "nature": target.nature,
+            "nature_label": target.get_nature_display(),
+            "comparator": target.comparator,
+            "comparator_label": target.get_comparator_display(),
+            "baseline_value": _decimal(target.baseline_value),
+            "baseline_year": target.baseline_year,
+            "target_value": _decimal(target.target_value),
+            "target_value_max": _decimal(target.target_value_max),
+            "target_year": target.target_year,
+            "is_per_year": target.is_per_year,
+            "is_cumulative": target.is_cumulative,
+            "scope": target.scope.code,
+            "scope_name": target.scope.name,
+            "scope_city": _city_of(target.scope),
+            "parent": target.parent_id,
+            "key_area": target.key_area.name if target.key_area_id else "",
+            "industry": target.industry.name if target.industry_id else "",
+            "latest_value": None if observation is None else _decimal(observation.value),
+            "latest_year": None if observation is None else observation.year,
+            "latest_quarter": None if observation is None else observation.quarter,
+            "latest_month": None if observation is None else observation.month,
+            "latest_qualifier": None if observation is None else observation.qualifier,
+            "latest_source": None if observation is None else observation.source,
+            # The baseline progress is measured from: the target's own, else its indicator's value
+            # in the baseline year (or the year before the period), as plans.progress takes it.
+            "baseline": progress.baseline,
+            "baseline_used_year": target.baseline_year or (plan.period_start - 1 if plan.period_start else None),
+            "progress": _ratio(progress.progress),
+            "expected_progress": _ratio(progress.expected_progress),
+            "sdg_ratio": _ratio(progress.sdg_ratio),
+            "stale": progress.stale,
+            "status": progress.status,
+            "status_label": ProgressStatusChoices(progress.status).label,
+            "grade": grade_of(progress.status),
+            "grade_label": EvaluationGradeChoices(grade_of(progress.status)).label,
+            "figures_from": "computed",
+        }
+        if target.pk in yearly:
+            _read_yearly_snapshot(row, yearly[target.pk])
+        rows.append(row)
     return rows
+
+
+def _read_yearly_snapshot(row: dict, snapshot: TargetProgressSnapshot) -> None:
+    """The row's figures as the year's snapshot recorded them (what ``/api/v1/target-snapshots/`` answers).
+
+    The snapshot keeps the value, its year and quarter, the progress and the status; the month,
+    qualifier and source are the computed observation's only when it is still the same value.
+    """
+    same = (row["latest_value"], row["latest_year"], row["latest_quarter"]) == (
+        _decimal(snapshot.latest_value),
+        snapshot.latest_year,
+        snapshot.latest_quarter,
+    )
+    row.update(
+        latest_value=_decimal(snapshot.latest_value),
+        latest_year=snapshot.latest_year,
+        latest_quarter=snapshot.latest_quarter,
+        progress=_ratio(snapshot.progress),
+        expected_progress=_ratio(snapshot.expected_progress),
+        status=snapshot.status,
+        status_label=ProgressStatusChoices(snapshot.status).label,
+        grade=grade_of(snapshot.status),
+        grade_label=EvaluationGradeChoices(grade_of(snapshot.status)).label,
+        figures_from="snapshot",
+    )
+    if not same:
+        row.update(latest_month=None, latest_qualifier=None, latest_source=None, sdg_ratio=None)
 
 
 def _city_of(region: Region) -> str | None:

@@ -16,7 +16,7 @@ from typing import TypedDict
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from common.choices import RoleChoices
@@ -24,7 +24,7 @@ from common.scope import can_change, user_city_ids, user_role
 from common.services import record_create, record_delete, record_update
 from jobs.choices import JobKindChoices, JobStatusChoices
 from jobs.models import Job
-from jobs.services import job_fail, job_queue, job_start
+from jobs.services import job_expire_stale, job_fail, job_queue, job_start
 from plans.models import Plan
 from regions.models import Region
 
@@ -51,6 +51,10 @@ class EvaluationData(TypedDict, total=False):
     problems: str
     next_steps: str
     docx_template: bytes | None
+
+
+#: A city report's job whose figures were frozen again before its files were stored.
+REFROZEN_MESSAGE = "评估数据已重新冻结，本次生成的报告作废，请重新下载。"
 
 
 class ReportNotReady(Exception):
@@ -109,7 +113,7 @@ def evaluation_delete(*, instance: Evaluation, user, reason: str = "") -> None:
 def evaluation_freeze(*, evaluation: Evaluation, user, reason: str = "") -> Evaluation:
     """Take the figures of the evaluation's plan as of its date (again); the reports made before are dropped."""
     _check_may_write(user, evaluation)
-    snapshot = plan_snapshot(plan=evaluation.plan, as_of=evaluation.as_of)
+    snapshot = plan_snapshot(plan=evaluation.plan, as_of=evaluation.as_of, kind=evaluation.kind)
     evaluation.files.all().delete()
     return record_update(
         instance=evaluation,
@@ -182,7 +186,7 @@ def report_file_name(evaluation: Evaluation, file_format: str, variant: str = ""
 
 
 def evaluation_generate_run(*, job: Job) -> Job:
-    """The generation job's body: every format of the province-wide report, stored with the evaluation."""
+    """The generation job's body: every format of the province-wide report, or of one city report (``variant``)."""
     job.refresh_from_db()
     if job.is_finished:
         return job  # a message delivered twice
@@ -191,44 +195,59 @@ def evaluation_generate_run(*, job: Job) -> Job:
     if evaluation is None or not evaluation.is_frozen:
         job_fail(job=job, message="评估不存在或尚未冻结数据。")
         return job
+    variant = job.params.get("variant", "")
+    if variant and job.params.get("frozen_at") != evaluation.frozen_at.isoformat():
+        job_fail(job=job, message=REFROZEN_MESSAGE)
+        return job
 
     def step() -> None:
         job.processed_rows = min(job.processed_rows + 1, job.total_rows)
         job.heartbeat = timezone.now()
         job.save(update_fields=["processed_rows", "heartbeat", "updated"])
 
+    snapshot = snapshot_for_cities(evaluation.snapshot, set(variant.split(","))) if variant else evaluation.snapshot
     try:
-        files = report_render(evaluation=evaluation, snapshot=evaluation.snapshot, step=step)
+        files = report_render(evaluation=evaluation, snapshot=snapshot, step=step)
     except DatabaseError:
         raise  # the task retries (jobs.tasks.RETRY)
     except Exception as exc:
         logger.exception("evaluation job %s failed", job.pk)
         job_fail(job=job, message=f"生成评估报告时发生内部错误：{exc.__class__.__name__}")
-        Evaluation.objects.filter(pk=evaluation.pk).update(status=EvaluationStatusChoices.FAILED)
+        if not variant:
+            Evaluation.objects.filter(pk=evaluation.pk).update(status=EvaluationStatusChoices.FAILED)
         return job
     with transaction.atomic():
-        evaluation.files.all().delete()
+        if variant:
+            locked = Evaluation.objects.select_for_update().only("frozen_at").get(pk=evaluation.pk)
+            if locked.frozen_at != evaluation.frozen_at:  # frozen again while the files were made
+                job_fail(job=job, message=REFROZEN_MESSAGE)
+                return job
+        (evaluation.files.filter(variant=variant) if variant else evaluation.files.all()).delete()
         EvaluationFile.objects.bulk_create(
             EvaluationFile(
                 evaluation=evaluation,
                 file_format=file_format,
-                file_name=report_file_name(evaluation, file_format),
+                variant=variant,
+                file_name=report_file_name(evaluation, file_format, variant),
                 content=body,
                 size=len(body),
             )
             for file_format, body in files.items()
         )
         now = timezone.now()
-        record_update(
-            instance=evaluation,
-            user=None,
-            data={"status": EvaluationStatusChoices.GENERATED, "generated_at": now, "generated_by": job.user},
-            reason="评估报告已生成",
-        )
+        if variant:
+            job.message = f"本市版本的评估报告已生成：{evaluation.title}（Word、Excel、PDF），可以下载。"
+        else:
+            record_update(
+                instance=evaluation,
+                user=None,
+                data={"status": EvaluationStatusChoices.GENERATED, "generated_at": now, "generated_by": job.user},
+                reason="评估报告已生成",
+            )
+            job.message = f"评估报告已生成：{evaluation.title}（Word、Excel、PDF）。"
         job.status = JobStatusChoices.SUCCEEDED
         job.processed_rows = job.total_rows
         job.finished = now
-        job.message = f"评估报告已生成：{evaluation.title}（Word、Excel、PDF）。"
         job.save()
     return job
 
@@ -250,10 +269,13 @@ def report_variant(*, evaluation: Evaluation, user: AbstractBaseUser) -> str:
     return ",".join(sorted(Region.objects.filter(pk__in=ids).values_list("code", flat=True)))
 
 
-def evaluation_report_file(*, evaluation: Evaluation, user, file_format: str) -> EvaluationFile:
-    """The report file this user may download; a city report is made from the snapshot when first asked for.
+def evaluation_report_file(*, evaluation: Evaluation, user, file_format: str) -> EvaluationFile | Job:
+    """The report file this user may download, or the job that is making it.
 
-    Raises ``ReportNotReady`` until the province-wide report is generated.
+    The province-wide report is made by ``evaluation_generate``; a city user's report is made from
+    the snapshot by a job of its own (every format at once), queued when first asked for and never
+    inside the request: until its files are stored the answer is that job. Raises
+    ``ReportNotReady`` until the province-wide report is generated.
     """
     if file_format not in ReportFormatChoices.values:
         raise ValidationError({"file_format": "文件格式须为 docx、xlsx 或 pdf。"})
@@ -265,17 +287,42 @@ def evaluation_report_file(*, evaluation: Evaluation, user, file_format: str) ->
         return stored
     if not variant:
         raise ReportNotReady("评估报告尚未生成。")
-    view = snapshot_for_cities(evaluation.snapshot, set(variant.split(",")))
-    body = report_render(evaluation=evaluation, snapshot=view, formats=[file_format])[file_format]
-    try:
-        with transaction.atomic():
-            return EvaluationFile.objects.create(
-                evaluation=evaluation,
-                file_format=file_format,
-                variant=variant,
-                file_name=report_file_name(evaluation, file_format, variant),
-                content=body,
-                size=len(body),
-            )
-    except IntegrityError:  # made meanwhile by another request: the same content
-        return EvaluationFile.objects.get(evaluation=evaluation, file_format=file_format, variant=variant)
+    return evaluation_city_report_queue(evaluation=evaluation, user=user, variant=variant)
+
+
+def city_report_job(*, evaluation: Evaluation, user, variant: str) -> Job | None:
+    """The latest job making this city report that the user may follow (theirs, or their city's)."""
+    return (
+        Job.objects.for_user(user)
+        .filter(kind=JobKindChoices.EVALUATION, params__evaluation=evaluation.pk, params__variant=variant)
+        .defer("upload", "result")
+        .order_by("-created", "-pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def evaluation_city_report_queue(*, evaluation: Evaluation, user, variant: str) -> Job:
+    """Queue the job making a city report (unless one is already under way for these figures); returns it.
+
+    A job of a single city is that city's (``Job.city``), so every staff member of the city follows
+    the same job instead of queueing one each.
+    """
+    job_expire_stale()  # a job whose worker died is not waited for
+    evaluation = Evaluation.objects.select_for_update().only("pk", "title", "frozen_at").get(pk=evaluation.pk)
+    frozen_at = evaluation.frozen_at.isoformat()
+    running = city_report_job(evaluation=evaluation, user=user, variant=variant)
+    unfinished = (JobStatusChoices.PENDING, JobStatusChoices.RUNNING)
+    if running is not None and running.status in unfinished and running.params.get("frozen_at") == frozen_at:
+        return running
+    city = Region.objects.only("pk", "code").filter(code=variant).first() if "," not in variant else None
+    job = Job.objects.create(
+        kind=JobKindChoices.EVALUATION,
+        user=user,
+        city=city,
+        params={"evaluation": evaluation.pk, "variant": variant, "frozen_at": frozen_at},
+        total_rows=GENERATION_STEPS,
+        message=f"正在生成本市版本的评估报告：{evaluation.title}",
+    )
+    job_queue(job=job, task=evaluation_generate_task)
+    return job

@@ -23,6 +23,8 @@ class DatasetChoices(models.TextChoices):
     ENTERPRISES = "enterprises", "企业"
     TARGETS = "targets", "指标目标"
     TARGET_STEPS = "target_steps", "年度目标"
+    SUBMISSION_VALUES = "submission_values", "报送数值"
+    YEAR_PLANS = "year_plans", "年度投资计划"
 
 
 class FileFormatChoices(models.TextChoices):

@@ -46,7 +46,7 @@ class Job(TimestampedModel):
     """
 
     kind = models.CharField("类型", max_length=16, choices=JobKindChoices.choices)
-    dataset = models.CharField("数据类别", max_length=16, choices=DatasetChoices.choices, blank=True)
+    dataset = models.CharField("数据类别", max_length=32, choices=DatasetChoices.choices, blank=True)
     dry_run = models.BooleanField("仅预览", default=False, help_text="预览只校验，不写入任何数据。")
     status = models.CharField("状态", max_length=16, choices=JobStatusChoices.choices, default=JobStatusChoices.PENDING)
     user = models.ForeignKey(

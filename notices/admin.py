@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from common.admin import ChineseAdminMixin
 from common.scope import can_view_model
 
 from .models import Notice
@@ -7,7 +8,7 @@ from .services import notice_mark_read
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(ChineseAdminMixin, admin.ModelAdmin):
     """Each user's own inbox, read-only: notices are written by the system, never by hand."""
 
     list_display = ["title", "kind", "created", "read_at"]

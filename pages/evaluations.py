@@ -1,18 +1,40 @@
-"""The evaluation pages: the list of evaluations and one evaluation (status, figures, downloads, regenerate)."""
+"""The evaluation pages: the list of evaluations and one evaluation (status, figures, downloads, regenerate).
+
+Downloads go through ``evaluation-file``: the file when it is stored; a city user's report not
+made yet is queued as a job (never made inside the request) and the user is sent back to the
+evaluation, which says "正在生成…" and refreshes itself until the job has finished.
+"""
+
+from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
 from common.scope import user_role
-from evaluations.choices import EvaluationGradeChoices, EvaluationStatusChoices, ReportFormatChoices
+from evaluations.choices import (
+    REPORT_CONTENT_TYPES,
+    EvaluationGradeChoices,
+    EvaluationStatusChoices,
+    ReportFormatChoices,
+)
 from evaluations.filtersets import EvaluationFilterSet
 from evaluations.models import Evaluation
 from evaluations.reports.content import grade_counts, main_targets
-from evaluations.services import evaluation_generate, report_variant
+from evaluations.services import (
+    ReportNotReady,
+    city_report_job,
+    evaluation_generate,
+    evaluation_report_file,
+    report_variant,
+)
+from jobs.choices import JobStatusChoices
+from jobs.models import Job
 from jobs.services import JobNotQueued
 
 from .views import PageMixin
@@ -59,13 +81,16 @@ class EvaluationDetailView(PageMixin, TemplateView):
         targets = main_targets(evaluation.snapshot) if evaluation.is_frozen else []
         counts = grade_counts(targets)
         variant = report_variant(evaluation=evaluation, user=self.request.user)
+        city_job = city_report_job(evaluation=evaluation, user=self.request.user, variant=variant) if variant else None
         context.update(
             evaluation=evaluation,
             grades=[(choice.label, counts[choice.value]) for choice in EvaluationGradeChoices],
             target_total=len(targets),
             formats=ReportFormatChoices.choices if evaluation.status == EvaluationStatusChoices.GENERATED else [],
             city_version=bool(variant),
-            generating=evaluation.status == EvaluationStatusChoices.GENERATING,
+            city_job=city_job,
+            generating=evaluation.status == EvaluationStatusChoices.GENERATING
+            or (city_job is not None and not city_job.is_finished),
             is_province=user_role(self.request.user) == RoleChoices.PROVINCE,
         )
         return context
@@ -80,3 +105,37 @@ class EvaluationDetailView(PageMixin, TemplateView):
         except JobNotQueued as exc:
             messages.error(request, str(exc))
         return redirect("evaluation", pk=evaluation.pk)
+
+
+class EvaluationFileView(PageMixin, View):
+    """A report download from the page: the file, or back to the evaluation while a job makes it."""
+
+    def get(self, request, pk):
+        evaluation = get_object_or_404(Evaluation.objects.for_user(request.user), pk=pk)
+        file_format = request.GET.get("file_format", "")
+        try:
+            report = evaluation_report_file(evaluation=evaluation, user=request.user, file_format=file_format)
+            if isinstance(report, Job):
+                report.refresh_from_db()
+                if report.status == JobStatusChoices.SUCCEEDED:  # made at once (no broker: the job ran eagerly)
+                    report = evaluation_report_file(evaluation=evaluation, user=request.user, file_format=file_format)
+        except ValidationError:
+            messages.error(request, "文件格式须为 docx、xlsx 或 pdf。")
+            return redirect("evaluation", pk=evaluation.pk)
+        except ReportNotReady as exc:
+            messages.info(request, str(exc))
+            return redirect("evaluation", pk=evaluation.pk)
+        except JobNotQueued as exc:
+            messages.error(request, str(exc))
+            return redirect("evaluation", pk=evaluation.pk)
+        if isinstance(report, Job):
+            if report.status == JobStatusChoices.FAILED:
+                messages.error(request, f"本市版本的报告生成失败：{report.message}")
+            else:
+                messages.info(
+                    request, "正在生成本市版本的报告（Word、Excel、PDF）…完成后本页自动刷新，再点击下载即可。"
+                )
+            return redirect("evaluation", pk=evaluation.pk)
+        response = HttpResponse(bytes(report.content), content_type=REPORT_CONTENT_TYPES[report.file_format])
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.file_name)}"
+        return response

@@ -44,11 +44,14 @@ from projects.models import ProjectReport
 
 from .views import PageMixin
 
+#: How monitoring.services.submission_errors says a value is empty; more than SHOWN_UNFILLED become one line.
+UNFILLED, SHOWN_UNFILLED = "尚未填写。", 5
+
 TIMELINESS_CLASS = {
     TimelinessChoices.ON_TIME: "status-achieved",
     TimelinessChoices.LATE: "status-behind",
-    TimelinessChoices.MISSING: "status-far",
-    TimelinessChoices.NOT_DUE: "status-no",
+    TimelinessChoices.MISSING: "status-far_behind",
+    TimelinessChoices.NOT_DUE: "status-no_data",
 }
 
 
@@ -136,14 +139,32 @@ class SubmissionView(PageMixin, TemplateView):
             qualifiers=QualifierChoices.choices,
             projects=self.project_rows(submission) if submission.round.includes_projects else None,
             transitions=submission.transitions.select_related("user"),
+            sent_back=self.sent_back(submission),
             timeliness=TimelinessChoices(timeliness(submission, today)).label,
             is_province=_is_province(user),
             can_review=_is_province(user) and submission.state == SubmissionStateChoices.SUBMITTED,
             can_reopen=_is_province(user) and submission.state == SubmissionStateChoices.APPROVED,
-            problems=submission_errors(submission) if editable else [],
+            problems=self.problems(submission) if editable else [],
             form_errors=kwargs.get("form_errors", []),
         )
         return context
+
+    @staticmethod
+    def sent_back(submission) -> SubmissionTransition | None:
+        """The transition that returned (or reopened) the submission, whose comment the clerk must read first."""
+        if submission.state != SubmissionStateChoices.RETURNED:
+            return None
+        return submission.transitions.select_related("user").order_by("-at", "-pk").first()
+
+    @staticmethod
+    def problems(submission) -> list[str]:
+        """What keeps the submission from being reported; many empty values in one line (the table shows which)."""
+        problems = submission_errors(submission)
+        unfilled = [problem for problem in problems if problem.endswith(UNFILLED)]
+        if len(unfilled) <= SHOWN_UNFILLED:
+            return problems
+        rest = [problem for problem in problems if not problem.endswith(UNFILLED)]
+        return [f"本市尚有 {len(unfilled)} 项指标的本期数值未填写（见上表中空白的“本期数值”）。", *rest]
 
     def project_rows(self, submission) -> list:
         rnd = submission.round

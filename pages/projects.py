@@ -18,7 +18,13 @@ from common.scope import can_change
 from projects.choices import WarningLevelChoices, WarningRuleChoices
 from projects.filtersets import ProjectWarningFilterSet
 from projects.models import KeyProject, ProjectBuilder, ProjectMention, ProjectWarning
-from projects.selectors import monthly_investment, project_progress, warning_counts, with_investment_progress
+from projects.selectors import (
+    monthly_investment,
+    project_figures_year,
+    project_progress,
+    warning_counts,
+    with_investment_progress,
+)
 from projects.services import warning_acknowledge
 
 from .views import PageMixin, admin_change_url
@@ -62,7 +68,8 @@ class ProjectView(PageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        year = timezone.localdate().year
+        this_year = timezone.localdate().year
+        year = project_figures_year(project_id=self.kwargs["pk"], year=this_year)
         projects = KeyProject.objects.for_user(user).select_related(
             "city", "county", "industry", "enterprise", "plan", "park", "base"
         )
@@ -73,6 +80,7 @@ class ProjectView(PageMixin, TemplateView):
         context.update(
             project=project,
             year=year,
+            this_year=this_year,
             progress=project_progress(project),
             mentions=mentions,
             builders=builders,

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from common.models import defer_heavy_fields
 from plans.filtersets import IndicatorFilterSet
-from plans.models import CityRole, Indicator, KeyArea, Plan, Target
+from plans.models import CityRole, Indicator, KeyArea, Measure, Plan, Program, Target
 from plans.selectors import annotate_allocations, industry_tree, target_list
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, IndustryBase
-from projects.selectors import project_breakdown
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Park, Region, ZoneMembership
 
@@ -58,17 +58,43 @@ def indicator_list(*, user, params) -> IndicatorFilterSet:
 
 
 def stage_summary(*, projects: QuerySet) -> list[dict]:
-    """Projects and their investment per stage (projects.selectors), every stage of the pipeline listed."""
-    rows = {row["key"]: row for row in project_breakdown(queryset=projects, by="stage")["results"]}
+    """Projects and their investment per stage, every stage of the pipeline listed. Unknown amounts are
+    not summed as 0: ``investment`` is the sum of the known ones (None when a stage's projects all lack
+    one) and ``unknown`` counts the projects without an amount."""
+    rows = {
+        row["stage"]: row
+        for row in projects.order_by()
+        .values("stage")
+        .annotate(
+            count=Count("pk"),
+            investment=Sum("total_investment"),
+            unknown=Count("pk", filter=Q(total_investment__isnull=True)),
+        )
+    }
+    empty = {"count": 0, "investment": 0, "unknown": 0}
     return [
         {
             "stage": stage.value,
             "label": stage.label,
-            "count": rows[stage.value]["count"] if stage.value in rows else 0,
-            "investment": _float(rows[stage.value]["investment"]) if stage.value in rows else 0,
+            "count": rows.get(stage.value, empty)["count"],
+            "investment": _float(rows.get(stage.value, empty)["investment"]),
+            "unknown": rows.get(stage.value, empty)["unknown"],
         }
         for stage in ProjectStageChoices
     ]
+
+
+def with_known_investment(queryset: QuerySet, *, projects: QuerySet, path: str) -> QuerySet:
+    """Annotates ``investment_known``: how many of the record's ``projects`` (reached by ``path``, e.g.
+    ``city``) have a known total investment, so that a sum over none of them shows "—", never 0."""
+    known = (
+        projects.filter(total_investment__isnull=False, **{path: OuterRef("pk")})
+        .order_by()
+        .values(path)
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
+    return queryset.annotate(investment_known=Coalesce(Subquery(known, output_field=IntegerField()), 0))
 
 
 def city_memberships(*, city: Region) -> QuerySet:
@@ -116,6 +142,22 @@ def city_enterprises(*, user, city: Region) -> QuerySet:
     return defer_heavy_fields(
         Enterprise.objects.for_user(user).filter(city=city).select_related("city").prefetch_related("industries")
     )
+
+
+def program_list(*, user, plan: Plan) -> list[Program]:
+    """The plan's programs (重点工程 / 主要任务) in the document's order, with their section and industries."""
+    return list(
+        Program.objects.for_user(user)
+        .filter(plan=plan)
+        .select_related("section")
+        .prefetch_related("industries")
+        .order_by("order", "key")
+    )
+
+
+def measure_list(*, user, plan: Plan) -> list[Measure]:
+    """The plan's safeguard measures (保障措施) in the document's order."""
+    return list(Measure.objects.for_user(user).filter(plan=plan).select_related("section").order_by("order", "key"))
 
 
 def key_area_list(*, user, plans: list[Plan]) -> list[KeyArea]:

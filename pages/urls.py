@@ -2,7 +2,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import evaluations, inbox, monitoring, projects, views
+from . import evaluations, inbox, monitoring, projects, tour, views
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
@@ -12,8 +12,10 @@ urlpatterns = [
     path("warnings/", projects.WarningBoardView.as_view(), name="warnings"),
     path("warnings/<int:pk>/acknowledge/", projects.WarningAcknowledgeView.as_view(), name="warning-acknowledge"),
     path("inbox/", inbox.InboxView.as_view(), name="inbox"),
+    path("tour/dismiss/", tour.TourDismissView.as_view(), name="tour-dismiss"),
     path("evaluations/", evaluations.EvaluationListView.as_view(), name="evaluations"),
     path("evaluations/<int:pk>/", evaluations.EvaluationDetailView.as_view(), name="evaluation"),
+    path("evaluations/<int:pk>/download/", evaluations.EvaluationFileView.as_view(), name="evaluation-file"),
     path("indicators/", views.IndicatorListView.as_view(), name="indicator-catalogue"),
     path("indicators/<int:pk>/", views.IndicatorView.as_view(), name="indicator-page"),
     path("monitoring/", monitoring.RoundListView.as_view(), name="monitoring"),

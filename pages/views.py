@@ -24,7 +24,7 @@ from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
 from common.models import defer_heavy_fields
-from common.scope import can_change, user_city_ids, user_role, visibility_q
+from common.scope import can_change, scope_queryset, user_city_ids, user_role, visibility_q
 from plans.choices import (
     PROGRESS_LIGHTS,
     ComparatorChoices,
@@ -37,18 +37,21 @@ from plans.choices import (
     QualifierChoices,
     TimeAggregationChoices,
 )
-from plans.models import Indicator, Observation, Plan, PlanSection
+from plans.models import Indicator, Observation, Plan, PlanSection, TargetProgressSnapshot
 from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
-from projects.models import Batch, IndustryBase, KeyProject, ProjectWarning
+from projects.models import IndustryBase, KeyProject, ProjectWarning
 from projects.selectors import (
+    batch_list,
     batch_summary,
     city_rankings,
     city_summary_list,
     investment_summary,
+    monthly_investment_summary,
     project_list,
+    top_projects_by_city,
     warning_counts,
     zone_summary_list,
 )
@@ -58,6 +61,7 @@ from regions.selectors import city_feature_collection
 
 from . import selectors
 from .templatetags.pages_tags import page_link
+from .tour import tour_context
 
 # The project table's columns: (label, KeyProjectFilterSet ``ordering`` value or None if unsortable).
 PROJECT_COLUMNS = [
@@ -94,6 +98,8 @@ PROJECTS_PER_PAGE = 50
 CITY_OBSERVATIONS_SHOWN = 100
 #: The city page lists its open warnings, red first; all of them are on the warning board.
 CITY_WARNINGS_SHOWN = 10
+#: Yearly snapshots listed on an indicator page (the latest years first); the API has them all.
+SNAPSHOTS_SHOWN = 100
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -198,7 +204,22 @@ class PageMixin(LoginRequiredMixin):
             "role_label": RoleChoices(role).label,
             "can_edit": user.is_staff and role in (RoleChoices.PROVINCE, RoleChoices.CITY),
             "as_of": self.as_of.param,
+            "scope": self.scope(),
         }
+
+    def scope(self) -> dict:
+        """Which cities the page's project figures cover: 全省 for users who see every city, else the
+        cities this user may see (city staff), named, so that no figure claims to be province-wide."""
+        if not hasattr(self, "_scope"):
+            sees_all = visibility_q(self.request.user, KeyProject) is None
+            if sees_all:
+                self._scope = {"all": True, "label": "全省", "cities": self.cities()}
+            else:
+                own = user_city_ids(self.request.user)
+                cities = [city for city in self.cities() if city.pk in own]
+                names = "、".join(city.name for city in cities) or "无"
+                self._scope = {"all": False, "label": f"您可查看的城市（{names}）", "cities": cities}
+        return self._scope
 
     def cities(self) -> list[Region]:
         if not hasattr(self, "_cities"):
@@ -233,6 +254,9 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
         rows.append(
             {
                 "target": target,
+                "digits": decimals(
+                    target.baseline_value, target.target_value, target.target_value_max, target.latest_value
+                ),
                 "comparator": COMPARATOR_SYMBOLS[target.comparator],
                 "status": status,
                 "light": PROGRESS_LIGHTS[status],
@@ -257,6 +281,52 @@ def target_rows(user, targets, *, as_of: datetime.date | None = None, history: b
             }
         )
     return rows
+
+
+def known_investment(count: int, investment: Decimal | None, known: int) -> float | None:
+    """A sum of project amounts for a chart: 0 with no project, None ("—") when none of them is known."""
+    if not count:
+        return 0
+    return _float(investment) if known else None
+
+
+def every_city_warnings(counts: dict, cities: list[Region]) -> dict:
+    """Open warnings by city with a row for every city of the scope (0 / 0 where there is none)."""
+    rows = {row["code"]: row for row in counts["rows"]}
+    counts["rows"] = [
+        rows.get(city.code, {"code": city.code, "name": city.name, "yellow": 0, "red": 0}) for city in cities
+    ]
+    return counts
+
+
+def every_city_ranking(rankings: list[dict], cities: list[Region]) -> list[dict]:
+    """The city ranking with every city of the scope: those without a project follow, their rates "—"."""
+    ranked = {row["code"] for row in rankings}
+    return rankings + [
+        {
+            "code": city.code,
+            "name": city.name,
+            "projects": 0,
+            "start_rate": None,
+            "investment_rate": None,
+            "warnings": 0,
+            "red": 0,
+            "warnings_rank": None,
+        }
+        for city in cities
+        if city.code not in ranked
+    ]
+
+
+def decimals(*values: Decimal | float | None, most: int = 2) -> int:
+    """The decimals that show every value (up to ``most``): one format for a target's numbers, so that
+    "9.10" never stands beside "12" (9.1 and 12 → 1 decimal: "9.1", "12.0")."""
+    needed = 0
+    for value in values:
+        if value is not None:
+            exponent = Decimal(str(value)).normalize().as_tuple().exponent
+            needed = max(needed, min(most, -exponent) if isinstance(exponent, int) and exponent < 0 else 0)
+    return needed
 
 
 def light_legend() -> list[dict]:
@@ -338,18 +408,28 @@ class DashboardView(PageMixin, TemplateView):
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
         cities = list(city_summary_list(user=user, projects=projects))
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects)) if scheme else []
-        investment = investment_summary(queryset=projects, year=timezone.localdate().year)
+        scope = self.scope()
+        zones = (
+            list(
+                selectors.with_known_investment(
+                    zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects),
+                    projects=projects,
+                    path="city__zone_memberships__zone",
+                )
+            )
+            if scheme
+            else []
+        )
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        geojson = city_feature_collection(cities)
-        for feature in geojson["features"]:
-            # Memberships of other plans' layouts are not part of this map.
-            feature["properties"]["zones"] = [z for z in feature["properties"]["zones"] if z["id"] in zone_ids]
-            feature["properties"]["url"] = self.link("city", feature["properties"]["code"])
+        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
+        warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
+        geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
+            tour=tour_context(self),
             plan=plan,
             scheme=scheme,
             schemes=self.schemes(),
@@ -357,7 +437,9 @@ class DashboardView(PageMixin, TemplateView):
             targets=targets,
             stages=stages,
             figures={
-                "plans_in_force": sum(1 for p in self.plans() if p.status == PlanStatusChoices.IN_FORCE),
+                "plans_in_force": sum(
+                    1 for p in self.plans() if p.status_on(self.as_of.date) == PlanStatusChoices.IN_FORCE
+                ),
                 "targets": len(targets),
                 "target_statuses": statuses,
                 "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
@@ -372,9 +454,11 @@ class DashboardView(PageMixin, TemplateView):
                 "year_completed_unknown": investment["completed_year_unknown"],
                 "year_rate": investment["year_rate"],
             },
-            warnings=warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects)),
-            rankings=city_rankings(queryset=projects, year=timezone.localdate().year),
-            batches=batch_summary(batches=Batch.objects.all()[:3], user=user),
+            plan_status=plan.status_on(self.as_of.date) if plan else None,
+            warnings=every_city_warnings(warnings, scope["cities"]),
+            rankings=every_city_ranking(city_rankings(queryset=projects, year=investment["year"]), scope["cities"]),
+            # The latest batches in which projects of the plan took part, counting those projects only.
+            batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
                 "cities": geojson,
                 "zones": [
@@ -384,21 +468,36 @@ class DashboardView(PageMixin, TemplateView):
                         "kind": zone.kind,
                         "cities": [m.region.code for m in zone.memberships.all()],
                         "count": zone.project_count,
-                        "investment": _float(zone.project_investment) or 0,
+                        "investment": known_investment(
+                            zone.project_count, zone.project_investment, zone.investment_known
+                        ),
                     }
                     for zone in zones
                 ],
                 "stages": stages,
+                # Every city of the figures' scope, those without a project at zero.
                 "investmentByCity": [
                     {
                         "code": city.code,
                         "name": city.name,
                         "count": city.project_count,
-                        "investment": _float(city.project_investment) or 0,
+                        "investment": known_investment(
+                            city.project_count,
+                            city.project_investment,
+                            city.project_count - city.project_investment_unknown,
+                        ),
                     }
-                    for city in sorted(cities, key=lambda city: (-(city.project_investment or 0), -city.project_count))
-                    if city.project_count
+                    for city in sorted(
+                        (city for city in cities if city.pk in {c.pk for c in scope["cities"]}),
+                        key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
+                    )
                 ],
+                "investmentByMonth": {
+                    "year": investment["year"],
+                    "months": monthly_investment_summary(
+                        queryset=projects, year=investment["year"], planned=investment["planned"]
+                    ),
+                },
                 "targetStatuses": statuses,
                 "targets": [
                     {
@@ -413,6 +512,40 @@ class DashboardView(PageMixin, TemplateView):
             },
         )
         return context
+
+    def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
+        """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
+        investments, open warnings and each city's largest projects (linked to their pages)."""
+        geojson = city_feature_collection(cities)
+        by_code = {city.code: city for city in cities}
+        warnings_by_code = {row["code"]: row for row in warnings["rows"]}
+        tops = top_projects_by_city(queryset=projects)
+        for feature in geojson["features"]:
+            properties = feature["properties"]
+            city = by_code[properties["code"]]
+            # Memberships of other plans' layouts are not part of this map.
+            properties["zones"] = [z for z in properties["zones"] if z["id"] in zone_ids]
+            properties["url"] = self.link("city", city.code)
+            # Unknown investment is not summed as 0: None when no amount is known, and counted apart.
+            known = city.project_count - city.project_investment_unknown
+            properties["project_investment"] = (
+                _float(city.project_investment) if known or not city.project_count else None
+            )
+            properties["project_investment_unknown"] = city.project_investment_unknown
+            row = warnings_by_code.get(city.code, {})
+            properties["warnings"] = {"red": row.get("red", 0), "yellow": row.get("yellow", 0)}
+            properties["projects"] = [
+                {
+                    "name": project.name,
+                    "url": reverse("project", args=[project.pk]),
+                    "stage": project.get_stage_display(),
+                    "investment": _float(project.total_investment),
+                    "warnings": project.open_warnings,
+                    "red": project.red_warnings,
+                }
+                for project in tops.get(city.pk, [])
+            ]
+        return geojson
 
 
 class CityView(PageMixin, TemplateView):
@@ -450,6 +583,7 @@ class CityView(PageMixin, TemplateView):
         observations = Observation.objects.for_user(user).filter(scope=city).select_related("indicator")
         warnings = ProjectWarning.objects.for_user(user).filter(project__city=city, resolved_on__isnull=True)
         context.update(
+            tour=tour_context(self) if not self.scope()["all"] else None,
             city=city,
             warnings=list(warnings.select_related("project").order_by("level", "-opened_on")[:CITY_WARNINGS_SHOWN]),
             warning_count=warnings.count(),
@@ -544,6 +678,8 @@ class PlanView(PageMixin, TemplateView):
             plan=plan,
             other=other,
             sections=PlanSection.objects.for_user(user).filter(plan=plan),
+            programs=selectors.program_list(user=user, plan=plan),
+            measures=selectors.measure_list(user=user, plan=plan),
             key_areas=[area for area in areas if area.plan_id == plan.pk],
             targets=split_targets(targets),
             comparison=comparison,
@@ -647,8 +783,21 @@ class IndicatorView(PageMixin, TemplateView):
             lights=light_legend(),
             admin_url=admin_change_url(user, indicator),
             page_data={"indicator": self.chart(indicator, rows, values)},
+            snapshots=self.snapshots(indicator),
         )
         return context
+
+    def snapshots(self, indicator: Indicator) -> list[TargetProgressSnapshot]:
+        """年度进度快照: each target's standing on 31 December of closed years, as ``/api/v1/target-snapshots/``
+        answers it (seen by whoever sees the target's region's observations), the latest years first."""
+        user = self.request.user
+        queryset = scope_queryset(TargetProgressSnapshot.objects.filter(target__indicator=indicator), user)
+        visible = visibility_q(user, Observation, prefix="target__")
+        if visible is not None:
+            queryset = queryset.filter(visible)
+        queryset = queryset.select_related("target__plan", "target__scope")
+        ordered = defer_heavy_fields(queryset).order_by("-year", "-target__plan__period_start", "target__scope__code")
+        return list(ordered[:SNAPSHOTS_SHOWN])
 
     def ranking(self, indicator: Indicator, rows: list[dict], values: dict[int, list[Observation]]) -> list[dict]:
         """指标完成排名: each city's latest preferred value (as of the page's date) and its own target's progress.

@@ -5,14 +5,17 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from common.admin import (
+    EMPTY_VALUE,
     PROVENANCE_FIELDSET,
     ScopedModelAdmin,
     ScopedTabularInline,
+    format_number,
 )
 from common.locking import LOCKED_MESSAGE
 from common.services import ModelServices
 from regions.admin import CityListFilter
 
+from .choices import QualifierChoices
 from .models import (
     CityRole,
     Indicator,
@@ -65,26 +68,18 @@ from .services import (
 )
 
 
-class PlanSectionInline(ScopedTabularInline):
-    model = PlanSection
-    services = ModelServices(create=plan_section_create, update=plan_section_update, delete=plan_section_delete)
-    fields = ["key", "number", "title", "page", "order"]
-    show_change_link = False
-
-
 class KeyAreaInline(ScopedTabularInline):
     model = KeyArea
     services = ModelServices(create=key_area_create, update=key_area_update, delete=key_area_delete)
     fields = ["key", "name", "section"]
-    raw_id_fields = ["section"]
+    autocomplete_fields = ["section"]
 
 
 class TargetInline(ScopedTabularInline):
     model = Target
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
     fields = ["key", "indicator", "name", "comparator", "target_value", "target_year", "scope"]
-    autocomplete_fields = ["indicator"]
-    raw_id_fields = ["scope"]
+    autocomplete_fields = ["indicator", "scope"]
 
 
 class ProgramInline(ScopedTabularInline):
@@ -107,13 +102,30 @@ class PlanAdmin(ScopedModelAdmin):
     list_select_related = ["follows"]
     search_fields = ["title", "short_title", "doc_number", "issuer", "code"]
     autocomplete_fields = ["follows"]
-    inlines = [PlanSectionInline, KeyAreaInline, TargetInline, ProgramInline, MeasureInline]
+    # The table of contents (hundreds of rows) is edited on its own list, linked from the page.
+    inlines = [KeyAreaInline, TargetInline, ProgramInline, MeasureInline]
+    readonly_fields = ["section_list"]
     fieldsets = [
         (None, {"fields": ["code", "title", "short_title", "kind", "issuer", "doc_number", "status", "follows"]}),
         ("时间", {"fields": ["period_start", "period_end", "signed_on", "published_on"]}),
-        (None, {"fields": ["summary"]}),
+        (None, {"fields": ["summary", "section_list"]}),
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="目录章节")
+    def section_list(self, obj):
+        if obj.pk is None:
+            return "保存规划后可添加章节。"
+        changelist = reverse(admin_urlname(PlanSection._meta, "changelist"))
+        add = reverse(admin_urlname(PlanSection._meta, "add"))
+        return format_html(
+            '共 {} 个章节：<a href="{}?plan__id__exact={}">查看、修改章节</a> · <a href="{}?plan={}">添加章节</a>',
+            obj.sections.count(),
+            changelist,
+            obj.pk,
+            add,
+            obj.pk,
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(target_count=Count("targets", distinct=True))
@@ -202,6 +214,19 @@ class AllocationInline(ScopedTabularInline):
     autocomplete_fields = ["plan", "indicator", "scope"]
 
 
+#: Qualifiers written after the value ("2,600以上"); the others before it ("约2,600").
+QUALIFIERS_AFTER = {QualifierChoices.ABOVE, QualifierChoices.AROUND}
+#: A target's comparator as a sign before its value ("≥1,000"); "约" and ranges read as words.
+COMPARATOR_SIGNS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<", "eq": "", "approx": "约", "range": ""}
+
+
+def _rollup(target: Target):
+    try:
+        return target.rollup
+    except Target.rollup.RelatedObjectDoesNotExist:
+        return None
+
+
 @admin.register(Target)
 class TargetAdmin(ScopedModelAdmin):
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
@@ -209,14 +234,11 @@ class TargetAdmin(ScopedModelAdmin):
         "name",
         "plan",
         "nature",
-        "comparator",
-        "target_value",
-        "unit",
-        "target_year",
-        "baseline_value",
-        "baseline_year",
+        "goal",
+        "baseline",
+        "latest_value",
+        "progress_status",
         "scope",
-        "industry",
     ]
     list_filter = [
         "plan",
@@ -228,7 +250,7 @@ class TargetAdmin(ScopedModelAdmin):
         ("industry", admin.RelatedOnlyFieldListFilter),
     ]
     city_filter_path = "scope"
-    list_select_related = ["plan", "scope", "industry", "indicator"]
+    list_select_related = ["plan", "scope", "industry", "indicator", "rollup__observation"]
     search_fields = ["name", "key", "description", "indicator__name"]
     autocomplete_fields = ["plan", "indicator", "parent", "scope", "industry", "key_area", "section", "base"]
     readonly_fields = ["allocated_total", "allocation_gap"]
@@ -262,6 +284,35 @@ class TargetAdmin(ScopedModelAdmin):
         (None, {"fields": ["description"]}),
         PROVENANCE_FIELDSET,
     ]
+
+    @admin.display(description="目标", ordering="target_year")
+    def goal(self, obj):
+        comparator = COMPARATOR_SIGNS.get(obj.comparator, "")
+        value = format_number(obj.target_value)
+        if obj.target_value_max is not None:
+            value = f"{value}–{format_number(obj.target_value_max)}"
+        return f"{obj.target_year}年 {comparator}{value} {obj.indicator.unit}".strip()
+
+    @admin.display(description="基期")
+    def baseline(self, obj):
+        if obj.baseline_value is None:
+            return EMPTY_VALUE
+        return f"{obj.baseline_year}年 {format_number(obj.baseline_value)} {obj.indicator.unit}".strip()
+
+    @admin.display(description="最新监测值")
+    def latest_value(self, obj):
+        observation = _rollup(obj) and obj.rollup.observation
+        if observation is None:
+            return EMPTY_VALUE
+        value = format_number(observation.value)
+        word = QualifierChoices(observation.qualifier).label if observation.qualifier else ""
+        value = f"{value}{word}" if observation.qualifier in QUALIFIERS_AFTER else f"{word}{value}"
+        return f"{observation.year}年 {value} {obj.indicator.unit}".strip()
+
+    @admin.display(description="进度状态", ordering="rollup__status")
+    def progress_status(self, obj):
+        rollup = _rollup(obj)
+        return rollup.get_status_display() if rollup is not None and rollup.status else EMPTY_VALUE
 
     @admin.display(description="分解合计")
     def allocated_total(self, obj):

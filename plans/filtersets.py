@@ -131,6 +131,7 @@ class TargetFilterSet(BaseFilterSet):
     )
     ordering = django_filters.OrderingFilter(
         fields=("key", "name", "target_year", "baseline_year", "plan", ("progress_status", "status"), "progress"),
+        field_labels={"progress_status": "进度状态", "progress": "完成进度"},
         label="排序",
     )
 

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -85,6 +87,14 @@ class Plan(ProvenanceModel):
 
     def __str__(self):
         return self.short_title or self.title
+
+    def status_on(self, date: datetime.date) -> PlanStatusChoices:
+        """The status to show on ``date``: a plan still recorded 实施中 whose period ended before it is 已到期
+        (已被替代 and 草案 stand as recorded)."""
+        status = PlanStatusChoices(self.status)
+        if status == PlanStatusChoices.IN_FORCE and self.period_end is not None and date.year > self.period_end:
+            return PlanStatusChoices.EXPIRED
+        return status
 
 
 class PlanSection(TimestampedModel):

@@ -1,13 +1,18 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
 
 from common.admin import (
+    EMPTY_VALUE,
     PROVENANCE_FIELDSET,
     RefusedWrite,
+    RelatedInUseListFilter,
     ScopedModelAdmin,
     ScopedTabularInline,
     VersionedModelForm,
+    format_number,
 )
 from common.services import ModelServices
 from plans.models import Plan
@@ -29,6 +34,7 @@ from .models import (
     ProjectWarning,
     ProjectYearPlan,
 )
+from .selectors import with_investment_progress
 from .services import (
     base_city_create,
     base_city_delete,
@@ -205,13 +211,13 @@ class ProjectBuilderInline(ScopedTabularInline):
 @admin.register(KeyProject)
 class KeyProjectAdmin(ScopedModelAdmin):
     services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
-    list_display = ["name", "enterprise", "city", "industry", "stage", "total_investment", "capacity"]
+    list_display = ["name", "enterprise", "city", "industry", "stage", "total_investment", "completed", "warnings"]
     list_filter = [
         CityListFilter,
         ZoneListFilter,
         "stage",
         NamingPlanFilter,
-        ("industry", admin.RelatedOnlyFieldListFilter),
+        ("industry", RelatedInUseListFilter),
     ]
     list_select_related = ["enterprise__city", "city", "industry"]
     search_fields = ["name", "enterprise__name", "enterprise__aliases__alias", "capacity"]
@@ -225,6 +231,23 @@ class KeyProjectAdmin(ScopedModelAdmin):
         (None, {"fields": ["description"]}),
         PROVENANCE_FIELDSET,
     ]
+
+    def get_queryset(self, request):
+        return with_investment_progress(super().get_queryset(request), year=timezone.localdate().year)
+
+    @admin.display(description="累计完成投资", ordering="completed_total")
+    def completed(self, obj):
+        if obj.completed_total is None:
+            return EMPTY_VALUE
+        unknown = f"（{obj.completed_total_unknown} 期未填）" if obj.completed_total_unknown else ""
+        return f"{format_number(obj.completed_total)}{unknown}"
+
+    @admin.display(description="未解除预警", ordering="open_warnings")
+    def warnings(self, obj):
+        if not obj.open_warnings:
+            return "无"
+        level = "red" if obj.red_warnings else "yellow"
+        return format_html('<span class="warning-{}">{} 条</span>', level, obj.open_warnings)
 
 
 @admin.register(ProjectReport)

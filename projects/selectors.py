@@ -11,8 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from common.filters import scoped_filtered
 from regions.choices import RegionLevelChoices
@@ -21,6 +34,7 @@ from regions.models import Park, Region, Zone, ZoneMembership
 from .choices import ProjectStageChoices, WarningLevelChoices
 from .filtersets import KeyProjectFilterSet
 from .models import (
+    Batch,
     BatchProject,
     Enterprise,
     IndustryBase,
@@ -55,7 +69,8 @@ def _project_measures() -> dict:
     investment = Coalesce(
         Sum("total_investment"), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2)
     )
-    return {"count": Count("pk"), "investment": investment}
+    unknown = Count("pk", filter=Q(total_investment__isnull=True))
+    return {"count": Count("pk"), "investment": investment, "investment_unknown": unknown}
 
 
 def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
@@ -69,6 +84,7 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
             "label": _label(by, row, key, label),
             "count": row["count"],
             "investment": row["investment"],
+            "investment_unknown": row["investment_unknown"],
         }
         for row in rows
     ]
@@ -81,6 +97,7 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
         total = {
             "count": sum(r["count"] for r in results),
             "investment": sum((r["investment"] for r in results), Decimal(0)),
+            "investment_unknown": sum(r["investment_unknown"] for r in results),
         }
     else:
         total = queryset.aggregate(**_project_measures())
@@ -148,6 +165,7 @@ def city_summary_list(*, user, queryset: QuerySet | None = None, projects: Query
         .annotate(
             project_count=_count(projects, "city"),
             project_investment=_investment(projects, "city"),
+            project_investment_unknown=_count(projects.filter(total_investment__isnull=True), "city"),
             park_count=_count(Park.objects.for_user(user), "city"),
             enterprise_count=_count(Enterprise.objects.for_user(user), "city"),
             base_count=_count(IndustryBase.objects.for_user(user), "cities"),
@@ -207,6 +225,14 @@ def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
         open_warnings=_warning_count(),
         red_warnings=_warning_count(level=WarningLevelChoices.RED),
     )
+
+
+def project_figures_year(*, project_id: int, year: int) -> int:
+    """The year whose investment a project's page shows: ``year`` if the project has a plan or a report
+    for it, else the latest earlier year that has one (else ``year``). One query."""
+    reports = ProjectReport.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    plans = ProjectYearPlan.objects.filter(project_id=project_id, year__lte=year).order_by().values_list("year")
+    return max((row[0] for row in reports.union(plans)), default=year)
 
 
 def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None) -> float | None:
@@ -358,13 +384,23 @@ def warning_counts(*, queryset: QuerySet) -> dict:
     }
 
 
-def batch_summary(*, batches: QuerySet, user) -> list[dict]:
+def batch_list(*, projects: QuerySet) -> QuerySet:
+    """The batches (latest first) in which any of ``projects`` (already scoped) took part."""
+    entries = BatchProject.objects.filter(batch=OuterRef("pk"), project__in=projects.order_by().values("pk"))
+    return Batch.objects.filter(Exists(entries))
+
+
+def batch_summary(*, batches: QuerySet, user, projects: QuerySet | None = None) -> list[dict]:
     """Per batch and city, the projects this user may see signed / started / producing there and their
-    investment (known sum and unknown count). One query for the entries."""
+    investment (known sum and unknown count). One query for the entries.
+
+    ``projects`` (already scoped, e.g. those of one plan) limits the entries to them.
+    """
+    entries = BatchProject.objects.for_user(user).filter(batch__in=batches)
+    if projects is not None:
+        entries = entries.filter(project__in=projects.order_by().values("pk"))
     entries = (
-        BatchProject.objects.for_user(user)
-        .filter(batch__in=batches)
-        .order_by()
+        entries.order_by()
         .values("batch", "project__city__code", "project__city__name", "kind")
         .annotate(
             count=Count("pk"),
@@ -426,3 +462,64 @@ def city_rankings(*, queryset: QuerySet, year: int) -> list[dict]:
         for city in result:
             city.setdefault(f"{key}_rank", None)
     return sorted(result, key=lambda c: (c["start_rate_rank"] is None, c["start_rate_rank"] or 0, c["code"]))
+
+
+def top_projects_by_city(*, queryset: QuerySet, limit: int = 3) -> dict[int, list[KeyProject]]:
+    """Per city id, its ``limit`` projects of the largest total investment (unknown amounts last), with
+    their open warnings (``open_warnings``, ``red_warnings``). One query."""
+    ranked = (
+        queryset.order_by()
+        .select_related(None)
+        .annotate(
+            city_rank=Window(
+                RowNumber(),
+                partition_by=[F("city_id")],
+                order_by=[F("total_investment").desc(nulls_last=True), F("pk").asc()],
+            ),
+            open_warnings=_warning_count(),
+            red_warnings=_warning_count(level=WarningLevelChoices.RED),
+        )
+        .filter(city_rank__lte=limit)
+        .only("pk", "name", "city_id", "stage", "total_investment")
+    )
+    tops = defaultdict(list)
+    for project in sorted(ranked, key=lambda p: (p.city_id, p.city_rank)):
+        tops[project.city_id].append(project)
+    return dict(tops)
+
+
+def monthly_investment_summary(*, queryset: QuerySet, year: int, planned: Decimal | None) -> list[dict]:
+    """The year's months over the projects of ``queryset``: investment completed (known amounts), the
+    reports without an amount, the running total, and 序时进度 of the year's planned investment
+    (``planned`` spread evenly; None if unknown). One query."""
+    rows = {
+        row["month"]: row
+        for row in ProjectReport.objects.filter(project__in=queryset.order_by().values("pk"), year=year)
+        .order_by()
+        .values("month")
+        .annotate(
+            completed=Sum("investment_completed"),
+            reports=Count("pk"),
+            unknown=Count("pk", filter=Q(investment_completed__isnull=True)),
+        )
+    }
+    months, running = [], None
+    for month in range(1, 13):
+        row = rows.get(month, {})
+        completed = row.get("completed")
+        if completed is not None:
+            running = (running or Decimal(0)) + completed
+        months.append(
+            {
+                "month": month,
+                "period": f"{month}月",
+                "completed": None if completed is None else float(completed),
+                "reports": row.get("reports", 0),
+                "unknown": row.get("unknown", 0),
+                "completed_cumulative": None if running is None or not row else float(running),
+                "planned_cumulative": None
+                if planned is None
+                else float((planned * month / 12).quantize(Decimal("0.01"))),
+            }
+        )
+    return months

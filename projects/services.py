@@ -335,13 +335,50 @@ def project_report_update(*, instance: ProjectReport, user, data: ProjectReportD
 
 @transaction.atomic
 def project_report_delete(*, instance: ProjectReport, user, reason: str = "") -> None:
+    """Withdraw a report. If it was the project's latest and its stage is the project's, the project goes
+    back (through ``key_project_update``, in its history) to the stage of the report now latest or, with
+    none left, to the stage it had before this report moved it; then its warnings are re-evaluated."""
     refuse_locked(ProjectReport, [instance.pk])
-    project = instance.project
+    project = KeyProject.objects.select_for_update().get(pk=instance.project_id)
+    was_latest = _latest_report(project) == instance.pk
     record_delete(instance=instance, user=user, reason=reason)
+    if was_latest and project.stage == instance.stage:
+        stage = _stage_without(project=project, report=instance)
+        if stage is not None and stage != project.stage:
+            project = key_project_update(
+                instance=project,
+                user=user,
+                data={"stage": stage},
+                reason=f"撤回{instance.year}年{instance.month}月调度报告",
+            )
     warnings_evaluate(today=timezone.localdate(), projects=[project])
 
 
 # Monthly dispatch (issue 15): a report moves its project's stage and re-evaluates its warnings.
+
+
+def _report_reason(report: ProjectReport) -> str:
+    """The reason in the project's history of a stage moved by a report."""
+    return f"{report.year}年{report.month}月调度报告"
+
+
+def _latest_report(project: KeyProject) -> int | None:
+    return project.reports.order_by("-year", "-month").values_list("pk", flat=True).first()
+
+
+def _stage_without(*, project: KeyProject, report: ProjectReport) -> str | None:
+    """The stage the project would have without ``report`` (already deleted): the latest remaining
+    report's, else the stage before this report moved it (from the project's history); None: keep it."""
+    remaining = project.reports.order_by("-year", "-month").values_list("stage", flat=True).first()
+    if remaining is not None:
+        return remaining
+    moved = (
+        project.history.filter(history_change_reason=_report_reason(report), stage=report.stage)
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+    before = moved.prev_record if moved is not None else None
+    return before.stage if before is not None else None
 
 
 def _report_written(*, reports: list[ProjectReport], user) -> None:
@@ -351,13 +388,9 @@ def _report_written(*, reports: list[ProjectReport], user) -> None:
     for report in reports:
         project = KeyProject.objects.get(pk=report.project_id)
         projects[project.pk] = project
-        latest = project.reports.order_by("-year", "-month").values_list("pk", flat=True).first()
-        if latest == report.pk and report.stage != project.stage:
+        if _latest_report(project) == report.pk and report.stage != project.stage:
             projects[project.pk] = key_project_update(
-                instance=project,
-                user=user,
-                data={"stage": report.stage},
-                reason=f"{report.year}年{report.month}月调度报告",
+                instance=project, user=user, data={"stage": report.stage}, reason=_report_reason(report)
             )
     warnings_evaluate(today=timezone.localdate(), projects=list(projects.values()))
 

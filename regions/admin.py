@@ -44,7 +44,7 @@ class CityListFilter(admin.SimpleListFilter):
         super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        cities = Region.objects.filter(level=RegionLevelChoices.CITY)
+        cities = Region.objects.filter(level=RegionLevelChoices.CITY).only("code", "name")  # not the outlines
         if user_role(request.user) != RoleChoices.PROVINCE and user_city_ids(request.user):
             cities = cities.filter(pk__in=user_city_ids(request.user))
         return [(city.code, city.name) for city in cities]
@@ -52,7 +52,11 @@ class CityListFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        return queryset.filter(**{f"{self.path}__code": self.value()}).distinct()
+        lookup = {f"{self.path}__code": self.value()}
+        if not is_many_valued(queryset.model, self.path):
+            return queryset.filter(**lookup)  # one city per record: no duplicate rows, no DISTINCT
+        # A record of several cities: matched by key, so that the rows neither repeat nor need DISTINCT.
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(**lookup).values("pk"))
 
 
 class ZoneListFilter(admin.SimpleListFilter):
@@ -68,7 +72,20 @@ class ZoneListFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         path = getattr(queryset.model, "city_scope", None) or "city"
-        return queryset.filter(**{f"{path}__zones": self.value()}).distinct()
+        cities = Region.objects.filter(zones=self.value()).values("pk")
+        if not is_many_valued(queryset.model, path):
+            return queryset.filter(**{f"{path}__in": cities})
+        return queryset.filter(pk__in=queryset.model._default_manager.filter(**{f"{path}__in": cities}).values("pk"))
+
+
+def is_many_valued(model, path: str) -> bool:
+    """Whether a lookup path crosses a to-many relation (so that a join can repeat a record)."""
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            return True
+        model = field.related_model
+    return False
 
 
 @admin.register(Region)

@@ -13,6 +13,8 @@ echo "==> migrating the database"
 $PY manage.py migrate --noinput
 echo "==> loading the five plan documents (seeds/data) into an empty database"
 $PY manage.py load_seeds --if-empty
+echo "==> creating the standing monitoring round templates not created before"
+$PY manage.py load_round_templates
 echo "==> creating the demo accounts that do not exist yet"
 DEMO_PASSWORD="${DEMO_PASSWORD:-sxplan-demo}"
 $PY manage.py create_staff sheng --province --password "$DEMO_PASSWORD" --if-missing

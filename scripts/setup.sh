@@ -46,3 +46,20 @@ if [ "${#report_packages[@]}" -gt 0 ]; then
         echo "note: evaluation reports need: sudo apt-get install -y ${report_packages[*]}" >&2
     fi
 fi
+
+# The project's corrections of Django's Chinese (locale/): compiled with gettext's msgfmt.
+if ! command -v msgfmt >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "==> installing gettext (msgfmt) for the translations"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null
+    else
+        echo "note: the admin's Chinese corrections need: sudo apt-get install -y gettext" >&2
+    fi
+fi
+if command -v msgfmt >/dev/null; then
+    for po in locale/*/LC_MESSAGES/*.po; do
+        mo="${po%.po}.mo"
+        [ "$mo" -nt "$po" ] || msgfmt --check-format -o "$mo" "$po"
+    done
+fi

@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from common.api.tokens import ObtainRotatingAuthToken
 from evaluations.api.urls import router as evaluations_router
 from monitoring.api.urls import router as monitoring_router
-from monitoring.api.views import TargetReviewViewSet
+from monitoring.api.views import TargetReviewViewSet, TargetsByStatusReviewViewSet
 from notices.api.urls import router as notices_router
 from plans.api.urls import router as plans_router
 from projects.api.urls import router as projects_router
@@ -25,10 +25,11 @@ for app_router in (
     notices_router,
 ):
     router.registry.extend(app_router.registry)
-# /api/v1/targets/ with include_unapproved=true overlays the values under review (monitoring sits above plans).
+# /api/v1/targets/ and the dashboard's targets-by-status with include_unapproved=true mark the values under
+# review (monitoring sits above plans).
+REVIEW_VIEWSETS = {"targets": TargetReviewViewSet, "dashboard/targets-by-status": TargetsByStatusReviewViewSet}
 router.registry[:] = [
-    (prefix, TargetReviewViewSet if prefix == "targets" else viewset, basename)
-    for prefix, viewset, basename in router.registry
+    (prefix, REVIEW_VIEWSETS.get(prefix, viewset), basename) for prefix, viewset, basename in router.registry
 ]
 
 urlpatterns = [

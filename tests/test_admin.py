@@ -179,7 +179,7 @@ def test_city_user_cannot_move_project_to_another_city(client, taiyuan_user, wor
     response = client.post(url, data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors["city"]
-    assert errors and ("只能选择本人所属城市" in errors[0] or "不在可用的选项中" in errors[0])
+    assert errors and ("只能选择本人所属城市" in errors[0] or "不在可选范围内" in errors[0])
     project.refresh_from_db()
     assert project.city == regions["140100"] and project.stage == "planned"
     data["city"] = regions["140100"].pk

@@ -149,7 +149,7 @@ def test_admin_form_shows_message(model, suffix, bad, message, world, regions):
     form = form_class(data=data, instance=obj)
     assert not form.is_valid()
     if all(value not in dict(model._meta.get_field(name).flatchoices or {value: ""}) for name, value in bad.items()):
-        message = "不在可用的选项中"  # the form's choice field refuses it before the constraint does
+        message = "不在可选范围内"  # the form's choice field refuses it before the constraint does
     shown = " ".join(" ".join(errors) for errors in form.errors.values())
     assert message in shown, f"{message!r} not in {form.errors!r}"
 

@@ -7,9 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 
+from common.admin import ChineseAdminMixin
 from common.choices import RoleChoices
 from common.scope import can_add, can_view_model, user_role
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
@@ -18,7 +19,31 @@ from jobs.services import JobNotQueued, job_expire_stale
 
 from . import services
 from .datasets import DATASETS
-from .spreadsheet import FileRefused, file_response
+from .spreadsheet import FileRefused, file_response, read_table
+
+#: Rows of a preview shown with the values read from the file (the errors' rows always are).
+SHOWN_ROWS = 200
+
+
+def _changelist_url(model) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
+
+def _cells_read(job: Job) -> tuple[list[str], dict[int, list[str]]]:
+    """The header and each row's cells as read from an import's file (row number → texts); empty if unreadable."""
+    if job.kind != JobKindChoices.IMPORT or not job.upload:
+        return [], {}
+    try:
+        table = read_table(bytes(job.upload), job.file_name)
+    except FileRefused:
+        return [], {}
+    wanted = {row["row"] for row in job.preview[:SHOWN_ROWS]} | {error["row"] for error in job.errors}
+    width = len(table.header)
+    return table.header, {
+        number: ["" if cell is None else str(cell) for cell in (list(cells) + [None] * width)[:width]]
+        for number, cells in table.rows
+        if number in wanted
+    }
 
 
 def _messages(exc: Exception) -> list[str]:
@@ -37,7 +62,7 @@ class ExportForm(forms.Form):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ChineseAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "status", "progress_display", "file_name", "user", "created", "finished"]
     list_filter = ["kind", "dataset", "status", "dry_run"]
     search_fields = ["file_name", "message"]
@@ -53,7 +78,7 @@ class JobAdmin(admin.ModelAdmin):
         "file_format",
         "total_rows",
         "processed_rows",
-        "counts",
+        "counts_display",
         "message",
         "attempts",
         "task_id",
@@ -61,7 +86,28 @@ class JobAdmin(admin.ModelAdmin):
         "heartbeat",
         "finished",
     ]
-    exclude = ["errors", "preview", "params", "key"]
+    # What a clerk reads first; the job's technical record is folded away.
+    fieldsets = [
+        (
+            None,
+            {"fields": [("kind", "dataset", "dry_run"), ("status", "progress_display"), "file_name", "counts_display"]},
+        ),
+        (
+            "任务详情",
+            {
+                "fields": [
+                    "user",
+                    "city",
+                    "file_format",
+                    ("total_rows", "processed_rows"),
+                    "message",
+                    ("attempts", "task_id"),
+                    ("started", "heartbeat", "finished"),
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
     change_list_template = "transfers/admin/job_change_list.html"
     change_form_template = "transfers/admin/job_change_form.html"
     actions = ["retry_jobs"]
@@ -110,6 +156,15 @@ class JobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return obj is not None and obj.user_id == request.user.pk
 
+    @admin.display(description="行数")
+    def counts_display(self, obj):
+        counts = obj.counts or {}
+        if not counts:
+            return "—"
+        labels = services.ACTION_LABELS
+        parts = [f"{labels[name]} {counts.get(name, 0)} 行" for name in ("created", "updated", "unchanged")]
+        return f"共 {counts.get('total', 0)} 行：{'，'.join(parts)}"
+
     @admin.display(description="进度")
     def progress_display(self, obj):
         return format_html('<progress max="100" value="{}"></progress> {}%', obj.progress, obj.progress)
@@ -132,10 +187,24 @@ class JobAdmin(admin.ModelAdmin):
 
     def _job_context(self, job: Job) -> dict:
         labels = services.ACTION_LABELS
+        header, cells = _cells_read(job)
+        errors_by_row: dict[int, list[dict]] = {}
+        for error in job.errors:
+            errors_by_row.setdefault(error["row"], []).append(error)
         return {
             "job": job,
             "row_errors": job.errors,
-            "preview_rows": [{**row, "label": labels.get(row["action"], row["action"])} for row in job.preview],
+            # The rows with errors first, each with its problems and the values read from the file.
+            "error_rows": [
+                {"row": number, "errors": errors, "values": cells.get(number, [])}
+                for number, errors in sorted(errors_by_row.items())
+            ],
+            "value_header": header,
+            "preview_rows": [
+                {**row, "label": labels.get(row["action"], row["action"]), "values": cells.get(row["row"], [])}
+                for row in job.preview[:SHOWN_ROWS]
+            ],
+            "more_rows": max(0, len(job.preview) - SHOWN_ROWS),
             "can_apply": job.kind == JobKindChoices.IMPORT and job.dry_run and job.status == "succeeded",
             "refresh": not job.is_finished,
         }
@@ -144,7 +213,9 @@ class JobAdmin(admin.ModelAdmin):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
 
     def import_view(self, request):
-        form = ImportForm(request.POST or None, request.FILES or None)
+        # Opened from a list ("导入" beside "添加"): that list's kind of data is chosen already.
+        chosen = request.GET.get("dataset") if request.GET.get("dataset") in DATASETS else None
+        form = ImportForm(request.POST or None, request.FILES or None, initial={"dataset": chosen})
         # The kinds this user may create are offered (city staff: not the province-wide targets); others refused.
         allowed = [d for d in DATASETS.values() if can_add(request.user, d.model)]
         if request.method == "POST" and request.POST.get("dataset") not in {d.name for d in allowed}:
@@ -164,11 +235,13 @@ class JobAdmin(admin.ModelAdmin):
                 form.add_error(None, str(exc))
             else:
                 return redirect("admin:jobs_job_change", job.pk)
-        templates = [(d.label, d.name) for d in DATASETS.values()]
+        templates = [(d.label, d.name) for d in allowed if chosen in (None, d.name)]
+        title = f"导入{DATASETS[chosen].label}" if chosen else "批量导入"
+        back = _changelist_url(DATASETS[chosen].model) if chosen else None
         return TemplateResponse(
             request,
             "transfers/admin/import_form.html",
-            self._context(request, "批量导入", form=form, templates=templates),
+            self._context(request, title, form=form, templates=templates, chosen=chosen, back=back),
         )
 
     def apply_view(self, request, pk):

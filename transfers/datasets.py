@@ -28,6 +28,10 @@ from common.validators import (
     validate_plausible_date,
 )
 from jobs.choices import DatasetChoices
+from monitoring.filtersets import SubmissionValueFilterSet
+from monitoring.models import Round, Submission, SubmissionValue
+from monitoring.selectors import submission_value_queryset
+from monitoring.services import submission_value_create, submission_value_update
 from plans.choices import ComparatorChoices, ObservationStatusChoices, QualifierChoices, TargetNatureChoices
 from plans.filtersets import ObservationFilterSet, TargetFilterSet, TargetStepFilterSet
 from plans.models import Indicator, Industry, Observation, Plan, Target, TargetStep
@@ -40,9 +44,14 @@ from plans.services import (
     target_step_update,
     target_update,
 )
-from projects.choices import EnterpriseKindChoices, ProjectStageChoices
-from projects.filtersets import EnterpriseFilterSet, KeyProjectFilterSet, ProjectReportFilterSet
-from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport
+from projects.choices import CoordinationLevelChoices, EnterpriseKindChoices, ProjectStageChoices
+from projects.filtersets import (
+    EnterpriseFilterSet,
+    KeyProjectFilterSet,
+    ProjectReportFilterSet,
+    ProjectYearPlanFilterSet,
+)
+from projects.models import Enterprise, KeyProject, ProjectBuilder, ProjectMention, ProjectReport, ProjectYearPlan
 from projects.services import (
     enterprise_aliases_set,
     enterprise_create,
@@ -55,6 +64,8 @@ from projects.services import (
     project_report_create,
     project_report_create_many,
     project_report_update,
+    project_year_plan_create,
+    project_year_plan_update,
 )
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region
@@ -212,6 +223,28 @@ class Lookups:
         )
         if found is None:
             raise CellError(f"未找到项目「{text}」，请先导入该项目。")
+        return found
+
+    def round(self, text: str) -> Round:
+        found = self.cached(("round", text), lambda: Round.objects.filter(name=text).first())
+        if found is None:
+            raise CellError(
+                f"未找到填报任务「{text}」，请填写任务名称（如 年度监测：十四五战新规划全部指标（2025年））。"
+            )
+        return found
+
+    def submission(self, *, round: Round, city: Region) -> Submission:
+        """A city's submission to a round, if the user may see it (another city's is "not found")."""
+        found = self.cached(
+            ("submission", round.pk, city.pk),
+            lambda: (
+                self.referenceable(Submission.objects.select_related("round", "city"))
+                .filter(round=round, city=city)
+                .first()
+            ),
+        )
+        if found is None:
+            raise CellError(f"未找到{city.name}在填报任务「{round.name}」中的报送。", field="city")
         return found
 
     def target(self, text: str) -> Target:
@@ -543,7 +576,14 @@ class Dataset:
         found = {}
         scope = getattr(self.model, "city_scope", None)
         queryset = self.model._default_manager.select_related(*self.select_related, *([scope] if scope else []))
-        queryset = queryset.prefetch_related(*self.prefetch_related)
+        # Not the regions' map outlines: decoding one per stored row was most of an import's time.
+        queryset = defer_heavy_fields(queryset.prefetch_related(*self.prefetch_related))
+        # Narrowed by every other key field's values too (a superset of the keys wanted: each row is
+        # matched below), so that a file of new values does not read all of its indicators' history.
+        for name, attname in zip(self.key[1:], attnames[1:], strict=True):
+            values = {getattr(row[name], "pk", row[name]) for row in rows}
+            if None not in values and len(values) <= chunk:
+                queryset = queryset.filter(**{f"{attname}__in": values})
         for start in range(0, len(wanted), chunk):
             for obj in queryset.filter(**{f"{attnames[0]}__in": wanted[start : start + chunk]}):
                 identity = tuple(getattr(obj, name) for name in attnames)
@@ -762,10 +802,59 @@ REPORTS = Dataset(
             "investment_completed",
             decimal_reader(maximum=MAX_INVESTMENT),
             write_decimal("investment_completed"),
-            help="单位：亿元，不能为负数。",
+            help="单位：亿元，不能为负数；不详时留空（不要填 0），留空的金额不计入合计。",
             example=3.2,
         ),
         Column("进展说明", "note", example="主体厂房封顶"),
+        Column("形象进度", "progress", help="本月工程形象进度，如“主体结构完成 60%”。", example="主体结构完成60%"),
+        Column(
+            "需协调解决的问题",
+            "problems",
+            help="需要政府协调解决的问题；填写时须同时填写协调层级。",
+            example="施工用电线路尚未接通",
+        ),
+        Column(
+            "协调层级",
+            "problem_level",
+            choice_reader(CoordinationLevelChoices, aliases={"市": "city", "省": "province", "国家级": "national"}),
+            display("problem_level"),
+            help="应由哪一级协调解决：市级、省级或国家；填写问题时必填，没有问题时留空。",
+            example="市级",
+            options=choice_options(CoordinationLevelChoices),
+        ),
+    ],
+)
+
+YEAR_PLANS = Dataset(
+    name=DatasetChoices.YEAR_PLANS,
+    filterset=ProjectYearPlanFilterSet,
+    model=ProjectYearPlan,
+    key=("project", "year"),
+    scope_field="project",
+    create=project_year_plan_create,
+    update=project_year_plan_update,
+    select_related=("project",),
+    columns=[
+        Column(
+            "项目名称",
+            "project",
+            lookup_reader("project"),
+            related_attr("project", "name"),
+            required=True,
+            help="须为已登记的重点项目。",
+            example="示例煤制烯烃项目",
+        ),
+        Column("年份", "year", integer_reader(2000, 2100), required=True, example=2025),
+        Column(
+            "年度计划投资（亿元）",
+            "planned_investment",
+            decimal_reader(maximum=MAX_INVESTMENT),
+            write_decimal("planned_investment"),
+            required=True,
+            help="单位：亿元，不能为负数；是投资完成率和序时进度的基数。计划不详时不要导入该行（不要填 0）。",
+            example=18.5,
+        ),
+        Column("说明", "note"),
     ],
 )
 
@@ -1249,6 +1338,147 @@ ENTERPRISES = Dataset(
     extras={"aliases": _set_aliases},
 )
 
+# A submission's values (报送数值): the clerk downloads the sheet of a submission, fills it in offline and
+# imports it back. Rows are written through monitoring.services, so the submission's state, its round's dates
+# and the city's scope are checked as on the data-entry page.
+
+
+def read_city_or_county(value, lookups, row) -> Region | None:
+    """The submission's city itself, or one of its counties."""
+    text = _text(value)
+    if not text:
+        return None
+    city = row.get("city")
+    if city is not None and text in {city.code, city.name, city.short_name, city.name.removesuffix("市")} - {""}:
+        return city
+    return lookups.county(text, city)
+
+
+def read_nothing(value, lookups, row) -> None:
+    return None
+
+
+def finish_submission_value(values: dict, lookups) -> dict:
+    """The submission named by its round and city; the unit, if filled in, must be the indicator's."""
+    unit, indicator = values.pop("unit", None), values["indicator"]
+    if unit and unit != indicator.unit:
+        shown = indicator.unit or "无单位"
+        raise CellError(f"「{unit}」与指标「{indicator.name}」的单位「{shown}」不一致。", field="unit")
+    values.pop("previous_value", None)
+    submission = lookups.submission(round=values.pop("round"), city=values.pop("city"))
+    return {**values, "submission": submission}
+
+
+def round_options() -> list[str]:
+    return list(Round.objects.order_by("-due_on", "name").values_list("name", flat=True))
+
+
+class SubmissionValueDataset(Dataset):
+    """Exports only the values the user may read (a viewer: approved submissions'), in the order of the form."""
+
+    def export_queryset(self, user):
+        queryset = super().export_queryset(user)
+        if user is not None:
+            queryset = queryset.filter(pk__in=submission_value_queryset(user).values("pk"))
+        return queryset.order_by("submission__round__due_on", "submission__city__code", "indicator__pk", "region__code")
+
+
+SUBMISSION_VALUES = SubmissionValueDataset(
+    name=DatasetChoices.SUBMISSION_VALUES,
+    filterset=SubmissionValueFilterSet,
+    model=SubmissionValue,
+    key=("submission", "indicator", "region"),
+    scope_field="submission",
+    create=submission_value_create,
+    update=submission_value_update,
+    select_related=("submission__round", "submission__city", "indicator", "region"),
+    finish=finish_submission_value,
+    derived={"submission": "city"},
+    columns=[
+        Column(
+            "填报任务",
+            "round",
+            lookup_reader("round"),
+            lambda value: value.submission.round.name,
+            required=True,
+            virtual=True,
+            help="任务名称，与下载的填报表一致。",
+            example="年度监测：十四五战新规划全部指标（2025年）",
+            options=round_options,
+        ),
+        Column(
+            "城市",
+            "city",
+            lookup_reader("city"),
+            lambda value: value.submission.city.name,
+            required=True,
+            virtual=True,
+            help="报送的设区市，如 太原市；只能导入本市的报送。",
+            example="太原市",
+            options=city_options,
+        ),
+        Column(
+            "指标（名称或编号）",
+            "indicator",
+            lookup_reader("indicator"),
+            related_attr("indicator", "name"),
+            required=True,
+            help="须为本填报任务的指标，名称与下载的填报表一致。",
+            example="战略性新兴产业增加值占地区生产总值比重",
+            options=indicator_options,
+        ),
+        Column(
+            "地区（本市或所辖县）",
+            "region",
+            read_city_or_county,
+            _region_name("region"),
+            required=True,
+            help="本市，或本市所辖县（市、区）；本市的每个指标都须填写。",
+            example="太原市",
+        ),
+        Column(
+            "单位",
+            "unit",
+            write=lambda value: value.indicator.unit,
+            virtual=True,
+            help="仅供核对：填写时须与指标库中该指标的单位一致。",
+            example="%",
+        ),
+        Column(
+            "上期值",
+            "previous_value",
+            read_nothing,
+            write_decimal("previous_value"),
+            virtual=True,
+            help="上一期的正式数值，仅供参考，导入时不读取。",
+            example=10,
+        ),
+        Column(
+            "本期数值",
+            "value",
+            decimal_reader(maximum=MAX_INDICATOR_VALUE, negative=True),
+            write_decimal("value"),
+            help="只填数字；不填表示尚未填写（报送前本市的数值须全部填写）。",
+            example=12.5,
+        ),
+        Column(
+            "限定词",
+            "qualifier",
+            choice_reader(QualifierChoices),
+            display("qualifier"),
+            help="以上、超过、左右、约、接近、突破、不足；没有则不填。",
+            options=choice_options(QualifierChoices),
+        ),
+        Column(
+            "说明",
+            "comment",
+            help="与上期相比变化较大时须写明原因，否则不能报送。",
+            example="新建项目投产，产值增加",
+        ),
+    ],
+)
+
 DATASETS: dict[str, Dataset] = {
-    d.name: d for d in (PROJECTS, REPORTS, OBSERVATIONS, ENTERPRISES, TARGETS, TARGET_STEPS)
+    d.name: d
+    for d in (PROJECTS, REPORTS, YEAR_PLANS, OBSERVATIONS, ENTERPRISES, TARGETS, TARGET_STEPS, SUBMISSION_VALUES)
 }

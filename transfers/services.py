@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.scope import can_change
 from common.tables import write_table, xlsx_text
-from jobs.choices import FileFormatChoices, JobKindChoices, JobStatusChoices
+from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
 from jobs.services import (
     INTERRUPTED_MESSAGE,
@@ -37,6 +37,7 @@ from jobs.services import (
     job_queue,
     job_start,
 )
+from regions.models import Region
 
 from .datasets import AMBIGUOUS, DATASETS, KEEP_LINK, CellError, Column, Dataset, Lookups
 from .spreadsheet import FileRefused, Table, read_table
@@ -101,20 +102,28 @@ def dataset_get(name: str) -> Dataset:
 EXAMPLE_SHEET, GUIDE_SHEET, OPTIONS_SHEET = "示例", "填写说明", "选项"
 
 
-def template_file(*, dataset: Dataset, file_format: str) -> bytes:
-    """An empty file with the dataset's headers.
+def template_file(
+    *, dataset: Dataset, file_format: str, rows: list[list] | None = None, options: dict[str, list[str]] | None = None
+) -> bytes:
+    """A file with the dataset's headers (and ``rows``, for a sheet made to be filled in: a submission's).
 
     XLSX adds a dropdown (data validation) on every column whose values come from a list (choices,
-    plans, indicators, cities …; the lists are on a hidden sheet), a sheet with an example row
-    and a sheet explaining each column. Only the first sheet is read on import, so the example
-    is never imported by mistake.
+    plans, indicators, cities …, or ``options`` by header; the lists are on a hidden sheet), a sheet
+    with an example row and a sheet explaining each column. Only the first sheet is read on import,
+    so the example is never imported by mistake.
     """
+    rows = rows or []
     if file_format != FileFormatChoices.XLSX:
-        return write_table(dataset.headers, [], file_format)
+        return write_table(dataset.headers, rows, file_format)
     book = Workbook()
     sheet = book.active
     sheet.title = "数据"
     sheet.append(dataset.headers)
+    for number, row in enumerate(rows, start=2):
+        for index, value in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=index, value=xlsx_text(value))
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"  # text, never a formula
     sheet.freeze_panes = "A2"
     example = book.create_sheet(EXAMPLE_SHEET)
     example.append(dataset.headers)
@@ -125,7 +134,7 @@ def template_file(*, dataset: Dataset, file_format: str) -> bytes:
         guide.append([column.header, "是" if column.required else "否", column.help, column.example])
     guide.append([])
     guide.append(["", "", f"只导入第一个工作表“{sheet.title}”；“{EXAMPLE_SHEET}”工作表中的示例行不会被导入。"])
-    _add_dropdowns(book, sheet, dataset)
+    _add_dropdowns(book, sheet, dataset, options or {})
     for worksheet in (sheet, example):
         for index, column in enumerate(dataset.columns, start=1):
             worksheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, 2 * len(column.header) + 2))
@@ -134,14 +143,66 @@ def template_file(*, dataset: Dataset, file_format: str) -> bytes:
     return out.getvalue()
 
 
-def _add_dropdowns(book, sheet, dataset: Dataset) -> None:
+def submission_sheet(*, submission, user) -> bytes:
+    """The XLSX a city fills in offline for one submission: its values as they stand, ready to import back.
+
+    The dropdowns offer the submission's own round, city, indicators and regions (the city and its counties).
+    """
+    dataset = DATASETS[DatasetChoices.SUBMISSION_VALUES]
+    rows = export_rows(dataset=dataset, user=user, filters={"submission": str(submission.pk)})
+    regions = [submission.city, *Region.objects.filter(parent=submission.city).order_by("code")]
+    options = {
+        "填报任务": [submission.round.name],
+        "城市": [submission.city.name],
+        "指标（名称或编号）": list(submission.round.indicators.order_by("pk").values_list("name", flat=True)),
+        "地区（本市或所辖县）": [region.name for region in regions],
+    }
+    return template_file(dataset=dataset, file_format=FileFormatChoices.XLSX, rows=rows, options=options)
+
+
+def submission_import(*, user, submission, file_name: str, content: bytes) -> Job:
+    """Import a submission's sheet from its data-entry page: every row must be of that submission.
+
+    A row naming another round or city refuses the file (``FileRefused``): the clerk uploaded the wrong
+    sheet. Otherwise the import runs as any other (all rows or none; row errors in the job).
+    """
+    dataset = DATASETS[DatasetChoices.SUBMISSION_VALUES]
+    table = read_table(content, file_name)
+    columns = match_columns(dataset, table.header)
+    lookups = Lookups(user)
+    others = []
+    for number, cells in table.rows:
+        named = {}
+        for column, cell in zip(columns, cells, strict=False):
+            if column is not None and column.field in ("round", "city"):
+                try:
+                    named[column.field] = column.read(cell, lookups, named)
+                except CellError:
+                    continue  # the import reports it, row by row
+        round_, city = named.get("round"), named.get("city")
+        if (round_ is not None and getattr(round_, "pk", None) != submission.round_id) or (
+            city is not None and getattr(city, "pk", None) != submission.city_id
+        ):
+            others.append(str(number))
+    if others:
+        raise FileRefused(
+            f"第 {'、'.join(others[:10])} 行不属于本报送（{submission.round.name} · {submission.city.name}）。"
+            "请上传从本页下载的填报表。"
+        )
+    return import_job_create(user=user, dataset_name=dataset.name, file_name=file_name, content=content, dry_run=False)
+
+
+def _add_dropdowns(book, sheet, dataset: Dataset, overrides: dict[str, list[str]]) -> None:
     """A list validation per column with options, its list in a column of the hidden options sheet."""
     options = book.create_sheet(OPTIONS_SHEET)
     options.sheet_state = "hidden"
     last_row = settings.TRANSFER_MAX_ROWS + 1
     lists = 0
     for index, column in enumerate(dataset.columns, start=1):
-        values = column.options() if column.options else []
+        if column.header in overrides:
+            values = overrides[column.header]
+        else:
+            values = column.options() if column.options else []
         if not values:
             continue
         lists += 1
@@ -368,12 +429,14 @@ _KEEP = object()
 
 
 def _empty_value(model, name: str):
-    """What an empty cell means: blank text, no relation, or (for fields with a default) no change."""
+    """What an empty cell means: blank text, no relation, or (for fields with another default) no change."""
     model_field = model._meta.get_field(name)
     if model_field.many_to_many:
         return []
     if model_field.null:
         return None
+    if isinstance(model_field, models.CharField | models.TextField) and model_field.default == "":
+        return ""  # text whose default is blank: an emptied cell clears it
     if model_field.has_default():
         return _KEEP
     if isinstance(model_field, models.CharField | models.TextField):
@@ -453,9 +516,26 @@ def export_queryset(*, dataset: Dataset, user, filters: dict | None = None):
 
 
 def export_rows(*, dataset: Dataset, user, filters: dict | None = None) -> list[list]:
+    return list(export_row_iter(dataset=dataset, user=user, filters=filters))
+
+
+class Counted:
+    """An iterator that counts what it gave."""
+
+    def __init__(self, items: Iterator):
+        self.items, self.count = items, 0
+
+    def __iter__(self):
+        for item in self.items:
+            self.count += 1
+            yield item
+
+
+def export_row_iter(*, dataset: Dataset, user, filters: dict | None = None) -> Iterator[list]:
+    """The export's rows one at a time, read through a server-side cursor: a file is written in constant memory."""
     queryset = export_queryset(dataset=dataset, user=user, filters=filters)
-    rows = queryset.iterator(chunk_size=2000)
-    return [[column.render(obj, user) for column in dataset.columns] for obj in rows]
+    for obj in queryset.iterator(chunk_size=2000):
+        yield [column.render(obj, user) for column in dataset.columns]
 
 
 # Jobs
@@ -607,7 +687,7 @@ def export_job_run(*, job: Job) -> Job:
     job_start(job=job)
     dataset = DATASETS[job.dataset]
     try:
-        rows = export_rows(dataset=dataset, user=job.user, filters=job.params.get("filters"))
+        rows = Counted(export_row_iter(dataset=dataset, user=job.user, filters=job.params.get("filters")))
         job.result = write_table(dataset.headers, rows, job.file_format)
     except ValidationError as exc:
         job_fail(job=job, message="；".join(exc.messages))
@@ -620,9 +700,9 @@ def export_job_run(*, job: Job) -> Job:
         return job
     job.file_name = f"{dataset.name}-{timezone.localdate():%Y%m%d}.{job.file_format}"
     job.status = JobStatusChoices.SUCCEEDED
-    job.total_rows = job.processed_rows = len(rows)
-    job.counts = {"total": len(rows)}
-    job.message = f"导出完成：共 {len(rows)} 行。"
+    job.total_rows = job.processed_rows = rows.count
+    job.counts = {"total": rows.count}
+    job.message = f"导出完成：共 {rows.count} 行。"
     job.finished = timezone.now()
     job.save()
     return job

@@ -174,3 +174,8 @@ def file_response(content: bytes, file_name: str, file_format: str) -> HttpRespo
     response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(file_name)}"
     return response
+
+
+def submission_sheet_name(submission) -> str:
+    """The file name of a submission's sheet: its city, period and id (the round's name may hold a slash)."""
+    return f"填报表-{submission.city.name}-{submission.round.period_label}-{submission.pk}.xlsx"

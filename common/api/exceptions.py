@@ -19,6 +19,11 @@ def exception_handler(exc, context):
     """
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(NOT_FOUND)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF joins two translated sentences with a space; one Chinese sentence instead.
+        wait = f"请 {exc.wait} 秒后再试。" if exc.wait is not None else "请稍后再试。"
+        wait_seconds, exc = exc.wait, exceptions.Throttled(detail=f"请求过于频繁，{wait}")
+        exc.wait = wait_seconds  # the Retry-After header
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, ProtectedError | RestrictedError):

@@ -2,7 +2,16 @@ from django.db import models
 from rest_framework import relations, serializers
 from rest_framework.fields import empty
 
-from common.scope import HIDDEN_RECORD_LABEL, is_city_scoped, referenceable_queryset, shown_name
+from common.choices import RoleChoices
+from common.scope import (
+    HIDDEN_RECORD_LABEL,
+    is_city_scoped,
+    referenceable_queryset,
+    shown_name,
+    user_city_ids,
+    user_role,
+    visibility_q,
+)
 
 
 class NoBlankInJsonMixin:
@@ -102,6 +111,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
         if request is not None:
             for name, field in fields.items():
                 self._limit_to_referenceable(name, field, request.user)
+            if request.method == "POST":
+                self._default_city(fields, request.user)
         for model_field in self.Meta.model._meta.concrete_fields:
             if model_field.choices and model_field.name in fields:
                 fields[f"{model_field.name}_display"] = serializers.CharField(
@@ -110,6 +121,21 @@ class ServiceModelSerializer(serializers.ModelSerializer):
                     label=f"{model_field.verbose_name}（名称）",
                 )
         return fields
+
+    def _default_city(self, fields: dict, user) -> None:
+        """A new record of a clerk of one city is in that city unless the request names one (its scope field)."""
+        scope = getattr(self.Meta.model, "city_scope", None)
+        field = fields.get(scope) if scope else None
+        # Only a required one: an enterprise sent without a city is province-wide, not the clerk's.
+        if field is None or not field.required or not isinstance(field, relations.RelatedField):
+            return
+        cities = user_city_ids(user)
+        if user_role(user) != RoleChoices.CITY or len(cities) != 1:
+            return
+        city_id, manager = next(iter(cities)), field.queryset.model._default_manager
+        field.required = False
+        # A callable: read only when the request leaves the city out, and never put in the schema.
+        field.default = lambda: manager.get(pk=city_id)
 
     def _limit_to_referenceable(self, name: str, field, user) -> None:
         relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
@@ -125,7 +151,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
             elif getattr(self.instance, model_field.attname) is not None:
                 linked = [getattr(self.instance, model_field.attname)]
         relation.queryset = referenceable_queryset(queryset, user, keep=linked)
-        if linked:
+        sees_all = user_role(user) is not None and visibility_q(user, queryset.model) is None
+        if linked and not sees_all:
             visible = referenceable_queryset(queryset.model._default_manager.filter(pk__in=linked), user)
             relation.hidden_pks = frozenset(linked) - set(visible.values_list("pk", flat=True))
 

@@ -56,8 +56,11 @@ class VersionedReadMixin:
     the router would otherwise route to a viewset that has no such write.
     """
 
+    _locked_object = None
+
     def get_object(self):
-        self._object = super().get_object()
+        # Within a write, the record read under the row lock is the one written: not read twice.
+        self._object = self._locked_object or super().get_object()
         return self._object
 
     def retrieve(self, request, *args, **kwargs):
@@ -82,7 +85,7 @@ class VersionedReadMixin:
             list(model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).values_list("pk"))
         except (TypeError, ValueError, DjangoValidationError):
             pass  # not a valid key: get_object answers 404
-        obj = self.get_object()
+        obj = self._locked_object = self.get_object()
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()
@@ -113,13 +116,18 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class HistoryRecordSerializer(serializers.Serializer):
-    history_id = serializers.IntegerField()
-    history_date = serializers.DateTimeField(help_text="时间")
-    history_type = serializers.ChoiceField(choices=["+", "~", "-"], help_text="+ 新增，~ 修改，- 删除")
-    history_type_display = serializers.CharField(help_text="新增、修改或删除")
-    history_user = serializers.CharField(allow_null=True, help_text="操作人（用户名）")
-    history_change_reason = serializers.CharField(allow_null=True)
-    changes = ChangeSerializer(many=True, help_text="与上一版本相比改变的字段（新增时为全部有值的字段）")
+    # Labels head the columns of the history's CSV/XLSX export.
+    history_id = serializers.IntegerField(label="历史记录编号")
+    history_date = serializers.DateTimeField(label="时间", help_text="时间")
+    history_type = serializers.ChoiceField(
+        choices=[("+", "新增"), ("~", "修改"), ("-", "删除")], label="操作", help_text="+ 新增，~ 修改，- 删除"
+    )
+    history_type_display = serializers.CharField(label="操作（名称）", help_text="新增、修改或删除")
+    history_user = serializers.CharField(allow_null=True, label="操作人", help_text="操作人（用户名）")
+    history_change_reason = serializers.CharField(allow_null=True, label="修改原因")
+    changes = ChangeSerializer(
+        many=True, label="修改内容", help_text="与上一版本相比改变的字段（新增时为全部有值的字段）"
+    )
 
 
 HISTORY_TYPES = {"+": "新增", "~": "修改", "-": "删除"}
@@ -171,7 +179,9 @@ class HistoryViewMixin:
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         filters=False,
     )
-    @action(detail=True, methods=["get"], filter_backends=[], url_path="history")
+    @action(
+        detail=True, methods=["get"], filter_backends=[], url_path="history", serializer_class=HistoryRecordSerializer
+    )
     def history(self, request, *args, **kwargs):
         """变更历史：谁、何时、改了什么（最新在前）。"""
         obj = self.get_object()

@@ -1,15 +1,21 @@
+from itertools import islice
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet, ModelViewSet, ReadOnlyModelViewSet
 
 from common.models import defer_heavy_fields
+from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
 from .filters import StrictFilterBackend
-from .renderers import CSVRenderer, XLSXRenderer
+from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
 
 EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
@@ -32,9 +38,53 @@ class ScopedViewMixin:
 
 
 class ExportMixin:
-    """Lists also export as CSV and XLSX (all matching records, unpaginated); errors stay JSON."""
+    """Lists also export as CSV and XLSX (all matching records, unpaginated); errors stay JSON.
+
+    A CSV is streamed: the records are read through a server-side cursor a chunk at a time and
+    each chunk is serialized and sent before the next is read, so that the first bytes leave at
+    once and a worker holds one chunk, not the list (``stream_csv = False`` for a view whose list
+    adds to its records after serializing them). An XLSX file is built whole, so a list of more
+    than ``EXPORT_XLSX_MAX_ROWS`` records is refused with the way to a background export job.
+    """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+    stream_csv = True
+    export_chunk_size = 2000
+
+    def list(self, request, *args, **kwargs):
+        file_format = getattr(request.accepted_renderer, "format", None)
+        if file_format == CSVRenderer.format and self.stream_csv:
+            return self.csv_stream_response(self.filter_queryset(self.get_queryset()))
+        if file_format == XLSXRenderer.format:
+            self.refuse_large_xlsx(self.filter_queryset(self.get_queryset()))
+        return super().list(request, *args, **kwargs)
+
+    def csv_stream_response(self, queryset) -> StreamingHttpResponse:
+        serializer = self.get_serializer(many=True).child  # the fields are built once, for every chunk
+        rows = queryset.iterator(chunk_size=self.export_chunk_size)
+        replica_allowed = replica_reads.get()  # the body is read after the view (and its middleware) returned
+
+        def chunks():
+            with reading_from_replica(replica_allowed):
+                while chunk := list(islice(rows, self.export_chunk_size)):
+                    yield [serializer.to_representation(record) for record in chunk]
+
+        response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
+        return response
+
+    def refuse_large_xlsx(self, queryset) -> None:
+        limit = settings.EXPORT_XLSX_MAX_ROWS
+        if queryset.order_by().values("pk")[: limit + 1].count() > limit:
+            raise ValidationError(
+                {
+                    "format": [
+                        f"符合条件的记录超过 {limit:,} 条，XLSX 文件请用后台导出任务生成"
+                        "（POST /api/v1/jobs/export/，完成后在 /api/v1/jobs/{id}/ 下载），"
+                        "或改用 format=csv 直接下载（CSV 边查边传，不限条数）。"
+                    ]
+                }
+            )
 
     @property
     def paginator(self):

@@ -1,4 +1,5 @@
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from common.api.serializers import ServiceModelSerializer
 from jobs.models import Job
@@ -14,6 +15,23 @@ class EvaluationJobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ["id", "status", "status_display", "progress", "message", "created", "finished"]
         read_only_fields = fields
+
+
+class CityReportJobSerializer(EvaluationJobSerializer):
+    """The job making a city user's report: its progress, where to follow it, what to do next."""
+
+    url = serializers.SerializerMethodField(label="任务地址")
+    detail = serializers.SerializerMethodField(label="说明")
+
+    class Meta(EvaluationJobSerializer.Meta):
+        fields = [*EvaluationJobSerializer.Meta.fields, "url", "detail"]
+        read_only_fields = fields
+
+    def get_url(self, job) -> str:
+        return reverse("job-detail", args=[job.pk], request=self.context.get("request"))
+
+    def get_detail(self, job) -> str:
+        return "正在生成本市版本的评估报告，请稍候；任务完成后再次下载即可。"
 
 
 class EvaluationSerializer(ServiceModelSerializer):

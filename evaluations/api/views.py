@@ -19,8 +19,11 @@ from rest_framework.response import Response
 
 from common.api.views import ScopedModelViewSet
 from common.services import ModelServices
+from jobs.choices import JobStatusChoices
+from jobs.models import Job
 from jobs.services import JobNotQueued
 
+from ..choices import REPORT_CONTENT_TYPES
 from ..filtersets import EvaluationFilterSet
 from ..models import Evaluation, EvaluationFile
 from ..services import (
@@ -32,13 +35,9 @@ from ..services import (
     evaluation_report_file,
     evaluation_update,
 )
-from .serializers import EvaluationJobSerializer, EvaluationSerializer
+from .serializers import CityReportJobSerializer, EvaluationJobSerializer, EvaluationSerializer
 
-CONTENT_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
+CONTENT_TYPES = {str(key): value for key, value in REPORT_CONTENT_TYPES.items()}
 
 
 #: Which files an evaluation has (not their content).
@@ -87,19 +86,35 @@ class EvaluationViewSet(ScopedModelViewSet):
         ],
         responses={
             **{(200, content_type): OpenApiResponse(OpenApiTypes.BINARY) for content_type in CONTENT_TYPES.values()},
+            202: OpenApiResponse(CityReportJobSerializer, description="本市版本的报告正在生成：任务及其进度"),
             404: OpenApiResponse(description="报告尚未生成"),
         },
         filters=False,
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def download(self, request, pk=None):
-        """下载评估报告；市级用户（评估未公开时）得到仅含本人负责城市数据的版本。"""
+        """下载评估报告；市级用户（评估未公开时）得到仅含本人负责城市数据的版本。
+
+        本市版本首次下载时由后台任务生成（Word、Excel、PDF 一并生成）：应答 202 及任务（`url` 可查询进度），
+        任务完成后再次下载即可。
+        """
         evaluation = Evaluation.objects.get(pk=self.get_object().pk)
         file_format = request.query_params.get("file_format", "")
         try:
             report = evaluation_report_file(evaluation=evaluation, user=request.user, file_format=file_format)
+            if isinstance(report, Job):
+                report.refresh_from_db()
+                if report.status == JobStatusChoices.SUCCEEDED:  # made at once (no broker: the job ran eagerly)
+                    report = evaluation_report_file(evaluation=evaluation, user=request.user, file_format=file_format)
         except ReportNotReady as exc:
             raise exceptions.NotFound(str(exc)) from exc
+        except JobNotQueued as exc:
+            raise QueueUnavailable(str(exc)) from exc
+        if isinstance(report, Job) and report.status == JobStatusChoices.FAILED:
+            raise QueueUnavailable(f"本市版本的评估报告生成失败：{report.message}")
+        if isinstance(report, Job):
+            data = CityReportJobSerializer(report, context={"request": request}).data
+            return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
         response = HttpResponse(bytes(report.content), content_type=CONTENT_TYPES[report.file_format])
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.file_name)}"
         return response

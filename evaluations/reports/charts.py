@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 from matplotlib import font_manager  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 FONT_FAMILY = "Noto Sans CJK SC"
 DPI = 150
@@ -73,7 +74,7 @@ def target_progress_chart(targets: list[dict]) -> bytes | None:
         return None
     font = _font()
     names = [t["name"] if len(t["name"]) <= 18 else t["name"][:17] + "…" for t in measured]
-    height = max(2.5, 0.42 * len(measured) + 1)
+    height = max(2.5, 0.3 * len(measured) + 1)
     figure, axes = plt.subplots(figsize=(8, height))
     positions = range(len(measured))
     progress = [min(max(t["progress"], -0.5), 2.0) * 100 for t in measured]
@@ -89,6 +90,62 @@ def target_progress_chart(targets: list[dict]) -> bytes | None:
     return _png(figure)
 
 
+#: Indicators per row of the target path chart.
+PATH_COLUMNS = 4
+
+
+def target_paths_chart(targets: list[dict], *, as_of_year: float) -> bytes | None:
+    """Each measured indicator's path in its own unit: baseline → where the path stands at the date → goal
+    (dashed), and the latest value (a dot), one small chart per indicator."""
+    measured = [
+        t
+        for t in targets
+        if t["latest_value"] is not None and t["baseline"] is not None and t["expected_progress"] is not None
+    ]
+    if not measured:
+        return None
+    font = _font()
+    rows = -(-len(measured) // PATH_COLUMNS)
+    figure, grid = plt.subplots(rows, PATH_COLUMNS, figsize=(8, 1.75 * rows + 0.3), squeeze=False)
+    for axes in grid.flat[len(measured) :]:
+        axes.set_visible(False)
+    for axes, target in zip(grid.flat, measured, strict=False):
+        baseline, goal = float(target["baseline"]), float(target["target_value"])
+        start = target["baseline_used_year"] or target["target_year"] - 5
+        expected = baseline + target["expected_progress"] * (goal - baseline)
+        axes.plot(
+            [start, min(as_of_year, target["target_year"]), target["target_year"]],
+            [baseline, expected, goal],
+            linestyle="--",
+            marker="o",
+            markersize=2.5,
+            color=COLORS["expected"],
+            linewidth=1.2,
+        )
+        grade = target["grade"]
+        color = COLORS["accent"] if grade == "lagging" else COLORS["progress"]
+        axes.plot([target["latest_year"]], [float(target["latest_value"])], marker="o", markersize=5, color=color)
+        name = target["name"] if len(target["name"]) <= 12 else target["name"][:11] + "…"
+        axes.set_title(f"{name}（{target['unit'] or '—'}）", fontproperties=font, fontsize=7)
+        axes.tick_params(labelsize=6)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
+        _style(axes)
+    figure.legend(
+        handles=[
+            plt.Line2D([], [], linestyle="--", color=COLORS["expected"], label="规划路径（基期—截止日期应达—目标）"),
+            plt.Line2D([], [], marker="o", linestyle="", color=COLORS["progress"], label="最新值"),
+            plt.Line2D([], [], marker="o", linestyle="", color=COLORS["accent"], label="最新值（滞后）"),
+        ],
+        prop=font,
+        loc="lower center",
+        ncol=3,
+        frameon=False,
+        fontsize=7,
+    )
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    return _png(figure)
+
+
 def pipeline_chart(stages: list[dict]) -> bytes | None:
     """Projects by the stage reached by the date."""
     if not any(stage["count"] for stage in stages):
@@ -101,6 +158,7 @@ def pipeline_chart(stages: list[dict]) -> bytes | None:
     for bar, count in zip(bars, counts, strict=True):
         axes.annotate(str(count), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom")
     axes.set_ylabel("项目数（个）", fontproperties=font)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     _style(axes)
     return _png(figure)
 
@@ -118,6 +176,7 @@ def city_ranking_chart(cities: list[dict]) -> bytes | None:
     axes.barh(names, others, left=started, color=COLORS["expected"], label="其他阶段")
     axes.invert_yaxis()
     axes.set_xlabel("重点项目数（个）", fontproperties=font)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.legend(prop=font, loc="lower right", frameon=False)
     _style(axes)
     return _png(figure)

@@ -6,6 +6,7 @@ and the PDF report say the same thing. Nothing here reads the database.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 #: The stages counted as "started" in the city ranking (开工 and what follows it).
 STARTED_STAGES = ("started", "in_production", "at_capacity")
 GRADE_ORDER = [choice.value for choice in EvaluationGradeChoices]
+#: Industries listed by name in the project table (the most projects first); the rest are one row.
+INDUSTRIES_LISTED = 15
 
 
 @dataclass
@@ -186,7 +189,20 @@ def stage_totals(snapshot: dict) -> list[dict]:
 
 
 def money(value: Decimal) -> str:
-    return number(value.quantize(Decimal("0.01")))
+    """An amount in 亿元, always with two places (``281.00``, ``193.65``), as the tables align them."""
+    return format(value.quantize(Decimal("0.01")), "f")
+
+
+def investment_text(count: int, unknown: int, investment: Decimal, completed: Decimal) -> str:
+    """The projects' investment in words: the known total, the projects without one, the completed part."""
+    if unknown == count:
+        text = f"{count} 个项目均未填报总投资" if count > 1 else "该项目未填报总投资"
+    else:
+        text = f"已知总投资的 {count - unknown} 个项目合计总投资 {money(investment)} 亿元"
+        text += f"，另有 {unknown} 个项目总投资未知（未计入合计）" if unknown else ""
+    if completed:
+        return text + f"；据进展报告累计完成投资 {money(completed)} 亿元。"
+    return text + "；截至截止日期，进展报告中尚无完成投资的数据。"
 
 
 # The report --------------------------------------------------------------------------------------
@@ -199,7 +215,11 @@ def build(snapshot: dict, meta: Meta) -> list[Block]:
     kind_label = EvaluationKindChoices(meta.kind).label
     restricted = snapshot.get("restricted_to")
     blocks.append(Block("title", meta.title))
-    blocks.append(Block("paragraph", f"{plan['title']}{kind_label}报告", name="subtitle"))
+    if meta.title != f"{plan['title']}{kind_label}报告":  # a title of the staff's own: say what is evaluated
+        blocks.append(Block("paragraph", f"《{plan['title']}》{kind_label}", name="subtitle"))
+    issued = "　".join(part for part in (plan.get("issuer"), plan.get("doc_number")) if part)
+    if issued:
+        blocks.append(Block("paragraph", f"规划印发：{issued}", name="subtitle"))
     blocks.append(Block("paragraph", f"数据截至{date_text(snapshot['as_of'])}", name="subtitle"))
     if restricted:
         cities = "、".join(city["name"] for city in snapshot["cities"])
@@ -211,6 +231,9 @@ def build(snapshot: dict, meta: Meta) -> list[Block]:
     blocks += _cities(snapshot)
     blocks += _problems(snapshot, meta)
     blocks += _next_steps(snapshot, meta)
+    charts_in_order = [block for block in blocks if block.kind == "chart"]
+    for number_in_report, block in enumerate(charts_in_order, start=1):
+        block.caption = f"图{number_in_report} {block.caption}"
     return blocks
 
 
@@ -252,17 +275,15 @@ def _overall(snapshot: dict, meta: Meta) -> list[Block]:
         unknown = sum(entry["unknown"] for entry in totals)
         investment = sum((entry["investment"] for entry in totals), Decimal(0))
         completed = sum((entry["completed"] for entry in totals), Decimal(0))
-        text = f"规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
-        text += f"已知总投资的 {project_count - unknown} 个项目合计总投资 {money(investment)} 亿元"
-        text += f"，另有 {unknown} 个项目总投资未知（未计入合计）" if unknown else ""
-        text += f"；据进展报告累计完成投资 {money(completed)} 亿元。"
-        sentences.append(text)
+        whose = "本版本所含城市的" if snapshot.get("restricted_to") else ""  # a city report counts its own
+        text = f"{whose}规划重点项目 {project_count} 个，按截止日期所处阶段：{stage_text}。"
+        sentences.append(text + investment_text(project_count, unknown, investment, completed))
     else:
         sentences.append("本规划暂无关联的重点项目。")
     blocks.append(Block("paragraph", "".join(sentences)))
     image = charts.target_progress_chart(targets)
     if image:
-        blocks.append(Block("chart", image=image, caption="图1 主要指标完成进度与序时进度", name="targets"))
+        blocks.append(Block("chart", image=image, caption="主要指标完成进度与序时进度", name="targets"))
     return blocks
 
 
@@ -275,7 +296,8 @@ def _indicators(snapshot: dict) -> list[Block]:
         Block(
             "paragraph",
             f"截至{date_text(snapshot['as_of'])}，各项指标的完成情况见下表（★为约束性指标；完成进度为最新值"
-            "自基期值至目标值已走过的比例，序时进度为按规划路径截止日期应达到的比例）。",
+            "自基期值至目标值已走过的比例，序时进度为按规划路径截止日期应达到的比例）。"
+            + _figures_note(snapshot, targets),
         )
     )
     blocks.append(
@@ -296,7 +318,24 @@ def _indicators(snapshot: dict) -> list[Block]:
     blocks.append(
         Block("table", headers=["评估等级", "指标数", "指标"], rows=rows, numeric=frozenset({1}), name="grades")
     )
+    as_of = datetime.date.fromisoformat(snapshot["as_of"])
+    # Where the date lies on the axis of years, each year's point standing at its 31 December.
+    as_of_year = as_of.year - 1 + as_of.timetuple().tm_yday / (366 if calendar.isleap(as_of.year) else 365)
+    image = charts.target_paths_chart(targets, as_of_year=as_of_year)
+    if image:
+        blocks.append(Block("chart", image=image, caption="主要指标规划路径与最新值", name="paths"))
     return blocks
+
+
+def _figures_note(snapshot: dict, targets: list[dict]) -> str:
+    """Where an annual evaluation's figures come from: the year's snapshot, recorded when the year closed."""
+    year = snapshot.get("snapshot_year")
+    if not year:
+        return ""
+    computed = sum(1 for target in targets if target.get("figures_from") != "snapshot")
+    note = f"各项指标的数据取自{year}年末的指标进度年度快照（{year}年12月31日时的情况）"
+    note += f"；其中 {computed} 项指标没有该年快照，按截止日期计算" if computed else ""
+    return note + "。"
 
 
 def _projects(snapshot: dict) -> list[Block]:
@@ -348,17 +387,28 @@ def _projects(snapshot: dict) -> list[Block]:
     )
     image = charts.pipeline_chart(totals)
     if image:
-        blocks.append(Block("chart", image=image, caption="图2 重点项目推进阶段分布", name="pipeline"))
+        blocks.append(Block("chart", image=image, caption="重点项目推进阶段分布", name="pipeline"))
     industries: dict[str, dict] = defaultdict(lambda: {"count": 0, "investment": Decimal(0), "unknown": 0})
     for row in snapshot["projects"]["by_industry"]:
         entry = industries[row["industry"]]
         entry["count"] += row["count"]
         entry["investment"] += Decimal(row["investment"])
         entry["unknown"] += row["investment_unknown"]
+    ranked = sorted(industries.items(), key=lambda item: (-item[1]["count"], item[0]))
     rows = [
         [name, str(entry["count"]), money(entry["investment"]), str(entry["unknown"])]
-        for name, entry in sorted(industries.items(), key=lambda item: (-item[1]["count"], item[0]))
+        for name, entry in ranked[:INDUSTRIES_LISTED]
     ]
+    rest = [entry for _, entry in ranked[INDUSTRIES_LISTED:]]
+    if rest:
+        rows.append(
+            [
+                f"其他 {len(rest)} 个产业",
+                str(sum(entry["count"] for entry in rest)),
+                money(sum((entry["investment"] for entry in rest), Decimal(0))),
+                str(sum(entry["unknown"] for entry in rest)),
+            ]
+        )
     blocks.append(
         Block(
             "table",
@@ -467,7 +517,7 @@ def _cities(snapshot: dict) -> list[Block]:
         )
         image = charts.city_ranking_chart(figures)
         if image:
-            blocks.append(Block("chart", image=image, caption="图3 各市重点项目推进情况", name="cities"))
+            blocks.append(Block("chart", image=image, caption="各市重点项目推进情况", name="cities"))
     largest = defaultdict(list)
     for project in snapshot["projects"]["largest"]:
         largest[project["city"]].append(project)
@@ -493,9 +543,10 @@ def _cities(snapshot: dict) -> list[Block]:
                 for stage in snapshot["projects"]["stages"]
                 if entry["stages"][stage["key"]]
             )
-            text = f"重点项目 {entry['projects']} 个（{stage_text}），已知总投资 {money(entry['investment'])} 亿元"
-            text += f"，{entry['investment_unknown']} 个项目总投资未知" if entry["investment_unknown"] else ""
-            sentences.append(text + "。")
+            money_text = investment_text(
+                entry["projects"], entry["investment_unknown"], entry["investment"], entry["completed"]
+            )
+            sentences.append(f"重点项目 {entry['projects']} 个（{stage_text}）。{money_text}")
         else:
             sentences.append("暂无本规划的重点项目。")
         if entry["code"] in milestones:
@@ -560,9 +611,11 @@ def draft_next_steps(snapshot: dict, meta: Meta) -> list[str]:
                 f"（{period_text(target)}），完成进度{percent(target['progress'])}，"
                 f"低于序时进度{percent(target['expected_progress'])}，需分析原因、采取针对性措施。"
             )
-    for target in targets:
-        if target["grade"] == EvaluationGradeChoices.NO_DATA:
-            drafts.append(f"完善“{target['name']}”的统计监测，尽快补充监测数据。")
+    missing = [target["name"] for target in targets if target["grade"] == EvaluationGradeChoices.NO_DATA]
+    if len(missing) == 1:
+        drafts.append(f"完善“{missing[0]}”的统计监测，尽快补充监测数据。")
+    elif missing:
+        drafts.append(f"完善以下 {len(missing)} 项指标的统计监测，尽快补充监测数据：{'；'.join(missing)}。")
     for warning in snapshot.get("sections", {}).get("warnings") or []:
         if warning.get("level") == "red":
             drafts.append(f"尽快处置红色预警：{warning.get('text', '')}")

@@ -20,7 +20,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from .content import Block
+from .content import INDICATOR_HEADERS, Block
 
 DEFAULT_TEMPLATE = Path(__file__).with_name("default_template.docx")
 BODY_FONT, HEADING_FONT, TABLE_FONT, TITLE_FONT, LATIN_FONT = (
@@ -30,9 +30,12 @@ BODY_FONT, HEADING_FONT, TABLE_FONT, TITLE_FONT, LATIN_FONT = (
     "方正小标宋简体",
     "Times New Roman",
 )
-#: Column widths (cm) of the indicator tables, within the default template's 15.6 cm of text width.
-INDICATOR_WIDTHS = [0.9, 3.6, 1.0, 1.2, 1.9, 1.9, 1.9, 1.1, 1.1, 1.0]
+#: Column widths (cm) of the indicator tables, within the default template's 15.6 cm of text width:
+#: the name a quarter of the line, 评估等级 wide enough for 基本符合预期 on two lines.
+INDICATOR_WIDTHS = [0.8, 3.4, 1.0, 1.1, 1.8, 1.8, 1.8, 1.3, 1.3, 1.3]
 BODY_SIZE, HEADING_SIZES, TABLE_SIZE, TITLE_SIZE = Pt(16), {1: Pt(16), 2: Pt(16)}, Pt(10.5), Pt(22)
+#: The indicator tables' size (小五): ten columns on one line.
+WIDE_TABLE_SIZE = Pt(9)
 
 
 def template_bytes(uploaded: bytes | None = None) -> bytes:
@@ -98,26 +101,31 @@ def _table(document, block: Block) -> None:
     except KeyError:
         pass
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    indicators = block.headers == INDICATOR_HEADERS
+    size = WIDE_TABLE_SIZE if indicators else TABLE_SIZE
     for cell, header in zip(table.rows[0].cells, block.headers, strict=True):
-        _cell(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _cell(cell, header, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, size=size)
     for row in block.rows:
         cells = table.add_row().cells
         for index, (cell, value) in enumerate(zip(cells, row, strict=True)):
             align = WD_ALIGN_PARAGRAPH.RIGHT if index in block.numeric else WD_ALIGN_PARAGRAPH.LEFT
-            _cell(cell, value, align=align)
-    if len(block.headers) == len(INDICATOR_WIDTHS) and block.headers[1] == "指标":
+            _cell(cell, value, align=align, size=size)
+    if indicators:
+        # Both the grid (read by LibreOffice and WPS) and each cell (read by Word) carry the widths.
         table.autofit = False
+        for column, width in zip(table.columns, INDICATOR_WIDTHS, strict=True):
+            column.width = Cm(width)
         for row in table.rows:
             for cell, width in zip(row.cells, INDICATOR_WIDTHS, strict=True):
                 cell.width = Cm(width)
     document.add_paragraph()
 
 
-def _cell(cell, text: str, *, bold: bool = False, align=None) -> None:
+def _cell(cell, text: str, *, bold: bool = False, align=None, size=TABLE_SIZE) -> None:
     paragraph = cell.paragraphs[0]
     if align is not None:
         paragraph.alignment = align
-    set_font(paragraph.add_run(text), TABLE_FONT, size=TABLE_SIZE, bold=bold)
+    set_font(paragraph.add_run(text), TABLE_FONT, size=size, bold=bold)
 
 
 def render(blocks: list[Block], *, template: bytes | None = None) -> bytes:

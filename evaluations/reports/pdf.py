@@ -11,20 +11,40 @@ so the PDF says what the .docx says.
 from __future__ import annotations
 
 import base64
+import re
 
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 
-from .content import Block
+from .content import INDICATOR_HEADERS, Block
+
+#: A figure's trailing note in parentheses, e.g. the year in ``1000（2025年）``: kept on one line.
+TRAILING_NOTE = re.compile(r"^(.+?)(（[^（）]{1,12}）)$")
+#: Column widths (% of the line) of the indicator tables: 序号 … 评估等级.
+INDICATOR_WIDTHS = [4, 22, 6, 8, 11, 11, 11, 8, 8, 11]
 
 
 def html(blocks: list[Block], *, title: str) -> str:
     items = []
     for block in blocks:
         item = {"block": block}
+        if block.kind == "table":
+            item["rows"] = [
+                [_figure(cell) if index in block.numeric else cell for index, cell in enumerate(row)]
+                for row in block.rows
+            ]
+            if block.headers == INDICATOR_HEADERS:
+                item["widths"] = INDICATOR_WIDTHS
         if block.kind == "chart":
             item["src"] = "data:image/png;base64," + base64.b64encode(block.image).decode()
         items.append(item)
     return render_to_string("evaluations/report.html", {"items": items, "title": title})
+
+
+def _figure(cell: str):
+    """A figure's cell: its note in parentheses never broken across lines (``100（2025`` / ``年）``)."""
+    match = TRAILING_NOTE.match(cell)
+    return format_html('{}<span class="note">{}</span>', *match.groups()) if match else cell
 
 
 def render(blocks: list[Block], *, title: str) -> bytes:

@@ -13,12 +13,16 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from .content import city_figures
 
 TWO_PLACES = "#,##0.00"
 VALUE_FORMAT = "#,##0.####"
 PERCENT = "0.0%"
+#: Columns of names, wider than their header.
+WIDE_COLUMNS = {"指标", "项目", "建设单位", "建设规模"}
+FIGURES_FROM = {"snapshot": "年度快照", "computed": "按截止日期计算"}
 
 
 def _decimal(value: str | None) -> Decimal | None:
@@ -36,6 +40,12 @@ def _row(sheet, values: list, formats: dict[int, str] | None = None) -> list:
 
 
 def _header(sheet, names: list[str]) -> list:
+    """The header row; each column as wide as its header (at least 8 characters), names wider."""
+    for index, name in enumerate(names, start=1):
+        wide = name in WIDE_COLUMNS
+        sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else max(8, len(name) * 2 + 2)
+    if sheet.freeze_panes is None:
+        sheet.freeze_panes = "A2"
     cells = []
     for name in names:
         cell = WriteOnlyCell(sheet, value=name)
@@ -47,7 +57,7 @@ def _header(sheet, names: list[str]) -> list:
 INDICATOR_HEADERS = [
     "序号", "指标编号", "指标", "单位", "属性", "范围", "分解自（指标编号）", "基期年份", "基期值", "进度所用基期值",
     "目标年份", "目标值", "目标值上限", "最新值", "最新值期间", "完成进度", "序时进度", "进度状态", "评估等级",
-    "数据陈旧",
+    "数据陈旧", "数据来源",
 ]  # fmt: skip
 
 
@@ -79,6 +89,7 @@ def render(snapshot: dict) -> bytes:
                     _decimal(target["target_value_max"]), _decimal(target["latest_value"]), period,
                     target["progress"], target["expected_progress"], target["status_label"], target["grade_label"],
                     "是" if target["stale"] else "否",
+                    FIGURES_FROM.get(target.get("figures_from", "computed"), ""),
                 ],
                 formats,
             )

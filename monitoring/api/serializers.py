@@ -2,6 +2,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from common.api.serializers import ServiceModelSerializer
+from plans.api.serializers import PlanStatusCountsSerializer, StatusCountsSerializer, TargetsByStatusSerializer
 
 from ..choices import RoundStatusChoices, TimelinessChoices
 from ..models import LockException, Round, RoundTemplate, Submission, SubmissionTransition, SubmissionValue
@@ -111,3 +112,25 @@ class LockExceptionSerializer(ServiceModelSerializer):
         model = LockException
         fields = "__all__"
         read_only_fields = ["granted_by"]
+
+
+UNDER_REVIEW_HELP = "其中已有尚未审核的新数值的指标数（仅 include_unapproved=true 时给出；状态仍按已审核数据）"
+
+
+class ReviewStatusCountsSerializer(StatusCountsSerializer):
+    under_review = serializers.IntegerField(required=False, help_text=UNDER_REVIEW_HELP)
+
+
+class ReviewPlanStatusCountsSerializer(PlanStatusCountsSerializer):
+    under_review = serializers.IntegerField(required=False, help_text=UNDER_REVIEW_HELP)
+
+
+class TargetsByStatusReviewSerializer(TargetsByStatusSerializer):
+    total = ReviewStatusCountsSerializer(help_text="全部（与指标列表同样筛选）")
+    results = ReviewPlanStatusCountsSerializer(many=True, help_text="按规划")
+    include_unapproved = serializers.BooleanField(help_text="是否附上尚未审核的数值（仅省级工作人员）")
+    under_review_targets = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="已有尚未审核的新数值的指标 ID（与 targets/?include_unapproved=true 中 under_review 为 true 的相同）",
+    )

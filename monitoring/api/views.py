@@ -25,7 +25,7 @@ from common.choices import RoleChoices
 from common.models import defer_heavy_fields
 from common.scope import user_role
 from common.services import ModelServices
-from plans.api.views import TargetViewSet
+from plans.api.views import TargetsByStatusViewSet, TargetViewSet
 
 from ..filtersets import (
     LockExceptionFilterSet,
@@ -68,6 +68,7 @@ from .serializers import (
     SubmissionSerializer,
     SubmissionTransitionSerializer,
     SubmissionValueSerializer,
+    TargetsByStatusReviewSerializer,
     TransitionSerializer,
 )
 
@@ -211,13 +212,8 @@ class LockExceptionViewSet(ScopedModelViewSet):
     services = ModelServices(create=lock_exception_create, update=lock_exception_update, delete=lock_exception_delete)
 
 
-class TargetReviewViewSet(TargetViewSet):
-    """The targets (plans.api.views.TargetViewSet), and with ``include_unapproved=true`` (provincial staff only)
-    each target's latest value reported but not yet approved, marked ``under_review``.
-
-    Registered at ``/api/v1/targets/`` in place of plans' viewset (sxplan_site.api_urls): plans cannot read
-    submissions, which live in a layer above it. Official progress is left as it is.
-    """
+class IncludeUnapprovedMixin:
+    """Reads ``include_unapproved`` (its value checked by TargetReviewFilterSet): provincial staff only."""
 
     filterset_class = TargetReviewFilterSet
 
@@ -227,6 +223,15 @@ class TargetReviewViewSet(TargetViewSet):
         if wanted and user_role(self.request.user) != RoleChoices.PROVINCE:
             raise exceptions.PermissionDenied("只有省级工作人员可以查看尚未审核的数据。")
         return wanted
+
+
+class TargetReviewViewSet(IncludeUnapprovedMixin, TargetViewSet):
+    """The targets (plans.api.views.TargetViewSet), and with ``include_unapproved=true`` (provincial staff only)
+    each target's latest value reported but not yet approved, marked ``under_review``.
+
+    Registered at ``/api/v1/targets/`` in place of plans' viewset (sxplan_site.api_urls): plans cannot read
+    submissions, which live in a layer above it. Official progress is left as it is.
+    """
 
     def _overlay(self, rows: list) -> None:
         found = values_under_review(pairs=[(row["indicator"], row["scope"]) for row in rows])
@@ -252,3 +257,27 @@ class TargetReviewViewSet(TargetViewSet):
         if wanted:
             self._overlay([response.data])
         return response
+
+
+class TargetsByStatusReviewViewSet(IncludeUnapprovedMixin, TargetsByStatusViewSet):
+    """指标进度状态统计：按规划分组的各状态指标数及合计（状态按已审核数据）；include_unapproved=true（仅省级工作人员）时另计已有尚未审核的新数值的指标。"""
+
+    # Registered at /api/v1/dashboard/targets-by-status/ in place of plans' viewset, like TargetReviewViewSet:
+    # the counts by status stay the official ones; each plan and the total add ``under_review``, the targets
+    # whose row in targets/?include_unapproved=true says ``under_review``, and ``under_review_targets`` lists them.
+
+    serializer_class = TargetsByStatusReviewSerializer
+
+    def aggregate(self, queryset):
+        wanted = self._include_unapproved()
+        data = {**super().aggregate(queryset), "include_unapproved": wanted}
+        if not wanted:
+            return data
+        rows = list(queryset.order_by().values_list("pk", "plan", "indicator", "scope__code"))
+        found = values_under_review(pairs=[(indicator, scope) for _, _, indicator, scope in rows])
+        marked = [(pk, plan) for pk, plan, indicator, scope in rows if (indicator, scope) in found]
+        data["total"]["under_review"] = len(marked)
+        for entry in data["results"]:
+            entry["under_review"] = sum(plan == entry["plan"] for _, plan in marked)
+        data["under_review_targets"] = sorted(pk for pk, _ in marked)
+        return data

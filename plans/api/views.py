@@ -168,6 +168,9 @@ class TargetViewSet(ScopedModelViewSet):
     serializer_class = TargetSerializer
     filterset_class = TargetFilterSet
     services = ModelServices(create=target_create, update=target_update, delete=target_delete)
+    # Progress as of a date is attached to the whole list, and monitoring's subclass adds to the serialized
+    # rows: its CSV is built whole (a few thousand targets at most).
+    stream_csv = False
 
     def get_queryset(self):
         targets = selectors.annotate_allocations(selectors.target_list(user=self.request.user, queryset=self.queryset))

@@ -209,12 +209,18 @@ class ProjectGroupSerializer(serializers.Serializer):
     )
     label = serializers.CharField(help_text="分组名称")
     count = serializers.IntegerField(help_text="项目数")
-    investment = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="总投资合计（亿元）")
+    investment = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="已知总投资之和（亿元；未知的不计入，个数见 investment_unknown）"
+    )
+    investment_unknown = serializers.IntegerField(help_text="总投资未知的项目数")
 
 
 class ProjectTotalSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="项目数")
-    investment = serializers.DecimalField(max_digits=20, decimal_places=2, help_text="总投资合计（亿元）")
+    investment = serializers.DecimalField(
+        max_digits=20, decimal_places=2, help_text="已知总投资之和（亿元；未知的不计入，个数见 investment_unknown）"
+    )
+    investment_unknown = serializers.IntegerField(help_text="总投资未知的项目数")
 
 
 @extend_schema_serializer(many=False)

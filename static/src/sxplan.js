@@ -17,7 +17,8 @@
   // Core and blocks fill the cities; belts are drawn as lines through the cities' centres.
   var CORE_COLORS = ["#e53935", "#d81b60"];
   var BLOCK_COLORS = ["#81c784", "#64b5f6", "#ffb74d", "#ba68c8", "#4dd0e1", "#f06292", "#aed581"];
-  var BELT_COLORS = ["#6a1b9a", "#ef6c00", "#00838f", "#5d4037"];
+  // Dark line colours, none of them a hue of the block fills (the 太焦 belt is not the 节能环保 block's orange).
+  var BELT_COLORS = ["#37474f", "#4e342e", "#004d40", "#1a237e"];
   var NO_ZONE_COLOR = "#eceff1";
   var FONT = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
 
@@ -111,7 +112,7 @@
       return { name: city.name, itemStyle: { areaColor: fills.length > 1 ? stripes(fills) : fills[0] || NO_ZONE_COLOR } };
     });
 
-    var belts = zones.filter(function (z) { return z.kind === "belt"; }).map(function (zone) {
+    var belts = zones.filter(function (z) { return z.kind === "belt"; }).map(function (zone, index) {
       var points = zone.cities
         .map(function (code) { return centres[code]; })
         .filter(Boolean)
@@ -123,7 +124,8 @@
         polyline: true,
         silent: true,
         zlevel: 1,
-        lineStyle: { color: colors[zone.id], width: 4, opacity: 0.75, cap: "round" },
+        // Every other belt dashed, so that two belts through one city stay apart.
+        lineStyle: { color: colors[zone.id], width: 4, opacity: 0.8, cap: "round", type: index % 2 ? [8, 5] : "solid" },
         data: points.length > 1 ? [{ name: zone.name, coords: points }] : []
       };
     });
@@ -140,13 +142,26 @@
       } else {
         lines.push("不在空间布局分区内");
       }
-      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元");
+      lines.push("重点项目 " + city.project_count + " 个，总投资 " + number(city.project_investment, 1) + " 亿元" +
+        (city.project_investment_unknown ? "（另 " + city.project_investment_unknown + " 个投资未知）" : ""));
+      if (city.warnings) {
+        lines.push("未解除预警：<span class=\"warn-red\">红 " + city.warnings.red + "</span> · <span class=\"warn-yellow\">黄 " +
+          city.warnings.yellow + "</span>");
+      }
       lines.push("园区 " + city.park_count + " 个 · 企业 " + city.enterprise_count + " 家 · 基地 " + city.base_count + " 个");
-      return lines.join("<br>");
+      if (city.projects && city.projects.length) {
+        lines.push("投资最大的项目：");
+        city.projects.forEach(function (p) {
+          lines.push('· <a href="' + escapeHtml(p.url) + '">' + escapeHtml(p.name) + "</a> " + escapeHtml(p.stage) + " · " +
+            number(p.investment, 1) + " 亿元" + (p.warnings ? ' · <span class="' + (p.red ? "warn-red" : "warn-yellow") + '">预警 ' + p.warnings + "</span>" : ""));
+        });
+      }
+      return '<div class="map-tip" data-city="' + escapeHtml(city.code) + '">' + lines.join("<br>") + "</div>";
     }
 
     var chart = make(element, {
-      tooltip: { trigger: "item" },
+      // Enterable, so that the project links in it can be followed.
+      tooltip: { trigger: "item", enterable: true, confine: true, hideDelay: 300 },
       legend: belts.length ? { bottom: 0, data: belts.map(function (b) { return b.name; }), selectedMode: false } : undefined,
       geo: {
         map: "sxplan-cities",
@@ -154,14 +169,30 @@
         aspectScale: 0.85,
         layoutCenter: ["50%", "48%"],
         layoutSize: "92%",
-        label: { show: true, fontSize: 11, color: "#263238", formatter: function (p) { return p.name.replace(/市$/, ""); } },
+        // The names are drawn by the series below, above the belt lines.
+        label: { show: false },
         itemStyle: { borderColor: "#ffffff", borderWidth: 1.5, areaColor: NO_ZONE_COLOR },
-        emphasis: { label: { show: true }, itemStyle: { areaColor: "#ffe082" } },
+        emphasis: { label: { show: false }, itemStyle: { areaColor: "#ffe082" } },
         select: { disabled: true },
         tooltip: { show: true, formatter: tooltip },
         regions: regions
       },
-      series: belts
+      series: belts.concat([{
+        // City names on a light plate above the belt lines and the hatching, so that both stay readable.
+        type: "scatter",
+        coordinateSystem: "geo",
+        zlevel: 2,
+        silent: true,
+        symbolSize: 0,
+        label: {
+          show: true, position: "inside", fontSize: 11, color: "#263238",
+          backgroundColor: "rgba(255, 255, 255, 0.85)", borderRadius: 3, padding: [1, 3],
+          formatter: function (p) { return p.name.replace(/市$/, ""); }
+        },
+        data: cities.filter(function (city) { return city.center; }).map(function (city) {
+          return { name: city.name, value: city.center };
+        })
+      }])
     });
 
     chart.on("click", function (params) {
@@ -195,6 +226,9 @@
   function drawCounts(element, rows) {
     if (!element) return;
     if (!rows.length) { element.hidden = true; return; }
+    // Each label gets its share of the width: wrapped, or slanted where there are many.
+    var share = Math.max(36, Math.floor((element.clientWidth - 80) / rows.length));
+    var slanted = rows.length > 7 || share < 48;
     make(element, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, data: ["项目数", "总投资（亿元）"] },
@@ -202,7 +236,10 @@
       xAxis: {
         type: "category",
         data: rows.map(function (r) { return r.label; }),
-        axisLabel: { interval: 0, rotate: rows.length > 7 ? 30 : 0, width: 90, overflow: "truncate" }
+        axisLabel: {
+          interval: 0, rotate: slanted ? 35 : 0, width: slanted ? 90 : share - 4,
+          overflow: slanted ? "truncate" : "break", fontSize: 11
+        }
       },
       yAxis: [{ type: "value", name: "个", minInterval: 1 }, { type: "value", name: "亿元", splitLine: { show: false } }],
       series: [
@@ -262,7 +299,8 @@
       yAxis: {
         type: "category", inverse: true,
         data: targets.map(function (t) { return t.name; }),
-        axisLabel: { width: 200, overflow: "truncate" }
+        // At most two fifths of the width, so that the bars keep theirs on a phone.
+        axisLabel: { width: Math.min(200, Math.floor(element.clientWidth * 0.4)), overflow: "truncate" }
       },
       series: [{
         type: "bar", barMaxWidth: 18,
@@ -322,12 +360,13 @@
     if (!element || !comparison.rows.length) return;
     make(element, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0, data: comparison.plans },
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      legend: { top: 0, type: "scroll", data: comparison.plans },
+      // Room on the left for the first slanted label, which would otherwise be cut at the edge.
+      grid: { left: 56, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
         data: comparison.rows.map(function (r) { return r.industry; }),
-        axisLabel: { interval: 0, rotate: comparison.rows.length > 5 ? 30 : 0 }
+        axisLabel: { interval: 0, rotate: comparison.rows.length > 5 ? 30 : 0, width: 110, overflow: "truncate" }
       },
       yAxis: { type: "value", name: "重点领域数", minInterval: 1, nameTextStyle: { align: "left" } },
       series: comparison.plans.map(function (name, index) {
@@ -413,6 +452,7 @@
     if (!months.length) {
       element.textContent = "尚无年度计划投资或调度月报。";
       element.classList.add("muted");
+      element.style.height = "auto";
       return;
     }
     make(element, {
@@ -422,13 +462,63 @@
       xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
       yAxis: { type: "value", name: "亿元" },
       series: [
+        { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) }
+      ].concat(
+        // The year's running totals start again in January: one line per year, never joined across years.
+        perYear(months, "completed_year_cumulative").map(function (data) {
+          return { name: "本年累计完成", type: "line", itemStyle: { color: "#1e88e5" }, data: data };
+        }),
+        perYear(months, "planned_cumulative").map(function (data) {
+          return { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" }, data: data };
+        }),
+        [{ name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" }, data: months.map(function (m) { return m.completed_cumulative; }) }]
+      )
+    });
+  }
+
+  // One data array per year of ``months`` (periods "YYYY-MM"), each holding ``key`` in its year's months only.
+  function perYear(months, key) {
+    var years = [];
+    months.forEach(function (m) {
+      var year = m.period.slice(0, 4);
+      if (years.indexOf(year) < 0) years.push(year);
+    });
+    return years.map(function (year) {
+      return months.map(function (m) { return m.period.slice(0, 4) === year ? m[key] : null; });
+    }).filter(function (data) { return data.some(function (v) { return v !== null && v !== undefined; }); });
+  }
+
+  /* ---- the dashboard's months: completed investment of the plan's projects vs 序时进度 ---- */
+
+  function drawMonthly(element, data) {
+    if (!element) return;
+    var months = data.months;
+    if (!months.some(function (m) { return m.reports || m.planned_cumulative !== null; })) {
+      element.textContent = data.year + "年尚无调度月报或年度计划投资。";
+      element.classList.add("muted");
+      element.style.height = "auto";
+      return;
+    }
+    make(element, {
+      tooltip: {
+        trigger: "axis",
+        formatter: function (items) {
+          var m = months[items[0].dataIndex];
+          var lines = [data.year + "年" + m.period];
+          items.forEach(function (item) { lines.push(item.marker + escapeHtml(item.seriesName) + "：" + number(item.value) + " 亿元"); });
+          lines.push("月报 " + m.reports + " 份" + (m.unknown ? "，其中 " + m.unknown + " 份未填金额（未计入）" : ""));
+          return lines.join("<br>");
+        }
+      },
+      legend: { top: 0 },
+      grid: { left: 50, right: 20, top: 36, bottom: 30 },
+      xAxis: { type: "category", data: months.map(function (m) { return m.period; }) },
+      yAxis: { type: "value", name: "亿元" },
+      series: [
         { name: "当月完成", type: "bar", itemStyle: { color: "#90caf9" }, data: months.map(function (m) { return m.completed; }) },
-        { name: "本年累计完成", type: "line", connectNulls: false, itemStyle: { color: "#1e88e5" },
-          data: months.map(function (m) { return m.completed_year_cumulative; }) },
-        { name: "本年计划（序时进度）", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
-          data: months.map(function (m) { return m.planned_cumulative; }) },
-        { name: "累计完成", type: "line", itemStyle: { color: "#2e7d32" },
-          data: months.map(function (m) { return m.completed_cumulative; }) }
+        { name: "本年累计完成", type: "line", itemStyle: { color: "#1e88e5" }, data: months.map(function (m) { return m.completed_cumulative; }) },
+        { name: "序时进度", type: "line", lineStyle: { type: "dashed" }, itemStyle: { color: "#ef6c00" },
+          data: months.map(function (m) { return m.planned_cumulative; }) }
       ]
     });
   }
@@ -441,6 +531,7 @@
       drawTargetStatus(document.getElementById("target-status"), data.targetStatuses);
       drawTargetProgress(document.getElementById("target-progress"), data.targets);
       drawPipeline(document.getElementById("pipeline"), data.stages);
+      drawMonthly(document.getElementById("investment-month"), data.investmentByMonth);
       drawCounts(document.getElementById("investment-city"), data.investmentByCity.map(function (c) {
         return { label: c.name.replace(/市$/, ""), count: c.count, investment: c.investment };
       }));

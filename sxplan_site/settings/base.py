@@ -45,6 +45,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Decides whether this request's reads may go to the replica (common.routers).
+    "common.routers.ReplicaReadMiddleware",
     # Before anything reads the body: a body above the upload limit is refused from its Content-Length.
     "common.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -85,6 +87,17 @@ WSGI_APPLICATION = "sxplan_site.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A PostgreSQL streaming replica of the same data: reads that tolerate lag go there (common.routers).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # Tests run against the primary's test database; the replica mirrors it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["common.routers.ReplicaRouter"]
+# After a write, its client reads the primary for this many seconds (its own writes, never a stale copy).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+# /healthz answers 503 when the replica is further behind than this.
+HEALTHZ_MAX_REPLICA_LAG_SECONDS = env.float("HEALTHZ_MAX_REPLICA_LAG_SECONDS", default=30.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The project list's covering index (INCLUDE columns) is a PostgreSQL speed-up; SQLite, the
 # zero-set-up default, builds the same index without them, which is all it needs.
@@ -98,6 +111,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# The project's corrections of Django's Chinese (compiled by scripts/setup.sh): read before Django's own.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -248,6 +263,9 @@ TRANSFER_MAX_COLUMNS = env.int("TRANSFER_MAX_COLUMNS", default=64)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 TRANSFER_ASYNC_ROWS = env.int("TRANSFER_ASYNC_ROWS", default=1_000)
+# An API list's ?format=xlsx is built whole in the request: above this many records it is refused
+# with the way to the background export job (written in constant memory); ?format=csv streams any size.
+EXPORT_XLSX_MAX_ROWS = env.int("EXPORT_XLSX_MAX_ROWS", default=50_000)
 # Projects without a progress report for this many days are listed in the cities' reminders.
 STALE_PROJECT_DAYS = env.int("STALE_PROJECT_DAYS", default=90)
 # Key-project warnings (projects.warnings; README “Warnings”). A milestone (or a stage) is yellow

@@ -33,7 +33,7 @@ load_all_checks()
 #: The messages of a reference to a record that does not exist (or that this user may not see:
 #: the same message, issue 12). An id is valid by the schema whatever it names; whether it names
 #: a record depends on the data, which a generated request cannot know.
-MISSING_RECORD = re.compile(r"对象不存在|选择一个有效的选项|该选择不在可用的选项中")
+MISSING_RECORD = re.compile(r"的记录不存在。|不在可选范围内。")
 #: Rights the schema, one for every role, cannot state: provenance is the province's to change
 #: (issue 12, finding 10), so a city user's valid-looking quote is refused with this message.
 ROLE_ONLY = re.compile(r"^只有省级工作人员可以修改来源信息。$")

@@ -12,7 +12,8 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
-from common.constraints import Unsupported, condition_holds, full_clean_many, validate_check
+from common.constraints import Unsupported, condition_holds, full_clean_many, full_clean_one, validate_check
+from plans.models import Observation
 from projects.models import Enterprise, KeyProject, ProjectReport
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +215,37 @@ def test_full_clean_many_queries_once_per_relation_and_unique_check(world, regio
     with CaptureQueriesContext(connection) as captured:
         assert full_clean_many(projects) == [None] * len(projects)
     assert len(captured) == 6 + 1  # city, county, enterprise, industry, plan, park; the unique name
+
+
+def test_full_clean_many_checks_conditional_unique_constraints_in_one_query_each(world, regions):
+    stored = world["ty_obs"]
+    same = {"indicator": stored.indicator, "scope": stored.scope, "year": stored.year, "value": Decimal(1)}
+    cases = [
+        same,  # the stored value again: the constraint without a source plan refuses it
+        {**same, "source_plan": world["plan"]},  # under the other condition: nothing stored there
+        {**same, "year": 2011},
+        {**same, "year": 1900, "quarter": 9},  # check constraints fail, the unique one is still checked
+    ]
+    expected, batched = both_ways(Observation, cases)
+    assert batched == expected
+    assert expected[0] and not expected[1] and not expected[2] and expected[3]
+    fresh = [Observation(**{**same, "year": 1960 + i}) for i in range(50)]
+    with CaptureQueriesContext(connection) as captured:
+        assert full_clean_many(fresh) == [None] * 50
+    # Two relations, and one query per unique constraint, whatever the number of values.
+    assert len(captured) <= 6, [q["sql"] for q in captured]
+
+
+def test_full_clean_one_gives_full_cleans_errors_without_a_query_per_check(world, regions):
+    for values in project_cases(world, regions):
+        expected = full_clean_errors(KeyProject(**values))
+        try:
+            full_clean_one(KeyProject(**values))
+            found = None
+        except ValidationError as exc:
+            found = errors_of(exc)
+        assert found == expected, values
+    project = world["ty_proj"]
+    with CaptureQueriesContext(connection) as captured:
+        full_clean_one(project)
+    assert not [q for q in captured if '"_check"' in q["sql"]]

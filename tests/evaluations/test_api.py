@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from evaluations.models import Evaluation, EvaluationFile
-from evaluations.services import evaluation_update
+from evaluations.services import evaluation_freeze, evaluation_update
+from jobs.models import Job
 
 from .conftest import AS_OF, DATONG_SECRET
 
@@ -88,20 +89,47 @@ def test_generate_over_the_api_runs_the_job_and_answers_it(ev, api, django_captu
     assert evaluation.snapshot["as_of"] == "2025-12-31"
 
 
-@pytest.mark.parametrize("file_format", ["docx", "xlsx", "pdf"])
-def test_a_city_users_download_holds_no_other_citys_data(ev, api, file_format):
-    province = download(api, ev.province_user, ev.evaluation, file_format)
-    assert province.status_code == 200
-    assert DATONG_SECRET in text_of(province.content, file_format)
+def test_a_city_users_first_download_is_queued_and_holds_no_other_citys_data(
+    ev, api, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        queued = download(api, ev.taiyuan_user, ev.evaluation, "pdf")
+        again = download(api, ev.taiyuan_user, ev.evaluation, "docx")
+        # Nothing is made inside the request: a job is queued (once), and both answers name it.
+        assert not EvaluationFile.objects.filter(evaluation=ev.evaluation, variant="140100").exists()
+    assert len(callbacks) == 1
+    assert queued.status_code == again.status_code == 202
+    body = queued.json()
+    assert again.json()["id"] == body["id"] and body["status"] == "pending" and "正在生成" in body["detail"]
+    assert body["url"].endswith(f"/api/v1/jobs/{body['id']}/") and queued["Location"] == body["url"]
+    job = api(ev.taiyuan_user).get(body["url"])
+    assert job.status_code == 200 and job.json()["status"] == "succeeded" and job.json()["kind"] == "evaluation"
+    assert job.json()["progress"] == 100 and "本市版本的评估报告已生成" in job.json()["message"]
 
-    response = download(api, ev.taiyuan_user, ev.evaluation, file_format)
-    assert response.status_code == 200
-    assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
-    text = text_of(response.content, file_format)
-    assert "太原轨道交通装备项目" in text
-    assert DATONG_SECRET not in text and "大同" not in text
-    stored = EvaluationFile.objects.get(evaluation=ev.evaluation, file_format=file_format, variant="140100")
-    assert bytes(stored.content) == response.content
+    for file_format in ("docx", "xlsx", "pdf"):
+        province = download(api, ev.province_user, ev.evaluation, file_format)
+        assert province.status_code == 200
+        assert DATONG_SECRET in text_of(province.content, file_format)
+        response = download(api, ev.taiyuan_user, ev.evaluation, file_format)
+        assert response.status_code == 200
+        assert response["Content-Disposition"].startswith("attachment; filename*=UTF-8''")
+        text = text_of(response.content, file_format)
+        assert "太原轨道交通装备项目" in text
+        assert DATONG_SECRET not in text and "大同" not in text
+        assert file_format == "xlsx" or "本版本所含城市的规划重点项目2个" in text.replace(" ", "")
+        stored = EvaluationFile.objects.get(evaluation=ev.evaluation, file_format=file_format, variant="140100")
+        assert bytes(stored.content) == response.content
+
+
+def test_a_city_report_made_from_figures_frozen_since_is_not_kept(ev, api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = download(api, ev.taiyuan_user, ev.evaluation, "xlsx").json()
+    evaluation_freeze(evaluation=Evaluation.objects.get(pk=ev.evaluation.pk), user=ev.province_user)
+    Evaluation.objects.filter(pk=ev.evaluation.pk).update(status="generated")
+    callbacks[0]()  # the worker takes the job only now
+    job = Job.objects.get(pk=queued["id"])
+    assert job.status == "failed" and "重新冻结" in job.message
+    assert not EvaluationFile.objects.filter(evaluation=ev.evaluation, variant="140100").exists()
 
 
 def test_a_public_evaluation_gives_city_users_the_province_wide_report(ev, api):

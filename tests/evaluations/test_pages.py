@@ -36,7 +36,7 @@ def test_the_detail_shows_status_grades_and_downloads(ev, client):
     response = page(client, ev.province_user, reverse("evaluation", args=[ev.evaluation.pk]))
     content = response.content.decode()
     assert response.status_code == 200
-    download = reverse("evaluation-download", args=[ev.evaluation.pk])
+    download = reverse("evaluation-file", args=[ev.evaluation.pk])
     for file_format in ("docx", "xlsx", "pdf"):
         assert f"{download}?file_format={file_format}" in content
     assert 'data-testid="regenerate"' in content and "sheng" in content
@@ -50,6 +50,25 @@ def test_city_staff_are_told_their_download_is_their_citys_and_cannot_regenerate
     content = response.content.decode()
     assert "仅含您负责城市的数据" in content and 'data-testid="regenerate"' not in content
     assert client.post(url).status_code == 403
+
+
+def test_a_city_users_first_download_from_the_page_says_it_is_being_made(
+    ev, client, django_capture_on_commit_callbacks
+):
+    client.force_login(ev.taiyuan_user)
+    url = reverse("evaluation-file", args=[ev.evaluation.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(url, {"file_format": "docx"}, follow=True)
+        content = response.content.decode()
+        assert response.redirect_chain == [(reverse("evaluation", args=[ev.evaluation.pk]), 302)]
+        assert "正在生成本市版本的报告" in content and 'data-testid="city-job"' in content
+        assert '<meta http-equiv="refresh" content="5">' in content
+    done = client.get(reverse("evaluation", args=[ev.evaluation.pk])).content.decode()
+    assert "本市版本：已生成" in done
+    assert '<meta http-equiv="refresh"' not in done
+    file = client.get(url, {"file_format": "docx"})
+    assert file.status_code == 200 and file["Content-Disposition"].startswith("attachment;")
+    assert client.get(url, {"file_format": "odt"}).status_code == 302
 
 
 def test_provincial_staff_regenerate_from_the_page(ev, client, django_capture_on_commit_callbacks):

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from evaluations.choices import EvaluationGradeChoices, EvaluationStatusChoices
 from evaluations.models import Evaluation
 from evaluations.reports.content import INDICATOR_HEADERS
+from evaluations.reports.docx import INDICATOR_WIDTHS
 from evaluations.selectors import GRADE_OF_STATUS
 from evaluations.services import evaluation_freeze, evaluation_generate, evaluation_update
 from jobs.choices import JobKindChoices, JobStatusChoices
@@ -124,8 +125,26 @@ def test_the_pdf_has_the_reports_text_and_its_charts(ev):
         assert expected in text
     assert "5项主要指标中，提前实现1项、快于预期1项、基本符合预期1项、滞后1项；暂无数据1项" in text
     assert "加强重点项目调度" in text  # the staff's text
-    # The three charts (target paths, pipeline, city ranking); WeasyPrint lists shared images on every page.
-    assert len({image.data for page in reader.pages for image in page.images}) == 3
+    # The four charts (progress against 序时进度, target paths, pipeline, city ranking), numbered in order;
+    # WeasyPrint lists shared images on every page.
+    assert len({image.data for page in reader.pages for image in page.images}) == 4
+    assert [caption[:2] for caption in re.findall(r"图\d[^图]{2}", text)][:4] == ["图1", "图2", "图3", "图4"]
+    assert "图2主要指标规划路径与最新值" in text
+
+
+def test_the_indicator_tables_give_names_and_figures_room_in_the_pdf_and_word(ev):
+    # The PDF's rows read back as lines: a name squeezed into a narrow column comes out a character or
+    # two per piece ("战略 性新 兴产…"); a figure's year in parentheses is never split.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(ev.files["pdf"])).pages)
+    for target in (ev.faster, ev.lagging, ev.ahead, ev.on_track, ev.no_data):
+        assert target.name[:8] in text, target.name
+    assert text.count("（2025年）") >= 5
+    document = Document(io.BytesIO(ev.files["docx"]))
+    table = next(t for t in document.tables if [c.text for c in t.rows[0].cells] == INDICATOR_HEADERS)
+    widths = [round(column.width.cm, 1) for column in table.columns]
+    assert widths == INDICATOR_WIDTHS and round(sum(widths), 1) <= 15.6 and widths[1] == max(widths)
+    for row in table.rows:
+        assert [round(cell.width.cm, 1) for cell in row.cells] == widths
 
 
 def test_unknown_investment_is_counted_apart_not_summed_as_zero(ev):

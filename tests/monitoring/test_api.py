@@ -222,6 +222,24 @@ def test_targets_show_values_under_review_to_the_province_only(loop):
     assert client_for(loop.taiyuan).get(url, {"include_unapproved": "true"}).status_code == 403
     assert client_for(loop.viewer).get("/api/v1/targets/", {"include_unapproved": "true"}).status_code == 403
     assert province.get(url, {"include_unapproved": "maybe"}).status_code == 400
+
+    # The dashboard's counts by status mark the same targets; the statuses stay the official ones.
+    dashboard = "/api/v1/dashboard/targets-by-status/"
+    official = province.get(dashboard).json()
+    assert official["include_unapproved"] is False and "under_review" not in official["total"]
+    marked = province.get(dashboard, {"include_unapproved": "true"}).json()
+    assert marked["include_unapproved"] is True
+    assert marked["under_review_targets"] == [row["id"] for row in rows if row["under_review"]]
+    assert (marked["total"]["under_review"], [plan["under_review"] for plan in marked["results"]]) == (1, [1])
+    assert {k: v for k, v in marked["total"].items() if k != "under_review"} == official["total"]
+    assert (
+        province.get(dashboard, {"include_unapproved": "true", "city": "140200"}).json()["under_review_targets"] == []
+    )
+    assert client_for(loop.taiyuan).get(dashboard, {"include_unapproved": "true"}).status_code == 403
+    assert client_for(loop.viewer).get(dashboard, {"include_unapproved": "true"}).status_code == 403
+    assert province.get(dashboard, {"include_unapproved": "maybe"}).status_code == 400
+
     # Approved, nothing is under review any more: the official observation counts instead.
     submission_approve(user=loop.province, submission=loop.ty)
     assert province.get(url, {"include_unapproved": "true"}).json()["under_review"] is False
+    assert province.get(dashboard, {"include_unapproved": "true"}).json()["total"]["under_review"] == 0

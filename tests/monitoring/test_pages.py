@@ -7,7 +7,9 @@ from django.test import Client
 
 from monitoring.choices import SubmissionStateChoices
 from monitoring.models import SubmissionValue
+from monitoring.services import round_update, submission_return, submission_submit, submission_values_save
 from projects.services import project_report_create
+from tests import factories
 
 from .helpers import build_loop
 
@@ -119,3 +121,26 @@ def test_province_reviews_on_the_round_page(loop, django_assert_max_num_queries)
     assert "填报任务" in clerk.get("/", follow=True).text  # the nav link
     # Values approved in the page are the official observation now.
     assert loop.share.observations.get(scope=loop.ty.city, year=2025).value == Decimal("11")
+
+
+def test_clerk_reads_why_it_was_sent_back_and_what_is_missing(loop):
+    rows = {value.pk: {"value": Decimal("12"), "comment": "核实"} for value in loop.ty.values.all()}
+    submission_values_save(user=loop.taiyuan, submission=loop.ty, rows=rows)
+    project_report_create(
+        user=loop.taiyuan, data={"project": loop.project, "year": 2025, "month": 12, "stage": "started"}
+    )
+    submission_submit(user=loop.taiyuan, submission=loop.ty)
+    submission_return(user=loop.province, submission=loop.ty, comment="企业数请与统计局核对")
+    page = signed_in(loop.taiyuan).get(f"/monitoring/submissions/{loop.ty.pk}/")
+    assert "省级工作人员已退回本报送，请修改后重新报送。意见（province，" in page.text
+    assert "）：企业数请与统计局核对</p>" in page.text
+
+    # Many empty values are one line (the table shows which); a few are named one by one.
+    extra = [factories.make_indicator(f"补充指标{n}", "个") for n in range(4)]
+    round_update(instance=loop.round, user=loop.province, data={"indicators": [loop.share, loop.firms, *extra]})
+    page = signed_in(loop.datong).get(f"/monitoring/submissions/{loop.dt.pk}/")
+    assert "本市尚有 6 项指标的本期数值未填写" in page.text and "尚未填写。" not in page.text
+
+    # The province's round page: 大同 is not due yet, a visible grey tag (not white on white).
+    page = signed_in(loop.province).get(f"/monitoring/rounds/{loop.round.pk}/")
+    assert '<span class="status status-no_data">未到期</span>' in page.text

@@ -41,6 +41,10 @@ def test_dashboard_map_and_click_through(live_server, live_pages_data, page, scr
     tooltip = page.locator("[data-testid=province-map] div", has_text="太焦发展带").last
     tooltip.wait_for(state="visible")
     assert "太原都市区" in tooltip.inner_text()
+    # … and its largest projects, each linked to its page (issue 15).
+    assert "投资最大的项目" in tooltip.inner_text()
+    top = live_pages_data.projects["太重轨道交通装备扩能项目"]
+    assert tooltip.locator(f'a[href="/projects/{top.pk}/"]').count() == 1
     page.screenshot(path=str(screenshot.directory / "dashboard-tooltip.png"))
     with page.expect_navigation():
         page.mouse.click(point["x"], point["y"])

@@ -65,11 +65,17 @@ class TestDashboard:
         figures = response.context["figures"]
         assert figures["projects"] == 5
         assert figures["investment"] == pytest.approx(81.75)
-        assert figures["plans_in_force"] == 1
+        # The 14th plan's period (2021–2025) has ended: it is 已到期 today, 实施中 as of 2023.
+        assert figures["plans_in_force"] == 0
+        assert response.context["plan_status"] == "expired"
+        assert get(client, pages_data.users[role], "/", as_of="2023-06-30").context["figures"]["plans_in_force"] == 1
         assert figures["bases"] == 2
         assert figures["targets"] == 4
+        # Every city is listed, those without a project at zero.
         by_city = {row["code"]: row["count"] for row in response.context["page_data"]["investmentByCity"]}
-        assert by_city == {"140100": 3, "140200": 2}
+        assert by_city == {code: {"140100": 3, "140200": 2}.get(code, 0) for code in pages_data.cities}
+        assert len(response.context["rankings"]) == len(response.context["warnings"]["rows"]) == 11
+        assert response.context["nav"]["scope"]["label"] == "全省"
         stages = {row["stage"]: row["count"] for row in response.context["stages"]}
         assert stages == {"planned": 1, "signed": 1, "started": 2, "in_production": 1, "at_capacity": 0, "cancelled": 0}
 
@@ -102,6 +108,11 @@ class TestDashboard:
         assert response.status_code == 200
         assert response.context["figures"]["projects"] == count
         assert [row["code"] for row in response.context["page_data"]["investmentByCity"]] == [own]
+        # The figures say whose they are: not 全省 but the cities this user may see.
+        name = pages_data.cities[own].name
+        assert response.context["nav"]["scope"]["label"] == f"您可查看的城市（{name}）"
+        assert f"<strong>您可查看的城市（{name}）</strong>" in text(response)
+        assert "全省战略性新兴产业总览" not in text(response)
         assert feature(response, other)["project_count"] == 0
         assert feature(response, other)["enterprise_count"] == 0
         assert feature(response, own)["project_count"] == count
@@ -299,12 +310,14 @@ def add_more_data(data):
 @pytest.mark.parametrize(
     "role, url, most",
     [
-        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries
-        ("province", "/", 22),
-        ("viewer", "/", 23),
+        # +6 since issue 15: the plan filter, investment sums, warnings by city, rankings, batches and entries;
+        # +2: the map tooltip's largest projects per city and the investment by month
+        # +2 for the first-run tour's counts of indicators and projects (until its reader closes it)
+        ("province", "/", 26),
+        ("viewer", "/", 27),
         # + the inbox badge, the provincial targets for reference (no allocation), the open warnings and their count
-        ("taiyuan", "/cities/140100/", 32),
-        ("province", "/plans/{plan}/", 13),  # 12 + the inbox badge
+        ("taiyuan", "/cities/140100/", 34),
+        ("province", "/plans/{plan}/", 16),  # 12 + the inbox badge + programs, their industries, measures
     ],
 )
 def test_a_page_takes_a_few_queries_whatever_the_data(client, pages_data, role, url, most):
@@ -335,7 +348,9 @@ def test_the_dashboard_and_the_api_give_the_same_numbers(client, pages_data, rol
     by_stage = {row["key"]: row["count"] for row in api("projects-by-stage")["results"]}
     assert {s["stage"]: s["count"] for s in page["stages"] if s["count"]} == by_stage
     by_city = {row["key"]: (row["count"], float(row["investment"])) for row in api("projects-by-city")["results"]}
-    assert {c["code"]: (c["count"], c["investment"]) for c in page["page_data"]["investmentByCity"]} == by_city
+    assert {
+        c["code"]: (c["count"], c["investment"]) for c in page["page_data"]["investmentByCity"] if c["count"]
+    } == by_city
     by_zone = {int(row["key"]): row["count"] for row in api("projects-by-zone")["results"] if row["key"]}
     assert {z["id"]: z["count"] for z in page["page_data"]["zones"] if z["count"]} == by_zone
     statuses = api("targets-by-status", plan=pages_data.plan14.pk)["total"]

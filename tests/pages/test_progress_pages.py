@@ -264,10 +264,11 @@ def add_more(data):
 
 
 PAGES = [
-    ("province", "/", 22),  # + the dispatch figures and rankings (issue 15) and the inbox badge
+    # + the dispatch figures, rankings, tooltip projects, months (issue 15), inbox badge, the tour's two counts
+    ("province", "/", 26),
     ("province", "/cities/140100/", 30),  # + the city's open warnings
     ("taiyuan", "/cities/140400/", 30),
-    ("viewer", "/plans/{plan}/", 14),  # + the inbox badge
+    ("viewer", "/plans/{plan}/", 17),  # + the inbox badge, the programs, their industries, the measures
     ("province", "/indicators/", 9),
     ("province", "/indicators/{indicator}/", 12),
     ("taiyuan", "/indicators/{indicator}/", 12),

@@ -210,5 +210,5 @@ class TestProjectReports(ResourceTests):
         hidden = api(data.ty_staff).post(self.url, payload, format="json")
         missing = api(data.ty_staff).post(self.url, {**payload, "project": 999999}, format="json")
         assert hidden.status_code == missing.status_code == 400
-        assert hidden.json()["project"] == [f"无效主键 “{data.p_dt2.pk}” － 对象不存在。"]
-        assert missing.json()["project"] == ["无效主键 “999999” － 对象不存在。"]
+        assert hidden.json()["project"] == [f"编号为“{data.p_dt2.pk}”的记录不存在。"]
+        assert missing.json()["project"] == ["编号为“999999”的记录不存在。"]

@@ -14,7 +14,12 @@ PROJECT_FILTERS = [{}, {"city": "140100"}, {"industry": "3"}, {"stage": ["starte
 
 
 def project_totals(rows) -> dict:
-    return {"count": len(rows), "investment": sum(Decimal(row["total_investment"] or 0) for row in rows)}
+    return {
+        "count": len(rows),
+        "investment": sum(Decimal(row["total_investment"] or 0) for row in rows),
+        # Unknown amounts are counted apart, never summed as 0 (issue 15).
+        "investment_unknown": sum(row["total_investment"] is None for row in rows),
+    }
 
 
 @pytest.fixture
@@ -32,6 +37,7 @@ def test_project_totals_agree_with_the_list(data, api, industry_params, by, role
         expected = project_totals(all_rows(client, "/api/v1/projects/", params))
         assert body["total"]["count"] == expected["count"]
         assert Decimal(body["total"]["investment"]) == expected["investment"]
+        assert body["total"]["investment_unknown"] == expected["investment_unknown"]
         if by in PARTITIONS:
             assert sum(row["count"] for row in body["results"]) == expected["count"]
             assert sum(Decimal(row["investment"]) for row in body["results"]) == expected["investment"]
@@ -47,7 +53,11 @@ def test_each_row_agrees_with_the_list_filtered_to_it(data, api, by):
         listed = all_rows(client, "/api/v1/projects/", {param: row["key"]})
         if by == "industry":  # the list's industry filter includes descendants
             listed = [p for p in listed if str(p["industry"]) == row["key"]]
-        assert project_totals(listed) == {"count": row["count"], "investment": Decimal(row["investment"])}
+        assert project_totals(listed) == {
+            "count": row["count"],
+            "investment": Decimal(row["investment"]),
+            "investment_unknown": row["investment_unknown"],
+        }
 
 
 def test_projects_by_zone_counts_each_zone_of_the_projects_city(data, api):

@@ -140,4 +140,4 @@ def test_batches_count_visible_projects_only_and_are_the_provinces(w):
 
 def test_milestones_export_as_csv(w):
     response = client_for(w["province"]).get("/api/v1/milestones/", {"format": "csv"})
-    assert response.status_code == 200 and Milestone.objects.count() + 1 == response.content.decode().count("\n")
+    assert response.status_code == 200 and Milestone.objects.count() + 1 == response.getvalue().decode().count("\n")

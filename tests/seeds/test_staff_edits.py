@@ -92,7 +92,10 @@ def test_staff_edits_survive_a_second_load_and_are_reported(client, sheng):
     table = [line.split() for line in out.splitlines()]
     counts = {row[0]: [int(n) for n in row[1:]] for row in table if len(row) == 5 and "".join(row[1:]).isdigit()}
     assert {kind: row[3] for kind, row in counts.items() if row[3]} == {"指标": 1, "分区城市": 1}
-    document_line = next(line for line in out.splitlines() if line.startswith(f"{SHARE_DOCUMENT}: "))
+    # Documents are listed by their plan's title, not by their directory's hashed name.
+    title = Plan.objects.get(source_file=f"{SHARE_DOCUMENT}.txt").title
+    assert SHARE_DOCUMENT not in out
+    document_line = next(line for line in out.splitlines() if line.startswith(f"《{title}》: "))
     assert "指标 1" in document_line.partition("；保留：")[2].split(", ")
 
 

@@ -5,9 +5,11 @@ or applies it; large files answer 202 and run on a worker. ``POST jobs/{id}/appl
 successful preview; ``POST jobs/{id}/retry/`` runs a failed import or export again (owner or
 provincial staff). ``POST jobs/export/`` exports in the import format; ``GET
 jobs/{id}/download/`` fetches the file. ``GET jobs/template/?dataset=…&file_format=…`` gives the
-empty template. Everyone sees only their own jobs (provincial staff: all). Reading jobs first
-marks failed those whose process died, so no job stays "running" forever; a job that cannot be
-queued (broker down) fails at once and the request answers 503.
+empty template; ``GET jobs/template/?dataset=submission_values&submission=<id>`` the sheet of one
+submission, its values filled in as they stand, to be filled in offline and imported back.
+Everyone sees only their own jobs (provincial staff: all). Reading jobs first marks failed those
+whose process died, so no job stays "running" forever; a job that cannot be queued (broker down)
+fails at once and the request answers 503.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,9 +30,10 @@ from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
 from jobs.filtersets import JobFilterSet
 from jobs.models import Job
 from jobs.services import JobNotQueued, job_expire_stale
+from monitoring.selectors import submission_queryset
 
 from .. import services
-from ..spreadsheet import FileRefused, file_response
+from ..spreadsheet import FileRefused, file_response, submission_sheet_name
 from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer
 
 
@@ -175,8 +178,13 @@ class JobViewSet(ReadOnlyModelViewSet):
         parameters=[
             OpenApiParameter("dataset", str, enum=DatasetChoices.values, required=True, description="数据类别"),
             OpenApiParameter("file_format", str, enum=FileFormatChoices.values, description="默认 xlsx"),
+            OpenApiParameter(
+                "submission",
+                int,
+                description="报送 ID（仅 submission_values）：下载该报送的填报表（XLSX，已列出本期全部指标和现有数值）",
+            ),
         ],
-        responses=FILE_RESPONSES,
+        responses={**FILE_RESPONSES, 404: OpenApiResponse(description="报送不存在或无权查看")},
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def template(self, request):
@@ -185,5 +193,19 @@ class JobViewSet(ReadOnlyModelViewSet):
         file_format = request.query_params.get("file_format", FileFormatChoices.XLSX)
         if dataset not in DatasetChoices.values or file_format not in FileFormatChoices.values:
             raise exceptions.ValidationError({"dataset": ["请指定有效的数据类别和文件格式。"]})
+        if "submission" in request.query_params:
+            return self._submission_sheet(request, dataset)
         content = services.template_file(dataset=services.dataset_get(dataset), file_format=file_format)
         return file_response(content, f"{dataset}-template.{file_format}", file_format)
+
+    def _submission_sheet(self, request, dataset: str):
+        raw = request.query_params["submission"]
+        if dataset != DatasetChoices.SUBMISSION_VALUES:
+            raise exceptions.ValidationError({"submission": ["只有“报送数值”（submission_values）按报送下载填报表。"]})
+        if not raw.isdigit() or len(raw) > 18:
+            raise exceptions.ValidationError({"submission": ["请填写有效的报送 ID。"]})
+        submission = submission_queryset(request.user).select_related("round", "city").filter(pk=int(raw)).first()
+        if submission is None:
+            raise exceptions.NotFound()
+        content = services.submission_sheet(submission=submission, user=request.user)
+        return file_response(content, submission_sheet_name(submission), FileFormatChoices.XLSX)

@@ -23,8 +23,9 @@ class Command(BaseCommand):
         if if_empty and Plan.objects.exists():
             self.stdout.write("数据库已有规划数据，跳过种子数据加载（如需重新加载：manage.py load_seeds）")
             return
+        loader = SeedLoader(force=force)
         try:
-            report = SeedLoader(force=force).load(dry_run=check)
+            report = loader.load(dry_run=check)
         except SeedError as exc:
             raise CommandError(f"种子数据有误，未写入任何数据：{exc}") from exc
         self.stdout.write("kind                     created  updated  unchanged  kept")
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             kept = report.kept_per_document.get(stem)
             if kept:
                 summary += "；保留：" + ", ".join(f"{kind} {n}" for kind, n in sorted(kept.items()))
-            self.stdout.write(f"{stem}: {summary}")
+            # A document by its plan's title, not by its directory's hashed name.
+            plan = loader.plan_by_stem.get(stem)
+            self.stdout.write(f"《{plan.title}》: {summary}" if plan else f"{stem}: {summary}")
         if report.notes:
             self.stdout.write("")
             for note in report.notes:
