@@ -1,9 +1,9 @@
 """The operations scenarios of ``make bench`` (issue 17), each against its baseline in the same run.
 
-7 exports: streamed CSV (time to first byte, rows/s, the worker's peak and retained RSS) vs COPY;
+10 exports: streamed CSV (time to first byte, rows/s, the worker's peak and retained RSS) vs COPY;
   a large XLSX (answered with the way to the job) and the XLSX export job's peak memory
-8 admin changelist of projects vs the API, same filter and page
-9 writes: PATCH of a project vs the same SQL transaction; observation import rows/s vs COPY
+11 admin changelist of projects vs the API, same filter and page
+12 writes: PATCH of a project vs the same SQL transaction; observation import rows/s vs COPY
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def copy_rows(bench, where: str, params: list) -> dict:
 
 
 def scenario_exports(bench) -> None:
-    """7 exports: streamed CSV vs COPY, worker memory, XLSX."""
+    """10 exports: streamed CSV vs COPY, worker memory, XLSX."""
     client = bench.client
     port, master = bench.args.port, bench.server.pid
     headers = {**client.headers, "Accept": "*/*"}  # the format comes from ?format=
@@ -113,7 +113,7 @@ def scenario_exports(bench) -> None:
         result = stream(port, f"/api/v1/projects/?format=csv&{query}", headers, master)
         rate = result["rows"] / result["seconds"]
         bench.add(
-            "7 exports", f"{label} · COPY TO STDOUT ({copy['rows']:,} rows)",
+            "10 exports", f"{label} · COPY TO STDOUT ({copy['rows']:,} rows)",
             {"rows_per_s": copy["rows_per_s"], "seconds": copy["seconds"]}, baseline="COPY", ratio_of=1.0,
             unit="rows/s",
         )  # fmt: skip
@@ -125,7 +125,7 @@ def scenario_exports(bench) -> None:
             and result["rows"] == copy["rows"]
         )
         bench.add(
-            "7 exports", f"{label} · API stream ({result['rows']:,} rows)",
+            "10 exports", f"{label} · API stream ({result['rows']:,} rows)",
             {"rows_per_s": rate, "seconds": result["seconds"]}, baseline="COPY", ratio_of=rate / copy["rows_per_s"],
             unit="rows/s", ok=ok,
             target=(
@@ -142,13 +142,13 @@ def scenario_exports(bench) -> None:
     seconds = time.perf_counter() - started
     conn.close()
     bench.add(
-        "7 exports", "province XLSX · API answer", {"seconds": seconds}, unit="s", ok=status == 400,
+        "10 exports", "province XLSX · API answer", {"seconds": seconds}, unit="s", ok=status == 400,
         target=f"{status}: the way to the export job" if status == 400 else f"{status} (expected 400 above the limit)",
     )  # fmt: skip
     bench.extra["xlsx_answer"] = body.decode("utf-8", "replace")[:300]
     job = xlsx_job(bench, {"city": "140100"})
     bench.add(
-        "7 exports", f"太原 XLSX · export job ({job['rows']:,} rows)",
+        "10 exports", f"太原 XLSX · export job ({job['rows']:,} rows)",
         {"rows_per_s": job["rows"] / job["seconds"], "seconds": job["seconds"]}, unit="rows/s",
         ok=job["peak_rss_mb"] <= 300, target=f"job process peak RSS {job['peak_rss_mb']:.0f}MB ≤300MB",
     )  # fmt: skip
@@ -227,7 +227,7 @@ def _busiest_leaf_industry() -> int:
 
 
 def scenario_admin(bench) -> None:
-    """8 admin changelist of projects vs the API (same filter, page 1 of 50)."""
+    """11 admin changelist of projects vs the API (same filter, page 1 of 50)."""
     from django.contrib.auth.models import User
 
     from bench.run import measure
@@ -249,9 +249,9 @@ def scenario_admin(bench) -> None:
             warmup=1,
         )
         ratio = results["admin"]["median_ms"] / results["api"]["median_ms"]
-        bench.add("8 admin", f"{label} · API page of 50", results["api"], baseline="api", ratio_of=1.0)
+        bench.add("11 admin", f"{label} · API page of 50", results["api"], baseline="api", ratio_of=1.0)
         bench.add(
-            "8 admin", f"{label} · admin changelist page of 50", results["admin"], baseline="api", ratio_of=ratio,
+            "11 admin", f"{label} · admin changelist page of 50", results["admin"], baseline="api", ratio_of=ratio,
             target="≤2× API, 0 errors", ok=ratio <= 2.0 and results["admin"]["errors"] == 0,
         )  # fmt: skip
 
@@ -312,7 +312,7 @@ def _patch(bench, project_id: int):
 
 
 def scenario_writes(bench) -> None:
-    """9 writes: PATCH vs the SQL transaction; observation import vs COPY."""
+    """12 writes: PATCH vs the SQL transaction; observation import vs COPY."""
     from django.contrib.auth.models import User
 
     from bench.run import measure
@@ -327,10 +327,10 @@ def scenario_writes(bench) -> None:
         warmup=a.warmup,
     )
     ratio = results["api"]["median_ms"] / results["sql"]["median_ms"]
-    bench.add("9 writes", "PATCH project · SQL transaction (lock, update, history)", results["sql"], baseline="sql",
+    bench.add("12 writes", "PATCH project · SQL transaction (lock, update, history)", results["sql"], baseline="sql",
               ratio_of=1.0)  # fmt: skip
     bench.add(
-        "9 writes", "PATCH project · API", results["api"], baseline="sql", ratio_of=ratio,
+        "12 writes", "PATCH project · API", results["api"], baseline="sql", ratio_of=ratio,
         target="≤3× the SQL transaction", ok=ratio <= 3.0 and results["api"]["errors"] == 0,
     )  # fmt: skip
     observation_import(bench, rows=a.observation_rows)
@@ -394,10 +394,10 @@ def observation_import(bench, *, rows: int) -> None:
         copy_seconds = time.perf_counter() - copy_started
     copy_rate = rows / copy_seconds
     rate = result.total / seconds
-    bench.add("9 writes", f"{rows:,} observations · COPY", {"rows_per_s": copy_rate, "seconds": copy_seconds},
+    bench.add("12 writes", f"{rows:,} observations · COPY", {"rows_per_s": copy_rate, "seconds": copy_seconds},
               baseline="COPY", ratio_of=1.0, unit="rows/s")  # fmt: skip
     bench.add(
-        "9 writes", f"{rows:,} observations · sxplan import (dry run)", {"rows_per_s": rate, "seconds": seconds},
+        "12 writes", f"{rows:,} observations · sxplan import (dry run)", {"rows_per_s": rate, "seconds": seconds},
         baseline="COPY", ratio_of=rate / copy_rate, unit="rows/s", ok=rate >= 2000 and not result.errors,
         target=f"≥2,000 rows/s, {len(result.errors)} row errors, {refreshes['count']} progress calls",
     )  # fmt: skip

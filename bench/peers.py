@@ -133,24 +133,52 @@ def project_list_limit(request):
 
 # ---- dashboards: the same numbers as /api/v1/dashboard/… from GROUP BY queries --------------------
 
+#: count, the sum of the known amounts (NULL when none is known) and the projects without an amount.
+MEASURES = "count(*), sum(p.total_investment)::text, count(*) - count(p.total_investment)"
 DASHBOARD_SQL = {
-    "projects-by-city": """
-        SELECT r.code, r.name, count(*), coalesce(sum(p.total_investment), 0)::text
+    "projects-by-city": f"""
+        SELECT r.code, r.name, {MEASURES}
         FROM projects_keyproject p JOIN regions_region r ON r.id = p.city_id
         GROUP BY r.code, r.name ORDER BY r.code""",
-    "projects-by-stage": """
-        SELECT p.stage, NULL, count(*), coalesce(sum(p.total_investment), 0)::text
-        FROM projects_keyproject p GROUP BY p.stage""",
+    "projects-by-stage": f"""
+        SELECT p.stage, NULL, {MEASURES} FROM projects_keyproject p GROUP BY p.stage""",
+    "projects-by-industry": f"""
+        SELECT p.industry_id::text, i.name, {MEASURES}
+        FROM projects_keyproject p LEFT JOIN plans_industry i ON i.id = p.industry_id
+        GROUP BY p.industry_id, i.name""",
     # A city may be in several zones: zone rows overlap, so the total is its own query.
-    "projects-by-zone": """
-        SELECT z.id::text, z.name, count(*), coalesce(sum(p.total_investment), 0)::text
+    "projects-by-zone": f"""
+        SELECT z.id::text, z.name, {MEASURES}
         FROM projects_keyproject p
         LEFT JOIN regions_zonemembership m ON m.region_id = p.city_id
         LEFT JOIN regions_zone z ON z.id = m.zone_id
         GROUP BY z.id, z.name
         UNION ALL
-        SELECT 'total', NULL, count(*), coalesce(sum(total_investment), 0)::text FROM projects_keyproject""",
+        SELECT 'total', NULL, {MEASURES} FROM projects_keyproject p""",
 }
+#: The map's figures (geo/cities, geo/zones): projects per city and per zone of its member cities.
+GEO_SQL = {
+    "cities": """
+        SELECT r.code, count(p.id), coalesce(sum(p.total_investment), 0)::text
+        FROM regions_region r LEFT JOIN projects_keyproject p ON p.city_id = r.id
+        WHERE r.level = 'city' GROUP BY r.code ORDER BY r.code""",
+    "zones": """
+        SELECT z.id::text, count(p.id), coalesce(sum(p.total_investment), 0)::text
+        FROM regions_zone z LEFT JOIN regions_zonemembership m ON m.zone_id = z.id
+        LEFT JOIN projects_keyproject p ON p.city_id = m.region_id
+        GROUP BY z.id ORDER BY z.id""",
+}
+
+
+def geo_limit(request, name: str):
+    """The map's project figures from a GROUP BY over the projects (no outlines: those are a static file)."""
+    if _token_user(request) is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    with connection.cursor() as cursor:
+        cursor.execute(GEO_SQL[name])
+        rows = cursor.fetchall()
+    return _json([{"key": key, "count": count, "investment": investment} for key, count, investment in rows])
+
 
 #: Target progress (the rules of plans.progress) in plain SQL: the latest observation by LATERAL join.
 PROGRESS_CTE = """
@@ -216,16 +244,19 @@ def dashboard_limit(request, name: str):
             total["total"] += count
         return _json({"total": total, "results": sorted(plans.values(), key=lambda e: e["plan"])})
     results = [
-        {"key": key, "label": label, "count": count, "investment": investment} for key, label, count, investment in rows
+        {"key": key, "label": label, "count": count, "investment": investment, "investment_unknown": unknown}
+        for key, label, count, investment, unknown in rows
     ]
     if name == "projects-by-zone":
         total_row = next(r for r in results if r["key"] == "total")
         results.remove(total_row)
-        total = {"count": total_row["count"], "investment": total_row["investment"]}
+        total = {key: total_row[key] for key in ("count", "investment", "investment_unknown")}
     else:
+        known = [float(r["investment"]) for r in results if r["investment"] is not None]
         total = {
             "count": sum(r["count"] for r in results),
-            "investment": str(sum(float(r["investment"]) for r in results)),
+            "investment": str(sum(known)) if known else None,
+            "investment_unknown": sum(r["investment_unknown"] for r in results),
         }
     if name == "projects-by-stage":
         for row in results:

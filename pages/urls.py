@@ -7,6 +7,7 @@ from . import evaluations, inbox, monitoring, projects, tour, views
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("cities/<str:code>/", views.CityView.as_view(), name="city"),
+    path("maps/cities-<str:digest>.geojson", views.city_boundaries_view, name="city-boundaries"),
     path("plans/<int:pk>/", views.PlanView.as_view(), name="plan"),
     path("projects/<int:pk>/", projects.ProjectView.as_view(), name="project"),
     path("warnings/", projects.WarningBoardView.as_view(), name="warnings"),

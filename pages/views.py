@@ -17,9 +17,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import CheckboxSelectMultiple
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
 from common.choices import RoleChoices
@@ -57,7 +59,7 @@ from projects.selectors import (
 )
 from regions.choices import RegionLevelChoices
 from regions.models import LayoutScheme, Region
-from regions.selectors import city_feature_collection
+from regions.selectors import city_boundaries, city_feature_collection
 
 from . import selectors
 from .templatetags.pages_tags import page_link
@@ -407,7 +409,8 @@ class DashboardView(PageMixin, TemplateView):
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
         stages = selectors.stage_summary(projects=projects)
-        cities = list(city_summary_list(user=user, projects=projects))
+        # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
+        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), projects=projects))
         scope = self.scope()
         zones = (
             list(
@@ -460,6 +463,7 @@ class DashboardView(PageMixin, TemplateView):
             # The latest batches in which projects of the plan took part, counting those projects only.
             batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
+                "boundaries": reverse("city-boundaries", args=[city_boundaries()[0]]),
                 "cities": geojson,
                 "zones": [
                     {
@@ -516,7 +520,7 @@ class DashboardView(PageMixin, TemplateView):
     def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
         """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
         investments, open warnings and each city's largest projects (linked to their pages)."""
-        geojson = city_feature_collection(cities)
+        geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
         by_code = {city.code: city for city in cities}
         warnings_by_code = {row["code"]: row for row in warnings["rows"]}
         tops = top_projects_by_city(queryset=projects)
@@ -546,6 +550,25 @@ class DashboardView(PageMixin, TemplateView):
                 for project in tops.get(city.pk, [])
             ]
         return geojson
+
+
+@require_GET
+def city_boundaries_view(request, digest: str):
+    """The cities' outlines, named by their digest: cached by browsers and proxies for a year.
+
+    Province-wide geography, public like the static files. An old digest is sent to the current one.
+    """
+    current, body = city_boundaries()
+    if digest != current:
+        return redirect("city-boundaries", digest=current)
+    etag = f'"{current}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 class CityView(PageMixin, TemplateView):

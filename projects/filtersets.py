@@ -8,6 +8,7 @@ from common.filters import (
     StrictBooleanFilter,
     range_filters,
 )
+from common.scope import visibility_q
 from plans.filters import IndustryFilter
 from plans.models import Plan
 from regions.filters import CityFilter, RegionCodeFilter, ZoneFilter
@@ -34,6 +35,7 @@ from .models import (
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
@@ -149,6 +151,42 @@ class KeyProjectFilterSet(BaseFilterSet):
 
     def filter_enterprise(self, queryset, name, value):
         return queryset.filter(built_by_q(value)) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        """One condition on the maintained ``search_text`` (one trigram index scan on PostgreSQL) for
+        readers who may see every enterprise; others search field by field, so that a project is
+        never found through the name of an enterprise they may not see (their lists are one city's)."""
+        value = value.strip()
+        if value and (self.user is None or visibility_q(self.user, Enterprise) is None):
+            return queryset.filter(search_text__contains=value.lower())
+        return super().filter_search(queryset, name, value)
+
+
+class ProjectRollupFilterSet(BaseFilterSet):
+    """The filters of the project dashboards that the rollups answer, named and checked as in KeyProjectFilterSet.
+
+    Without ``plan`` the rows of all projects are read; with it, the rows of the projects it names.
+    """
+
+    city = CityFilter(field_name="city")
+    zone = ZoneFilter(field_name="city")
+    industry = IndustryFilter(field_name="industry")
+    stage = ChoicesFilter(choices=ProjectStageChoices.choices, label="阶段")
+    plan = django_filters.ModelChoiceFilter(
+        queryset=Plan.objects.all(), method="filter_plan", label="规划 ID（所属或提及本项目的任一规划）"
+    )
+
+    class Meta:
+        model = ProjectRollup
+        fields = []
+
+    def filter_plan(self, queryset, name, value):
+        return queryset
+
+    def filter_queryset(self, queryset):
+        plan = self.form.cleaned_data.get("plan")
+        queryset = queryset.filter(plan=plan) if plan else queryset.filter(plan__isnull=True)
+        return super().filter_queryset(queryset)
 
 
 class ProjectReportFilterSet(BaseFilterSet):

@@ -320,9 +320,13 @@ class KeyProject(ProvenanceModel):
     started_on = models.DateField("开工日期", null=True, blank=True, validators=[validate_plausible_date])
     production_on = models.DateField("投产日期", null=True, blank=True, validators=[validate_plausible_date])
     description = models.TextField("说明", blank=True)
+    # What ``search=`` looks in, in one column (lower case): the name, the capacity, the county and the
+    # names and short names of the lead and co-builders. Kept by the services (projects.search_text);
+    # a trigram index (PostgreSQL, migration 0005) answers substring searches in one index scan.
+    search_text = models.TextField("检索文本", blank=True, default="", db_default="", editable=False)
 
     objects = ScopedManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = "重点项目"
@@ -363,11 +367,51 @@ class KeyProject(ProvenanceModel):
             ),
             models.Index(fields=["industry", "stage"], name="projects_project_ind_stage"),
             models.Index(fields=["stage"], name="projects_project_stage"),
-            models.Index(fields=["-updated", "name"], name="projects_project_order"),
+            # The default order, ending with the key: cursor pages (common.api.pagination.Keyset) walk it.
+            models.Index(fields=["-updated", "name", "id"], name="projects_project_order_id"),
         ]
 
     def __str__(self):
         return self.name
+
+
+class ProjectRollup(models.Model):
+    """Key projects counted by plan, city, stage and industry: what the dashboards and maps show.
+
+    Kept by the project services in the transaction of each write (``projects.rollups``) and
+    rebuilt after bulk loads that bypass them (``project_rollup_rebuild``). ``plan`` None counts
+    every project; a plan's rows count the projects it names (first or in a mention), so a
+    project counts once in the "all" rows and once under each plan naming it. ``investment`` is
+    the sum of the known amounts; the projects without one are counted in ``investment_unknown``.
+    Rows that fall to zero stay (count 0) and are skipped by the reads.
+    """
+
+    city_scope = "city"
+
+    key = models.CharField("键", max_length=64, unique=True, help_text="规划:城市:阶段:产业（0 表示全部/未分类）")
+    plan = models.ForeignKey(
+        "plans.Plan", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="规划"
+    )
+    city = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="所在城市")
+    stage = models.CharField("阶段", max_length=16, choices=ProjectStageChoices.choices)
+    industry = models.ForeignKey(
+        "plans.Industry", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="产业"
+    )
+    count = models.BigIntegerField("项目数", default=0)
+    investment = models.DecimalField("已知总投资合计（亿元）", max_digits=20, decimal_places=2, default=0)
+    investment_unknown = models.BigIntegerField("总投资未知的项目数", default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = "重点项目汇总"
+        verbose_name_plural = "重点项目汇总"
+        ordering = ["key"]
+        # No CHECK on the counts: the upsert's proposed row carries a delta, negative when a project leaves.
+        indexes = [models.Index(fields=["plan", "city"], name="projects_rollup_plan_city")]
+
+    def __str__(self):
+        return self.key
 
 
 class ProjectMention(ProvenanceModel):

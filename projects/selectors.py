@@ -40,6 +40,7 @@ from .models import (
     IndustryBase,
     KeyProject,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
@@ -51,6 +52,7 @@ PROJECT_BREAKDOWNS = {
     "zone": ("city__zone_memberships__zone", "city__zone_memberships__zone__name"),
     "industry": ("industry", "industry__name"),
 }
+MONEY = DecimalField(max_digits=20, decimal_places=2)
 NO_GROUP_LABELS = {"zone": "不属于任何分区", "industry": "未分类"}
 STAGE_ORDER = {stage: index for index, stage in enumerate(ProjectStageChoices.values)}
 
@@ -66,24 +68,61 @@ PARTITIONING_BREAKDOWNS = ("stage", "city", "industry")
 
 
 def _project_measures() -> dict:
-    investment = Coalesce(
-        Sum("total_investment"), Decimal(0), output_field=DecimalField(max_digits=20, decimal_places=2)
-    )
-    unknown = Count("pk", filter=Q(total_investment__isnull=True))
-    return {"count": Count("pk"), "investment": investment, "investment_unknown": unknown}
+    # Unknown amounts are not summed as 0: the sum is of the known ones (None when none is known)
+    # and the projects without one are counted apart.
+    return {
+        "count": Count("pk"),
+        "investment": Sum("total_investment"),
+        "investment_unknown": Count("pk", filter=Q(total_investment__isnull=True)),
+    }
+
+
+def _rollup_measures() -> dict:
+    return {
+        "count": Sum("count"),
+        "investment": Sum("investment"),
+        "investment_unknown": Sum("investment_unknown"),
+    }
 
 
 def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
-    """Projects and their total investment by stage, city, zone or industry."""
+    """Projects and their total investment by stage, city, zone or industry (GROUP BY over the projects)."""
     key, label = PROJECT_BREAKDOWNS[by]
     queryset = queryset.order_by()
     rows = queryset.values(*filter(None, (key, label))).annotate(**_project_measures())
+    total = None if by in PARTITIONING_BREAKDOWNS else queryset.aggregate(**_project_measures())
+    return _breakdown(by, rows, total)
+
+
+def project_rollup_breakdown(*, queryset: QuerySet, by: str) -> dict:
+    """``project_breakdown`` from the rollups (``queryset``: ProjectRollup rows, scoped and filtered).
+
+    Tens of rows instead of a million: the same numbers as the GROUP BY over the projects.
+    """
+    key, label = PROJECT_BREAKDOWNS[by]
+    queryset = queryset.filter(count__gt=0).order_by()
+    rows = queryset.values(*filter(None, (key, label))).annotate(**_rollup_measures())
+    total = None if by in PARTITIONING_BREAKDOWNS else queryset.aggregate(**_rollup_measures())
+    return _breakdown(by, rows, total)
+
+
+def project_rollup_count(*, queryset: QuerySet) -> int:
+    """The number of projects the rollup rows ``queryset`` count (one row each in the rows of all or of a plan)."""
+    return queryset.aggregate(total=Coalesce(Sum("count"), 0))["total"]
+
+
+def _known(investment, count: int, unknown: int) -> Decimal | None:
+    return None if count == unknown else (investment or Decimal(0))
+
+
+def _breakdown(by: str, rows, total: dict | None) -> dict:
+    key, label = PROJECT_BREAKDOWNS[by]
     results = [
         {
             "key": None if row[key] is None else str(row[key]),
             "label": _label(by, row, key, label),
             "count": row["count"],
-            "investment": row["investment"],
+            "investment": _known(row["investment"], row["count"], row["investment_unknown"]),
             "investment_unknown": row["investment_unknown"],
         }
         for row in rows
@@ -92,15 +131,21 @@ def project_breakdown(*, queryset: QuerySet, by: str) -> dict:
         results.sort(key=lambda row: STAGE_ORDER[row["key"]])
     else:
         results.sort(key=lambda row: (row["key"] is None, row["key"] or ""))
-    if by in PARTITIONING_BREAKDOWNS:
+    if total is None:
         # These rows partition the projects: their sums are the total, no second query needed.
+        known = [r["investment"] for r in results if r["investment"] is not None]
         total = {
             "count": sum(r["count"] for r in results),
-            "investment": sum((r["investment"] for r in results), Decimal(0)),
+            "investment": sum(known, Decimal(0)) if known else None,
             "investment_unknown": sum(r["investment_unknown"] for r in results),
         }
     else:
-        total = queryset.aggregate(**_project_measures())
+        count, unknown = total["count"] or 0, total["investment_unknown"] or 0
+        total = {
+            "count": count,
+            "investment": _known(total["investment"], count, unknown),
+            "investment_unknown": unknown,
+        }
     return {"total": total, "results": results}
 
 
@@ -150,12 +195,44 @@ def _investment(queryset, path):
     return _scoped_figure(queryset, path, Sum("total_investment"), DecimalField(max_digits=20, decimal_places=2))
 
 
-def city_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
+def project_rollups(*, user, plan=None) -> QuerySet:
+    """The rollup rows this user may see: of all projects, or of those ``plan`` names."""
+    rows = ProjectRollup.objects.for_user(user)
+    return rows.filter(plan=plan) if plan is not None else rows.filter(plan__isnull=True)
+
+
+def _rollup_figures(rollups: QuerySet, path: str) -> dict:
+    rows = rollups.filter(**{path: OuterRef("pk")}).order_by().values(path)
+
+    def figure(field, output_field):
+        sums = rows.annotate(figure=Sum(field)).values("figure")
+        return Coalesce(Subquery(sums, output_field=output_field), 0, output_field=output_field)
+
+    return {
+        "project_count": figure("count", IntegerField()),
+        "project_investment": figure("investment", MONEY),
+        "project_investment_unknown": figure("investment_unknown", IntegerField()),
+    }
+
+
+def _project_figures(user, projects: QuerySet | None, plan, path: str) -> dict:
+    if projects is None:
+        return _rollup_figures(project_rollups(user=user, plan=plan), path)
+    return {
+        "project_count": _count(projects, path),
+        "project_investment": _investment(projects, path),
+        "project_investment_unknown": _count(projects.filter(total_investment__isnull=True), path),
+    }
+
+
+def city_summary_list(
+    *, user, queryset: QuerySet | None = None, projects: QuerySet | None = None, plan=None
+) -> QuerySet:
     """The cities with their zone memberships and figures (one query plus one for memberships).
 
-    ``projects`` (already scoped, e.g. those of one plan) replaces all the projects the user may see.
+    Project figures come from the rollups (of all visible projects, or of those ``plan`` names);
+    ``projects`` (already scoped) replaces them with a count over those projects.
     """
-    projects = projects if projects is not None else KeyProject.objects.for_user(user)
     queryset = queryset if queryset is not None else Region.objects.all()
     return (
         queryset.filter(level=RegionLevelChoices.CITY)
@@ -163,9 +240,7 @@ def city_summary_list(*, user, queryset: QuerySet | None = None, projects: Query
             Prefetch("zone_memberships", queryset=ZoneMembership.objects.select_related("zone").order_by("zone__order"))
         )
         .annotate(
-            project_count=_count(projects, "city"),
-            project_investment=_investment(projects, "city"),
-            project_investment_unknown=_count(projects.filter(total_investment__isnull=True), "city"),
+            **_project_figures(user, projects, plan, "city"),
             park_count=_count(Park.objects.for_user(user), "city"),
             enterprise_count=_count(Enterprise.objects.for_user(user), "city"),
             base_count=_count(IndustryBase.objects.for_user(user), "cities"),
@@ -173,27 +248,23 @@ def city_summary_list(*, user, queryset: QuerySet | None = None, projects: Query
     )
 
 
-def zone_summary_list(*, user, queryset: QuerySet | None = None, projects: QuerySet | None = None) -> QuerySet:
-    """The zones with their member cities (boundaries included) and project figures."""
-    projects = projects if projects is not None else KeyProject.objects.for_user(user)
+def zone_summary_list(
+    *, user, queryset: QuerySet | None = None, projects: QuerySet | None = None, plan=None
+) -> QuerySet:
+    """The zones with their member cities (boundaries included) and project figures (as ``city_summary_list``)."""
     queryset = queryset if queryset is not None else Zone.objects.all()
     return (
         queryset.select_related("scheme")
         .prefetch_related(
             Prefetch("memberships", queryset=ZoneMembership.objects.select_related("region")), "industries"
         )
-        .annotate(
-            project_count=_count(projects, "city__zone_memberships__zone"),
-            project_investment=_investment(projects, "city__zone_memberships__zone"),
-        )
+        .annotate(**_project_figures(user, projects, plan, "city__zone_memberships__zone"))
     )
 
 
 # Investment progress and warnings (issue 15). Unknown amounts stay unknown: a sum is of the known
 # amounts only and always comes with the number of projects whose amount is unknown; a rate is
 # None unless both of its amounts are known.
-
-MONEY = DecimalField(max_digits=20, decimal_places=2)
 
 
 def _report_figure(aggregate, output_field, **lookups):

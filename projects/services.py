@@ -26,7 +26,7 @@ from notices.services import city_staff, notice_send
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region, RegionGroup
 
-from . import warning_rules
+from . import rollups, search_text, warning_rules
 from .choices import WarningLevelChoices
 from .models import (
     BaseCity,
@@ -61,8 +61,12 @@ def enterprise_create(*, user, data: EnterpriseData, reason: str = "") -> Enterp
     return record_create(model=Enterprise, user=user, data=data, reason=reason)
 
 
+@transaction.atomic
 def enterprise_update(*, instance: Enterprise, user, data: EnterpriseData, reason: str = "") -> Enterprise:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    enterprise = record_update(instance=instance, user=user, data=data, reason=reason)
+    if "name" in data:
+        search_text.refresh(enterprise_id=enterprise.pk)
+    return enterprise
 
 
 def enterprise_delete(*, instance: Enterprise, user, reason: str = "") -> None:
@@ -74,18 +78,28 @@ class EnterpriseAliasData(TypedDict, total=False):
     alias: str
 
 
+@transaction.atomic
 def enterprise_alias_create(*, user, data: EnterpriseAliasData, reason: str = "") -> EnterpriseAlias:
-    return record_create(model=EnterpriseAlias, user=user, data=data, reason=reason)
+    alias = record_create(model=EnterpriseAlias, user=user, data=data, reason=reason)
+    search_text.refresh(enterprise_id=alias.enterprise_id)
+    return alias
 
 
+@transaction.atomic
 def enterprise_alias_update(
     *, instance: EnterpriseAlias, user, data: EnterpriseAliasData, reason: str = ""
 ) -> EnterpriseAlias:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = instance.enterprise_id
+    alias = record_update(instance=instance, user=user, data=data, reason=reason)
+    for enterprise in {before, alias.enterprise_id}:
+        search_text.refresh(enterprise_id=enterprise)
+    return alias
 
 
+@transaction.atomic
 def enterprise_alias_delete(*, instance: EnterpriseAlias, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+    search_text.refresh(enterprise_id=instance.enterprise_id)
 
 
 @transaction.atomic
@@ -182,23 +196,49 @@ class KeyProjectData(TypedDict, total=False):
     source_quote: str
 
 
+@transaction.atomic
 def key_project_create(*, user, data: KeyProjectData, reason: str = "") -> KeyProject:
-    return record_create(model=KeyProject, user=user, data=data, reason=reason)
+    project = record_create(model=KeyProject, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids=[project.pk])
+    rollups.apply(after=rollups.states([project.pk]))
+    return project
 
 
+@transaction.atomic
 def key_project_create_many(
     *, user, rows: list[KeyProjectData], reason: str = ""
 ) -> list[KeyProject | ValidationError | PermissionDenied]:
     """Create many projects as ``key_project_create`` would one by one (common.services.records_create)."""
-    return records_create(model=KeyProject, user=user, rows=rows, reason=reason)
+    outcomes = records_create(model=KeyProject, user=user, rows=rows, reason=reason)
+    created = [outcome.pk for outcome in outcomes if isinstance(outcome, KeyProject)]
+    search_text.refresh(project_ids=created)
+    rollups.apply(after=rollups.states(created))
+    return outcomes
 
 
+@transaction.atomic
 def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reason: str = "") -> KeyProject:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = rollups.states([instance.pk], lock=True)
+    project = record_update(instance=instance, user=user, data=data, reason=reason)
+    if data.keys() & {"name", "capacity", "county", "enterprise"}:
+        search_text.refresh(project_ids=[project.pk])
+    rollups.apply(before=before, after=rollups.states([instance.pk]))
+    return project
 
 
+@transaction.atomic
 def key_project_delete(*, instance: KeyProject, user, reason: str = "") -> None:
+    before = rollups.states([instance.pk], lock=True)
     record_delete(instance=instance, user=user, reason=reason)
+    rollups.apply(before=before)
+
+
+def project_rollup_rebuild() -> None:
+    """Recount the project rollups (ProjectRollup) and rewrite the search text from the projects: after a
+    load that bypassed the services."""
+    with transaction.atomic():
+        rollups.rebuild()
+        search_text.rebuild()
 
 
 class ProjectMentionData(TypedDict, total=False):
@@ -208,18 +248,31 @@ class ProjectMentionData(TypedDict, total=False):
     source_quote: str
 
 
+@transaction.atomic
 def project_mention_create(*, user, data: ProjectMentionData, reason: str = "") -> ProjectMention:
-    return record_create(model=ProjectMention, user=user, data=data, reason=reason)
+    project = data.get("project")
+    before = rollups.states([project.pk], lock=True) if project is not None else {}
+    mention = record_create(model=ProjectMention, user=user, data=data, reason=reason)
+    rollups.apply(before=before, after=rollups.states([mention.project_id]))
+    return mention
 
 
+@transaction.atomic
 def project_mention_update(
     *, instance: ProjectMention, user, data: ProjectMentionData, reason: str = ""
 ) -> ProjectMention:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    projects = {instance.project_id, getattr(data.get("project"), "pk", instance.project_id)}
+    before = rollups.states(projects, lock=True)
+    mention = record_update(instance=instance, user=user, data=data, reason=reason)
+    rollups.apply(before=before, after=rollups.states(projects))
+    return mention
 
 
+@transaction.atomic
 def project_mention_delete(*, instance: ProjectMention, user, reason: str = "") -> None:
+    before = rollups.states([instance.project_id], lock=True)
     record_delete(instance=instance, user=user, reason=reason)
+    rollups.apply(before=before, after=rollups.states([instance.project_id]))
 
 
 @transaction.atomic
@@ -244,18 +297,27 @@ class ProjectBuilderData(TypedDict, total=False):
     order: int
 
 
+@transaction.atomic
 def project_builder_create(*, user, data: ProjectBuilderData, reason: str = "") -> ProjectBuilder:
-    return record_create(model=ProjectBuilder, user=user, data=data, reason=reason)
+    builder = record_create(model=ProjectBuilder, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids=[builder.project_id])
+    return builder
 
 
+@transaction.atomic
 def project_builder_update(
     *, instance: ProjectBuilder, user, data: ProjectBuilderData, reason: str = ""
 ) -> ProjectBuilder:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    before = instance.project_id
+    builder = record_update(instance=instance, user=user, data=data, reason=reason)
+    search_text.refresh(project_ids={before, builder.project_id})
+    return builder
 
 
+@transaction.atomic
 def project_builder_delete(*, instance: ProjectBuilder, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+    search_text.refresh(project_ids=[instance.project_id])
 
 
 @transaction.atomic

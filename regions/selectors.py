@@ -6,15 +6,48 @@ projects.selectors (``city_summary_list``, ``zone_summary_list``), the app that 
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
 
+from django.core.cache import cache
 
-def city_feature_collection(cities) -> dict:
+from .choices import RegionLevelChoices
+from .models import Region
+
+BOUNDARIES_CACHE_KEY = "regions:city-boundaries"
+#: How long a process may serve outlines after another process changed them (the region services drop the
+#: cache of their own process at once).
+BOUNDARIES_CACHE_SECONDS = 300
+
+
+def city_boundaries() -> tuple[str, bytes]:
+    """The cities' outlines as one GeoJSON document (bytes) and its digest, which names it in its URL.
+
+    Sent once and cached by browsers for a year (the page links the current digest), instead of
+    inside every page. Kept in the cache: most requests read no outline from the database.
+    """
+    cached = cache.get(BOUNDARIES_CACHE_KEY)
+    if cached is None:
+        cities = Region.objects.filter(level=RegionLevelChoices.CITY).order_by("code")
+        features = [
+            {"type": "Feature", "id": code, "geometry": boundary, "properties": {"code": code, "name": name}}
+            for code, name, boundary in cities.values_list("code", "name", "boundary")
+        ]
+        body = json.dumps(_collection(features), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        cached = (hashlib.sha256(body).hexdigest()[:20], body)
+        cache.set(BOUNDARIES_CACHE_KEY, cached, BOUNDARIES_CACHE_SECONDS)
+    return cached
+
+
+def city_feature_collection(cities, *, geometry: bool = True) -> dict:
+    """The cities as GeoJSON features with their figures; ``geometry=False`` leaves the outlines out
+    (the page fetches them from ``city_boundaries``; the cities may then be read without them)."""
     return _collection(
         {
             "type": "Feature",
             "id": city.code,
-            "geometry": city.boundary,
+            "geometry": city.boundary if geometry else None,
             "properties": {
                 "code": city.code,
                 "name": city.name,

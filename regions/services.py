@@ -9,11 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TypedDict
 
+from django.core.cache import cache
 from django.db import models
 
 from common.services import record_create, record_delete, record_update
 
 from .models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
+from .selectors import BOUNDARIES_CACHE_KEY
 
 # Relations to the plans app are typed as plain models: regions sits below plans.
 
@@ -30,15 +32,20 @@ class RegionData(TypedDict, total=False):
 
 
 def region_create(*, user, data: RegionData, reason: str = "") -> Region:
-    return record_create(model=Region, user=user, data=data, reason=reason)
+    region = record_create(model=Region, user=user, data=data, reason=reason)
+    cache.delete(BOUNDARIES_CACHE_KEY)
+    return region
 
 
 def region_update(*, instance: Region, user, data: RegionData, reason: str = "") -> Region:
-    return record_update(instance=instance, user=user, data=data, reason=reason)
+    region = record_update(instance=instance, user=user, data=data, reason=reason)
+    cache.delete(BOUNDARIES_CACHE_KEY)
+    return region
 
 
 def region_delete(*, instance: Region, user, reason: str = "") -> None:
     record_delete(instance=instance, user=user, reason=reason)
+    cache.delete(BOUNDARIES_CACHE_KEY)
 
 
 class RegionGroupData(TypedDict, total=False):

@@ -43,10 +43,11 @@ from projects.models import (
     KeyProject,
     Milestone,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
-from projects.services import warnings_evaluate
+from projects.services import project_rollup_rebuild, warnings_evaluate
 from regions.choices import RegionLevelChoices
 from regions.models import Park, Region, ZoneMembership
 
@@ -476,6 +477,7 @@ def delete_synthetic() -> None:
         TargetProgress.objects.filter(observation__source_file=SOURCE).update(observation=None)
         Observation.objects.filter(source_file=SOURCE)._raw_delete(connection.alias)
         refresh_progress()  # the services are bypassed: repair the derived rows
+        project_rollup_rebuild()
 
 
 def synthetic_exists() -> bool:
@@ -514,13 +516,16 @@ def generate(
     )
     with deferred:
         report = _generate(projects, reports_per_project, seed, observations, observations_per_target, chunk, progress)
+        # COPY bypassed the services that keep the dashboards' counts and the search text (written
+        # here, before the deferred indexes are built again).
+        project_rollup_rebuild()
     _reset_sequences(KeyProject, ProjectReport, Observation)
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
         # new pages all-visible so that counts can use index-only scans (as autovacuum would later).
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
-            for model in (KeyProject, ProjectReport, Observation, TargetProgress):
+            for model in (KeyProject, ProjectReport, Observation, TargetProgress, ProjectRollup):
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
     report.seconds = time.perf_counter() - started_at
     return report

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from common.models import StaffProfile
 from plans.models import Indicator, Industry, Observation, Plan, Target
 from plans.services import observation_create, target_create
+from projects import rollups
 from projects.models import (
     Batch,
     BatchProject,
@@ -114,7 +115,10 @@ def make_enterprise(name, city=None, **fields) -> Enterprise:
 
 
 def make_project(name, city, **fields) -> KeyProject:
-    return KeyProject.objects.create(name=name, city=city, **fields)
+    """A project written directly, its rollups kept as the services keep them."""
+    project = KeyProject.objects.create(name=name, city=city, **fields)
+    rollups.apply(after=rollups.states([project.pk]))
+    return project
 
 
 def make_report(project, year=2024, month=1, **fields) -> ProjectReport:

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
+from projects.services import project_rollup_rebuild
+
 World = TypeVar("World")
 
 
@@ -30,6 +32,8 @@ def built_once(*, django_db_blocker, build: Callable[[], World]) -> Iterator[Wor
         atomic.__enter__()
         try:
             world = build()
+            # Worlds write projects and mentions directly: count them as the services would have.
+            project_rollup_rebuild()
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)

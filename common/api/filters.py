@@ -35,7 +35,8 @@ def _paging_parameters(view) -> list[str]:
 
 
 def _reserved(view) -> set[str]:
-    return {api_settings.URL_FORMAT_OVERRIDE, *_paging_parameters(view)}
+    cursor = getattr(getattr(view, "pagination_class", None), "cursor_query_param", None)
+    return {api_settings.URL_FORMAT_OVERRIDE, *_paging_parameters(view), *filter(None, [cursor])}
 
 
 def _check_unused_paging(request, view) -> None:

@@ -1,7 +1,34 @@
+import base64
+import binascii
+import json
+from functools import cached_property
+
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import F, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+#: Above this many rows a list's ``count`` is the planner's estimate (``count_is_estimate``), not a COUNT.
+EXACT_COUNT_LIMIT = 100_000
+
+
+def planner_estimate(queryset: QuerySet) -> int | None:
+    """The number of rows PostgreSQL's planner expects the queryset to give (None on other databases)."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def stable_ordering(queryset: QuerySet) -> list:
@@ -23,6 +50,22 @@ class KeyFirstPaginator(Paginator):
     lists) are sliced as usual.
     """
 
+    #: A count known without counting (e.g. from rollups), given by the view.
+    known_count: int | None = None
+    count_is_estimate = False
+
+    @cached_property
+    def count(self):
+        """Exact up to ``EXACT_COUNT_LIMIT`` rows; above it, the planner's estimate (flagged)."""
+        if self.known_count is not None:
+            return self.known_count
+        if isinstance(self.object_list, QuerySet):
+            estimate = planner_estimate(self.object_list)
+            if estimate is not None and estimate > EXACT_COUNT_LIMIT:
+                self.count_is_estimate = True
+                return estimate
+        return super().count
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -39,14 +82,173 @@ class KeyFirstPaginator(Paginator):
         return queryset.filter(pk__in=queryset.values("pk")[bottom:top])
 
 
-class StandardPagination(PageNumberPagination):
-    """``count`` / ``next`` / ``previous`` / ``results``; ``?page=`` and ``?page_size=`` (at most 1000)."""
+def _field(model, path: str):
+    """The model field at the end of an ordering path (``city__code``, ``pk``)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.get_field(relation).related_model
+    return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
-    django_paginator_class = KeyFirstPaginator
+
+def _value(obj, path: str):
+    for name in path.split("__"):
+        obj = None if obj is None else getattr(obj, name)
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj if obj is None or isinstance(obj, int | str) else str(obj)
+
+
+class Keyset:
+    """Pages that continue after the last row of the previous one (``?cursor=``), whatever their depth.
+
+    The cursor holds the ordering values of that row (the ordering ends with the primary key, so
+    they name one row). A page is "the rows after it in this order", which the ordering's index
+    reads from that point on, instead of counting off every row before it. Empty values sort last
+    in both directions, on every database.
+    """
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self.paths = []  # (path, descending, field)
+        for item in stable_ordering(queryset):
+            if not isinstance(item, str):
+                raise ValidationError({"cursor": ["此列表的排序不支持游标分页。"]})
+            path = item.lstrip("-")
+            try:
+                field = _field(queryset.model, path)
+            except FieldDoesNotExist:
+                raise ValidationError({"cursor": ["此列表的排序不支持游标分页。"]}) from None
+            self.paths.append((path, item.startswith("-"), field))
+
+    def ordered(self) -> QuerySet:
+        # NULLS LAST only where a column may be empty: elsewhere the plain order, which the indexes keep.
+        return self.queryset.order_by(
+            *(
+                (F(path).desc if descending else F(path).asc)(**({"nulls_last": True} if field.null else {}))
+                for path, descending, field in self.paths
+            )
+        )
+
+    def encode(self, obj) -> str:
+        values = [_value(obj, path) for path, _, _ in self.paths]
+        raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    def decode(self, cursor: str) -> list:
+        invalid = ValidationError({"cursor": ["游标无效，请从列表第一页重新开始。"]})
+        try:
+            values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise invalid from None
+        if not isinstance(values, list) or len(values) != len(self.paths):
+            raise invalid
+        parsed = []
+        for value, (_, _, field) in zip(values, self.paths, strict=True):
+            if value is not None and not isinstance(value, str | int):
+                raise invalid
+            try:
+                parsed.append(None if value is None else field.to_python(value))
+            except (DjangoValidationError, ValueError, TypeError):
+                raise invalid from None
+        if parsed[-1] is None:
+            raise invalid
+        return parsed
+
+    def after(self, values: list) -> Q:
+        """Rows after the one with these ordering values (lexicographic, empty values last)."""
+        condition = None
+        for (path, descending, _), value in reversed(list(zip(self.paths, values, strict=True))):
+            if value is None:
+                beyond, same = Q(pk__in=[]), Q(**{f"{path}__isnull": True})
+            else:
+                beyond = Q(**{f"{path}__{'lt' if descending else 'gt'}": value}) | Q(**{f"{path}__isnull": True})
+                same = Q(**{path: value})
+            condition = beyond if condition is None else beyond | (same & condition)
+        first, descending, _ = self.paths[0]
+        if values[0] is not None:
+            # The same bound on the first column alone, so that the index scan starts at the row.
+            bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]}) | Q(**{f"{first}__isnull": True})
+            condition = bound & condition
+        return condition
+
+
+class StandardPagination(PageNumberPagination):
+    """``count`` / ``next`` / ``previous`` / ``results``; ``?page=`` and ``?page_size=`` (at most 1000).
+
+    ``?cursor=`` (empty for the first page, then the ``next`` link) pages by key instead of by
+    number: each page costs the same at any depth (``Keyset``). ``count`` is exact up to
+    ``EXACT_COUNT_LIMIT`` rows; above, it is the database's estimate and ``count_is_estimate`` is true.
+    """
+
+    cursor_query_param = "cursor"
+    cursor_query_description = "游标：留空取第一页，之后沿 next 链接翻页（任意深度的页同样快）；与 page 不能同时使用。"
     page_size_query_param = "page_size"
     page_size_query_description = "每页条数（最多 1000）。"
     page_query_description = "页码。"
     max_page_size = 1000
+
+    def django_paginator_class(self, queryset, page_size) -> KeyFirstPaginator:
+        paginator = KeyFirstPaginator(queryset, page_size)
+        paginator.known_count = self.known_count
+        return paginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Pages by number or, with ``?cursor=``, by key; a view's ``known_count(queryset)`` spares the COUNT."""
+        self.keyset = None
+        known = getattr(view, "known_count", None)
+        self.known_count = known(queryset) if known is not None else None
+        if self.cursor_query_param in request.query_params:
+            return self.paginate_by_cursor(queryset, request)
+        page = super().paginate_queryset(queryset, request, view)
+        self.count_is_estimate = self.page.paginator.count_is_estimate if page is not None else False
+        return page
+
+    def paginate_by_cursor(self, queryset, request):
+        values = request.query_params.getlist(self.cursor_query_param)
+        if len(values) > 1 or self.page_query_param in request.query_params:
+            raise ValidationError({self.cursor_query_param: ["游标只能给一个，且不能与 page 同时使用。"]})
+        self.request = request
+        self.keyset = Keyset(queryset)
+        size = self.get_page_size(request)
+        paginator = self.django_paginator_class(queryset, size)
+        self.cursor_count = paginator.count
+        self.count_is_estimate = paginator.count_is_estimate
+        rows = self.keyset.ordered()
+        if values[0]:
+            rows = rows.filter(self.keyset.after(self.keyset.decode(values[0])))
+        # Keys first (from the index), then the page's rows whole, as KeyFirstPaginator does.
+        page = list(rows.filter(pk__in=rows.values("pk")[: size + 1]))
+        self.cursor_next = self.keyset.encode(page[size - 1]) if len(page) > size else None
+        return page[:size]
+
+    def get_paginated_response(self, data):
+        if self.keyset is None:
+            response = super().get_paginated_response(data)
+            response.data["count_is_estimate"] = self.count_is_estimate
+            return response
+        url = self.request.build_absolute_uri()
+        return Response(
+            {
+                "count": self.cursor_count,
+                "count_is_estimate": self.count_is_estimate,
+                "next": replace_query_param(url, self.cursor_query_param, self.cursor_next)
+                if self.cursor_next
+                else None,
+                "previous": None,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": (
+                f"count 是否为估计值（符合条件的记录超过 {EXACT_COUNT_LIMIT:,} 条时按数据库统计估计，不逐条计数）"
+            ),
+        }
+        schema["required"] = [*schema.get("required", []), "count_is_estimate"]
+        return schema
 
     def get_page_size(self, request):
         """``?page_size=`` once, a whole number from 1 up (more than 1000 gives 1000); anything else is a 400.
@@ -75,6 +277,15 @@ class StandardPagination(PageNumberPagination):
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": self.cursor_query_description,
+                "schema": {"type": "string"},
+            }
+        )
         for parameter in parameters:
             if parameter["name"] in (self.page_query_param, self.page_size_query_param):
                 parameter["schema"]["minimum"] = 1

@@ -1,6 +1,7 @@
 from itertools import islice
 
 from django.conf import settings
+from django.db import transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -19,6 +20,8 @@ from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
 
 EXPORT_FORMATS = (CSVRenderer.format, XLSXRenderer.format)
+#: Records in a streamed export's first chunk (later ones: ``export_chunk_size``).
+FIRST_CHUNK = 100
 
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
@@ -49,7 +52,7 @@ class ExportMixin:
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     stream_csv = True
-    export_chunk_size = 2000
+    export_chunk_size = 500
 
     def list(self, request, *args, **kwargs):
         file_format = getattr(request.accepted_renderer, "format", None)
@@ -65,9 +68,13 @@ class ExportMixin:
         replica_allowed = replica_reads.get()  # the body is read after the view (and its middleware) returned
 
         def chunks():
-            with reading_from_replica(replica_allowed):
-                while chunk := list(islice(rows, self.export_chunk_size)):
+            # In a transaction, the server-side cursor streams: outside one (autocommit) it would be
+            # declared WITH HOLD, and PostgreSQL runs such a query to its end before the first row.
+            with reading_from_replica(replica_allowed), transaction.atomic(using=queryset.db):
+                size = min(FIRST_CHUNK, self.export_chunk_size)  # the first bytes leave at once
+                while chunk := list(islice(rows, size)):
                     yield [serializer.to_representation(record) for record in chunk]
+                    size = self.export_chunk_size
 
         response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'

@@ -104,6 +104,9 @@ class InvestmentProgressSerializer(serializers.Serializer):
     total_rate = serializers.FloatField(allow_null=True, help_text="总投资完成率（%）；任一金额未知时为 null")
 
 
+INVESTMENT_PROGRESS = InvestmentProgressSerializer()
+
+
 class KeyProjectSerializer(ServiceModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True, label="所在城市（名称）")
     industry_name = serializers.CharField(
@@ -118,10 +121,11 @@ class KeyProjectSerializer(ServiceModelSerializer):
 
     class Meta:
         model = KeyProject
-        exclude = ["mentioned_in", "co_builders"]
+        exclude = ["mentioned_in", "co_builders", "search_text"]
 
     def get_investment_progress(self, project) -> InvestmentProgressSerializer:
-        return InvestmentProgressSerializer(project_progress(project)).data
+        # One serializer for every record: building one per record (and its fields) dominated long exports.
+        return INVESTMENT_PROGRESS.to_representation(project_progress(project))
 
 
 class ProjectReportSerializer(ServiceModelSerializer):
@@ -210,17 +214,17 @@ class ProjectGroupSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="分组名称")
     count = serializers.IntegerField(help_text="项目数")
     investment = serializers.DecimalField(
-        max_digits=20, decimal_places=2, help_text="已知总投资之和（亿元；未知的不计入，个数见 investment_unknown）"
+        max_digits=20, decimal_places=2, allow_null=True, help_text="已知总投资合计（亿元）；均未填报时为 null"
     )
-    investment_unknown = serializers.IntegerField(help_text="总投资未知的项目数")
+    investment_unknown = serializers.IntegerField(help_text="总投资未知（未填报）的项目数，不计入合计")
 
 
 class ProjectTotalSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="项目数")
     investment = serializers.DecimalField(
-        max_digits=20, decimal_places=2, help_text="已知总投资之和（亿元；未知的不计入，个数见 investment_unknown）"
+        max_digits=20, decimal_places=2, allow_null=True, help_text="已知总投资合计（亿元）；均未填报时为 null"
     )
-    investment_unknown = serializers.IntegerField(help_text="总投资未知的项目数")
+    investment_unknown = serializers.IntegerField(help_text="总投资未知（未填报）的项目数，不计入合计")
 
 
 @extend_schema_serializer(many=False)

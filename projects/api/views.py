@@ -27,6 +27,7 @@ from ..filtersets import (
     ProjectBuilderFilterSet,
     ProjectMentionFilterSet,
     ProjectReportFilterSet,
+    ProjectRollupFilterSet,
     ProjectWarningFilterSet,
     ProjectYearPlanFilterSet,
 )
@@ -41,6 +42,7 @@ from ..models import (
     ProjectBuilder,
     ProjectMention,
     ProjectReport,
+    ProjectRollup,
     ProjectWarning,
     ProjectYearPlan,
 )
@@ -98,6 +100,20 @@ from .serializers import (
     ZoneFeatureCollectionSerializer,
 )
 
+#: What the rollups are kept by: requests filtering by these only are answered from them.
+ROLLUP_FILTERS = frozenset(ProjectRollupFilterSet.declared_filters) - {"search"}
+LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
+
+
+def rollup_filterset(request, *, paging: bool = False) -> ProjectRollupFilterSet | None:
+    """The request's filters over the rollups, or None when it names a filter they cannot answer."""
+    given = set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set())
+    if not given <= ROLLUP_FILTERS:
+        return None
+    return ProjectRollupFilterSet(
+        request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
+    )
+
 
 class EnterpriseViewSet(ScopedModelViewSet):
     queryset = Enterprise.objects.select_related("city", "county").prefetch_related("aliases", "industries")
@@ -127,6 +143,13 @@ class KeyProjectViewSet(ScopedModelViewSet):
     def get_queryset(self):
         # Investment progress of the current year and open warnings, in the list's own query.
         return selectors.with_investment_progress(super().get_queryset(), year=timezone.localdate().year)
+
+    def known_count(self, queryset) -> int | None:
+        """The list's count from the rollups, when it filters only by what they are kept by (no COUNT)."""
+        filterset = rollup_filterset(self.request, paging=True) if self.action == "list" else None
+        if filterset is None or not filterset.is_valid():
+            return None
+        return selectors.project_rollup_count(queryset=filterset.qs)
 
     def written(self, instance):
         return self.get_queryset().get(pk=instance.pk)
@@ -259,12 +282,25 @@ class ProjectWarningViewSet(ScopedReadOnlyViewSet):
 
 
 class ProjectBreakdownViewSet(AggregateViewSet):
-    """重点项目数与总投资的分组统计；筛选参数与项目列表（/api/v1/projects/）相同。"""
+    """重点项目数与总投资的分组统计；筛选参数与项目列表（/api/v1/projects/）相同。
+
+    Served from the rollups (ProjectRollup) when the request filters only by what they are
+    kept by (city, zone, industry, stage, plan); any other filter groups the projects themselves.
+    """
 
     queryset = KeyProject.objects.all()
     filterset_class = KeyProjectFilterSet
     serializer_class = ProjectBreakdownSerializer
     breakdown = ""
+
+    def list(self, request, *args, **kwargs):
+        filterset = rollup_filterset(request)
+        if filterset is not None:
+            if not filterset.is_valid():
+                raise exceptions.ValidationError(filterset.errors)
+            figures = selectors.project_rollup_breakdown(queryset=filterset.qs, by=self.breakdown)
+            return Response(self.get_serializer(figures).data)
+        return super().list(request, *args, **kwargs)
 
     def aggregate(self, queryset):
         return selectors.project_breakdown(queryset=queryset, by=self.breakdown)

@@ -92,7 +92,20 @@
 
   /* ---- the province map ---- */
 
+  // The outlines come from their own cached file (data.boundaries), the figures from the page.
   function drawMap(element, data) {
+    if (!data.boundaries) { drawMapWith(element, data); return; }
+    fetch(data.boundaries, { credentials: "same-origin" })
+      .then(function (response) { return response.json(); })
+      .then(function (outlines) {
+        var geometry = {};
+        outlines.features.forEach(function (feature) { geometry[feature.id] = feature.geometry; });
+        data.cities.features.forEach(function (feature) { feature.geometry = geometry[feature.id] || null; });
+        drawMapWith(element, data);
+      });
+  }
+
+  function drawMapWith(element, data) {
     var zones = data.zones || [];
     var colors = zoneColors(zones);
     paintLegend(colors);

@@ -7,15 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import KeyProject
+from tests import factories
 
 URL = "/api/v1/projects/"
 
 
 def _tied_projects(data, n=23):
-    return [
-        KeyProject.objects.create(name=f"同额项目{i:02d}", city=data.taiyuan, total_investment=Decimal(5)).pk
-        for i in range(n)
-    ]
+    return [factories.make_project(f"同额项目{i:02d}", data.taiyuan, total_investment=Decimal(5)).pk for i in range(n)]
 
 
 def test_pages_neither_overlap_nor_skip_rows_when_the_order_ties(data, api):

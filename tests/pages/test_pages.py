@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pages import views as page_views
+from regions.models import Region
+from regions.services import region_update
 from tests import factories
 
 TY_PROJECTS = ["太重轨道交通装备扩能项目", "太原碳纤维新材料项目", "太原智能制造产业园项目"]
@@ -83,7 +85,11 @@ class TestDashboard:
         response = get(client, pages_data.users["province"], "/")
         features = response.context["page_data"]["cities"]["features"]
         assert len(features) == 11
-        assert all(f["geometry"]["type"] == "Polygon" for f in features)
+        assert all(f["geometry"] is None for f in features)  # the outlines come from their own file
+        outlines = client.get(response.context["page_data"]["boundaries"])
+        assert {f["id"]: f["geometry"]["type"] for f in outlines.json()["features"]} == {
+            f["id"]: "Polygon" for f in features
+        }
         taiyuan = feature(response, "140100")
         assert {z["name"] for z in taiyuan["zones"]} == {"太原都市区", "大西发展带", "太焦发展带"}
         assert taiyuan["url"] == "/cities/140100/"
@@ -94,6 +100,22 @@ class TestDashboard:
         assert len(zones) == 7
         assert zones["太原都市区"]["investment"] == pytest.approx(55.75)
         assert zones["晋北板块"]["count"] == 2
+
+    def test_outlines_are_a_cacheable_file_named_by_their_digest(self, client, pages_data):
+        response = get(client, pages_data.users["province"], "/")
+        url = response.context["page_data"]["boundaries"]
+        assert len(response.content) < 60_000  # the page no longer carries the outlines
+        client.logout()  # province-wide geography, public like the static files
+        outlines = client.get(url)
+        assert outlines.status_code == 200 and outlines["Content-Type"] == "application/geo+json"
+        assert outlines["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert client.get(url, HTTP_IF_NONE_MATCH=outlines["ETag"]).status_code == 304
+        stale = client.get(reverse("city-boundaries", args=["0123456789abcdef0123"]))
+        assert stale.status_code == 302 and stale["Location"] == url
+        taiyuan = Region.objects.get(code="140100")
+        region_update(instance=taiyuan, user=None, data={"boundary": {"type": "Polygon", "coordinates": []}})
+        moved = get(client, pages_data.users["province"], "/").context["page_data"]["boundaries"]
+        assert moved != url and client.get(url)["Location"] == moved
 
     def test_city_staff_land_on_their_city(self, client, pages_data):
         response = get(client, pages_data.users["taiyuan"], "/")

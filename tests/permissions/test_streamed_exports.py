@@ -52,7 +52,8 @@ def test_the_stream_reads_chunks_not_a_query_per_record(w, monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         rows = _export(w.province, "/api/v1/projects/").getvalue().decode("utf-8-sig").count("\n") - 1
     # The records, then their mentions and builders: one query each per chunk, none per record.
-    assert rows >= 2 and len(queries) == 3
+    selects = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert rows >= 2 and len(selects) == 3, selects
 
 
 def test_a_malformed_page_is_still_refused_in_json(w):

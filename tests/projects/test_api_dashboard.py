@@ -17,9 +17,12 @@ def project_totals(rows) -> dict:
     return {
         "count": len(rows),
         "investment": sum(Decimal(row["total_investment"] or 0) for row in rows),
-        # Unknown amounts are counted apart, never summed as 0 (issue 15).
         "investment_unknown": sum(row["total_investment"] is None for row in rows),
     }
+
+
+def known(value) -> Decimal:
+    return Decimal(value) if value is not None else Decimal(0)
 
 
 @pytest.fixture
@@ -36,11 +39,12 @@ def test_project_totals_agree_with_the_list(data, api, industry_params, by, role
         body = client.get(f"/api/v1/dashboard/projects-by-{by}/", params).json()
         expected = project_totals(all_rows(client, "/api/v1/projects/", params))
         assert body["total"]["count"] == expected["count"]
-        assert Decimal(body["total"]["investment"]) == expected["investment"]
+        assert known(body["total"]["investment"]) == expected["investment"]
         assert body["total"]["investment_unknown"] == expected["investment_unknown"]
         if by in PARTITIONS:
             assert sum(row["count"] for row in body["results"]) == expected["count"]
-            assert sum(Decimal(row["investment"]) for row in body["results"]) == expected["investment"]
+            assert sum(known(row["investment"]) for row in body["results"]) == expected["investment"]
+            assert sum(row["investment_unknown"] for row in body["results"]) == expected["investment_unknown"]
 
 
 @pytest.mark.parametrize("by", PARTITIONS)
@@ -55,9 +59,10 @@ def test_each_row_agrees_with_the_list_filtered_to_it(data, api, by):
             listed = [p for p in listed if str(p["industry"]) == row["key"]]
         assert project_totals(listed) == {
             "count": row["count"],
-            "investment": Decimal(row["investment"]),
+            "investment": known(row["investment"]),
             "investment_unknown": row["investment_unknown"],
         }
+        assert (row["investment"] is None) == (row["count"] == row["investment_unknown"])
 
 
 def test_projects_by_zone_counts_each_zone_of_the_projects_city(data, api):

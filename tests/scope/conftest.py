@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from common.choices import RoleChoices
 from monitoring.services import round_create
 from projects.models import ProjectBuilder, ProjectMention
+from projects.services import project_rollup_rebuild
 from tests import factories
 
 
@@ -80,6 +81,7 @@ def town(django_db_setup, django_db_blocker):
             type(t.dt_base): t.dt_base,
             type(t.dt_proj): t.dt_proj,
         }
+        project_rollup_rebuild()  # the mention above is written directly
         yield t
         transaction.set_rollback(True)
 

@@ -1,0 +1,59 @@
+"""KeyProject.search_text: what ``search=`` looks in, kept in one column by the services.
+
+One UPDATE writes it for the projects named (by id, or by an enterprise they are built by), for
+every project after bulk loads: the name, the capacity, the county's name, and the names and
+short names of the lead enterprise and the co-builders, one per line, in lower case. The same
+statement runs on PostgreSQL and SQLite (only the name of the string aggregate differs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+from regions.models import Region
+
+from .models import Enterprise, EnterpriseAlias, KeyProject, ProjectBuilder
+
+
+def _sql(where: str) -> str:
+    aggregate = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    p, b = KeyProject._meta.db_table, ProjectBuilder._meta.db_table
+    e, a, r = Enterprise._meta.db_table, EnterpriseAlias._meta.db_table, Region._meta.db_table
+    builders = f"SELECT b.enterprise_id FROM {b} b WHERE b.project_id = {p}.id"
+    return f"""
+        UPDATE {p} SET search_text = lower(
+            {p}.name || %(nl)s || {p}.capacity || %(nl)s
+            || coalesce((SELECT r.name FROM {r} r WHERE r.id = {p}.county_id), '') || %(nl)s
+            || coalesce((SELECT {aggregate}(n.name, %(nl)s) FROM (
+                SELECT e.name FROM {e} e WHERE e.id = {p}.enterprise_id OR e.id IN ({builders})
+                UNION ALL
+                SELECT a.alias FROM {a} a WHERE a.enterprise_id = {p}.enterprise_id OR a.enterprise_id IN ({builders})
+            ) n), ''))
+        WHERE {where}"""
+
+
+def refresh(*, project_ids: Iterable[int] = (), enterprise_id: int | None = None) -> None:
+    """Rewrite the search text of these projects and of those ``enterprise_id`` builds (lead or co-builder)."""
+    ids = list(project_ids)
+    p, b = KeyProject._meta.db_table, ProjectBuilder._meta.db_table
+    conditions, params = [], {"nl": "\n"}
+    if ids:
+        params.update({f"id{index}": pk for index, pk in enumerate(ids)})
+        conditions.append(f"{p}.id IN ({', '.join(f'%(id{index})s' for index in range(len(ids)))})")
+    if enterprise_id is not None:
+        params["enterprise"] = enterprise_id
+        conditions.append(
+            f"({p}.enterprise_id = %(enterprise)s"
+            f" OR {p}.id IN (SELECT project_id FROM {b} WHERE enterprise_id = %(enterprise)s))"
+        )
+    if conditions:
+        with connection.cursor() as cursor:
+            cursor.execute(_sql(" OR ".join(conditions)), params)
+
+
+def rebuild() -> None:
+    """Rewrite the search text of every project (after a load that bypassed the services)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("1 = 1"), {"nl": "\n"})
