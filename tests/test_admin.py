@@ -2,6 +2,9 @@
 
 import pytest
 from django.contrib import admin
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.models import (
@@ -15,6 +18,7 @@ from projects.models import (
 )
 from regions.models import Park
 from tests import factories
+from tests.shared import built_once, fresh_copy
 
 pytestmark = pytest.mark.django_db
 # The regions, users and world of tests/conftest.py, built once for this module.
@@ -93,21 +97,42 @@ def test_superuser_manages_accounts(client, superuser, province_user):
     assert client.get(reverse("admin:authtoken_tokenproxy_changelist")).status_code == 200
 
 
-@pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
-def test_changelist_query_count_does_not_grow(
-    client, province_user, world, regions, model, django_assert_max_num_queries
-):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+@pytest.fixture(scope="class")
+def few_queries(world_once, django_db_blocker) -> dict:
+    """By model: the queries of its changelist for provincial staff on the world.
 
-    client.force_login(province_user)
-    url = admin_url(model, "changelist")
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
-    add_rows(regions, world, 12)
-    with django_assert_max_num_queries(len(few)):
-        assert client.get(url).status_code == 200
+    Then 12 more rows of every model are added for the class's tests; everything rolls back after its last test.
+    """
+
+    def build():
+        built = fresh_copy(world_once)
+        client = Client()
+        client.force_login(built["province_user"])
+        found = {}
+        for model in DATA_MODELS:
+            url = admin_url(model, "changelist")
+            client.get(url)
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found[model] = len(queries)
+        add_rows(built["regions"], built["world"], 12)
+        return found
+
+    yield from built_once(django_db_blocker=django_db_blocker, build=build)
+
+
+class TestChangelistQueryCounts:
+    """Every changelist's query count on the world, then with 12 more rows of every model (added once)."""
+
+    @pytest.mark.parametrize("model", DATA_MODELS, ids=lambda m: m._meta.label)
+    def test_changelist_query_count_does_not_grow(
+        self, client, province_user, few_queries, model, django_assert_max_num_queries
+    ):
+        client.force_login(province_user)
+        url = admin_url(model, "changelist")
+        client.get(url)
+        with django_assert_max_num_queries(few_queries[model]):
+            assert client.get(url).status_code == 200
 
 
 CITY_SCOPED = [

@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..choices import EvaluationGradeChoices, EvaluationKindChoices
-from . import charts
+
+
+def _charts():
+    """The charts module, imported when a report is drawn: matplotlib costs a second at every process start."""
+    from . import charts
+
+    return charts
+
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
 #: The stages counted as "started" in the city ranking (开工 and what follows it).
@@ -281,7 +288,7 @@ def _overall(snapshot: dict, meta: Meta) -> list[Block]:
     else:
         sentences.append("本规划暂无关联的重点项目。")
     blocks.append(Block("paragraph", "".join(sentences)))
-    image = charts.target_progress_chart(targets)
+    image = _charts().target_progress_chart(targets)
     if image:
         blocks.append(Block("chart", image=image, caption="主要指标完成进度与序时进度", name="targets"))
     return blocks
@@ -321,7 +328,7 @@ def _indicators(snapshot: dict) -> list[Block]:
     as_of = datetime.date.fromisoformat(snapshot["as_of"])
     # Where the date lies on the axis of years, each year's point standing at its 31 December.
     as_of_year = as_of.year - 1 + as_of.timetuple().tm_yday / (366 if calendar.isleap(as_of.year) else 365)
-    image = charts.target_paths_chart(targets, as_of_year=as_of_year)
+    image = _charts().target_paths_chart(targets, as_of_year=as_of_year)
     if image:
         blocks.append(Block("chart", image=image, caption="主要指标规划路径与最新值", name="paths"))
     return blocks
@@ -385,7 +392,7 @@ def _projects(snapshot: dict) -> list[Block]:
             name="stages",
         )
     )
-    image = charts.pipeline_chart(totals)
+    image = _charts().pipeline_chart(totals)
     if image:
         blocks.append(Block("chart", image=image, caption="重点项目推进阶段分布", name="pipeline"))
     industries: dict[str, dict] = defaultdict(lambda: {"count": 0, "investment": Decimal(0), "unknown": 0})
@@ -515,7 +522,7 @@ def _cities(snapshot: dict) -> list[Block]:
                 name="cities",
             )
         )
-        image = charts.city_ranking_chart(figures)
+        image = _charts().city_ranking_chart(figures)
         if image:
             blocks.append(Block("chart", image=image, caption="各市重点项目推进情况", name="cities"))
     largest = defaultdict(list)

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.shared import built_once, fresh_copy
 
+from .matrix import hidden_names
 from .world import build_world
 
 
@@ -19,6 +20,16 @@ def matrix_world(django_db_setup, django_db_blocker):
 @pytest.fixture
 def w(matrix_world, db):
     return fresh_copy(matrix_world)
+
+
+@pytest.fixture(scope="module")
+def hidden_names_of(matrix_world, django_db_blocker) -> dict[int, set[str]]:
+    """By user id, the names of the world's records 太原 staff and 太原's viewer may not see.
+
+    Found once per module: every test starts from the world (its own writes roll back).
+    """
+    with django_db_blocker.unblock():
+        return {user.pk: hidden_names(user) for user in (matrix_world.taiyuan, matrix_world.ty_viewer)}
 
 
 def api_client(user=None) -> APIClient:

@@ -338,7 +338,7 @@ def links_of_row(row) -> dict:
     return {f.name: f.value_from_object(row) for f in row._meta.concrete_fields if f.is_relation}
 
 
-def hidden_names(world, user) -> set[str]:
+def hidden_names(user) -> set[str]:
     """The names of every record of a city-scoped model that ``user`` may not see."""
     names = set()
     for model in every_model():

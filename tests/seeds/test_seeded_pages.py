@@ -1,4 +1,7 @@
-"""Every page renders with the five documents' data, today and at mid-term (no 500 on real data)."""
+"""Every page renders with the five documents' data, today and at mid-term (no 500 on real data).
+
+On the seed data loaded once for tests/seeds (its conftest.py).
+"""
 
 import pytest
 
@@ -6,13 +9,11 @@ from common.choices import RoleChoices
 from plans.models import Indicator, Plan
 from regions.choices import RegionLevelChoices
 from regions.models import Region
-from seeds.loader import SeedLoader
 from tests import factories
 from tests.shared import built_once
 
 
 def build():
-    SeedLoader().load()
     changzhi = Region.objects.get(code="140400")
     return {
         "province": factories.make_user("sheng-pages", RoleChoices.PROVINCE),
@@ -21,7 +22,7 @@ def build():
 
 
 @pytest.fixture(scope="module")
-def users(django_db_setup, django_db_blocker):
+def users(seeded_package, django_db_blocker):
     yield from built_once(django_db_blocker=django_db_blocker, build=build)
 
 
