@@ -146,12 +146,3 @@ def build_world(regions) -> dict:
         "ty_batch_entry": batch.entries.get(project=ty_proj),
         "dt_batch_entry": batch.entries.get(project=dt_proj),
     }
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Every test starts with an empty cache, so that nothing cached for another test's data (the cities'
-    outlines of another world, throttle counts) reaches it; the live server shares this process's cache."""
-    from django.core.cache import cache
-
-    cache.clear()

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from common.models import StaffProfile
 from plans.models import Indicator, Industry, Observation, Plan, Target
@@ -21,6 +22,7 @@ from projects.models import (
     ProjectYearPlan,
 )
 from regions.models import LayoutScheme, Park, Region, Zone, ZoneMembership
+from regions.selectors import BOUNDARIES_CACHE_KEY
 
 CITIES = {
     "140100": "太原",
@@ -52,6 +54,8 @@ def make_regions() -> dict[str, Region]:
     regions["140105"], _ = Region.objects.get_or_create(
         code="140105", defaults={"name": "小店区", "level": "county", "parent": regions["140100"]}
     )
+    # As the region services do: the cities' outlines cached for another test world are stale now.
+    cache.delete(BOUNDARIES_CACHE_KEY)
     return regions
 
 

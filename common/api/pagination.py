@@ -59,11 +59,15 @@ class KeyFirstPaginator(Paginator):
         """Exact up to ``EXACT_COUNT_LIMIT`` rows; above it, the planner's estimate (flagged)."""
         if self.known_count is not None:
             return self.known_count
-        if isinstance(self.object_list, QuerySet):
-            estimate = planner_estimate(self.object_list)
-            if estimate is not None and estimate > EXACT_COUNT_LIMIT:
-                self.count_is_estimate = True
-                return estimate
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet) and connections[queryset.db].vendor == "postgresql":
+            # One bounded COUNT (it stops after EXACT_COUNT_LIMIT + 1 rows): exact for every list that is not
+            # huge, in the one query a count always took; only a longer list asks the planner for its estimate.
+            bounded = queryset.order_by().values("pk")[: EXACT_COUNT_LIMIT + 1].count()
+            if bounded <= EXACT_COUNT_LIMIT:
+                return bounded
+            self.count_is_estimate = True
+            return max(planner_estimate(queryset) or 0, bounded)
         return super().count
 
     def page(self, number):
