@@ -15,6 +15,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Q, QuerySet
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
@@ -157,8 +158,16 @@ def _model_field(model, path: str):
 
 def whole_number_if_integer(filter_: django_filters.NumberFilter, model) -> None:
     """A number filter on an integer field takes a whole number (``?year_min=1e15`` is a 400, as the schema says)."""
-    if isinstance(_model_field(model, filter_.field_name), models.IntegerField):
+    model_field = _model_field(model, filter_.field_name)
+    if isinstance(model_field, models.IntegerField):
         filter_.field_class = forms.IntegerField
+        # Only what the column can hold (?year=1048576 on a small integer is a 400, not the database's error).
+        low, high = BaseDatabaseOperations.integer_field_ranges[model_field.get_internal_type()]
+        filter_.extra.update(min_value=low, max_value=high)
+        schema = {"type": "integer", "minimum": low, "maximum": high}
+        if filter_.label:
+            schema["description"] = str(filter_.label)
+        set_override(filter_, "field", schema)
 
 
 def bound_by_magnitude(filter_: django_filters.NumberFilter, model) -> None:

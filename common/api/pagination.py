@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import F, Q, QuerySet
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -116,12 +116,12 @@ class Keyset:
         self.paths = []  # (path, descending, field)
         for item in stable_ordering(queryset):
             if not isinstance(item, str):
-                raise ValidationError({"cursor": ["此列表的排序不支持游标分页。"]})
+                raise NotFound("此列表的排序不支持游标分页。")
             path = item.lstrip("-")
             try:
                 field = _field(queryset.model, path)
             except FieldDoesNotExist:
-                raise ValidationError({"cursor": ["此列表的排序不支持游标分页。"]}) from None
+                raise NotFound("此列表的排序不支持游标分页。") from None
             self.paths.append((path, item.startswith("-"), field))
 
     def ordered(self) -> QuerySet:
@@ -139,7 +139,7 @@ class Keyset:
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     def decode(self, cursor: str) -> list:
-        invalid = ValidationError({"cursor": ["游标无效，请从列表第一页重新开始。"]})
+        invalid = NotFound("游标无效，请从列表第一页重新开始。")
         try:
             values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         except (ValueError, binascii.Error, UnicodeDecodeError):
@@ -210,7 +210,7 @@ class StandardPagination(PageNumberPagination):
     def paginate_by_cursor(self, queryset, request):
         values = request.query_params.getlist(self.cursor_query_param)
         if len(values) > 1 or self.page_query_param in request.query_params:
-            raise ValidationError({self.cursor_query_param: ["游标只能给一个，且不能与 page 同时使用。"]})
+            raise NotFound("游标只能给一个，且不能与 page 同时使用。")
         self.request = request
         self.keyset = Keyset(queryset)
         size = self.get_page_size(request)

@@ -181,7 +181,7 @@ class JobViewSet(ReadOnlyModelViewSet):
             OpenApiParameter(
                 "submission",
                 int,
-                description="报送 ID（仅 submission_values）：下载该报送的填报表（XLSX，已列出本期全部指标和现有数值）",
+                description="报送 ID（仅 submission_values）：下载该报送的填报表（XLSX，已列出本期全部指标和现有数值）；其他数据集忽略此参数",
             ),
         ],
         responses={**FILE_RESPONSES, 404: OpenApiResponse(description="报送不存在或无权查看")},
@@ -193,7 +193,7 @@ class JobViewSet(ReadOnlyModelViewSet):
         file_format = request.query_params.get("file_format", FileFormatChoices.XLSX)
         if dataset not in DatasetChoices.values or file_format not in FileFormatChoices.values:
             raise exceptions.ValidationError({"dataset": ["请指定有效的数据类别和文件格式。"]})
-        if "submission" in request.query_params:
+        if "submission" in request.query_params and dataset == DatasetChoices.SUBMISSION_VALUES:
             return self._submission_sheet(request, dataset)
         content = services.template_file(dataset=services.dataset_get(dataset), file_format=file_format)
         return file_response(content, f"{dataset}-template.{file_format}", file_format)
