@@ -181,7 +181,7 @@ class JobViewSet(ReadOnlyModelViewSet):
             OpenApiParameter(
                 "submission",
                 int,
-                description="报送 ID（仅 submission_values）：下载该报送的填报表（XLSX，含本期指标和现有数值）；其他数据集忽略",
+                description="报送 ID（仅 submission_values，其他数据集忽略）：下载该报送的填报表（XLSX）",
             ),
         ],
         responses={**FILE_RESPONSES, 404: OpenApiResponse(description="报送不存在或无权查看")},
