@@ -77,6 +77,11 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("choices", [(v, v) for v in TRUE_VALUES + FALSE_VALUES])
         kwargs.setdefault("coerce", lambda value: value in TRUE_VALUES)
         super().__init__(*args, **kwargs)
+        # What it takes, as the schema says it: one of the words, or empty (= not filtered, as a form sends it).
+        schema = {"type": "string", "enum": [*TRUE_VALUES, *FALSE_VALUES, ""]}
+        if self.label:
+            schema["description"] = str(self.label)
+        set_override(self, "field", schema)
 
 
 class HasFilter(StrictBooleanFilter):

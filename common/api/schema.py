@@ -59,6 +59,8 @@ WRITE_METHODS = ("post", "put", "patch")
 RULES = "x-check-constraints"
 #: Text without NUL, which Django and DRF refuse in every text field and filter.
 NO_NUL = "^[^\\u0000]*$"
+#: Text without NUL and with at least one character that is not white space.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 #: A real date from 1949-01-01 to 2100-12-31 (``common.validators.validate_plausible_date``); 29 February is
 #: left out, the only day a pattern cannot tell real from not.
 PLAUSIBLE_DATE = (
@@ -96,7 +98,8 @@ def _forbid_nul(schema) -> None:
             _forbid_nul(item)
     elif isinstance(schema, dict):
         if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & set(schema)):
-            schema["pattern"] = NO_NUL
+            # A text that may not be blank needs a character other than white space (DRF trims it).
+            schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
         for value in schema.values():
             if isinstance(value, dict | list):
                 _forbid_nul(value)

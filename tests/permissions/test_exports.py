@@ -53,7 +53,8 @@ def test_the_schema_documents_each_datasets_filters(w):
     filters = projects["properties"]["filters"]
     assert filters["additionalProperties"] is False
     assert {"city", "stage", "enterprise", "has_base", "ordering"} <= set(filters["properties"])
-    assert filters["properties"]["has_base"]["enum"] == ["true", "false"]
+    # The words the filter takes (true/1/yes, false/0/no) and empty for "not filtered", as the list's parameter.
+    assert set(filters["properties"]["has_base"]["enum"]) == {"true", "1", "yes", "false", "0", "no", ""}
     assert "signed" in filters["properties"]["stage"]["enum"]  # one value of the list's several
 
 
