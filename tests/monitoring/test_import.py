@@ -252,8 +252,9 @@ def test_the_api_imports_a_submissions_values(loop):
     assert response.status_code == 201, response.json()
     assert response.json()["counts"] == {"total": 2, "created": 0, "updated": 1, "unchanged": 1}
     assert loop.ty.values.get(indicator=loop.firms).value == Decimal("118")
-    # The submission parameter belongs to this dataset only and must be an id.
-    assert api.get("/api/v1/jobs/template/?dataset=projects&submission=1").status_code == 400
+    # The submission parameter belongs to this dataset only (another dataset's template ignores it) and must be an id.
+    other = api.get("/api/v1/jobs/template/?dataset=projects&submission=1")
+    assert other.status_code == 200 and "projects-template" in other["Content-Disposition"]
     assert api.get("/api/v1/jobs/template/?dataset=submission_values&submission=x").status_code == 400
     # A viewer may not import; the export of values for a viewer holds only approved submissions.
     body["file"] = _upload(content)
