@@ -1,11 +1,9 @@
 """The project rollups: kept by the services equal to a GROUP BY over the projects, under concurrent writes too."""
 
-import threading
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from plans.models import Industry, Plan
 from projects.models import KeyProject, ProjectMention, ProjectRollup
@@ -18,7 +16,6 @@ from projects.services import (
     project_mention_create,
     project_rollup_rebuild,
 )
-from regions.models import Region
 from tests import factories
 from tests.api.base import all_rows
 
@@ -132,47 +129,3 @@ def test_the_map_counts_from_the_rollups(data, api):
     listed = all_rows(client, "/api/v1/projects/", {})
     assert counts["140100"] == sum(p["city"] == "140100" for p in listed) > 0
     assert sum(counts.values()) == len(listed)  # 大同's projects are not 太原 staff's to count
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_twelve_writers_of_one_city_and_stage_add_up():
-    """Twelve threads create and move projects of the same city and stage at once: no delta is lost."""
-    province = Region.objects.get_or_create(code="140000", defaults={"name": "山西省", "level": "province"})[0]
-    city = Region.objects.create(code="149900", name="并发市", level="city", parent=province)
-    writers, each = 12, 5
-    barrier = threading.Barrier(writers)
-    errors = []
-
-    def write(index: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(each):
-                project = key_project_create(
-                    user=None,
-                    data={
-                        "name": f"并发项目{index}-{n}",
-                        "city": city,
-                        "stage": "started",
-                        "total_investment": Decimal("1.50") if n % 2 else None,
-                    },
-                )
-                if n == 0:
-                    key_project_update(instance=project, user=None, data={"total_investment": Decimal("2.00")})
-                if n == each - 1:
-                    key_project_delete(instance=project, user=None)
-        except Exception as exc:  # noqa: BLE001 (reported below, with the thread's index)
-            errors.append((index, exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
-    row = ProjectRollup.objects.get(plan=None, city=city, stage="started", industry=None)
-    # Per writer: n=0 (2.00), n=1 (1.50), n=2 (unknown), n=3 (1.50); n=4 deleted.
-    assert (row.count, row.investment, row.investment_unknown) == (writers * 4, writers * Decimal("5.00"), writers)
-    assert stored() == grouped_from_projects()
