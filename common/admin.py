@@ -525,23 +525,23 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         return fields + [name for name in dict.fromkeys(province_only) if name not in fields]
 
 
-def _relation_field(model, name):
+def _model_field(model, name):
+    """The model field a list_display / fields entry names, or None (a method or an admin attribute)."""
     if not isinstance(name, str):
         return None
     try:
-        field = model._meta.get_field(name)
+        return model._meta.get_field(name)
     except Exception:  # a method or an admin attribute, not a field
         return None
-    return field if field.is_relation else None
+
+
+def _relation_field(model, name):
+    field = _model_field(model, name)
+    return field if field is not None and field.is_relation else None
 
 
 def _number_field(model, name):
-    if not isinstance(name, str):
-        return None
-    try:
-        field = model._meta.get_field(name)
-    except Exception:  # a method or an admin attribute, not a field
-        return None
+    field = _model_field(model, name)
     return field if isinstance(field, models.DecimalField | models.FloatField) else None
 
 
