@@ -1,6 +1,26 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
+
+
+class StrictWriteQueryMixin:
+    """A write takes no query parameter of its own: one it does not know is an error (400), not silently
+    ignored (a list's unknown parameters: StrictFilterBackend).
+
+    Known are ``format`` and the list's own parameters (filters, paging): the browsable API posts its
+    forms to the page's whole address, the list's query string included.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and permissions answer first
+        if request.method in SAFE_METHODS:
+            return
+        filterset_class = getattr(self, "filterset_class", None)
+        known = _reserved(self) | set(filterset_class.base_filters if filterset_class else ())
+        unknown = set(request.query_params) - known
+        if unknown:
+            raise ValidationError({name: ["未知的查询参数。"] for name in sorted(unknown)})
 
 
 class StrictFilterBackend(DjangoFilterBackend):

@@ -83,7 +83,71 @@ class ChoiceLabelField(serializers.CharField):
         return getattr(instance, self.source)()
 
 
-class ServiceModelSerializer(serializers.ModelSerializer):
+#: The JSON types a field of each kind takes in a JSON body, checked before DRF's own coercion
+#: (which reads ``387851`` as the name "387851", ``1`` as true and ``"5"`` as 5). The first match wins.
+#: Decimals take a string or a number: both are exact enough for DRF's digit checks.
+JSON_TYPES: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "请填写 true 或 false。"),
+    (serializers.IntegerField, (int,), "请填写整数。"),
+    (serializers.FloatField, (int, float), "请填写数值。"),
+    (serializers.DecimalField, (str, int, float), "请填写数值。"),
+    (serializers.CharField, (str,), "请填写文本（字符串）。"),
+    (serializers.DateField, (str,), "请按 YYYY-MM-DD 填写日期（字符串）。"),
+    (serializers.DateTimeField, (str,), "请按 ISO 8601 填写时间（字符串）。"),
+)
+
+
+def json_type_error(field, value) -> str | None:
+    """The message for a JSON value of the wrong type for ``field``, or None (``null`` is the field's to judge)."""
+    if value is None:
+        return None
+    for kind, types, message in JSON_TYPES:
+        if isinstance(field, kind):
+            # bool is an int in Python; only a BooleanField takes it.
+            wrong = not isinstance(value, types) or (isinstance(value, bool) and bool not in types)
+            return message if wrong else None
+    return None
+
+
+class StrictJsonTypesMixin:
+    """In a JSON body, each field takes only the JSON type its schema documents (``JSON_TYPES``).
+
+    Form encodings (the browsable API, uploads) send every value as text; DRF's coercion is right
+    for them and stays. All wrong types are reported together, one message per field.
+    """
+
+    def to_internal_value(self, data):
+        errors = self._json_type_errors(data)
+        if not errors:
+            return super().to_internal_value(data)
+        # The other fields are still checked, so that one answer lists every mistake.
+        try:
+            super().to_internal_value({name: value for name, value in data.items() if name not in errors})
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                errors = {**exc.detail, **errors}
+        raise serializers.ValidationError(errors)
+
+    def _json_type_errors(self, data) -> dict:
+        request = self.context.get("request")
+        if request is None or not isinstance(data, dict):
+            return {}
+        if not (request.content_type or "").startswith("application/json"):
+            return {}
+        errors = {}
+        for field in self._writable_fields:
+            if field.field_name in data:
+                message = json_type_error(field, data[field.field_name])
+                if message:
+                    errors[field.field_name] = [message]
+        return errors
+
+
+class JsonInputSerializer(StrictJsonTypesMixin, serializers.Serializer):
+    """A serializer for an action's input (a comment, a reason), typed as strictly as the models' serializers."""
+
+
+class ServiceModelSerializer(StrictJsonTypesMixin, serializers.ModelSerializer):
     """A ModelSerializer whose writes the viewset makes through the model's services (scope check + full_clean).
 
     - A related model that declares ``api_slug_field`` is named by it, in reads and writes: regions
@@ -95,7 +159,8 @@ class ServiceModelSerializer(serializers.ModelSerializer):
     - Every choice field ``x`` gets a read-only ``x_display`` with its Chinese label.
     - Multi-field constraints are checked by ``full_clean`` in the service, whose messages are
       the models' own Chinese ``violation_error_message``.
-    - A relation in a JSON body is never ``""`` (``NoBlankInJsonMixin``).
+    - A relation in a JSON body is never ``""`` (``NoBlankInJsonMixin``), and every field takes
+      only its documented JSON type (``StrictJsonTypesMixin``).
     """
 
     serializer_related_field = PrimaryKeyRelation

@@ -17,6 +17,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from common.api.filters import StrictWriteQueryMixin
 from common.auth import lockout_message
 
 from .authentication import token_expires
@@ -33,7 +34,7 @@ class TokenResponseSerializer(serializers.Serializer):
     expires = serializers.DateTimeField(help_text="过期时间")
 
 
-class ObtainRotatingAuthToken(ObtainAuthToken):
+class ObtainRotatingAuthToken(StrictWriteQueryMixin, ObtainAuthToken):
     parser_classes = [DepthLimitedJSONParser, FormParser, MultiPartParser]
     throttle_classes = [AnonRateThrottle]
 

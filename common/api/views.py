@@ -15,7 +15,7 @@ from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
-from .filters import StrictFilterBackend
+from .filters import StrictFilterBackend, StrictWriteQueryMixin
 from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
 
@@ -31,8 +31,9 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
-class ScopedViewMixin:
-    """Every queryset goes through the city-scope rule; filters are strict (see StrictFilterBackend)."""
+class ScopedViewMixin(StrictWriteQueryMixin):
+    """Every queryset goes through the city-scope rule; filters and a write's query string are strict
+    (StrictFilterBackend, StrictWriteQueryMixin)."""
 
     filter_backends = [StrictFilterBackend]
 

@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from common.api.serializers import ServiceModelSerializer
+from common.api.serializers import JsonInputSerializer, ServiceModelSerializer
 from plans.api.serializers import (
     PlanStatusCountsSerializer,
     RatioField,
@@ -39,7 +39,7 @@ class RoundSerializer(ServiceModelSerializer):
         return RoundStatusChoices(rnd.status(timezone.localdate())).label
 
 
-class RoundFromTemplateSerializer(serializers.Serializer):
+class RoundFromTemplateSerializer(JsonInputSerializer):
     template = serializers.PrimaryKeyRelatedField(queryset=RoundTemplate.objects.all(), label="模板 ID")
     year = serializers.IntegerField(min_value=2000, max_value=2100, label="年份")
     quarter = serializers.IntegerField(min_value=0, max_value=4, default=0, label="季度（0 为全年）")
@@ -106,11 +106,11 @@ class SubmissionSerializer(ServiceModelSerializer):
         return TimelinessChoices(timeliness(submission, timezone.localdate())).label
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(JsonInputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", label="意见（退回时必填）")
 
 
-class ReopenSerializer(serializers.Serializer):
+class ReopenSerializer(JsonInputSerializer):
     reason = serializers.CharField(allow_blank=True, label="重新打开的理由（必填）")
 
 

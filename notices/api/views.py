@@ -10,7 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
-from common.api.filters import StrictFilterBackend
+from common.api.filters import StrictFilterBackend, StrictWriteQueryMixin
 
 from ..filtersets import NoticeFilterSet
 from ..models import Notice
@@ -18,7 +18,7 @@ from ..services import notice_mark_read, unread_count
 from .serializers import MarkedSerializer, NoticeSerializer, UnreadCountSerializer
 
 
-class NoticeViewSet(ReadOnlyModelViewSet):
+class NoticeViewSet(StrictWriteQueryMixin, ReadOnlyModelViewSet):
     queryset = Notice.objects.all()
     serializer_class = NoticeSerializer
     permission_classes = [IsAuthenticated]

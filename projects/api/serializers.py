@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from common.api.serializers import LinkedNameField, ServiceModelSerializer, SlugLookupField
+from common.api.serializers import JsonInputSerializer, LinkedNameField, ServiceModelSerializer, SlugLookupField
 from regions.models import Region
 
 from ..models import (
@@ -199,11 +199,11 @@ class ProjectWarningSerializer(serializers.ModelSerializer):
         read_only_fields = [f.name for f in ProjectWarning._meta.concrete_fields]
 
 
-class WarningAcknowledgeSerializer(serializers.Serializer):
+class WarningAcknowledgeSerializer(JsonInputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, label="确认意见")
 
 
-class WarningResolveSerializer(serializers.Serializer):
+class WarningResolveSerializer(JsonInputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255, label="解除原因")
 
 

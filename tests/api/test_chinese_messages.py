@@ -8,6 +8,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.exceptions import Throttled
 
 from common.api.exceptions import exception_handler
+from projects.models import Batch, KeyProject
 
 pytestmark = pytest.mark.django_db
 WORLD_BUILT_ONCE = True
@@ -55,6 +56,37 @@ def test_writes_answer_in_chinese(world, clerk):
     assert not english(errors), errors
     not_an_object = clerk.post("/api/v1/projects/", [1, 2], format="json").json()
     assert not_an_object == {"non_field_errors": ["数据格式错误：应为 JSON 对象，收到的是 list。"]}
+
+
+def test_a_json_value_of_the_wrong_type_is_refused_not_coerced(world, clerk, province_user, api):
+    # DRF alone would store 387851 as the name "387851", 1 as true and "5" as 5.
+    before = KeyProject.objects.count()
+    body = {"name": 387851, "stage": "x", "city": "140100", "total_investment": True}
+    errors = clerk.post("/api/v1/projects/", body, format="json").json()
+    assert errors["name"] == ["请填写文本（字符串）。"]
+    assert errors["total_investment"] == ["请填写数值。"]
+    assert errors["stage"] == ["“x”不是有效的选项。"]  # the other fields are still checked
+    assert KeyProject.objects.count() == before
+    province = api(province_user)
+    leading = province.post("/api/v1/enterprises/", {"name": "某企业", "is_leading": 1}, format="json")
+    assert leading.json()["is_leading"] == ["请填写 true 或 false。"]
+    answer = province.post("/api/v1/batches/", {"name": 387851, "held_on": "2026-06-30"}, format="json")
+    assert (answer.status_code, answer.json()) == (400, {"name": ["请填写文本（字符串）。"]})
+    assert not Batch.objects.filter(name="387851").exists()
+    # A form encoding sends every value as text, read as before.
+    fine = province.post("/api/v1/batches/", {"name": "第九批", "held_on": "2026-06-30"})
+    assert fine.status_code == 201, fine.json()
+
+
+def test_a_write_refuses_a_query_parameter_it_does_not_know(world, province_user, api):
+    province = api(province_user)
+    body = {"name": "第十批", "held_on": "2026-06-30"}
+    answer = province.post("/api/v1/batches/?nmae=x", body, format="json")
+    assert (answer.status_code, answer.json()) == (400, {"nmae": ["未知的查询参数。"]})
+    assert not Batch.objects.filter(name="第十批").exists()
+    # The browsable API posts to the list's whole address: its filters and ?format= are known.
+    assert province.post("/api/v1/batches/?format=json&page=2", body, format="json").status_code == 201
+    assert province.post("/api/v1/notices/read-all/?x=1").status_code == 400
 
 
 @pytest.mark.parametrize(

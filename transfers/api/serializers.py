@@ -1,6 +1,7 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from common.api.serializers import JsonInputSerializer
 from jobs.choices import DatasetChoices, FileFormatChoices
 from jobs.models import Job
 
@@ -45,7 +46,7 @@ class JobSerializer(serializers.ModelSerializer):
         return job.result is not None
 
 
-class ImportRequestSerializer(serializers.Serializer):
+class ImportRequestSerializer(JsonInputSerializer):
     dataset = serializers.ChoiceField(choices=DatasetChoices.choices, help_text="数据类别")
     file = serializers.FileField(help_text="Excel（.xlsx）或 CSV 文件，表头与模板一致")
     dry_run = serializers.BooleanField(
@@ -60,7 +61,7 @@ class ImportRequestSerializer(serializers.Serializer):
         return upload
 
 
-class ExportRequestSerializer(serializers.Serializer):
+class ExportRequestSerializer(JsonInputSerializer):
     dataset = serializers.ChoiceField(choices=DatasetChoices.choices, help_text="数据类别")
     file_format = serializers.ChoiceField(choices=FileFormatChoices.choices, default=FileFormatChoices.XLSX)
     # Each value as in the list's query string (an empty one filters nothing); per dataset in the schema.

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.exceptions import validation_error_detail
-from common.api.filters import StrictFilterBackend
+from common.api.filters import StrictFilterBackend, StrictWriteQueryMixin
 from common.choices import RoleChoices
 from common.scope import can_add, can_view_model, user_role
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
@@ -70,7 +70,7 @@ FILE_RESPONSES = {
 }
 
 
-class JobViewSet(ReadOnlyModelViewSet):
+class JobViewSet(StrictWriteQueryMixin, ReadOnlyModelViewSet):
     queryset = Job.objects.select_related("user", "city").defer("upload", "result")
     serializer_class = JobSerializer
     permission_classes = [CanUseJobs]
