@@ -265,7 +265,9 @@ def _sql_transaction(bench, project_id: int, user_id: int):
     from projects.models import KeyProject
 
     history = KeyProject.history.model
-    columns = [f.column for f in KeyProject._meta.concrete_fields]
+    # The columns the history keeps (not the maintained search column).
+    kept = {f.column for f in history._meta.concrete_fields}
+    columns = [f.column for f in KeyProject._meta.concrete_fields if f.column in kept]
     own = ", ".join(f'"{c}"' for c in columns)
     conn = database(bench.url)
     conn.autocommit = False

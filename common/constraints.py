@@ -34,11 +34,16 @@ class Unsupported(Exception):
     """The evaluator does not understand this part of a condition: Django checks it instead."""
 
 
-def validate_check(constraint: models.CheckConstraint, model, instance, *, exclude=(), using=None) -> None:
-    """``constraint.validate(model, instance, exclude=exclude)``, without a query where the evaluator can."""
+def validate_check(
+    constraint: models.CheckConstraint, model, instance, *, exclude=(), using=None, row: dict | None = None
+) -> None:
+    """``constraint.validate(model, instance, exclude=exclude)``, without a query where the evaluator can.
+
+    ``row``: the instance's values as ``_row`` gives them for this model and ``exclude`` (shared by its constraints).
+    """
     using = using or router.db_for_write(model, instance=instance)
     try:
-        holds = condition_holds(constraint.condition, _row(model, instance, set(exclude)))
+        holds = condition_holds(constraint.condition, row if row is not None else _row(model, instance, set(exclude)))
     except Unsupported:
         constraint.validate(model, instance, exclude=exclude, using=using)
         return
@@ -253,9 +258,9 @@ def _taken(instances, excludes, unique_checks) -> set[tuple]:
     return taken
 
 
-def _decided(constraint, model_class, instance) -> bool:
+def _decided(constraint, model_class, instance, exclude=frozenset()) -> bool:
     try:
-        condition_holds(constraint.condition, _row(model_class, instance, set()))
+        condition_holds(constraint.condition, _row(model_class, instance, set(exclude)))
     except Unsupported:
         return False
     return True
@@ -286,33 +291,108 @@ def _applies(constraint, model_class, instance, exclude=frozenset()) -> bool:
         return False
 
 
-def full_clean_one(instance: models.Model) -> None:
+def _validate_conditional(constraint, model_class, instance, *, exclude, using) -> None:
+    """``constraint.validate`` for an instance that meets the constraint's condition (decided in Python): one
+    EXISTS query, where Django would first evaluate the condition with ``Q.check`` (a savepoint and a SELECT)."""
+    lookups = {}
+    for name in constraint.fields:
+        field = model_class._meta.get_field(name)
+        if name in exclude:
+            return
+        if field.generated:
+            constraint.validate(model_class, instance, exclude=exclude, using=using)
+            return
+        value = getattr(instance, field.attname)
+        if value is None or (value == "" and connections[using].features.interprets_empty_strings_as_nulls):
+            return  # NULL never clashes
+        lookups[name] = value
+    queryset = model_class._default_manager.using(using).filter(**lookups).filter(constraint.condition)
+    if not instance._state.adding and instance._is_pk_set(model_class._meta):
+        queryset = queryset.exclude(pk=instance._get_pk_val(model_class._meta))
+    if queryset.exists():
+        raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+
+
+def full_clean_one(instance: models.Model, *, stored: frozenset[str] = frozenset()) -> None:
     """``instance.full_clean()``, with the same errors, but check constraints evaluated in Python where
-    ``validate_check`` can: Django runs each as a SELECT in a savepoint, three round trips apiece."""
-    errors = {}
-    try:
-        instance.full_clean(validate_constraints=False)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    if constraint_errors := _constraint_errors(instance, _failed(errors), taken=None):
+    ``validate_check`` can: Django runs each as a SELECT in a savepoint, three round trips apiece.
+
+    ``stored``: fields that hold the values read from the database (a change writes only the others).
+    Their related records are not looked up again, and a unique check or unique constraint over them
+    alone is skipped: the database holds those values under its own foreign keys and unique indexes.
+    """
+    relations = {name for name in stored if instance._meta.get_field(name).is_relation}
+    errors = _clean(instance, relations)
+    failed = _failed(errors)
+    checks, date_checks = instance._get_unique_checks(exclude=failed)
+    unique = instance._perform_unique_checks([check for check in checks if not set(check[1]) <= stored])
+    for name, messages in instance._perform_date_checks(date_checks).items():
+        unique.setdefault(name, []).extend(messages)
+    if unique:
+        errors = ValidationError(unique).update_error_dict(errors)
+    if constraint_errors := _constraint_errors(instance, _failed(errors), taken=None, stored=stored):
         errors = ValidationError(constraint_errors).update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
 
 
-def _constraint_errors(instance, exclude: set[str], taken: set[tuple] | None) -> dict:
+def _condition_names(condition: Q) -> set[str] | None:
+    """The fields a condition reads (None: it reads something else too, an expression)."""
+    names = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            inner = _condition_names(child)
+            if inner is None:
+                return None
+            names |= inner
+        elif isinstance(child, tuple):
+            names.add(child[0].split(LOOKUP_SEP)[0])
+            if isinstance(child[1], F):
+                names.add(child[1].name)
+            elif hasattr(child[1], "resolve_expression"):
+                return None
+        else:
+            return None
+    return names
+
+
+def _over_stored(constraint, stored: frozenset[str]) -> bool:
+    """A unique constraint over fields (and a condition) that all hold their stored values."""
+    if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields or constraint.expressions:
+        return False
+    names = set(constraint.fields)
+    if constraint.condition is not None:
+        condition = _condition_names(constraint.condition)
+        if condition is None:
+            return False
+        names |= condition
+    return names <= stored
+
+
+def _constraint_errors(
+    instance, exclude: set[str], taken: set[tuple] | None, stored: frozenset[str] = frozenset()
+) -> dict:
     """The errors ``instance.validate_constraints(exclude)`` would raise, merged the way it merges them.
 
     ``taken``: the unique values a batch query found stored (only those are checked one by one); None
-    checks every unique constraint with Django.
+    checks every unique constraint with Django. ``stored``: see ``full_clean_one``.
     """
     using = router.db_for_write(type(instance), instance=instance)
     errors = {}
     for model_class, constraints in instance.get_constraints():
+        row = _row(model_class, instance, set(exclude))
         for constraint in constraints:
+            if _over_stored(constraint, stored):
+                continue
             try:
                 if isinstance(constraint, models.CheckConstraint):
-                    validate_check(constraint, model_class, instance, exclude=exclude, using=using)
+                    validate_check(constraint, model_class, instance, exclude=exclude, using=using, row=row)
+                elif (
+                    taken is None and _conditional(constraint) and _decided(constraint, model_class, instance, exclude)
+                ):
+                    # One record: outside the condition no clash is possible; inside it, one EXISTS query.
+                    if _applies(constraint, model_class, instance, exclude):
+                        _validate_conditional(constraint, model_class, instance, exclude=exclude, using=using)
                 elif taken is not None and _conditional(constraint) and _decided(constraint, model_class, instance):
                     # The instance is outside the condition (no clash possible), or inside it and the
                     # batch query found its values stored under the condition: only then Django's check.

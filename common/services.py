@@ -108,7 +108,12 @@ def record_update(*, instance: models.Model, user, data: Mapping[str, Any], reas
     """Change some fields of a record (those in ``data``) if this user may, before and after."""
     if user is not None and not can_change(user, instance):
         raise PermissionDenied("您无权修改此记录。")
-    return _save(instance=instance, user=user, data=data, reason=reason)
+    # The fields left out of ``data`` hold what was read from the database: full_clean_one need not
+    # look their values up again.
+    stored = frozenset(
+        field.name for field in instance._meta.concrete_fields if field.name not in data and field.attname not in data
+    )
+    return _save(instance=instance, user=user, data=data, reason=reason, stored=stored)
 
 
 @transaction.atomic
@@ -120,9 +125,11 @@ def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
 
 
 @transaction.atomic
-def _save(*, instance: models.Model, user, data: Mapping[str, Any], reason: str) -> models.Model:
+def _save(
+    *, instance: models.Model, user, data: Mapping[str, Any], reason: str, stored: frozenset[str] = frozenset()
+) -> models.Model:
     many = _assign(instance, user, data)
-    full_clean_one(instance)
+    full_clean_one(instance, stored=stored)
     if error := _out_of_scope(instance, user):
         raise error
     _mark_history(instance, user, reason)

@@ -28,7 +28,19 @@ class ProjectState:
     stage: str
     industry: int | None
     investment: Decimal | None
-    plans: frozenset[int]
+    plan: int | None
+    mentions: frozenset[int]
+
+    @property
+    def plans(self) -> frozenset[int]:
+        return self.mentions | ({self.plan} if self.plan else frozenset())
+
+
+def saved_state(before: ProjectState, project: KeyProject) -> ProjectState:
+    """The state of a project just saved by a write that did not change its mentions (no query)."""
+    return ProjectState(
+        project.city_id, project.stage, project.industry_id, project.total_investment, project.plan_id, before.mentions
+    )
 
 
 def rollup_key(plan: int | None, city: int, stage: str, industry: int | None) -> str:
@@ -48,7 +60,7 @@ def states(project_ids: Iterable[int], *, lock: bool = False) -> dict[int, Proje
     for project, plan in ProjectMention.objects.filter(project_id__in=ids).values_list("project_id", "plan_id"):
         named[project].add(plan)
     return {
-        pk: ProjectState(city, stage, industry, investment, frozenset(named[pk] | ({plan} if plan else set())))
+        pk: ProjectState(city, stage, industry, investment, plan, frozenset(named[pk]))
         for pk, city, stage, industry, investment, plan in rows
     }
 

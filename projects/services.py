@@ -222,7 +222,8 @@ def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reas
     project = record_update(instance=instance, user=user, data=data, reason=reason)
     if data.keys() & {"name", "capacity", "county", "enterprise"}:
         search_text.refresh(project_ids=[project.pk])
-    rollups.apply(before=before, after=rollups.states([instance.pk]))
+    # What the saved row adds now (the row is locked and the mentions are not this write's).
+    rollups.apply(before=before, after={project.pk: rollups.saved_state(before[project.pk], project)})
     return project
 
 
@@ -650,6 +651,7 @@ def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult,
         (warning.project_id, warning.rule): warning
         for warning in ProjectWarning.objects.filter(project__in=[p.pk for p in projects], resolved_on__isnull=True)
     }
+    red, opening = [], []
     for project in projects:
         for rule, outcome in findings[project.pk].items():
             warning = open_warnings.get((project.pk, rule))
@@ -661,20 +663,58 @@ def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult,
                     result.resolved += 1
                 continue
             if warning is None:
-                warning = _warning_open(project=project, rule=rule, finding=outcome, today=today)
-                if warning is None:
-                    continue  # opened by a concurrent run
-                result.opened += 1
+                opening.append((project, rule, outcome))
             elif outcome.level == WarningLevelChoices.RED and warning.level == WarningLevelChoices.YELLOW:
                 data = {"level": outcome.level, "message": outcome.message, "figures": outcome.figures}
                 warning = record_update(
                     instance=warning, user=None, data={**data, "escalated_on": today}, reason="预警升级为红色"
                 )
                 result.escalated += 1
+                red.append((warning, project))
+    for start in range(0, len(opening), OPEN_BATCH):
+        batch = opening[start : start + OPEN_BATCH]
+        for (project, _, _), warning in zip(batch, _warnings_open(opening=batch, today=today), strict=True):
+            if warning is None:
+                continue  # opened by a concurrent run
+            result.opened += 1
+            if warning.level == WarningLevelChoices.RED:
+                red.append((warning, project))
+    if recipients is not None:
+        for warning, project in red:
+            result.red_notices += _notify_red(warning=warning, project=project, recipients=recipients)
+
+
+#: New warnings created together (records_create: a few queries per batch instead of several per warning).
+OPEN_BATCH = 500
+
+
+def _warnings_open(*, opening: list[tuple[KeyProject, str, warning_rules.Finding]], today) -> list:
+    """Open these warnings (project, rule, finding) at once; None where a concurrent run opened it first."""
+    rows = [
+        {
+            "project": project,
+            "rule": rule,
+            "level": finding.level,
+            "message": finding.message,
+            "figures": finding.figures,
+            "opened_on": today,
+        }
+        for project, rule, finding in opening
+    ]
+    try:
+        outcomes = records_create(model=ProjectWarning, user=None, rows=rows, reason="规则评估发出预警")
+    except IntegrityError:
+        # A concurrent run opened some of them after the checks: the batch was rolled back; one by one.
+        return [_warning_open(project=p, rule=r, finding=f, today=today) for p, r, f in opening]
+    opened = []
+    for (project, rule, _), outcome in zip(opening, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            if ProjectWarning.objects.filter(project=project, rule=rule, resolved_on__isnull=True).exists():
+                outcome = None
             else:
-                continue
-            if warning.level == WarningLevelChoices.RED and recipients is not None:
-                result.red_notices += _notify_red(warning=warning, project=project, recipients=recipients)
+                raise outcome
+        opened.append(outcome)
+    return opened
 
 
 def _warning_open(*, project: KeyProject, rule: str, finding, today) -> ProjectWarning | None:

@@ -78,7 +78,8 @@ class VersionedReadMixin:
 
     def _lock_and_check(self, request) -> None:
         lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        model = self.get_queryset().model
+        # The class's queryset names the model without building the annotated queryset of get_queryset().
+        model = (self.queryset if self.queryset is not None else self.get_queryset()).model
         # Lock by key first (no scope needed to lock, nothing is read out), then read within scope:
         # the version compared is the one the write will replace.
         try:

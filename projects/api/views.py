@@ -1,3 +1,5 @@
+import copy
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -152,6 +154,11 @@ class KeyProjectViewSet(ScopedModelViewSet):
         return selectors.project_rollup_count(queryset=filterset.qs)
 
     def written(self, instance):
+        # A change answers with the record read under the lock: its annotations and prefetched mentions and
+        # builders come from other tables, which a project's own fields do not change. A new one is read back.
+        if hasattr(instance, "open_warnings"):
+            # A copy: DRF's update empties the prefetch cache of the object it read, not of this one.
+            return copy.copy(instance)
         return self.get_queryset().get(pk=instance.pk)
 
 
