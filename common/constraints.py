@@ -251,7 +251,10 @@ def _taken(instances, excludes, unique_checks) -> set[tuple]:
                         wanted[(model_class, tuple(constraint.fields), constraint.condition)].add(key[2])
     taken = set()
     for (model_class, fields, condition), values in wanted.items():
-        queryset = model_class._default_manager.filter(**{f"{fields[0]}__in": {value[0] for value in values}})
+        # Each column among the batch's values: a superset of the exact matches, narrowed below.
+        queryset = model_class._default_manager.filter(
+            **{f"{name}__in": {value[index] for value in values} for index, name in enumerate(fields)}
+        )
         queryset = queryset if condition is None else queryset.filter(condition)
         tag = fields if condition is None else condition
         taken.update((model_class, tag, row) for row in queryset.values_list(*fields) if row in values)

@@ -118,6 +118,8 @@ class GenerateReport:
     reports: int = 0
     observations: int = 0
     seconds: float = 0.0
+    #: Seconds per phase, in the order they ran (printed by generate_data).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -514,25 +516,41 @@ def generate(
         if defer_indexes and connection.vendor == "postgresql"
         else nullcontext()
     )
+    phases = {}
     with deferred:
-        report = _generate(projects, reports_per_project, seed, observations, observations_per_target, chunk, progress)
+        report = _generate(
+            projects, reports_per_project, seed, observations, observations_per_target, chunk, progress, phases
+        )
         # COPY bypassed the services that keep the dashboards' counts and the search text (written
         # here, before the deferred indexes are built again).
-        project_rollup_rebuild()
+        with _phase(phases, "rollups"):
+            project_rollup_rebuild()
+        mark = time.perf_counter()
+    phases["indexes"] = time.perf_counter() - mark
     _reset_sequences(KeyProject, ProjectReport, Observation)
     if connection.vendor == "postgresql":
         # Fresh statistics for the planner; outside a transaction also VACUUM, which marks the
         # new pages all-visible so that counts can use index-only scans (as autovacuum would later).
         command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-        with connection.cursor() as cursor:
+        with _phase(phases, "analyze"), connection.cursor() as cursor:
             for model in (KeyProject, ProjectReport, Observation, TargetProgress, ProjectRollup):
                 cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+    report.phases = phases
     report.seconds = time.perf_counter() - started_at
     return report
 
 
+@contextmanager
+def _phase(phases: dict[str, float], name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
+
+
 def _generate(
-    projects, reports_per_project, seed, observations, observations_per_target, chunk, progress
+    projects, reports_per_project, seed, observations, observations_per_target, chunk, progress, phases
 ) -> GenerateReport:
     universe = Universe()
     generator = Generator(
@@ -544,6 +562,7 @@ def _generate(
     )
     report = GenerateReport()
     done = 0
+    mark = time.perf_counter()
     while done < projects:
         size = min(chunk, projects - done)
         project_rows, report_rows = [], []
@@ -559,12 +578,16 @@ def _generate(
         report.reports += len(report_rows)
         if progress:
             progress(done)
+    phases["projects and reports"] = time.perf_counter() - mark
     if observations:
-        rows = list(observation_rows(universe, random.Random(seed + 1), _next_id(Observation), observations_per_target))
-        with transaction.atomic():
-            for start in range(0, len(rows), chunk):
-                write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])
-            refresh_progress()  # the services are bypassed: repair the derived rows
+        with _phase(phases, "observations and progress"):
+            rows = list(
+                observation_rows(universe, random.Random(seed + 1), _next_id(Observation), observations_per_target)
+            )
+            with transaction.atomic():
+                for start in range(0, len(rows), chunk):
+                    write_rows(Observation, OBSERVATION_COLUMNS, rows[start : start + chunk])
+                refresh_progress()  # the services are bypassed: repair the derived rows
         report.observations = len(rows)
     return report
 
@@ -611,12 +634,14 @@ class DispatchReport:
     reports_removed: int = 0
     batch_entries: int = 0
     warnings: dict = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def generate_dispatch(*, seed: int, today: date = TODAY) -> DispatchReport:
     """Dispatch data for every synthetic project, then the warnings as of ``today`` (deterministic per seed)."""
     rng = random.Random(seed + 2)
     report = DispatchReport()
+    mark = time.perf_counter()
     projects = list(
         KeyProject.objects.filter(source_file=SOURCE)
         .order_by("pk")
@@ -649,7 +674,9 @@ def generate_dispatch(*, seed: int, today: date = TODAY) -> DispatchReport:
         report.batch_entries = _batches(rng, projects)
     report.milestones = len(milestones)
     _reset_sequences(Milestone, ProjectYearPlan, Batch, BatchProject)
-    warnings_evaluate(today=today, projects=KeyProject.objects.filter(source_file=SOURCE), notify=False)
+    report.phases["milestones, year plans, batches"] = time.perf_counter() - mark
+    with _phase(report.phases, "warnings"):
+        warnings_evaluate(today=today, projects=KeyProject.objects.filter(source_file=SOURCE), notify=False)
     report.warnings = dict(
         ProjectWarning.objects.filter(project__source_file=SOURCE, resolved_on__isnull=True)
         .order_by()

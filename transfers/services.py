@@ -49,10 +49,10 @@ logger = logging.getLogger(__name__)
 
 #: Rows of an import whose outcome is kept for the preview table.
 PREVIEW_ROWS = 500
-#: Rows between two progress reports of a running job.
-PROGRESS_EVERY = 200
 #: New rows created together (a progress report ends a batch early, so that it counts written rows).
 BATCH_ROWS = 500
+#: Rows between two progress reports of a running job: one report per batch.
+PROGRESS_EVERY = BATCH_ROWS
 
 
 @dataclass

@@ -7,13 +7,22 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from common.choices import RoleChoices
 from notices.models import Notice
+from projects import warning_rules
 from projects.models import KeyProject, ProjectWarning
 from projects.selectors import investment_summary, with_investment_progress
-from projects.services import milestone_update, project_report_create, project_report_update, warnings_evaluate
+from projects.services import (
+    _warnings_open,
+    milestone_update,
+    project_report_create,
+    project_report_update,
+    warnings_evaluate,
+)
 from tests import factories
 from tests.shared import built_once, fresh_copy
 
@@ -333,3 +342,46 @@ def test_city_rankings(w):
     assert rows["140200"]["investment_rate"] == 50.0 and rows["140100"]["investment_rate"] is None
     assert rows["140100"]["investment_rate_rank"] is None
     assert {rows[c]["warnings_rank"] for c in rows} == {1, 2}
+
+
+# Opening many at once --------------------------------------------------------------------------------
+
+
+def _late_projects(w, count, prefix):
+    projects = []
+    for index in range(count):
+        project = _project(f"{prefix}{index:03d}", w.ty, stage="planned")
+        factories.make_milestone(project, code="land", planned_on=D(2025, 1, 1))
+        projects.append(project)
+    return projects
+
+
+def test_warnings_open_in_batches_with_history_and_queries_that_do_not_grow_per_warning(w):
+    small, large = _late_projects(w, 5, "少批"), _late_projects(w, 25, "多批")
+    counts = []
+    for projects in (small, large):
+        with CaptureQueriesContext(connection) as captured:
+            result = warnings_evaluate(today=D(2025, 3, 1), projects=projects)
+        assert result.opened == len(projects)
+        counts.append(len(captured.captured_queries))
+    assert counts[1] == counts[0]
+    opened = ProjectWarning.objects.filter(project__in=large, rule="milestone_overdue", resolved_on=None)
+    assert opened.count() == len(large)
+    history = ProjectWarning.history.filter(id__in=opened.values("pk"))
+    assert set(history.values_list("history_type", "history_change_reason")) == {("+", "规则评估发出预警")}
+
+
+def test_a_warning_opened_meanwhile_is_left_as_it_is_and_the_others_open(w):
+    projects = _late_projects(w, 3, "并发")
+    ProjectWarning.objects.create(
+        project=projects[1],
+        rule="milestone_overdue",
+        level="yellow",
+        message="已由另一次评估发出",
+        opened_on=D(2025, 2, 1),
+    )
+    finding = warning_rules.Finding(level="yellow", message="里程碑逾期", figures={})
+    opening = [(project, "milestone_overdue", finding) for project in projects]
+    opened = _warnings_open(opening=opening, today=D(2025, 3, 1))
+    assert opened[1] is None and all(isinstance(warning, ProjectWarning) for warning in (opened[0], opened[2]))
+    assert ProjectWarning.objects.get(project=projects[1], resolved_on=None).message == "已由另一次评估发出"

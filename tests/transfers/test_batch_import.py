@@ -10,7 +10,9 @@ from django.db.models import AutoField
 from django.test.utils import CaptureQueriesContext
 
 import common.services
+import plans.services
 import projects.services
+from plans.models import Observation, TargetProgress
 from projects.models import KeyProject, ProjectReport
 from transfers import services
 from transfers.datasets import DATASETS
@@ -260,3 +262,22 @@ def test_query_count_does_not_grow_per_row(world, province_user):
     assert len(batches[large]) - len(batches[small]) == 1
     # (Since issue 17 a batch also reads its rollup keys, upserts the rollups and writes the search text: 12.)
     assert large_other - small_other <= 12
+
+
+def test_observations_refresh_the_targets_progress_once_per_batch(world, province_user, monkeypatch):
+    count = services.BATCH_ROWS + 100
+    rows = [["太原指标", "140100", 1950 + i // 12, "", i % 12 + 1, str(i % 90 + 1)] for i in range(count)]
+    refreshed, reported = [], []
+    refresh = plans.services.refresh_progress
+    monkeypatch.setattr(plans.services, "refresh_progress", lambda *a, **k: refreshed.append(1) or refresh(*a, **k))
+    result = run(province_user, rows, dataset=DATASETS["observations"], progress=reported.append)
+    assert result.counts["created"] == count and not result.errors
+    batches = math.ceil(count / services.BATCH_ROWS)
+    assert len(refreshed) == batches and reported == [services.PROGRESS_EVERY]
+    created = Observation.objects.filter(indicator=world["ty_obs"].indicator, year__lt=2000)
+    assert created.count() == count
+    assert Observation.history.filter(id__in=created.values("pk")).count() == count
+    # What the batches left equals a full recount.
+    stored = list(TargetProgress.objects.order_by("target").values_list("target", "observation", "progress"))
+    refresh()
+    assert list(TargetProgress.objects.order_by("target").values_list("target", "observation", "progress")) == stored

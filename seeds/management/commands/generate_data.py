@@ -92,6 +92,7 @@ class Command(BaseCommand):
                 f"共 {report.rows:,} 行，用时 {report.seconds:.1f}s（{rate:,.0f} 行/秒）。"
             )
         )
+        self.stdout.write(f"各阶段用时：{_phases(report.phases)}。")
         if not options["no_dispatch"]:
             self.dispatch(seed)
 
@@ -106,3 +107,20 @@ class Command(BaseCommand):
                 f"未解除预警：{counts}。"
             )
         )
+        self.stdout.write(f"调度数据各阶段用时：{_phases(report.phases)}。")
+
+
+#: The phases' names in the output (synthetic.py times them under English keys).
+PHASE_LABELS = {
+    "projects and reports": "项目与进展报告",
+    "observations and progress": "监测值与指标进度",
+    "rollups": "汇总与检索文本",
+    "indexes": "重建索引",
+    "analyze": "统计信息",
+    "milestones, year plans, batches": "里程碑、年度计划与三个一批",
+    "warnings": "预警评估",
+}
+
+
+def _phases(phases: dict[str, float]) -> str:
+    return "，".join(f"{PHASE_LABELS.get(name, name)} {seconds:.1f}s" for name, seconds in phases.items())
