@@ -7,8 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from plans.models import Observation, Target
-from projects.models import KeyProject, ProjectReport
+from plans.models import Observation, Target, TargetProgress
+from plans.progress import refresh_progress
+from projects import rollups, search_text
+from projects.models import KeyProject, ProjectReport, ProjectRollup
 from seeds import synthetic
 
 OBSERVATIONS_PER_TARGET = 2
@@ -123,3 +125,27 @@ def test_copy_with_deferred_indexes_matches_plain_copy(seeded):
     assert KeyProject.objects.create(name="新项目", city=KeyProject.objects.first().city).pk > max(
         KeyProject.objects.exclude(name="新项目").values_list("pk", flat=True)
     )
+
+
+def test_derived_rows_are_those_the_write_services_keep(seeded):
+    """COPY bypasses the services: the rollups, search text and target progress it repairs equal theirs."""
+    generate(projects=120, reports_per_project=3, seed=9, no_dispatch=True)
+    ids = list(KeyProject.objects.values_list("pk", flat=True))
+    columns = ("key", "plan", "city", "stage", "industry", "count", "investment", "investment_unknown")
+
+    def snapshot():
+        return (
+            list(ProjectRollup.objects.filter(count__gt=0).order_by("key").values_list(*columns)),
+            list(KeyProject.objects.order_by("pk").values_list("pk", "search_text")),
+            list(TargetProgress.objects.order_by("target").values_list("target", "observation", "progress")),
+        )
+
+    generated = snapshot()
+    assert ProjectRollup.objects.filter(count__gt=0).exists()
+    # What key_project_create adds for each project, from empty rollups; the search text it writes; the
+    # progress observation_create refreshes.
+    ProjectRollup.objects.all().delete()
+    rollups.apply(after=rollups.states(ids))
+    search_text.refresh(project_ids=ids)
+    refresh_progress()
+    assert snapshot() == generated
