@@ -127,10 +127,21 @@ def _value(row, name: str):
     return field, _prepared(field, value)
 
 
+#: Constants of conditions as prepared for their field: the same few values are prepared for every record.
+_CONSTANTS: dict[tuple, Any] = {}
+
+
 def _constant(field, value):
     if hasattr(value, "resolve_expression") or isinstance(value, models.Model):
         raise Unsupported(value)
-    return _prepared(field, value)
+    key = (field, type(value), value)
+    try:
+        return _CONSTANTS[key]
+    except TypeError:  # not hashable
+        return _prepared(field, value)
+    except KeyError:
+        prepared = _CONSTANTS[key] = _prepared(field, value)
+        return prepared
 
 
 def _prepared(field, value):
@@ -261,9 +272,9 @@ def _taken(instances, excludes, unique_checks) -> set[tuple]:
     return taken
 
 
-def _decided(constraint, model_class, instance, exclude=frozenset()) -> bool:
+def _decided(constraint, model_class, instance, exclude=frozenset(), row=None) -> bool:
     try:
-        condition_holds(constraint.condition, _row(model_class, instance, set(exclude)))
+        condition_holds(constraint.condition, row if row is not None else _row(model_class, instance, set(exclude)))
     except Unsupported:
         return False
     return True
@@ -285,11 +296,12 @@ def _conditional(constraint) -> bool:
     )
 
 
-def _applies(constraint, model_class, instance, exclude=frozenset()) -> bool:
+def _applies(constraint, model_class, instance, exclude=frozenset(), row=None) -> bool:
     """Whether the instance meets a conditional constraint's condition, decided in Python; False when unsure
     (Django then checks the constraint itself, see ``_constraint_errors``)."""
     try:
-        return condition_holds(constraint.condition, _row(model_class, instance, set(exclude))) is True
+        values = row if row is not None else _row(model_class, instance, set(exclude))
+        return condition_holds(constraint.condition, values) is True
     except Unsupported:
         return False
 
@@ -383,7 +395,9 @@ def _constraint_errors(
     using = router.db_for_write(type(instance), instance=instance)
     errors = {}
     for model_class, constraints in instance.get_constraints():
-        row = _row(model_class, instance, set(exclude))
+        # The values the conditions read, once per instance (with and without the fields that failed).
+        whole = _row(model_class, instance, set())
+        row = _row(model_class, instance, set(exclude)) if exclude else whole
         for constraint in constraints:
             if _over_stored(constraint, stored):
                 continue
@@ -391,15 +405,21 @@ def _constraint_errors(
                 if isinstance(constraint, models.CheckConstraint):
                     validate_check(constraint, model_class, instance, exclude=exclude, using=using, row=row)
                 elif (
-                    taken is None and _conditional(constraint) and _decided(constraint, model_class, instance, exclude)
+                    taken is None
+                    and _conditional(constraint)
+                    and _decided(constraint, model_class, instance, exclude, row)
                 ):
                     # One record: outside the condition no clash is possible; inside it, one EXISTS query.
-                    if _applies(constraint, model_class, instance, exclude):
+                    if _applies(constraint, model_class, instance, exclude, row):
                         _validate_conditional(constraint, model_class, instance, exclude=exclude, using=using)
-                elif taken is not None and _conditional(constraint) and _decided(constraint, model_class, instance):
+                elif (
+                    taken is not None
+                    and _conditional(constraint)
+                    and _decided(constraint, model_class, instance, row=whole)
+                ):
                     # The instance is outside the condition (no clash possible), or inside it and the
                     # batch query found its values stored under the condition: only then Django's check.
-                    if _applies(constraint, model_class, instance) and (
+                    if _applies(constraint, model_class, instance, row=whole) and (
                         _conditional_key(constraint, model_class, instance) in taken
                     ):
                         constraint.validate(model_class, instance, exclude=exclude, using=using)
