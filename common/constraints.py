@@ -272,12 +272,16 @@ def _taken(instances, excludes, unique_checks) -> set[tuple]:
     return taken
 
 
-def _decided(constraint, model_class, instance, exclude=frozenset(), row=None) -> bool:
+_UNDECIDED = object()
+
+
+def _outcome(constraint, row) -> bool | None | object:
+    """The truth of a constraint's condition for a row (True, False, None), or ``_UNDECIDED`` where
+    the evaluator does not understand it (Django then checks the constraint itself)."""
     try:
-        condition_holds(constraint.condition, row if row is not None else _row(model_class, instance, set(exclude)))
+        return condition_holds(constraint.condition, row)
     except Unsupported:
-        return False
-    return True
+        return _UNDECIDED
 
 
 def _conditional_key(constraint, model_class, instance) -> tuple | None:
@@ -296,12 +300,11 @@ def _conditional(constraint) -> bool:
     )
 
 
-def _applies(constraint, model_class, instance, exclude=frozenset(), row=None) -> bool:
+def _applies(constraint, model_class, instance) -> bool:
     """Whether the instance meets a conditional constraint's condition, decided in Python; False when unsure
     (Django then checks the constraint itself, see ``_constraint_errors``)."""
     try:
-        values = row if row is not None else _row(model_class, instance, set(exclude))
-        return condition_holds(constraint.condition, values) is True
+        return condition_holds(constraint.condition, _row(model_class, instance, set())) is True
     except Unsupported:
         return False
 
@@ -405,23 +408,16 @@ def _constraint_errors(
                 if isinstance(constraint, models.CheckConstraint):
                     validate_check(constraint, model_class, instance, exclude=exclude, using=using, row=row)
                 elif (
-                    taken is None
-                    and _conditional(constraint)
-                    and _decided(constraint, model_class, instance, exclude, row)
+                    _conditional(constraint)
+                    and (holds := _outcome(constraint, row if taken is None else whole)) is not _UNDECIDED
                 ):
-                    # One record: outside the condition no clash is possible; inside it, one EXISTS query.
-                    if _applies(constraint, model_class, instance, exclude, row):
+                    # Outside the condition no clash is possible. Inside it: one record, one EXISTS query; a
+                    # batch, Django's check only where the batch query found its values stored under it.
+                    if holds is not True:
+                        pass
+                    elif taken is None:
                         _validate_conditional(constraint, model_class, instance, exclude=exclude, using=using)
-                elif (
-                    taken is not None
-                    and _conditional(constraint)
-                    and _decided(constraint, model_class, instance, row=whole)
-                ):
-                    # The instance is outside the condition (no clash possible), or inside it and the
-                    # batch query found its values stored under the condition: only then Django's check.
-                    if _applies(constraint, model_class, instance, row=whole) and (
-                        _conditional_key(constraint, model_class, instance) in taken
-                    ):
+                    elif _conditional_key(constraint, model_class, instance) in taken:
                         constraint.validate(model_class, instance, exclude=exclude, using=using)
                 elif (
                     taken is None
