@@ -117,7 +117,8 @@ PHASE_LABELS = {
     "rollups": "汇总与检索文本",
     "indexes": "重建索引",
     "analyze": "统计信息",
-    "milestones, year plans, batches": "里程碑、年度计划与三个一批",
+    "milestones": "里程碑",
+    "year plans, batches": "删去的月报、年度计划与三个一批",
     "warnings": "预警评估",
 }
 
