@@ -51,11 +51,12 @@ from projects.selectors import (
     batch_summary,
     city_rankings,
     city_summary_list,
+    investment_by_city,
     investment_summary,
     monthly_investment_summary,
     project_list,
     top_projects_by_city,
-    warning_counts,
+    warning_counts_by_city,
     zone_summary_list,
 )
 from regions.choices import RegionLevelChoices
@@ -450,8 +451,9 @@ class DashboardView(PageMixin, TemplateView):
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
-        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
-        warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
+        by_city = investment_by_city(queryset=projects, year=self.as_of.date.year)
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year, by_city=by_city)
+        warnings = warning_counts_by_city(by_city=by_city)
         geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
             tour=tour_context(self),
@@ -483,7 +485,9 @@ class DashboardView(PageMixin, TemplateView):
             },
             plan_status=plan.status_on(self.as_of.date) if plan else None,
             warnings=every_city_warnings(warnings, scope["cities"]),
-            rankings=every_city_ranking(city_rankings(queryset=projects, year=investment["year"]), scope["cities"]),
+            rankings=every_city_ranking(
+                city_rankings(queryset=projects, year=investment["year"], by_city=by_city), scope["cities"]
+            ),
             # The latest batches in which projects of the plan took part, counting those projects only.
             batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
