@@ -36,23 +36,23 @@ def _statements(where: str) -> list[str]:
     t = _tables()
     return [
         f"DELETE FROM {t['years']} WHERE {where}",
-        f"""INSERT INTO {t['years']} (project_id, year, planned, completed, reports_unknown)
+        f"""INSERT INTO {t["years"]} (project_id, year, planned, completed, reports_unknown)
             SELECT project_id, year, max(planned), sum(amount), sum(unknown) FROM (
                 SELECT project_id, year, NULL AS planned, investment_completed AS amount,
                        CASE WHEN investment_completed IS NULL THEN 1 ELSE 0 END AS unknown
-                FROM {t['reports']} WHERE {where}
+                FROM {t["reports"]} WHERE {where}
                 UNION ALL
-                SELECT project_id, year, planned_investment, NULL, 0 FROM {t['plans']} WHERE {where}
+                SELECT project_id, year, planned_investment, NULL, 0 FROM {t["plans"]} WHERE {where}
             ) k GROUP BY project_id, year""",
         f"DELETE FROM {t['figures']} WHERE {where}",
-        f"""INSERT INTO {t['figures']} (project_id, completed_total, reports_unknown, open_warnings, red_warnings)
+        f"""INSERT INTO {t["figures"]} (project_id, completed_total, reports_unknown, open_warnings, red_warnings)
             SELECT project_id, sum(amount), sum(unknown), sum(opened), sum(red) FROM (
                 SELECT project_id, investment_completed AS amount,
                        CASE WHEN investment_completed IS NULL THEN 1 ELSE 0 END AS unknown, 0 AS opened, 0 AS red
-                FROM {t['reports']} WHERE {where}
+                FROM {t["reports"]} WHERE {where}
                 UNION ALL
                 SELECT project_id, NULL, 0, 1, CASE WHEN level = %s THEN 1 ELSE 0 END
-                FROM {t['warnings']} WHERE resolved_on IS NULL AND {where}
+                FROM {t["warnings"]} WHERE resolved_on IS NULL AND {where}
             ) k GROUP BY project_id""",
     ]
 

@@ -446,9 +446,7 @@ class ProjectYearFigures(models.Model):
     One row per project and year with a plan or a report, kept with ``ProjectFigures``.
     """
 
-    project = models.ForeignKey(
-        KeyProject, on_delete=models.CASCADE, related_name="year_figures", verbose_name="项目"
-    )
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="year_figures", verbose_name="项目")
     year = models.PositiveSmallIntegerField("年份")
     planned = models.DecimalField("本年度计划投资（亿元）", max_digits=20, decimal_places=2, null=True, blank=True)
     completed = models.DecimalField(

@@ -42,7 +42,6 @@ from .models import (
     KeyProject,
     ProjectReport,
     ProjectRollup,
-    ProjectWarning,
     ProjectYearPlan,
 )
 
