@@ -551,7 +551,7 @@ class DashboardView(PageMixin, TemplateView):
         geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
         by_code = {city.code: city for city in cities}
         warnings_by_code = {row["code"]: row for row in warnings["rows"]}
-        tops = top_projects_by_city(queryset=projects)
+        tops = top_projects_by_city(queryset=projects, city_ids=[city.pk for city in cities])
         for feature in geojson["features"]:
             properties = feature["properties"]
             city = by_code[properties["code"]]

@@ -8,7 +8,7 @@ several zones, so zone rows may overlap.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import (
@@ -24,9 +24,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Coalesce
 
 from common.filters import scoped_filtered
 from regions.choices import RegionLevelChoices
@@ -538,28 +537,24 @@ def city_rankings(*, queryset: QuerySet, year: int, by_city: list[dict] | None =
     return sorted(result, key=lambda c: (c["start_rate_rank"] is None, c["start_rate_rank"] or 0, c["code"]))
 
 
-def top_projects_by_city(*, queryset: QuerySet, limit: int = 3) -> dict[int, list[KeyProject]]:
+def top_projects_by_city(*, queryset: QuerySet, city_ids: Iterable[int], limit: int = 3) -> dict[int, list[KeyProject]]:
     """Per city id, its ``limit`` projects of the largest total investment (unknown amounts last), with
-    their open warnings (``open_warnings``, ``red_warnings``). One query."""
+    their open warnings (``open_warnings``, ``red_warnings``). One query per city, each the first rows of
+    the index ``projects_project_city_top`` (one top-N sort of every project costs as much as the page)."""
     ranked = (
-        queryset.order_by()
-        .select_related(None)
+        queryset.select_related(None)
         .annotate(
-            city_rank=Window(
-                RowNumber(),
-                partition_by=[F("city_id")],
-                order_by=[F("total_investment").desc(nulls_last=True), F("pk").asc()],
-            ),
             open_warnings=Coalesce(F("figures__open_warnings"), 0),
             red_warnings=Coalesce(F("figures__red_warnings"), 0),
         )
-        .filter(city_rank__lte=limit)
         .only("pk", "name", "city_id", "stage", "total_investment")
+        .order_by(F("total_investment").desc(nulls_last=True), "pk")
     )
-    tops = defaultdict(list)
-    for project in sorted(ranked, key=lambda p: (p.city_id, p.city_rank)):
-        tops[project.city_id].append(project)
-    return dict(tops)
+    tops = {}
+    for city in city_ids:
+        if rows := list(ranked.filter(city_id=city)[:limit]):
+            tops[city] = rows
+    return tops
 
 
 def monthly_investment_summary(*, queryset: QuerySet, year: int, planned: Decimal | None) -> list[dict]:
