@@ -141,11 +141,11 @@ def test_the_pipeline_counts_unknown_investment_per_stage(client, world):
 
 
 def test_the_dashboard_reads_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
-    """The figures come from the kept rollups and per-project figures (the map's largest projects: one
-    query per city): more projects, reports and warnings add no query."""
+    """The figures come from the kept rollups and per-project figures: more projects, reports and
+    warnings add no query."""
     client.force_login(world.users["province"])
     client.get("/", {"plan": world.plan14.pk, "all": "1"})  # warm the caches (boundaries, plans)
-    with django_assert_max_num_queries(34) as captured:
+    with django_assert_max_num_queries(26) as captured:
         assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
     before = len(captured)
     ty = world.cities["140100"]
