@@ -55,6 +55,7 @@ from projects.selectors import (
     investment_summary,
     monthly_investment_summary,
     project_list,
+    project_rollups,
     top_projects_by_city,
     warning_counts_by_city,
     zone_summary_list,
@@ -426,21 +427,12 @@ class DashboardView(PageMixin, TemplateView):
         scheme = self.selected_scheme(plan)
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
-        stages = selectors.stage_summary(projects=projects)
+        # Counts and investment by stage, city and zone from the rollups the services keep (of the plan's projects).
+        stages = selectors.stage_summary_from_rollups(rollups=project_rollups(user=user, plan=plan))
         # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
-        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), projects=projects))
+        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), plan=plan))
         scope = self.scope()
-        zones = (
-            list(
-                selectors.with_known_investment(
-                    zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects),
-                    projects=projects,
-                    path="city__zone_memberships__zone",
-                )
-            )
-            if scheme
-            else []
-        )
+        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), plan=plan)) if scheme else []
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         # Provincial staff may see the statuses as if the values under review were approved (issue 14).
@@ -501,7 +493,9 @@ class DashboardView(PageMixin, TemplateView):
                         "cities": [m.region.code for m in zone.memberships.all()],
                         "count": zone.project_count,
                         "investment": known_investment(
-                            zone.project_count, zone.project_investment, zone.investment_known
+                            zone.project_count,
+                            zone.project_investment,
+                            zone.project_count - zone.project_investment_unknown,
                         ),
                     }
                     for zone in zones
