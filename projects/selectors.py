@@ -42,8 +42,10 @@ from .models import (
     Enterprise,
     IndustryBase,
     KeyProject,
+    ProjectFigures,
     ProjectReport,
     ProjectRollup,
+    ProjectYearFigures,
     ProjectYearPlan,
 )
 
@@ -269,10 +271,34 @@ def zone_summary_list(
 # None unless both of its amounts are known.
 
 
+def _kept(model, field: str, output_field, **lookups):
+    """One figure of the project's kept row (a lookup by key): evaluated for the rows a page returns only."""
+    rows = model.objects.filter(project=OuterRef("pk"), **lookups).values(field)[:1]
+    return Subquery(rows, output_field=output_field)
+
+
 def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
     """Projects annotated, in the same query, with the year's planned and completed investment, the
     cumulative completed investment (from the monthly reports), the reports without an amount and
-    the open warnings (all and red): two joins to the figures the services keep (ProjectFigures)."""
+    the open warnings (all and red): read by key from the figures the services keep (ProjectFigures).
+
+    Lookups by key, not joins: a list page's query first picks its keys (common.api.pagination), and a
+    join would be made for every row matching the filters before the page is cut.
+    """
+    this_year = {"year": year}
+    return queryset.annotate(
+        planned_year=_kept(ProjectYearFigures, "planned", MONEY, **this_year),
+        completed_year=_kept(ProjectYearFigures, "completed", MONEY, **this_year),
+        completed_year_unknown=Coalesce(_kept(ProjectYearFigures, "reports_unknown", IntegerField(), **this_year), 0),
+        completed_total=_kept(ProjectFigures, "completed_total", MONEY),
+        completed_total_unknown=Coalesce(_kept(ProjectFigures, "reports_unknown", IntegerField()), 0),
+        open_warnings=Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
+        red_warnings=Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
+    )
+
+
+def _with_figures_joined(queryset: QuerySet, *, year: int) -> QuerySet:
+    """``with_investment_progress`` by two joins, for aggregates over every project (one pass, no lookup per row)."""
     return queryset.annotate(
         this_year=FilteredRelation("year_figures", condition=Q(year_figures__year=year)),
         planned_year=F("this_year__planned"),
@@ -322,7 +348,7 @@ def investment_by_city(*, queryset: QuerySet, year: int) -> list[dict]:
     A project's completed amount of the year (or in all) is known when it has a report with an amount and
     none without; rates divide over the projects whose both amounts are known and the planned one is not 0.
     """
-    rows = with_investment_progress(queryset.order_by(), year=year)
+    rows = _with_figures_joined(queryset.order_by(), year=year)
     year_known = Q(completed_year__isnull=False, completed_year_unknown=0)
     total_known = Q(completed_total__isnull=False, completed_total_unknown=0)
     year_rated = year_known & Q(planned_year__gt=0) | year_known & Q(planned_year__lt=0)
@@ -546,8 +572,8 @@ def top_projects_by_city(*, queryset: QuerySet, city_ids: Iterable[int], limit: 
     each city's first rows of the index ``projects_project_city_top`` (a window over every project
     sorts them all: most of the dashboard's time at 100,000 projects); elsewhere that window."""
     ranked = queryset.select_related(None).annotate(
-        open_warnings=Coalesce(F("figures__open_warnings"), 0),
-        red_warnings=Coalesce(F("figures__red_warnings"), 0),
+        open_warnings=Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
+        red_warnings=Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
     )
     columns = ("pk", "name", "city_id", "stage", "total_investment")
     order = (F("total_investment").desc(nulls_last=True), F("pk").asc())
