@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from common.models import defer_heavy_fields
 from plans.filtersets import IndicatorFilterSet
@@ -61,16 +60,31 @@ def stage_summary(*, projects: QuerySet) -> list[dict]:
     """Projects and their investment per stage, every stage of the pipeline listed. Unknown amounts are
     not summed as 0: ``investment`` is the sum of the known ones (None when a stage's projects all lack
     one) and ``unknown`` counts the projects without an amount."""
-    rows = {
-        row["stage"]: row
-        for row in projects.order_by()
+    return _stages(
+        projects.order_by()
         .values("stage")
         .annotate(
             count=Count("pk"),
             investment=Sum("total_investment"),
             unknown=Count("pk", filter=Q(total_investment__isnull=True)),
         )
-    }
+    )
+
+
+def stage_summary_from_rollups(*, rollups: QuerySet) -> list[dict]:
+    """``stage_summary`` of the projects the rollup rows ``rollups`` count (projects.selectors.project_rollups)."""
+    rows = (
+        rollups.filter(count__gt=0)
+        .order_by()
+        .values("stage")
+        .annotate(count=Sum("count"), investment=Sum("investment"), unknown=Sum("investment_unknown"))
+    )
+    # A rollup sums no amount as 0: a stage whose projects all lack one has no known sum.
+    return _stages({**row, "investment": None if row["count"] == row["unknown"] else row["investment"]} for row in rows)
+
+
+def _stages(rows) -> list[dict]:
+    rows = {row["stage"]: row for row in rows}
     empty = {"count": 0, "investment": 0, "unknown": 0}
     return [
         {
@@ -82,19 +96,6 @@ def stage_summary(*, projects: QuerySet) -> list[dict]:
         }
         for stage in ProjectStageChoices
     ]
-
-
-def with_known_investment(queryset: QuerySet, *, projects: QuerySet, path: str) -> QuerySet:
-    """Annotates ``investment_known``: how many of the record's ``projects`` (reached by ``path``, e.g.
-    ``city``) have a known total investment, so that a sum over none of them shows "—", never 0."""
-    known = (
-        projects.filter(total_investment__isnull=False, **{path: OuterRef("pk")})
-        .order_by()
-        .values(path)
-        .annotate(n=Count("pk", distinct=True))
-        .values("n")
-    )
-    return queryset.annotate(investment_known=Coalesce(Subquery(known, output_field=IntegerField()), 0))
 
 
 def city_memberships(*, city: Region) -> QuerySet:

@@ -51,11 +51,13 @@ from projects.selectors import (
     batch_summary,
     city_rankings,
     city_summary_list,
+    investment_by_city,
     investment_summary,
     monthly_investment_summary,
     project_list,
+    project_rollups,
     top_projects_by_city,
-    warning_counts,
+    warning_counts_by_city,
     zone_summary_list,
 )
 from regions.choices import RegionLevelChoices
@@ -425,21 +427,12 @@ class DashboardView(PageMixin, TemplateView):
         scheme = self.selected_scheme(plan)
         # Project figures follow the selected plan (the projects it names, first or in a mention).
         projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
-        stages = selectors.stage_summary(projects=projects)
+        # Counts and investment by stage, city and zone from the rollups the services keep (of the plan's projects).
+        stages = selectors.stage_summary_from_rollups(rollups=project_rollups(user=user, plan=plan))
         # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
-        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), projects=projects))
+        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), plan=plan))
         scope = self.scope()
-        zones = (
-            list(
-                selectors.with_known_investment(
-                    zone_summary_list(user=user, queryset=scheme.zones.all(), projects=projects),
-                    projects=projects,
-                    path="city__zone_memberships__zone",
-                )
-            )
-            if scheme
-            else []
-        )
+        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), plan=plan)) if scheme else []
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         # Provincial staff may see the statuses as if the values under review were approved (issue 14).
@@ -450,8 +443,9 @@ class DashboardView(PageMixin, TemplateView):
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
-        investment = investment_summary(queryset=projects, year=self.as_of.date.year)
-        warnings = warning_counts(queryset=ProjectWarning.objects.for_user(user).filter(project__in=projects))
+        by_city = investment_by_city(queryset=projects, year=self.as_of.date.year)
+        investment = investment_summary(queryset=projects, year=self.as_of.date.year, by_city=by_city)
+        warnings = warning_counts_by_city(by_city=by_city)
         geojson = self.city_map(cities, projects, zone_ids, warnings)
         context.update(
             tour=tour_context(self),
@@ -483,7 +477,9 @@ class DashboardView(PageMixin, TemplateView):
             },
             plan_status=plan.status_on(self.as_of.date) if plan else None,
             warnings=every_city_warnings(warnings, scope["cities"]),
-            rankings=every_city_ranking(city_rankings(queryset=projects, year=investment["year"]), scope["cities"]),
+            rankings=every_city_ranking(
+                city_rankings(queryset=projects, year=investment["year"], by_city=by_city), scope["cities"]
+            ),
             # The latest batches in which projects of the plan took part, counting those projects only.
             batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
             page_data={
@@ -497,7 +493,9 @@ class DashboardView(PageMixin, TemplateView):
                         "cities": [m.region.code for m in zone.memberships.all()],
                         "count": zone.project_count,
                         "investment": known_investment(
-                            zone.project_count, zone.project_investment, zone.investment_known
+                            zone.project_count,
+                            zone.project_investment,
+                            zone.project_count - zone.project_investment_unknown,
                         ),
                     }
                     for zone in zones
@@ -547,7 +545,7 @@ class DashboardView(PageMixin, TemplateView):
         geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
         by_code = {city.code: city for city in cities}
         warnings_by_code = {row["code"]: row for row in warnings["rows"]}
-        tops = top_projects_by_city(queryset=projects)
+        tops = top_projects_by_city(queryset=projects, city_ids=[city.pk for city in cities])
         for feature in geojson["features"]:
             properties = feature["properties"]
             city = by_code[properties["code"]]

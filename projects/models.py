@@ -414,6 +414,58 @@ class ProjectRollup(models.Model):
         return self.key
 
 
+class ProjectFigures(models.Model):
+    """A project's figures from its reports and warnings, read by the lists and dashboards in one join.
+
+    Kept by the project services in the transaction of each write that changes reports, year plans or
+    warnings (``projects.figures``) and rebuilt after bulk loads (``project_rollup_rebuild``). A project
+    without a row has no report and no open warning.
+    """
+
+    project = models.OneToOneField(
+        KeyProject, on_delete=models.CASCADE, primary_key=True, related_name="figures", verbose_name="项目"
+    )
+    completed_total = models.DecimalField(
+        "累计完成投资（亿元，已知金额之和）", max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    reports_unknown = models.IntegerField("未填金额的月报数", default=0)
+    open_warnings = models.IntegerField("未解除预警数", default=0)
+    red_warnings = models.IntegerField("未解除红色预警数", default=0)
+
+    class Meta:
+        verbose_name = "项目进度汇总"
+        verbose_name_plural = "项目进度汇总"
+
+    def __str__(self):
+        return str(self.project_id)
+
+
+class ProjectYearFigures(models.Model):
+    """A project's investment of one year: the year's plan and the reports' known sum and unknown count.
+
+    One row per project and year with a plan or a report, kept with ``ProjectFigures``.
+    """
+
+    project = models.ForeignKey(KeyProject, on_delete=models.CASCADE, related_name="year_figures", verbose_name="项目")
+    year = models.PositiveSmallIntegerField("年份")
+    planned = models.DecimalField("本年度计划投资（亿元）", max_digits=20, decimal_places=2, null=True, blank=True)
+    completed = models.DecimalField(
+        "本年度已完成投资（亿元，已知金额之和）", max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    reports_unknown = models.IntegerField("本年度未填金额的月报数", default=0)
+
+    class Meta:
+        verbose_name = "项目年度投资汇总"
+        verbose_name_plural = "项目年度投资汇总"
+        ordering = ["project", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="%(app_label)s_%(class)s_unique_project_year")
+        ]
+
+    def __str__(self):
+        return f"{self.project_id}:{self.year}"
+
+
 class ProjectMention(ProvenanceModel):
     """Another plan naming a project, with that plan's own quote (the first plan is ``KeyProject.plan``)."""
 

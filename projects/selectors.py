@@ -9,13 +9,16 @@ several zones, so zone rows may overlap.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import (
     Count,
     DecimalField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -39,9 +42,10 @@ from .models import (
     Enterprise,
     IndustryBase,
     KeyProject,
+    ProjectFigures,
     ProjectReport,
     ProjectRollup,
-    ProjectWarning,
+    ProjectYearFigures,
     ProjectYearPlan,
 )
 
@@ -267,34 +271,43 @@ def zone_summary_list(
 # None unless both of its amounts are known.
 
 
-def _report_figure(aggregate, output_field, **lookups):
-    reports = ProjectReport.objects.filter(project=OuterRef("pk"), **lookups).order_by().values("project")
-    return Subquery(reports.annotate(figure=aggregate).values("figure"), output_field=output_field)
-
-
-def _warning_count(**lookups):
-    warnings = ProjectWarning.objects.filter(project=OuterRef("pk"), resolved_on__isnull=True, **lookups)
-    rows = warnings.order_by().values("project").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+def _kept(model, field: str, output_field, **lookups):
+    """One figure of the project's kept row (a lookup by key): evaluated for the rows a page returns only."""
+    rows = model.objects.filter(project=OuterRef("pk"), **lookups).values(field)[:1]
+    return Subquery(rows, output_field=output_field)
 
 
 def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
     """Projects annotated, in the same query, with the year's planned and completed investment, the
     cumulative completed investment (from the monthly reports), the reports without an amount and
-    the open warnings (all and red)."""
-    plan = ProjectYearPlan.objects.filter(project=OuterRef("pk"), year=year).values("planned_investment")[:1]
+    the open warnings (all and red): read by key from the figures the services keep (ProjectFigures).
+
+    Lookups by key, not joins: a list page's query first picks its keys (common.api.pagination), and a
+    join would be made for every row matching the filters before the page is cut.
+    """
+    this_year = {"year": year}
     return queryset.annotate(
-        planned_year=Subquery(plan, output_field=MONEY),
-        completed_year=_report_figure(Sum("investment_completed"), MONEY, year=year),
-        completed_year_unknown=Coalesce(
-            _report_figure(Count("pk"), IntegerField(), year=year, investment_completed__isnull=True), 0
-        ),
-        completed_total=_report_figure(Sum("investment_completed"), MONEY),
-        completed_total_unknown=Coalesce(
-            _report_figure(Count("pk"), IntegerField(), investment_completed__isnull=True), 0
-        ),
-        open_warnings=_warning_count(),
-        red_warnings=_warning_count(level=WarningLevelChoices.RED),
+        planned_year=_kept(ProjectYearFigures, "planned", MONEY, **this_year),
+        completed_year=_kept(ProjectYearFigures, "completed", MONEY, **this_year),
+        completed_year_unknown=Coalesce(_kept(ProjectYearFigures, "reports_unknown", IntegerField(), **this_year), 0),
+        completed_total=_kept(ProjectFigures, "completed_total", MONEY),
+        completed_total_unknown=Coalesce(_kept(ProjectFigures, "reports_unknown", IntegerField()), 0),
+        open_warnings=Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
+        red_warnings=Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
+    )
+
+
+def _with_figures_joined(queryset: QuerySet, *, year: int) -> QuerySet:
+    """``with_investment_progress`` by two joins, for aggregates over every project (one pass, no lookup per row)."""
+    return queryset.annotate(
+        this_year=FilteredRelation("year_figures", condition=Q(year_figures__year=year)),
+        planned_year=F("this_year__planned"),
+        completed_year=F("this_year__completed"),
+        completed_year_unknown=Coalesce(F("this_year__reports_unknown"), 0),
+        completed_total=F("figures__completed_total"),
+        completed_total_unknown=Coalesce(F("figures__reports_unknown"), 0),
+        open_warnings=Coalesce(F("figures__open_warnings"), 0),
+        red_warnings=Coalesce(F("figures__red_warnings"), 0),
     )
 
 
@@ -328,63 +341,71 @@ def project_progress(project) -> dict:
     }
 
 
+def investment_by_city(*, queryset: QuerySet, year: int) -> list[dict]:
+    """Per city, the sums and counts behind ``investment_summary``, ``city_rankings`` and ``warning_counts``:
+    one GROUP BY over the projects joined to their kept figures.
+
+    A project's completed amount of the year (or in all) is known when it has a report with an amount and
+    none without; rates divide over the projects whose both amounts are known and the planned one is not 0.
+    """
+    rows = _with_figures_joined(queryset.order_by(), year=year)
+    year_known = Q(completed_year__isnull=False, completed_year_unknown=0)
+    total_known = Q(completed_total__isnull=False, completed_total_unknown=0)
+    year_rated = year_known & Q(planned_year__gt=0) | year_known & Q(planned_year__lt=0)
+    total_rated = total_known & Q(total_investment__gt=0) | total_known & Q(total_investment__lt=0)
+    return list(
+        rows.values("city__code", "city__name")
+        .annotate(
+            projects=Count("pk"),
+            live=Count("pk", filter=~Q(stage=ProjectStageChoices.CANCELLED)),
+            started=Count("pk", filter=Q(stage__in=STARTED_STAGES)),
+            total_sum=Sum("total_investment"),
+            total_missing=Count("pk", filter=Q(total_investment__isnull=True)),
+            planned_sum=Sum("planned_year"),
+            planned_missing=Count("pk", filter=Q(planned_year__isnull=True)),
+            completed_year_sum=Sum("completed_year", filter=year_known),
+            completed_year_missing=Count("pk", filter=Q(completed_year__isnull=True) | Q(completed_year_unknown__gt=0)),
+            completed_total_sum=Sum("completed_total", filter=total_known),
+            completed_total_missing=Count(
+                "pk", filter=Q(completed_total__isnull=True) | Q(completed_total_unknown__gt=0)
+            ),
+            rate_year_done=Sum("completed_year", filter=year_rated),
+            rate_year_planned=Sum("planned_year", filter=year_rated),
+            rate_year_known=Count("pk", filter=year_rated),
+            rate_total_done=Sum("completed_total", filter=total_rated),
+            rate_total_planned=Sum("total_investment", filter=total_rated),
+            open_sum=Sum("open_warnings"),
+            red_sum=Sum("red_warnings"),
+        )
+        .order_by("city__code")
+    )
+
+
+def _added(rows: list[dict], name: str) -> Decimal | None:
+    known = [row[name] for row in rows if row[name] is not None]
+    return sum(known, Decimal(0)) if known else None
+
+
 SUMMED = ("total", "planned", "completed_year", "completed_total")
 
 
-def investment_summary(*, queryset: QuerySet, year: int) -> dict:
+def investment_summary(*, queryset: QuerySet, year: int, by_city: list[dict] | None = None) -> dict:
     """Sums of total, planned and completed investment over projects, each with its count of unknowns.
 
     A project's completed amount is unknown when it has no report with an amount or a report without one.
     A sum of nothing known is None (shown "—"), never 0. Rates divide over the projects whose both
-    amounts are known. One query (the projects' figures, added up here).
+    amounts are known. One query (``investment_by_city``, added up here; ``by_city`` if already read).
     """
-    rows = with_investment_progress(queryset.order_by(), year=year).values_list(
-        "total_investment",
-        "planned_year",
-        "completed_year",
-        "completed_year_unknown",
-        "completed_total",
-        "completed_total_unknown",
-        "open_warnings",
-        "red_warnings",
-    )
-    sums = defaultdict(lambda: None)
-    counts = defaultdict(int)
-
-    def add(name, value):
-        if value is None:
-            counts[f"{name}_unknown"] += 1
-        else:
-            sums[name] = (sums[name] or Decimal(0)) + value
-
-    for total, planned, year_done, year_unknown, done, done_unknown, warnings, red in rows:
-        counts["projects"] += 1
-        counts["open_warnings"] += warnings
-        counts["red_warnings"] += red
-        year_done = None if year_unknown else year_done
-        done = None if done_unknown else done
-        add("total", total)
-        add("planned", planned)
-        add("completed_year", year_done)
-        add("completed_total", done)
-        if year_done is not None and planned:
-            add("rate_year_done", year_done)
-            add("rate_year_planned", planned)
-        if done is not None and total:
-            add("rate_total_done", done)
-            add("rate_total_planned", total)
+    rows = investment_by_city(queryset=queryset, year=year) if by_city is None else by_city
     return {
         "year": year,
-        "projects": counts["projects"],
-        **{name: sums[name] for name in ("total", "planned", "completed_year", "completed_total")},
-        **{
-            f"{name}_unknown": counts[f"{name}_unknown"]
-            for name in ("total", "planned", "completed_year", "completed_total")
-        },
-        "year_rate": completion_rate(sums["rate_year_done"], 0, sums["rate_year_planned"]),
-        "total_rate": completion_rate(sums["rate_total_done"], 0, sums["rate_total_planned"]),
-        "open_warnings": counts["open_warnings"],
-        "red_warnings": counts["red_warnings"],
+        "projects": sum(row["projects"] for row in rows),
+        **{name: _added(rows, f"{name}_sum") for name in SUMMED},
+        **{f"{name}_unknown": sum(row[f"{name}_missing"] for row in rows) for name in SUMMED},
+        "year_rate": completion_rate(_added(rows, "rate_year_done"), 0, _added(rows, "rate_year_planned")),
+        "total_rate": completion_rate(_added(rows, "rate_total_done"), 0, _added(rows, "rate_total_planned")),
+        "open_warnings": sum(row["open_sum"] or 0 for row in rows),
+        "red_warnings": sum(row["red_sum"] or 0 for row in rows),
     }
 
 
@@ -455,6 +476,21 @@ def warning_counts(*, queryset: QuerySet) -> dict:
     }
 
 
+def warning_counts_by_city(*, by_city: list[dict]) -> dict:
+    """``warning_counts`` of the projects whose ``investment_by_city`` rows these are (no query)."""
+    rows = [
+        {
+            "code": row["city__code"],
+            "name": row["city__name"],
+            "yellow": row["open_sum"] - row["red_sum"],
+            "red": row["red_sum"],
+        }
+        for row in by_city
+        if row["open_sum"]
+    ]
+    return {"rows": rows, "yellow": sum(row["yellow"] for row in rows), "red": sum(row["red"] for row in rows)}
+
+
 def batch_list(*, projects: QuerySet) -> QuerySet:
     """The batches (latest first) in which any of ``projects`` (already scoped) took part."""
     entries = BatchProject.objects.filter(batch=OuterRef("pk"), project__in=projects.order_by().values("pk"))
@@ -497,35 +533,30 @@ def batch_summary(*, batches: QuerySet, user, projects: QuerySet | None = None) 
 STARTED_STAGES = (ProjectStageChoices.STARTED, ProjectStageChoices.IN_PRODUCTION, ProjectStageChoices.AT_CAPACITY)
 
 
-def city_rankings(*, queryset: QuerySet, year: int) -> list[dict]:
+def city_rankings(*, queryset: QuerySet, year: int, by_city: list[dict] | None = None) -> list[dict]:
     """Cities ranked by 开工率 (projects started or beyond, of those not cancelled), the year's
     投资完成率 (over projects whose planned and completed amounts are both known) and open warnings
-    (fewest first). One query; each row has its ranks (``None`` where the rate is unknown)."""
-    rows = with_investment_progress(queryset.order_by(), year=year).values_list(
-        "city__code", "city__name", "stage", "planned_year", "completed_year", "completed_year_unknown",
-        "open_warnings", "red_warnings",
-    )  # fmt: skip
-    cities = {}
-    for code, name, stage, planned, done, unknown, warnings, red in rows:
-        city = cities.setdefault(
-            code,
-            {"code": code, "name": name, "projects": 0, "started": 0, "planned": Decimal(0), "done": Decimal(0),
-             "known": 0, "warnings": 0, "red": 0},
-        )  # fmt: skip
-        if stage != ProjectStageChoices.CANCELLED:
-            city["projects"] += 1
-            city["started"] += stage in STARTED_STAGES
-        if planned and done is not None and not unknown:
-            city["planned"] += planned
-            city["done"] += done
-            city["known"] += 1
-        city["warnings"] += warnings
-        city["red"] += red
+    (fewest first). One query (``investment_by_city``; ``by_city`` if already read); each row has its
+    ranks (``None`` where the rate is unknown)."""
+    rows = investment_by_city(queryset=queryset, year=year) if by_city is None else by_city
     result = []
-    for city in cities.values():
-        city["start_rate"] = round(city["started"] / city["projects"] * 100, 1) if city["projects"] else None
-        city["investment_rate"] = completion_rate(city["done"] if city["known"] else None, 0, city["planned"])
-        result.append(city)
+    for row in rows:
+        planned, done = row["rate_year_planned"] or Decimal(0), row["rate_year_done"] or Decimal(0)
+        result.append(
+            {
+                "code": row["city__code"],
+                "name": row["city__name"],
+                "projects": row["live"],
+                "started": row["started"],
+                "planned": planned,
+                "done": done,
+                "known": row["rate_year_known"],
+                "warnings": row["open_sum"] or 0,
+                "red": row["red_sum"] or 0,
+                "start_rate": round(row["started"] / row["live"] * 100, 1) if row["live"] else None,
+                "investment_rate": completion_rate(done if row["rate_year_known"] else None, 0, planned),
+            }
+        )
     for key, reverse in (("start_rate", True), ("investment_rate", True), ("warnings", False)):
         ranked = sorted((c for c in result if c[key] is not None), key=lambda c: c[key], reverse=reverse)
         for position, city in enumerate(ranked, start=1):
@@ -535,26 +566,26 @@ def city_rankings(*, queryset: QuerySet, year: int) -> list[dict]:
     return sorted(result, key=lambda c: (c["start_rate_rank"] is None, c["start_rate_rank"] or 0, c["code"]))
 
 
-def top_projects_by_city(*, queryset: QuerySet, limit: int = 3) -> dict[int, list[KeyProject]]:
+def top_projects_by_city(*, queryset: QuerySet, city_ids: Iterable[int], limit: int = 3) -> dict[int, list[KeyProject]]:
     """Per city id, its ``limit`` projects of the largest total investment (unknown amounts last), with
-    their open warnings (``open_warnings``, ``red_warnings``). One query."""
-    ranked = (
-        queryset.order_by()
-        .select_related(None)
-        .annotate(
-            city_rank=Window(
-                RowNumber(),
-                partition_by=[F("city_id")],
-                order_by=[F("total_investment").desc(nulls_last=True), F("pk").asc()],
-            ),
-            open_warnings=_warning_count(),
-            red_warnings=_warning_count(level=WarningLevelChoices.RED),
-        )
-        .filter(city_rank__lte=limit)
-        .only("pk", "name", "city_id", "stage", "total_investment")
+    their open warnings (``open_warnings``, ``red_warnings``). One query: on PostgreSQL a UNION ALL of
+    each city's first rows of the index ``projects_project_city_top`` (a window over every project
+    sorts them all: most of the dashboard's time at 100,000 projects); elsewhere that window."""
+    ranked = queryset.select_related(None).annotate(
+        open_warnings=Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
+        red_warnings=Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
     )
+    columns = ("pk", "name", "city_id", "stage", "total_investment")
+    order = (F("total_investment").desc(nulls_last=True), F("pk").asc())
+    city_ids = list(city_ids)
+    if connections[queryset.db].features.supports_slicing_ordering_in_compound and len(city_ids) > 1:
+        first, *others = [ranked.filter(city_id=city).only(*columns).order_by(*order)[:limit] for city in city_ids]
+        rows = first.union(*others, all=True)
+    else:
+        window = Window(RowNumber(), partition_by=[F("city_id")], order_by=list(order))
+        rows = ranked.order_by().annotate(city_rank=window).filter(city_rank__lte=limit).only(*columns)
     tops = defaultdict(list)
-    for project in sorted(ranked, key=lambda p: (p.city_id, p.city_rank)):
+    for project in sorted(rows, key=lambda p: (p.total_investment is None, -(p.total_investment or 0), p.pk)):
         tops[project.city_id].append(project)
     return dict(tops)
 

@@ -26,7 +26,7 @@ from notices.services import city_staff, notice_send
 from plans.models import Industry, KeyArea, Plan
 from regions.models import Park, Region, RegionGroup
 
-from . import rollups, search_text, warning_rules
+from . import figures, rollups, search_text, warning_rules
 from .choices import WarningLevelChoices
 from .models import (
     BaseCity,
@@ -235,10 +235,11 @@ def key_project_delete(*, instance: KeyProject, user, reason: str = "") -> None:
 
 
 def project_rollup_rebuild() -> None:
-    """Recount the project rollups (ProjectRollup) and rewrite the search text from the projects: after a
-    load that bypassed the services."""
+    """Recount the project rollups (ProjectRollup), the projects' figures (ProjectFigures) and the search
+    text from the projects, reports and warnings: after a load that bypassed the services."""
     with transaction.atomic():
         rollups.rebuild()
+        figures.rebuild()
         search_text.rebuild()
 
 
@@ -595,10 +596,17 @@ def warning_acknowledge(*, instance: ProjectWarning, user, comment: str = "") ->
     return record_update(instance=instance, user=user, data=data, reason="确认预警")
 
 
+@transaction.atomic
 def warning_resolve(
     *, instance: ProjectWarning, user, today: datetime.date | None = None, reason: str = ""
 ) -> ProjectWarning:
     """Close a warning (by hand, or by the rules when the project is back on track)."""
+    warning = _warning_close(instance=instance, user=user, today=today, reason=reason)
+    figures.refresh(project_ids=[warning.project_id])
+    return warning
+
+
+def _warning_close(*, instance: ProjectWarning, user, today: datetime.date | None, reason: str) -> ProjectWarning:
     if instance.resolved_on is not None:
         raise ValidationError({"resolved_on": "预警已解除。"})
     today = today or timezone.localdate()
@@ -659,7 +667,7 @@ def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult,
                 continue
             if outcome == warning_rules.PASSED:
                 if warning is not None:
-                    warning_resolve(instance=warning, user=None, today=today, reason="规则复核通过，自动解除")
+                    _warning_close(instance=warning, user=None, today=today, reason="规则复核通过，自动解除")
                     result.resolved += 1
                 continue
             if warning is None:
@@ -682,6 +690,8 @@ def _evaluate_chunk(projects: list[KeyProject], today, result: EvaluationResult,
     if recipients is not None:
         for warning, project in red:
             result.red_notices += _notify_red(warning=warning, project=project, recipients=recipients)
+    # The chunk's reports, year plans and warnings are as they will be committed: recount their figures.
+    figures.refresh(project_ids=[project.pk for project in projects])
 
 
 #: New warnings created together (records_create: a few queries per batch instead of several per warning).

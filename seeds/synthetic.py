@@ -42,9 +42,11 @@ from projects.models import (
     EnterpriseAlias,
     KeyProject,
     Milestone,
+    ProjectFigures,
     ProjectReport,
     ProjectRollup,
     ProjectWarning,
+    ProjectYearFigures,
     ProjectYearPlan,
 )
 from projects.services import project_rollup_rebuild, warnings_evaluate
@@ -791,6 +793,7 @@ def _batches(rng, projects) -> int:
 def delete_synthetic_dispatch() -> None:
     """Remove the dispatch rows of generated projects (before the projects themselves are removed)."""
     projects = KeyProject.objects.filter(source_file=SOURCE).values("pk")
-    for model in (Milestone, ProjectYearPlan, ProjectWarning, BatchProject):
+    # The projects' kept figures too (raw deletes do not cascade); delete_synthetic recounts what remains.
+    for model in (Milestone, ProjectYearPlan, ProjectWarning, BatchProject, ProjectFigures, ProjectYearFigures):
         model.objects.filter(project__in=projects)._raw_delete(connection.alias)
     Batch.objects.filter(name__endswith="（合成）").delete()

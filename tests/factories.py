@@ -9,7 +9,7 @@ from django.core.cache import cache
 from common.models import StaffProfile
 from plans.models import Indicator, Industry, Observation, Plan, Target
 from plans.services import observation_create, target_create
-from projects import rollups
+from projects import figures, rollups
 from projects.models import (
     Batch,
     BatchProject,
@@ -127,7 +127,9 @@ def make_project(name, city, **fields) -> KeyProject:
 
 def make_report(project, year=2024, month=1, **fields) -> ProjectReport:
     fields.setdefault("stage", project.stage)
-    return ProjectReport.objects.create(project=project, year=year, month=month, **fields)
+    report = ProjectReport.objects.create(project=project, year=year, month=month, **fields)
+    figures.refresh(project_ids=[project.pk])  # written with the ORM, not the services: recount its figures
+    return report
 
 
 def make_park(name, city, **fields) -> Park:
@@ -155,9 +157,11 @@ def make_milestone(project, code="start", planned_on=datetime.date(2024, 3, 1), 
 
 
 def make_year_plan(project, year=2024, planned_investment="12.00", **fields) -> ProjectYearPlan:
-    return ProjectYearPlan.objects.create(
+    plan = ProjectYearPlan.objects.create(
         project=project, year=year, planned_investment=Decimal(planned_investment), **fields
     )
+    figures.refresh(project_ids=[project.pk])
+    return plan
 
 
 def make_batch(name="2024年第一季度三个一批活动", held_on=datetime.date(2024, 3, 28), entries=()) -> Batch:
@@ -170,4 +174,6 @@ def make_batch(name="2024年第一季度三个一批活动", held_on=datetime.da
 
 def make_warning(project, rule="no_report", level="yellow", opened_on=datetime.date(2024, 5, 1), **fields):
     fields.setdefault("message", "测试预警")
-    return ProjectWarning.objects.create(project=project, rule=rule, level=level, opened_on=opened_on, **fields)
+    warning = ProjectWarning.objects.create(project=project, rule=rule, level=level, opened_on=opened_on, **fields)
+    figures.refresh(project_ids=[project.pk])
+    return warning

@@ -93,6 +93,12 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     # Tests run against the primary's test database; the replica mirrors it.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL compiles a query with JIT when its estimated cost is high, which the dashboard's GROUP BY over
+# a plan's projects is: 0.9 s of compiling for 80 ms of work at 100,000 projects. The site's queries are short.
+for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("postgresql"):
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASE_ROUTERS = ["common.routers.ReplicaRouter"]
 # After a write, its client reads the primary for this many seconds (its own writes, never a stale copy).
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)

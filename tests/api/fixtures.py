@@ -28,6 +28,7 @@ from plans.models import (
     TargetStep,
 )
 from plans.progress import refresh_progress
+from projects import figures
 from projects.choices import ProjectStageChoices
 from projects.models import Enterprise, EnterpriseAlias, IndustryBase, KeyProject, ProjectReport
 from regions.models import LayoutScheme, Park, Region, RegionGroup, RegionGroupMembership, Zone, ZoneMembership
@@ -324,6 +325,7 @@ def build_data() -> SimpleNamespace:
     )
 
     refresh_progress()  # the data is built with the ORM, not the services: derive the progress rows
+    figures.refresh(project_ids=[d.p_ty1.pk, d.p_dt1.pk])
     d.admin = make_user("province", RoleChoices.PROVINCE)
     d.superuser = get_user_model().objects.create_superuser("root", password="pw-123456")
     d.ty_staff = make_user("ty", RoleChoices.CITY, [d.taiyuan])

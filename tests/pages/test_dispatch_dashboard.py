@@ -138,3 +138,20 @@ def test_the_pipeline_counts_unknown_investment_per_stage(client, world):
     signed = next(s for s in response.context["stages"] if s["stage"] == "signed")
     assert (signed["count"], signed["investment"], signed["unknown"]) == (2, 12.0, 1)
     assert "<td>投资未知</td>" in response.content.decode()
+
+
+def test_the_dashboard_reads_a_fixed_number_of_queries(client, world, django_assert_max_num_queries):
+    """The figures come from the kept rollups and per-project figures: more projects, reports and
+    warnings add no query."""
+    client.force_login(world.users["province"])
+    client.get("/", {"plan": world.plan14.pk, "all": "1"})  # warm the caches (boundaries, plans)
+    with django_assert_max_num_queries(26) as captured:
+        assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
+    before = len(captured)
+    ty = world.cities["140100"]
+    for i in range(3):
+        extra = factories.make_project(f"加测项目{i}", ty, plan=world.plan14, total_investment=Decimal(i + 1))
+        factories.make_report(extra, year=timezone.localdate().year, month=1, investment_completed=Decimal("1"))
+        factories.make_warning(extra, rule="no_report", level="red")
+    with django_assert_max_num_queries(before):
+        assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
