@@ -183,14 +183,16 @@ def geo_limit(request, name: str):
 #: Target progress (the rules of plans.progress) in plain SQL: the latest observation by LATERAL join.
 PROGRESS_CTE = """
 WITH latest AS (
-    SELECT t.id, t.plan_id, t.key, t.name, t.unit, t.comparator, t.scope_id, t.target_year AS ty,
+    SELECT t.id, t.plan_id, t.indicator_id, t.key, t.name, i.unit, t.comparator, t.scope_id, t.target_year AS ty,
            t.baseline_year AS by, t.baseline_value::float8 AS b, t.target_value::float8 AS tv,
            t.target_value_max::float8 AS tm, l.value::float8 AS v, l.year AS ly, l.quarter AS lq
     FROM plans_target t
+    JOIN plans_indicator i ON i.id = t.indicator_id
     LEFT JOIN LATERAL (
         SELECT o.value, o.year, o.quarter FROM plans_observation o
-        WHERE o.target_id = t.id AND o.scope_id = t.scope_id
-        ORDER BY o.year DESC, CASE WHEN o.quarter = 0 THEN 5 ELSE o.quarter END DESC LIMIT 1
+        WHERE o.indicator_id = t.indicator_id AND o.scope_id = t.scope_id
+        ORDER BY o.year DESC, CASE WHEN o.quarter = 0 AND o.month = 0 THEN 13
+                                   WHEN o.month > 0 THEN o.month ELSE o.quarter * 3 END DESC LIMIT 1
     ) l ON true
 ), goals AS (
     SELECT *, CASE WHEN comparator = 'range' AND b > tm THEN tm ELSE tv END AS goal FROM latest
@@ -274,7 +276,8 @@ TARGETS_WITH_HISTORY_SQL = (
         'observations', (SELECT coalesce(json_agg(json_build_object(
                 'id', o.id, 'year', o.year, 'quarter', o.quarter, 'value', o.value::text, 'scope', r.code,
                 'source', o.source) ORDER BY o.year, o.quarter, r.code), '[]')
-            FROM plans_observation o JOIN regions_region r ON r.id = o.scope_id WHERE o.target_id = p.id)
+            FROM plans_observation o JOIN regions_region r ON r.id = o.scope_id
+            WHERE o.indicator_id = p.indicator_id)
     ) ORDER BY p.plan_id, p.key), '[]')::text FROM progress p"""
 )
 
