@@ -12,28 +12,10 @@ together in one process (tests/scheduling.py).
 import sqlite3
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 
-from projects.services import project_rollup_rebuild
 from seeds.loader import LoadReport, SeedLoader
-from tests.shared import built_once
-
-
-def snapshots_on_sqlite() -> bool:
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-
-def copy_of_database() -> sqlite3.Connection:
-    """The test database as it is now (committed rows), in an in-memory database of its own."""
-    connection.ensure_connection()
-    copy = sqlite3.connect(":memory:")
-    connection.connection.backup(copy)
-    return copy
-
-
-def restore_database(copy: sqlite3.Connection) -> None:
-    connection.ensure_connection()
-    copy.backup(connection.connection)
+from tests.shared import build_committed, built_once, copy_of_database, restore_database, snapshots_available
 
 
 class SeededSnapshot:
@@ -48,10 +30,7 @@ class SeededSnapshot:
             assert not connection.in_atomic_block, "the seeds are loaded outside any test's transaction"
             before = copy_of_database()
             try:
-                report = SeedLoader().load()  # one transaction, committed
-                with transaction.atomic():
-                    # As tests/shared.built_once does after a build.
-                    project_rollup_rebuild()
+                report = build_committed(SeedLoader().load)
                 cls.copy, cls.report = copy_of_database(), report
             finally:
                 restore_database(before)
@@ -66,7 +45,7 @@ def seeded_package(django_db_setup, django_db_blocker):
     PostgreSQL: loaded here, rolled back after the package's last test. SQLite: loaded and copied
     aside here (the database itself is left as it was); each module restores the copy (``seeded_module``).
     """
-    if snapshots_on_sqlite():
+    if snapshots_available():
         with django_db_blocker.unblock():
             yield SeededSnapshot.take()
         return
@@ -76,11 +55,10 @@ def seeded_package(django_db_setup, django_db_blocker):
 @pytest.fixture(scope="module")
 def seeded_module(seeded_package, django_db_blocker) -> LoadReport:
     """The seeded database for this module's tests (SQLite: a restored copy, put back afterwards)."""
-    if not snapshots_on_sqlite():
+    if not snapshots_available():
         yield seeded_package
         return
     with django_db_blocker.unblock():
-        assert not connection.in_atomic_block, "the seeded copy is restored outside any transaction"
         before = copy_of_database()
         restore_database(SeededSnapshot.copy)
     try:
