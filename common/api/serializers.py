@@ -101,6 +101,11 @@ def json_type_error(field, value) -> str | None:
     """The message for a JSON value of the wrong type for ``field``, or None (``null`` is the field's to judge)."""
     if value is None:
         return None
+    if isinstance(field, relations.PrimaryKeyRelatedField):  # an id: "5" would find record 5
+        wrong = not isinstance(value, int) or isinstance(value, bool)
+        return field.error_messages["incorrect_type"].format(data_type=type(value).__name__) if wrong else None
+    if isinstance(field, relations.SlugRelatedField):  # a code: 140100 would find the city "140100"
+        return "请填写代码（字符串）。" if not isinstance(value, str) else None
     for kind, types, message in JSON_TYPES:
         if isinstance(field, kind):
             # bool is an int in Python; only a BooleanField takes it.

@@ -66,6 +66,9 @@ def test_a_json_value_of_the_wrong_type_is_refused_not_coerced(world, clerk, pro
     assert errors["name"] == ["请填写文本（字符串）。"]
     assert errors["total_investment"] == ["请填写数值。"]
     assert errors["stage"] == ["“x”不是有效的选项。"]  # the other fields are still checked
+    typed = clerk.post("/api/v1/projects/", {"name": "某项目", "city": 140100, "industry": "1"}, format="json")
+    assert typed.json()["city"] == ["请填写代码（字符串）。"]
+    assert typed.json()["industry"] == ["类型错误：应为记录编号（整数），收到的是 str。"]
     assert KeyProject.objects.count() == before
     province = api(province_user)
     leading = province.post("/api/v1/enterprises/", {"name": "某企业", "is_leading": 1}, format="json")
