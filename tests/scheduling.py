@@ -1,14 +1,12 @@
 """How scripts/test.sh spreads the test files over the pytest-xdist processes (``--dist loadfile``).
 
 Each file goes whole to one process, as with xdist's own ``loadfile``, so that its shared test
-data is built once. On PostgreSQL the files of tests/seeds/ go together, so that the seed data
-they share (tests/seeds/conftest.py) is loaded by one process only; on SQLite each process that
-runs one of them loads the seeds once and restores a copy per file, so they are units of their own.
-The heaviest unit is handed out first (longest-processing-time-first), so that no process is
-left with a long file at the end while the other waits: a unit's weight is the time its tests
-took in earlier runs, per test, kept in pytest's cache (``.pytest_cache``, key
-``sxplan/unit-seconds``); without a cache (a first run), a rough figure per test for the
-slowest units below, and the median for the others.
+data is built once; the files of tests/seeds/ go together, so that the seed data they share
+(tests/seeds/conftest.py) is loaded by one process only. The heaviest unit is handed out first
+(longest-processing-time-first), so that no process is left with a long file at the end while
+the other waits: a unit's weight is the time its tests took in earlier runs, per test, kept in
+pytest's cache (``.pytest_cache``, key ``sxplan/unit-seconds``); without a cache (a first run), a
+rough figure per test for the slowest units below, and the median for the others.
 """
 
 from collections import defaultdict
@@ -16,17 +14,11 @@ from collections import defaultdict
 import pytest
 
 CACHE_KEY = "sxplan/unit-seconds"
-# Units whose tests share package-scoped data, run whole by one process (on PostgreSQL, see above).
+# Units whose tests share package-scoped data, run whole by one process.
 SHARED_PACKAGES = ("tests/seeds/",)
 # Seconds per test measured on a busy 2-core machine: only their ratios matter.
 FIRST_RUN_TEST_SECONDS = {
     "tests/seeds/": 9.5,
-    # On SQLite, each seed file (the first in a process also loads the seeds, about 15 s of CPU).
-    "tests/seeds/test_seeded_pages.py": 26.0,
-    "tests/seeds/test_generate_dispatch.py": 24.0,
-    "tests/seeds/test_staff_edits.py": 20.0,
-    "tests/seeds/test_generate_data.py": 5.0,
-    "tests/seeds/test_load_seeds.py": 3.5,
     "tests/pages/test_csp_browser.py": 18.5,
     "tests/pages/test_browser.py": 15.0,
     "tests/test_settings.py": 13.0,
@@ -41,17 +33,9 @@ FIRST_RUN_TEST_SECONDS = {
 MEDIAN_TEST_SECONDS = 0.6
 
 
-def shared_packages() -> tuple[str, ...]:
-    """The packages run whole by one process on this run's database (none on SQLite)."""
-    from django.db import connection
-
-    return () if connection.vendor == "sqlite" else SHARED_PACKAGES
-
-
-def unit_of(nodeid: str, packages: tuple[str, ...] | None = None) -> str:
+def unit_of(nodeid: str) -> str:
     path = nodeid.split("::", 1)[0]
-    packages = shared_packages() if packages is None else packages
-    return next((package for package in packages if path.startswith(package)), path)
+    return next((package for package in SHARED_PACKAGES if path.startswith(package)), path)
 
 
 def make_scheduler_class():
@@ -60,7 +44,6 @@ def make_scheduler_class():
     class HeaviestFirstScheduling(LoadScopeScheduling):
         def __init__(self, config, log=None):
             super().__init__(config, log)
-            self.packages = shared_packages()
             saved = config.cache.get(CACHE_KEY, {}) if getattr(config, "cache", None) else {}
             self.per_test = {
                 **FIRST_RUN_TEST_SECONDS,
@@ -68,7 +51,7 @@ def make_scheduler_class():
             }
 
         def _split_scope(self, nodeid: str) -> str:
-            return unit_of(nodeid, self.packages)
+            return unit_of(nodeid)
 
         def weight(self, unit: str) -> float:
             return len(self.workqueue[unit]) * self.per_test.get(unit, MEDIAN_TEST_SECONDS)
@@ -91,12 +74,11 @@ class UnitTimes:
     """Adds up each unit's test durations in this run and saves them for the next one."""
 
     def __init__(self):
-        self.packages = shared_packages()
         self.seconds: dict[str, float] = defaultdict(float)
         self.tests: dict[str, set[str]] = defaultdict(set)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        unit = unit_of(report.nodeid, self.packages)
+        unit = unit_of(report.nodeid)
         self.seconds[unit] += report.duration
         self.tests[unit].add(report.nodeid)
 

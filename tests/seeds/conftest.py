@@ -2,11 +2,11 @@
 
 On SQLite (``make test``) the first module that needs the seeds runs the real loader, and the
 seeded in-memory database is copied aside (SQLite's backup API, as tests/migrated_db.py copies
-the migrated database); every module of tests/seeds, in whichever xdist process it runs, starts
-from a copy of it and gets the database back as it found it afterwards, so that each test file
-is a unit of its own for tests/scheduling.py. On PostgreSQL the package loads the seeds once in
-a transaction that is rolled back after its last test (tests/shared.py), and its files run
-together in one process (tests/scheduling.py).
+the migrated database); every module of tests/seeds starts from a copy of it and gets the
+database back as it found it afterwards, so that no module sees another's writes and each can
+run in any process. tests/scheduling.py still hands the package to one process, so that a run
+loads the seeds once. On PostgreSQL the package loads the seeds once in a transaction that is
+rolled back after its last test (tests/shared.py).
 """
 
 import sqlite3
