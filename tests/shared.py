@@ -22,6 +22,7 @@ from copy import deepcopy
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 
 from projects.services import project_rollup_rebuild
@@ -84,6 +85,9 @@ def restore_database(copy: sqlite3.Connection) -> None:
     assert not connection.in_atomic_block, "a copy is restored outside any transaction"
     connection.ensure_connection()
     copy.backup(connection.connection)
+    # Content types are cached by id; a test flushed by ``transactional_db`` since the copy was
+    # made re-created them under other ids, so the cache may not match the restored rows.
+    ContentType.objects.clear_cache()
 
 
 def build_committed(build: Callable[[], World]) -> World:
