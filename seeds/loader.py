@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 
 from common.scope import PROVINCE_CODE
 from plans import services as plans_services
@@ -99,6 +101,83 @@ SERVICES = {
     ProjectMention: (projects_services.project_mention_create, projects_services.project_mention_update),
     ProjectBuilder: (projects_services.project_builder_create, projects_services.project_builder_update),
 }
+
+
+#: Not indexed (``StoredRecords``): the services rewrite a project's search text with SQL, behind its instances.
+UNINDEXED = frozenset({KeyProject})
+
+
+class StoredRecords:
+    """The records a load looks up by natural key, read with one query per model instead of one per record.
+
+    ``get`` answers what ``model.objects.filter(**lookup).first()`` would: a model's index is read
+    on its first lookup and kept in step with the loader's own writes (``write``). Any other save
+    or delete of a row of an indexed model while the load runs (a service's side effect, a stale
+    link's deletion) drops that model's index, so that its next lookup reads the table again.
+    """
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[type[models.Model], tuple[str, ...]], dict[tuple, models.Model]] = {}
+        self.seen: list[tuple[type[models.Model], models.Model]] | None = None
+
+    def __enter__(self) -> StoredRecords:
+        post_save.connect(self.changed, weak=False, dispatch_uid=id(self))
+        post_delete.connect(self.changed, weak=False, dispatch_uid=id(self))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        post_save.disconnect(dispatch_uid=id(self))
+        post_delete.disconnect(dispatch_uid=id(self))
+        self.index.clear()
+
+    @staticmethod
+    def attnames(model, lookup: dict) -> tuple[str, ...] | None:
+        if model in UNINDEXED or any("__" in name for name in lookup):
+            return None
+        return tuple(model._meta.get_field(name).attname for name in sorted(lookup))
+
+    @staticmethod
+    def key(lookup: dict) -> tuple:
+        return tuple(value.pk if isinstance(value, models.Model) else value for _, value in sorted(lookup.items()))
+
+    def get(self, model, lookup: dict) -> models.Model | None:
+        attnames = self.attnames(model, lookup)
+        if attnames is None:
+            return model.objects.filter(**lookup).first()
+        index = self.index.get((model, attnames))
+        if index is None:
+            index = {}
+            # In .first()'s order: the first record of a natural key wins.
+            for obj in model.objects.order_by(*(model._meta.ordering or ["pk"]), "pk"):
+                index.setdefault(tuple(getattr(obj, name) for name in attnames), obj)
+            self.index[(model, attnames)] = index
+        return index.get(self.key(lookup))
+
+    def write(self, model, lookup: dict, save: Callable[[], models.Model]) -> models.Model:
+        """Run the loader's write of the record ``lookup`` names; index the record it returns."""
+        self.seen = []
+        try:
+            saved = save()
+        finally:
+            seen, self.seen = self.seen, None
+        # Rows the write touched besides its own record (a service's side effects): read them again.
+        for sender, instance in seen:
+            if instance is not saved:
+                self.drop(sender)
+        attnames = self.attnames(model, lookup)
+        if attnames is not None and (model, attnames) in self.index:
+            self.index[(model, attnames)][self.key(lookup)] = saved
+        return saved
+
+    def changed(self, sender, instance, **kwargs) -> None:
+        if self.seen is not None:
+            self.seen.append((sender, instance))
+        else:
+            self.drop(sender)
+
+    def drop(self, model) -> None:
+        for indexed in [key for key in self.index if key[0] is model]:
+            del self.index[indexed]
 
 
 class SeedError(Exception):
@@ -206,6 +285,7 @@ class SeedLoader:
         self.data_dir = data_dir
         self.force = force
         self.guard = StaffEditGuard()
+        self.stored = StoredRecords()
         self.report = LoadReport()
         self.regions: dict[str, Region] = {}
         self.counties: dict[str, list[Region]] = defaultdict(list)
@@ -223,7 +303,7 @@ class SeedLoader:
     # ---- entry point -------------------------------------------------------------------
 
     def load(self, *, dry_run: bool = False) -> LoadReport:
-        with transaction.atomic():
+        with transaction.atomic(), self.stored:
             self.load_industries()
             self.load_regions()
             self.load_region_groups()
@@ -249,11 +329,12 @@ class SeedLoader:
         kind = model._meta.verbose_name
         stem = record.stem if record else None
         create, update = SERVICES[model]
-        obj = model.objects.filter(**lookup).first()
+        obj = self.stored.get(model, lookup)
         try:
             if obj is None:
                 self.note_staff_edit(kind, lookup, self.guard.deletion_of(model, lookup), "已按种子数据重新创建")
-                obj = create(user=None, data={**lookup, **values, **(m2m or {})}, reason=LOADER_REASON)
+                data = {**lookup, **values, **(m2m or {})}
+                obj = self.stored.write(model, lookup, lambda: create(user=None, data=data, reason=LOADER_REASON))
                 status = "created"
             else:
                 changed = {name: value for name, value in values.items() if not self._same(obj, name, value)}
@@ -266,7 +347,10 @@ class SeedLoader:
                     if reason is None:
                         self.report.count(kind, "kept", stem)
                         return obj
-                    obj = update(instance=obj, user=None, data=changed, reason=reason)
+                    current = obj
+                    obj = self.stored.write(
+                        model, lookup, lambda: update(instance=current, user=None, data=changed, reason=reason)
+                    )
         except ValidationError as exc:
             raise self.seed_error(exc, record, obj) from exc
         self.report.count(kind, status, stem)

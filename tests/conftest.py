@@ -41,7 +41,7 @@ def world_once(request, django_db_setup, django_db_blocker):
             "world": build_world(regions),
         }
 
-    yield from built_once(django_db_blocker=django_db_blocker, build=build)
+    yield from built_once(django_db_blocker=django_db_blocker, build=build, shared_by_modules=True)
 
 
 @pytest.fixture

@@ -8,25 +8,41 @@ changes an instance does not change it for the next test; a namespace is copied 
 a time, when a test first reads it (most tests read a few of a world's hundred records). Tests
 that need ``transactional_db`` (a live server, a real worker) cannot share such data and build
 their own.
+
+A world many modules build alike (``shared_by_modules=True``) is built once per test process on
+SQLite: the first module builds and commits it, and the database is copied aside with SQLite's
+backup API (milliseconds, as tests/migrated_db.py copies the migrated database); every later
+module restores that copy and gets its own deep copy of the world's objects; after its last test
+each module puts the database back as it found it. PostgreSQL builds it per module, as above.
 """
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from copy import deepcopy
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
 
 from projects.services import project_rollup_rebuild
 
 World = TypeVar("World")
 
 
-def built_once(*, django_db_blocker, build: Callable[[], World]) -> Iterator[World]:
+def built_once(*, django_db_blocker, build: Callable[[], World], shared_by_modules: bool = False) -> Iterator[World]:
     """Yield ``build()``'s result from an open transaction; roll everything back afterwards.
 
     Use it as a fixture's body: ``yield from built_once(django_db_blocker=..., build=...)``.
+    ``shared_by_modules``: ``build`` makes the same world whichever module asks (it reads nothing
+    of the module), so that on SQLite it runs once per test process (see above).
     """
+    if shared_by_modules and snapshots_available():
+        with django_db_blocker.unblock():
+            outside_transactions = not connection.in_atomic_block
+        if outside_transactions:
+            yield from _built_once_per_process(django_db_blocker=django_db_blocker, build=build)
+            return
     atomic = transaction.atomic()
     with django_db_blocker.unblock():
         atomic.__enter__()
@@ -44,6 +60,71 @@ def built_once(*, django_db_blocker, build: Callable[[], World]) -> Iterator[Wor
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+# --- One build per test process (SQLite) ------------------------------------------------------------
+
+#: By build function: the committed database after the build, and the world it returned.
+_PROCESS_WORLDS: dict[str, tuple[sqlite3.Connection, Any]] = {}
+
+
+def snapshots_available() -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def copy_of_database() -> sqlite3.Connection:
+    """The test database as it is now (committed rows), in an in-memory database of its own."""
+    connection.ensure_connection()
+    copy = sqlite3.connect(":memory:")
+    connection.connection.backup(copy)
+    return copy
+
+
+def restore_database(copy: sqlite3.Connection) -> None:
+    """Make the test database what ``copy`` holds (every table, its rows and sequences)."""
+    assert not connection.in_atomic_block, "a copy is restored outside any transaction"
+    connection.ensure_connection()
+    copy.backup(connection.connection)
+    # Content types are cached by id; a test flushed by ``transactional_db`` since the copy was
+    # made re-created them under other ids, so the cache may not match the restored rows.
+    ContentType.objects.clear_cache()
+
+
+def build_committed(build: Callable[[], World]) -> World:
+    """``build()`` in a transaction that is committed, as ``built_once`` builds in one it rolls back.
+
+    What the build left to run after a commit (``on_commit``) is dropped: a rolled-back build
+    never runs it either.
+    """
+    with transaction.atomic():
+        world = build()
+        # Worlds write projects and mentions directly: count them as the services would have.
+        project_rollup_rebuild()
+        connection.run_on_commit = []
+    return world
+
+
+def _built_once_per_process(*, django_db_blocker, build: Callable[[], World]) -> Iterator[World]:
+    key = f"{build.__module__}.{build.__qualname__}"
+    with django_db_blocker.unblock():
+        before = copy_of_database()
+        try:
+            if key not in _PROCESS_WORLDS:
+                world = build_committed(build)
+                _PROCESS_WORLDS[key] = (copy_of_database(), world)
+            else:
+                restore_database(_PROCESS_WORLDS[key][0])
+        except BaseException:
+            restore_database(before)
+            before.close()
+            raise
+    try:
+        # This module's own objects: what a module does to them is not seen by the next one.
+        yield deepcopy(_PROCESS_WORLDS[key][1])
+    finally:
+        with django_db_blocker.unblock():
+            restore_database(before)
+            before.close()
 
 
 def fresh_copy(world: World) -> World:

@@ -53,7 +53,7 @@ def make_user(username: str, role: str | None = None, cities=(), **extra):
 @pytest.fixture(scope="module")
 def api_world(django_db_setup, django_db_blocker):
     """The province below, built once per test module (each test's own writes roll back)."""
-    yield from built_once(django_db_blocker=django_db_blocker, build=build_data)
+    yield from built_once(django_db_blocker=django_db_blocker, build=build_data, shared_by_modules=True)
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def build() -> SimpleNamespace:
 
 @pytest.fixture(scope="module")
 def evaluation_world(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=build)
+    yield from built_once(django_db_blocker=django_db_blocker, build=build, shared_by_modules=True)
 
 
 @pytest.fixture

@@ -274,7 +274,7 @@ def add_progress_data(data):
 @pytest.fixture(scope="module")
 def shared_pages_data(django_db_setup, django_db_blocker):
     """The pages' data, built once per test module (each test's own writes roll back)."""
-    yield from built_once(django_db_blocker=django_db_blocker, build=build_pages_data)
+    yield from built_once(django_db_blocker=django_db_blocker, build=build_pages_data, shared_by_modules=True)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from .world import build_world
 
 @pytest.fixture(scope="module")
 def matrix_world(django_db_setup, django_db_blocker):
-    yield from built_once(django_db_blocker=django_db_blocker, build=build_world)
+    yield from built_once(django_db_blocker=django_db_blocker, build=build_world, shared_by_modules=True)
 
 
 @pytest.fixture

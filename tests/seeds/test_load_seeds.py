@@ -8,6 +8,8 @@ import yaml
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from seeds.loader import DATA_DIR, SeedError, SeedLoader
 from seeds.quotes import document_stems, quote_occurs
@@ -74,9 +76,13 @@ def test_seed_loading_is_recorded(seeded):
 
 def test_second_load_changes_nothing(seeded):
     before = counts()
-    report = SeedLoader().load()
+    with CaptureQueriesContext(connection) as queries:
+        report = SeedLoader().load()
     assert report.total_changes == 0, {k: dict(v) for k, v in report.changes.items() if v["created"] or v["updated"]}
     assert counts() == before
+    # Records are looked up by natural key a model at a time (seeds.loader.StoredRecords), not one query each.
+    looked_up = sum(kinds["unchanged"] for kinds in report.changes.values())
+    assert looked_up > 1500 and len(queries) < looked_up * 0.8, (looked_up, len(queries))
 
 
 def test_every_record_carries_provenance(seeded):

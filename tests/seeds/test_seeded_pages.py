@@ -22,7 +22,7 @@ def build():
 
 
 @pytest.fixture(scope="module")
-def users(seeded_package, django_db_blocker):
+def users(seeded_module, django_db_blocker):
     yield from built_once(django_db_blocker=django_db_blocker, build=build)
 
 
