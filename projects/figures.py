@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .choices import WarningLevelChoices
 from .models import KeyProject, ProjectFigures, ProjectReport, ProjectWarning, ProjectYearFigures, ProjectYearPlan
@@ -69,6 +69,11 @@ def _run(where: str, params: list) -> None:
 def refresh(*, project_ids: Iterable[int]) -> None:
     """Recount the figures of these projects (locking their rows until the transaction ends)."""
     ids = sorted(set(project_ids))
+    with transaction.atomic():  # a caller outside a transaction (a script, a test factory) still gets the lock
+        _refresh(ids)
+
+
+def _refresh(ids: list[int]) -> None:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         # Locked in key order, so that writers of overlapping projects never wait on each other in a cycle.
