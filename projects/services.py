@@ -701,15 +701,7 @@ OPEN_BATCH = 500
 def _warnings_open(*, opening: list[tuple[KeyProject, str, warning_rules.Finding]], today) -> list:
     """Open these warnings (project, rule, finding) at once; None where a concurrent run opened it first."""
     rows = [
-        {
-            "project": project,
-            "rule": rule,
-            "level": finding.level,
-            "message": finding.message,
-            "figures": finding.figures,
-            "opened_on": today,
-        }
-        for project, rule, finding in opening
+        _warning_data(project=project, rule=rule, finding=finding, today=today) for project, rule, finding in opening
     ]
     try:
         outcomes = records_create(model=ProjectWarning, user=None, rows=rows, reason="规则评估发出预警")
@@ -727,8 +719,8 @@ def _warnings_open(*, opening: list[tuple[KeyProject, str, warning_rules.Finding
     return opened
 
 
-def _warning_open(*, project: KeyProject, rule: str, finding, today) -> ProjectWarning | None:
-    data = {
+def _warning_data(*, project: KeyProject, rule: str, finding, today) -> dict:
+    return {
         "project": project,
         "rule": rule,
         "level": finding.level,
@@ -736,6 +728,10 @@ def _warning_open(*, project: KeyProject, rule: str, finding, today) -> ProjectW
         "figures": finding.figures,
         "opened_on": today,
     }
+
+
+def _warning_open(*, project: KeyProject, rule: str, finding, today) -> ProjectWarning | None:
+    data = _warning_data(project=project, rule=rule, finding=finding, today=today)
     try:
         with transaction.atomic():
             return record_create(model=ProjectWarning, user=None, data=data, reason="规则评估发出预警")

@@ -8,6 +8,7 @@ from django.db import connections
 from rest_framework.test import APIClient
 
 from projects.models import KeyProject
+from tests.concurrency import run_at_once
 from tests.transfers.conftest import xlsx_bytes
 from transfers import services
 
@@ -105,11 +106,7 @@ def test_concurrent_updates_from_one_version_exactly_one_wins(world, province_us
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once(write, writers, timeout=60)
     statuses = sorted(status for status, _ in results.values())
     print(f"\nconcurrent PATCH from one version: {statuses.count(200)} × 200, {statuses.count(412)} × 412")
     assert statuses == [200] + [412] * (writers - 1)

@@ -9,6 +9,7 @@ from monitoring.choices import SubmissionStateChoices
 from monitoring.services import submission_submit, submission_values_save
 from plans.models import Observation
 from projects.services import project_report_create
+from tests.concurrency import run_at_once
 
 from .helpers import build_loop, client_for
 
@@ -37,11 +38,7 @@ def test_two_approvers_at_once_one_wins():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=approve, args=(i,)) for i in range(approvers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once(approve, approvers, timeout=60)
     statuses = sorted(status for status, _ in results.values())
     assert statuses == [200, 409], results
     [refused] = [body for status, body in results.values() if status == 409]

@@ -9,6 +9,7 @@ from django.db import connections
 from projects.models import KeyProject, ProjectFigures, ProjectYearFigures
 from projects.services import project_report_create
 from regions.models import Region
+from tests.concurrency import run_at_once
 from tests.projects.test_figures import raw_figures, stored_figures
 
 
@@ -34,11 +35,7 @@ def test_twelve_writers_of_one_projects_reports_add_up():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_at_once(write, writers, timeout=120)
     assert not errors
     known = sum(Decimal(i) for i in range(writers) if i % 3)
     figures = ProjectFigures.objects.get(project=project)

@@ -13,6 +13,7 @@ from django.db import connections
 from projects.models import ProjectRollup
 from projects.services import key_project_create, key_project_delete, key_project_update
 from regions.models import Region
+from tests.concurrency import run_at_once
 from tests.projects.test_rollups import grouped_from_projects, stored
 
 
@@ -48,11 +49,7 @@ def test_twelve_writers_of_one_city_and_stage_add_up():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    run_at_once(write, writers, timeout=120)
     assert not errors
     row = ProjectRollup.objects.get(plan=None, city=city, stage="started", industry=None)
     # Per writer: n=0 (2.00), n=1 (1.50), n=2 (unknown), n=3 (1.50); n=4 deleted.
