@@ -8,7 +8,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 
 from projects.models import ProjectRollup
 from projects.services import key_project_create, key_project_delete, key_project_update
@@ -25,32 +24,25 @@ def test_twelve_writers_of_one_city_and_stage_add_up():
     city = Region.objects.create(code="149900", name="并发市", level="city", parent=province)
     writers, each = 12, 5
     barrier = threading.Barrier(writers)
-    errors = []
 
     def write(index: int) -> None:
-        try:
-            barrier.wait()
-            for n in range(each):
-                project = key_project_create(
-                    user=None,
-                    data={
-                        "name": f"并发项目{index}-{n}",
-                        "city": city,
-                        "stage": "started",
-                        "total_investment": Decimal("1.50") if n % 2 else None,
-                    },
-                )
-                if n == 0:
-                    key_project_update(instance=project, user=None, data={"total_investment": Decimal("2.00")})
-                if n == each - 1:
-                    key_project_delete(instance=project, user=None)
-        except Exception as exc:  # noqa: BLE001 (reported below, with the thread's index)
-            errors.append((index, exc))
-        finally:
-            connections.close_all()
+        barrier.wait()
+        for n in range(each):
+            project = key_project_create(
+                user=None,
+                data={
+                    "name": f"并发项目{index}-{n}",
+                    "city": city,
+                    "stage": "started",
+                    "total_investment": Decimal("1.50") if n % 2 else None,
+                },
+            )
+            if n == 0:
+                key_project_update(instance=project, user=None, data={"total_investment": Decimal("2.00")})
+            if n == each - 1:
+                key_project_delete(instance=project, user=None)
 
-    run_at_once(write, writers, timeout=120)
-    assert not errors
+    assert run_at_once(write, writers, timeout=120) == []
     row = ProjectRollup.objects.get(plan=None, city=city, stage="started", industry=None)
     # Per writer: n=0 (2.00), n=1 (1.50), n=2 (unknown), n=3 (1.50); n=4 deleted.
     assert (row.count, row.investment, row.investment_unknown) == (writers * 4, writers * Decimal("5.00"), writers)
