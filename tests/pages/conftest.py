@@ -6,6 +6,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.shortcuts import resolve_url
+from django.test import Client
 
 from common.choices import RoleChoices
 from plans.choices import (
@@ -351,7 +355,30 @@ def screenshot():
     return take
 
 
-def sign_in(page, live_server, username: str) -> None:
+#: Set by the site's script on every page that has one, once its charts and tables are drawn.
+PAGE_READY = "() => !document.querySelector('script[src*=sxplan]') || document.body.dataset.ready"
+
+
+def sign_in(page, live_server, username: str, *, land: bool = True) -> None:
+    """The page's browser signed in as ``username`` and (``land``) on the page sign-in leads to, ready.
+
+    The session is made as the sign-in form makes it (``login()``, its signals and lockout
+    bookkeeping included) and handed to the browser as its cookie: the form itself is tested by
+    ``sign_in_with_form`` (tests/pages/test_browser.py), and going through it costs every browser
+    test a page and a wait for the network to fall quiet.
+    """
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    if not land:
+        return
+    page.goto(f"{live_server.url}{resolve_url(settings.LOGIN_REDIRECT_URL)}")
+    page.wait_for_function(PAGE_READY)
+
+
+def sign_in_with_form(page, live_server, username: str) -> None:
+    """Signs in through the sign-in page, as a user does."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", f"pw-{username}")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import sign_in
+from .conftest import sign_in, sign_in_with_form
 
 pytestmark = pytest.mark.browser
 
@@ -92,7 +92,7 @@ def test_sign_in_and_out(live_server, live_pages_data, page, screenshot):
     page.goto(f"{live_server.url}/")
     assert "/accounts/login/" in page.url
     screenshot(page, "login")
-    sign_in(page, live_server, "datong")
+    sign_in_with_form(page, live_server, "datong")
     assert page.url == f"{live_server.url}/cities/140200/"
     with page.expect_navigation():
         page.click("header button:has-text('退出')")
