@@ -43,6 +43,7 @@ from plans.choices import (
 from plans.models import Indicator, Observation, Plan, PlanSection, TargetProgressSnapshot
 from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
+from projects import dashboard_cache
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
 from projects.models import IndustryBase, KeyProject, ProjectWarning
@@ -443,10 +444,18 @@ class DashboardView(PageMixin, TemplateView):
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
         # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
-        by_city = investment_by_city(queryset=projects, year=self.as_of.date.year)
-        investment = investment_summary(queryset=projects, year=self.as_of.date.year, by_city=by_city)
+        year = self.as_of.date.year
+        heavy = dashboard_cache.cached(
+            "dashboard-page",
+            user=user,
+            parts=(plan.pk if plan else None, year, tuple(city.pk for city in cities)),
+            compute=lambda: project_figures(
+                user=user, projects=projects, year=year, city_ids=[city.pk for city in cities]
+            ),
+        )
+        by_city, investment = heavy["by_city"], heavy["investment"]
         warnings = warning_counts_by_city(by_city=by_city)
-        geojson = self.city_map(cities, projects, zone_ids, warnings)
+        geojson = self.city_map(cities, heavy["tops"], zone_ids, warnings)
         context.update(
             tour=tour_context(self),
             can_review=can_review,
@@ -481,7 +490,7 @@ class DashboardView(PageMixin, TemplateView):
                 city_rankings(queryset=projects, year=investment["year"], by_city=by_city), scope["cities"]
             ),
             # The latest batches in which projects of the plan took part, counting those projects only.
-            batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
+            batches=heavy["batches"],
             page_data={
                 "boundaries": reverse("city-boundaries", args=[city_boundaries()[0]]),
                 "cities": geojson,
@@ -518,12 +527,7 @@ class DashboardView(PageMixin, TemplateView):
                         key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
                     )
                 ],
-                "investmentByMonth": {
-                    "year": investment["year"],
-                    "months": monthly_investment_summary(
-                        queryset=projects, year=investment["year"], planned=investment["planned"]
-                    ),
-                },
+                "investmentByMonth": {"year": investment["year"], "months": heavy["months"]},
                 "targetStatuses": statuses,
                 "targets": [
                     {
@@ -539,13 +543,12 @@ class DashboardView(PageMixin, TemplateView):
         )
         return context
 
-    def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
+    def city_map(self, cities, tops: dict, zone_ids: set[int], warnings: dict) -> dict:
         """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
-        investments, open warnings and each city's largest projects (linked to their pages)."""
+        investments, open warnings and each city's largest projects (``tops``, linked to their pages)."""
         geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
         by_code = {city.code: city for city in cities}
         warnings_by_code = {row["code"]: row for row in warnings["rows"]}
-        tops = top_projects_by_city(queryset=projects, city_ids=[city.pk for city in cities])
         for feature in geojson["features"]:
             properties = feature["properties"]
             city = by_code[properties["code"]]
@@ -572,6 +575,20 @@ class DashboardView(PageMixin, TemplateView):
                 for project in tops.get(city.pk, [])
             ]
         return geojson
+
+
+def project_figures(*, user, projects, year: int, city_ids: list[int]) -> dict:
+    """The dashboard's figures that read every project of the plan (its cached part): investment by city
+    and in all, each city's largest projects, the year's months and the latest batches."""
+    by_city = investment_by_city(queryset=projects, year=year)
+    investment = investment_summary(queryset=projects, year=year, by_city=by_city)
+    return {
+        "by_city": by_city,
+        "investment": investment,
+        "tops": top_projects_by_city(queryset=projects, city_ids=city_ids),
+        "months": monthly_investment_summary(queryset=projects, year=year, planned=investment["planned"]),
+        "batches": batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
+    }
 
 
 @require_GET

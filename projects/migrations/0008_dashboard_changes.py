@@ -35,7 +35,7 @@ DECLARE
     added bigint;
 BEGIN
     INSERT INTO projects_dashboardchange (weight) VALUES (1) RETURNING id INTO added;
-    IF added % 256 = 0 AND pg_try_advisory_xact_lock(hashtext('projects_dashboardchange')) THEN
+    IF mod(added, 256) = 0 AND pg_try_advisory_xact_lock(hashtext('projects_dashboardchange')) THEN
         WITH folded AS (DELETE FROM projects_dashboardchange WHERE id < added RETURNING weight)
         INSERT INTO projects_dashboardchange (weight) SELECT sum(weight) FROM folded HAVING count(*) > 0;
     END IF;
