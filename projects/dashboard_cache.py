@@ -50,7 +50,8 @@ def scope_key(user) -> str:
 def cached(name: str, *, user, parts: tuple, compute: Callable[[], T]) -> T:
     """``compute()``'s answer for this user's scope and ``parts`` (the request's parameters), cached
     until the next committed write to the dashboards' tables."""
-    raw = repr((name, generation(), scope_key(user), parts))
+    # The database's name too: one cache (Redis) may serve processes of several databases.
+    raw = repr((connection.settings_dict["NAME"], name, generation(), scope_key(user), parts))
     key = "dashboard:" + hashlib.sha256(raw.encode()).hexdigest()
     answer = cache.get(key)
     if answer is None:

@@ -110,10 +110,14 @@ ROLLUP_FILTERS = frozenset(ProjectRollupFilterSet.declared_filters) - {"search"}
 LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
 
 
+def rollup_answers(request, *, paging: bool = False) -> bool:
+    """Whether the rollups answer the request's filters (it names only filters they are kept by)."""
+    return set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set()) <= ROLLUP_FILTERS
+
+
 def rollup_filterset(request, *, paging: bool = False) -> ProjectRollupFilterSet | None:
     """The request's filters over the rollups, or None when it names a filter they cannot answer."""
-    given = set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set())
-    if not given <= ROLLUP_FILTERS:
+    if not rollup_answers(request, paging=paging):
         return None
     return ProjectRollupFilterSet(
         request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
@@ -322,11 +326,11 @@ class ProjectBreakdownViewSet(AggregateViewSet):
     breakdown = ""
 
     def list(self, request, *args, **kwargs):
-        filterset = rollup_filterset(request)
-        if filterset is None:
+        if not rollup_answers(request):
             return super().list(request, *args, **kwargs)
 
         def answer():
+            filterset = rollup_filterset(request)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             figures = selectors.project_rollup_breakdown(queryset=filterset.qs, by=self.breakdown)
