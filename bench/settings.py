@@ -33,5 +33,9 @@ def _redis_answers() -> bool:
 # workers), so that the dashboards' cached answers are computed once, not once per worker.
 if "CACHE_URL" not in os.environ and _redis_answers():
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1"}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/1",
+            "KEY_PREFIX": DATABASES["default"]["NAME"],  # benchmarks of other databases may run at once
+        }
     }
