@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 
 from common.choices import RoleChoices
 from common.scope import user_city_ids, user_role
@@ -30,9 +30,14 @@ TIMEOUT = 3600
 
 
 def generation() -> str:
-    """The count of committed writes to the dashboards' tables and the latest one's id (one query)."""
-    table = connection.ops.quote_name(DashboardChange._meta.db_table)
-    with connection.cursor() as cursor:
+    """The count of committed writes to the dashboards' tables and the latest one's id (one query).
+
+    Read where the answer's own reads go (the replica, when the request may read it: common.routers),
+    so that the answer is never of an older state than its generation.
+    """
+    database = connections[router.db_for_read(DashboardChange)]
+    table = database.ops.quote_name(DashboardChange._meta.db_table)
+    with database.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(sum(weight), 0), coalesce(max(id), 0) FROM {table}")
         total, latest = cursor.fetchone()
     return f"{total}.{latest}"
