@@ -8,7 +8,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from projects import dashboard_cache
-from projects.services import key_project_create, key_project_delete, key_project_update
+from projects.models import KeyProject
+from projects.services import key_project_create, key_project_delete, key_project_update, project_rollup_rebuild
 from regions.models import Park
 
 BY_CITY = "/api/v1/dashboard/projects-by-city/"
@@ -88,3 +89,17 @@ def test_an_invalid_filter_is_refused_every_time(data, api):
     client = api(data.admin)
     for _ in range(2):
         assert client.get(BY_CITY, {"stage": "nonsense"}).status_code == 400
+
+
+def test_a_rebuild_after_a_raw_load_is_seen(data, api):
+    """A load that bypasses the services (generate_data's COPY) and the rebuild after it change the answers."""
+    client = api(data.admin)
+    before = Decimal(city_row(client.get(BY_CITY).json(), "140100")["investment"])
+    known = KeyProject.objects.filter(city=data.taiyuan, total_investment__isnull=False).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE projects_keyproject SET total_investment = total_investment + 1 WHERE city_id = %s",
+            [data.taiyuan.pk],
+        )
+    project_rollup_rebuild()
+    assert known and Decimal(city_row(client.get(BY_CITY).json(), "140100")["investment"]) == before + known
