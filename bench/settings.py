@@ -1,5 +1,8 @@
 """Settings of the benchmark server: the product's settings plus the comparison views in bench.urls."""
 
+import os
+import socket
+
 from sxplan_site.settings.base import *  # noqa: F403
 from sxplan_site.settings.base import DATABASES, INSTALLED_APPS, MIDDLEWARE, REST_FRAMEWORK, env
 
@@ -16,3 +19,23 @@ TRANSFER_MAX_ROWS = 200_000
 TRANSFER_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 # The throughput scenarios send thousands of requests a second as one user: no API throttling.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": None, "user": None}}
+
+
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+# The workers share one cache, as production's do (README: CACHE_URL names Redis with several
+# workers), so that the dashboards' cached answers are computed once, not once per worker.
+if "CACHE_URL" not in os.environ and _redis_answers():
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/1",
+            "KEY_PREFIX": DATABASES["default"]["NAME"],  # benchmarks of other databases may run at once
+        }
+    }

@@ -11,7 +11,7 @@ from common.choices import RoleChoices
 from common.scope import user_role
 from common.services import staff_tour_dismiss, staff_tour_pending
 from plans.models import Indicator
-from projects.models import KeyProject
+from projects.selectors import project_rollup_count, project_rollups
 
 # Where each role starts: (title, what it is for, URL name or None for the user's own city).
 STEPS = {
@@ -76,7 +76,8 @@ def tour_context(view) -> dict | None:
             "plans": len(view.plans()),
             "cities": len(view.cities()),
             "indicators": Indicator.objects.for_user(user).count(),
-            "projects": KeyProject.objects.for_user(user).count(),
+            # The rollups' count (the same rows as the projects' scope): no COUNT over every project.
+            "projects": project_rollup_count(queryset=project_rollups(user=user)),
             "scope": scope["label"],
         },
     }

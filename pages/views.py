@@ -43,6 +43,7 @@ from plans.choices import (
 from plans.models import Indicator, Observation, Plan, PlanSection, TargetProgressSnapshot
 from plans.progress import attach_progress, period_end
 from plans.selectors import attach_observation_history, indicator_preferred_values
+from projects import dashboard_cache
 from projects.choices import ProjectStageChoices
 from projects.filtersets import KeyProjectFilterSet
 from projects.models import IndustryBase, KeyProject, ProjectWarning
@@ -425,14 +426,17 @@ class DashboardView(PageMixin, TemplateView):
         user = self.request.user
         plan = self.selected_plan()
         scheme = self.selected_scheme(plan)
-        # Project figures follow the selected plan (the projects it names, first or in a mention).
-        projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
-        # Counts and investment by stage, city and zone from the rollups the services keep (of the plan's projects).
-        stages = selectors.stage_summary_from_rollups(rollups=project_rollups(user=user, plan=plan))
-        # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
-        cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), plan=plan))
+        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
+        year = self.as_of.date.year
+        # The figures of the plan's projects, cities and zones: cached until the next write to what they read.
+        shown = dashboard_cache.cached(
+            "dashboard-page",
+            user=user,
+            parts=(plan.pk if plan else None, scheme.pk if scheme else None, year),
+            compute=lambda: dashboard_figures(user=user, plan=plan, scheme=scheme, year=year),
+        )
+        stages, cities, zones = shown["stages"], shown["cities"], shown["zones"]
         scope = self.scope()
-        zones = list(zone_summary_list(user=user, queryset=scheme.zones.all(), plan=plan)) if scheme else []
         plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         # Provincial staff may see the statuses as if the values under review were approved (issue 14).
@@ -442,11 +446,9 @@ class DashboardView(PageMixin, TemplateView):
             mark_under_review(targets, review_progress(targets=plan_targets, user=user, as_of=self.as_of.computed))
         statuses = status_counts(targets)
         zone_ids = {zone.pk for zone in zones}
-        # Investment figures, rankings and months are of the year of the 评估基准日 (today's by default).
-        by_city = investment_by_city(queryset=projects, year=self.as_of.date.year)
-        investment = investment_summary(queryset=projects, year=self.as_of.date.year, by_city=by_city)
+        by_city, investment = shown["by_city"], shown["investment"]
         warnings = warning_counts_by_city(by_city=by_city)
-        geojson = self.city_map(cities, projects, zone_ids, warnings)
+        geojson = self.city_map(cities, shown["tops"], zone_ids, warnings)
         context.update(
             tour=tour_context(self),
             can_review=can_review,
@@ -463,7 +465,7 @@ class DashboardView(PageMixin, TemplateView):
                 ),
                 "targets": len(targets),
                 "target_statuses": statuses,
-                "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
+                "bases": shown["bases"],
                 "projects": sum(stage["count"] for stage in stages),
                 # Unknown investment is not summed as 0: None ("—") when none is known, and counted apart.
                 "investment": _float(investment["total"]),
@@ -478,10 +480,10 @@ class DashboardView(PageMixin, TemplateView):
             plan_status=plan.status_on(self.as_of.date) if plan else None,
             warnings=every_city_warnings(warnings, scope["cities"]),
             rankings=every_city_ranking(
-                city_rankings(queryset=projects, year=investment["year"], by_city=by_city), scope["cities"]
+                city_rankings(queryset=None, year=investment["year"], by_city=by_city), scope["cities"]
             ),
             # The latest batches in which projects of the plan took part, counting those projects only.
-            batches=batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
+            batches=shown["batches"],
             page_data={
                 "boundaries": reverse("city-boundaries", args=[city_boundaries()[0]]),
                 "cities": geojson,
@@ -518,12 +520,7 @@ class DashboardView(PageMixin, TemplateView):
                         key=lambda city: (-(city.project_investment or 0), -city.project_count, city.code),
                     )
                 ],
-                "investmentByMonth": {
-                    "year": investment["year"],
-                    "months": monthly_investment_summary(
-                        queryset=projects, year=investment["year"], planned=investment["planned"]
-                    ),
-                },
+                "investmentByMonth": {"year": investment["year"], "months": shown["months"]},
                 "targetStatuses": statuses,
                 "targets": [
                     {
@@ -539,13 +536,12 @@ class DashboardView(PageMixin, TemplateView):
         )
         return context
 
-    def city_map(self, cities, projects, zone_ids: set[int], warnings: dict) -> dict:
+    def city_map(self, cities, tops: dict, zone_ids: set[int], warnings: dict) -> dict:
         """The cities' GeoJSON with what the map's tooltip shows: figures with the count of unknown
-        investments, open warnings and each city's largest projects (linked to their pages)."""
+        investments, open warnings and each city's largest projects (``tops``, linked to their pages)."""
         geojson = city_feature_collection(cities, geometry=False)  # the outlines: city_boundaries
         by_code = {city.code: city for city in cities}
         warnings_by_code = {row["code"]: row for row in warnings["rows"]}
-        tops = top_projects_by_city(queryset=projects, city_ids=[city.pk for city in cities])
         for feature in geojson["features"]:
             properties = feature["properties"]
             city = by_code[properties["code"]]
@@ -572,6 +568,30 @@ class DashboardView(PageMixin, TemplateView):
                 for project in tops.get(city.pk, [])
             ]
         return geojson
+
+
+def dashboard_figures(*, user, plan: Plan | None, scheme: LayoutScheme | None, year: int) -> dict:
+    """The dashboard's figures of the plan's projects (the cached part of the page): by stage, the cities
+    and zones with theirs, investment by city and in all, each city's largest projects, the year's
+    months, the latest batches and the plan's bases."""
+    # Project figures follow the selected plan (the projects it names, first or in a mention).
+    projects = project_list(user=user, filters={"plan": plan.pk} if plan else None)
+    # The outlines are not in the page: its script fetches them from city_boundaries (cached a year).
+    cities = list(city_summary_list(user=user, queryset=Region.objects.defer("boundary"), plan=plan))
+    by_city = investment_by_city(queryset=projects, year=year)
+    investment = investment_summary(queryset=projects, year=year, by_city=by_city)
+    return {
+        # Counts and investment by stage, city and zone from the rollups the services keep.
+        "stages": selectors.stage_summary_from_rollups(rollups=project_rollups(user=user, plan=plan)),
+        "cities": cities,
+        "zones": list(zone_summary_list(user=user, queryset=scheme.zones.all(), plan=plan)) if scheme else [],
+        "bases": IndustryBase.objects.for_user(user).filter(plan=plan).count() if plan else 0,
+        "by_city": by_city,
+        "investment": investment,
+        "tops": top_projects_by_city(queryset=projects, city_ids=[city.pk for city in cities]),
+        "months": monthly_investment_summary(queryset=projects, year=year, planned=investment["planned"]),
+        "batches": batch_summary(batches=batch_list(projects=projects)[:3], user=user, projects=projects),
+    }
 
 
 @require_GET

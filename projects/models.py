@@ -466,6 +466,25 @@ class ProjectYearFigures(models.Model):
         return f"{self.project_id}:{self.year}"
 
 
+class DashboardChange(models.Model):
+    """Writes to what the dashboards read, counted so that their answers can be cached until the next one.
+
+    A trigger on each table the dashboards read (migration 0008) adds a row in the writer's own
+    transaction (on PostgreSQL one per statement, on SQLite one per row), so a reader's snapshot
+    counts exactly the writes committed before it (``projects.dashboard_cache``). The rows are
+    folded into one now and then; ``weight`` keeps their number.
+    """
+
+    weight = models.BigIntegerField("写入次数", default=1)
+
+    class Meta:
+        verbose_name = "看板数据写入记录"
+        verbose_name_plural = "看板数据写入记录"
+
+    def __str__(self):
+        return f"{self.pk}:{self.weight}"
+
+
 class ProjectMention(ProvenanceModel):
     """Another plan naming a project, with that plan's own quote (the first plan is ``KeyProject.plan``)."""
 

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from common.choices import RoleChoices
@@ -21,6 +22,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             f"{item.nodeid} needs PostgreSQL (set DATABASE_URL), or deselect it with -m 'not postgres'",
             pytrace=False,
         )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the dashboards' answers are keyed by a count of writes
+    (projects.dashboard_cache) that a test's rolled-back writes would repeat in the next test."""
+    cache.clear()
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,15 @@
 import copy
+import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from common.api.versioning import record_etag
@@ -18,7 +21,7 @@ from regions.filtersets import RegionFilterSet, ZoneFilterSet
 from regions.models import Region, Zone
 from regions.selectors import city_feature_collection, zone_feature_collection
 
-from .. import selectors
+from .. import dashboard_cache, selectors
 from ..filtersets import (
     BatchFilterSet,
     BatchProjectFilterSet,
@@ -107,14 +110,36 @@ ROLLUP_FILTERS = frozenset(ProjectRollupFilterSet.declared_filters) - {"search"}
 LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
 
 
+def rollup_answers(request, *, paging: bool = False) -> bool:
+    """Whether the rollups answer the request's filters (it names only filters they are kept by)."""
+    return set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set()) <= ROLLUP_FILTERS
+
+
 def rollup_filterset(request, *, paging: bool = False) -> ProjectRollupFilterSet | None:
     """The request's filters over the rollups, or None when it names a filter they cannot answer."""
-    given = set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set())
-    if not given <= ROLLUP_FILTERS:
+    if not rollup_answers(request, paging=paging):
         return None
     return ProjectRollupFilterSet(
         request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
     )
+
+
+def cached_response(request, name: str, answer) -> HttpResponse | Response:
+    """The JSON of ``answer()`` for this request's parameters and the user's scope, from the dashboard
+    cache (``dashboard_cache``): rendered once per generation; other formats are rendered each time."""
+    parameters = tuple(sorted((key, tuple(values)) for key, values in request.query_params.lists()))
+    renderer, media_type = request.accepted_renderer, request.accepted_media_type
+    if type(renderer) is not JSONRenderer:
+        return Response(dashboard_cache.cached(name, user=request.user, parts=parameters, compute=_plain(answer)))
+    body = dashboard_cache.cached(
+        name, user=request.user, parts=(*parameters, media_type), compute=lambda: renderer.render(answer(), media_type)
+    )
+    return HttpResponse(body, content_type=renderer.media_type)
+
+
+def _plain(answer):
+    # A serializer's data keeps its serializer: cache plain data.
+    return lambda: json.loads(JSONRenderer().render(answer()))
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
@@ -301,13 +326,17 @@ class ProjectBreakdownViewSet(AggregateViewSet):
     breakdown = ""
 
     def list(self, request, *args, **kwargs):
-        filterset = rollup_filterset(request)
-        if filterset is not None:
+        if not rollup_answers(request):
+            return super().list(request, *args, **kwargs)
+
+        def answer():
+            filterset = rollup_filterset(request)
             if not filterset.is_valid():
                 raise exceptions.ValidationError(filterset.errors)
             figures = selectors.project_rollup_breakdown(queryset=filterset.qs, by=self.breakdown)
-            return Response(self.get_serializer(figures).data)
-        return super().list(request, *args, **kwargs)
+            return self.get_serializer(figures).data
+
+        return cached_response(request, f"projects-by-{self.breakdown}", answer)
 
     def aggregate(self, queryset):
         return selectors.project_breakdown(queryset=queryset, by=self.breakdown)
@@ -339,10 +368,15 @@ class BasesByZoneIndustryViewSet(AggregateViewSet):
 
 
 class GeoViewSet(AggregateViewSet):
-    """A GeoJSON FeatureCollection: ``collection(summary(user, filtered queryset))``."""
+    """A GeoJSON FeatureCollection: ``collection(summary(user, filtered queryset))``, cached until the
+    next write to what it reads (``dashboard_cache``)."""
 
     summary = staticmethod(selectors.city_summary_list)
     collection = staticmethod(city_feature_collection)
+
+    def list(self, request, *args, **kwargs):
+        parent = super().list
+        return cached_response(request, self.basename, lambda: parent(request, *args, **kwargs).data)
 
     def aggregate(self, queryset):
         return self.collection(self.summary(user=self.request.user, queryset=queryset))

@@ -6,9 +6,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from projects.choices import ProjectStageChoices
+from regions.models import Region
 from tests import factories
 from tests.shared import built_once
 
@@ -145,9 +147,13 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, world, django_ass
     warnings add no query."""
     client.force_login(world.users["province"])
     client.get("/", {"plan": world.plan14.pk, "all": "1"})  # warm the caches (boundaries, plans)
+    Region.objects.filter(code="140100").update(name=F("name"))  # a write: the dashboard cache is cold again
     with django_assert_max_num_queries(26) as captured:
         assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
     before = len(captured)
+    # Until the next write, the figures over every project of the plan come from the dashboard cache.
+    with django_assert_max_num_queries(before - 5):
+        assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
     ty = world.cities["140100"]
     for i in range(3):
         extra = factories.make_project(f"加测项目{i}", ty, plan=world.plan14, total_investment=Decimal(i + 1))
@@ -155,3 +161,28 @@ def test_the_dashboard_reads_a_fixed_number_of_queries(client, world, django_ass
         factories.make_warning(extra, rule="no_report", level="red")
     with django_assert_max_num_queries(before):
         assert client.get("/", {"plan": world.plan14.pk, "all": "1"}).status_code == 200
+
+
+def test_the_dashboard_figures_follow_every_write(client, world):
+    """The cached figures are recomputed after a write: a new project, its report and its warning show
+    at once in the city's investment, the month, the tooltip and the warnings; a rename too."""
+    year = timezone.localdate().year
+    before = dashboard(client, world, world.plan14)
+    ty = world.cities["140100"]
+    extra = factories.make_project("缓存后新增项目", ty, plan=world.plan14, total_investment=Decimal(500))
+    after = dashboard(client, world, world.plan14)
+    assert cities(after)["140100"]["projects"][0]["name"] == "缓存后新增项目"
+    assert after.context["figures"]["investment"] == before.context["figures"]["investment"] + 500
+    assert cities(after)["140100"]["project_investment"] == cities(before)["140100"]["project_investment"] + 500
+    factories.make_report(extra, year=year, month=3, investment_completed=Decimal("4.5"))
+    months = dashboard(client, world, world.plan14).context["page_data"]["investmentByMonth"]["months"]
+    assert (
+        months[2]["completed"]
+        == (before.context["page_data"]["investmentByMonth"]["months"][2]["completed"] or 0) + 4.5
+    )
+    factories.make_warning(extra, rule="no_report", level="red")
+    extra.name = "缓存后改名项目"
+    extra.save(update_fields=["name"])
+    taiyuan = cities(dashboard(client, world, world.plan14))["140100"]
+    assert taiyuan["warnings"]["red"] == cities(before)["140100"]["warnings"]["red"] + 1
+    assert taiyuan["projects"][0]["name"] == "缓存后改名项目"
