@@ -15,6 +15,7 @@ from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
+from .csv_fast import compile_csv
 from .filters import StrictFilterBackend, StrictWriteQueryMixin
 from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
@@ -54,6 +55,11 @@ class ExportMixin:
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     stream_csv = True
     export_chunk_size = 500
+    #: Read the CSV's rows as tuples where every field allows it (common.api.csv_fast): the same bytes, faster.
+    csv_fast = True
+    csv_fast_chunk_size = 2000
+    #: A ``CsvField`` per field the fast path cannot read by itself (a method field), by its key.
+    csv_fields: dict = {}
 
     def list(self, request, *args, **kwargs):
         file_format = getattr(request.accepted_renderer, "format", None)
@@ -65,8 +71,24 @@ class ExportMixin:
 
     def csv_stream_response(self, queryset) -> StreamingHttpResponse:
         serializer = self.get_serializer(many=True).child  # the fields are built once, for every chunk
-        rows = queryset.iterator(chunk_size=self.export_chunk_size)
         replica_allowed = replica_reads.get()  # the body is read after the view (and its middleware) returned
+        compiled = compile_csv(serializer, queryset, self.request.user, self.csv_fields) if self.csv_fast else None
+        if compiled is not None:
+            body = self._csv_fast_body(compiled, queryset.db, replica_allowed)
+        else:
+            body = stream_csv(self._csv_chunks(serializer, queryset, replica_allowed), serializer)
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
+        return response
+
+    def _csv_fast_body(self, compiled, using, replica_allowed):
+        # As below: a server-side cursor in a transaction, the first rows sent at once.
+        with reading_from_replica(replica_allowed), transaction.atomic(using=using):
+            rows = compiled.values().iterator(chunk_size=self.csv_fast_chunk_size)
+            yield from compiled.stream(rows, self.csv_fast_chunk_size, min(FIRST_CHUNK, self.csv_fast_chunk_size))
+
+    def _csv_chunks(self, serializer, queryset, replica_allowed):
+        rows = queryset.iterator(chunk_size=self.export_chunk_size)
 
         def chunks():
             # In a transaction, the server-side cursor streams: outside one (autocommit) it would be
@@ -77,9 +99,7 @@ class ExportMixin:
                     yield [serializer.to_representation(record) for record in chunk]
                     size = self.export_chunk_size
 
-        response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
-        return response
+        return chunks()
 
     def refuse_large_xlsx(self, queryset) -> None:
         limit = settings.EXPORT_XLSX_MAX_ROWS

@@ -19,6 +19,7 @@ from regions.models import Region, Zone
 from regions.selectors import city_feature_collection, zone_feature_collection
 
 from .. import selectors
+from ..exports import InvestmentProgressCsv
 from ..filtersets import (
     BatchFilterSet,
     BatchProjectFilterSet,
@@ -141,6 +142,7 @@ class KeyProjectViewSet(ScopedModelViewSet):
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
     services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
+    csv_fields = {"investment_progress": InvestmentProgressCsv()}
 
     def get_queryset(self):
         # Investment progress of the current year and open warnings, in the list's own query.
