@@ -50,6 +50,14 @@ class InvestmentProgressCsv(CsvField):
         "_csv_completed_total_unknown",
         "total_investment",
     )
+    # What project_progress passes through unchanged (the rates it computes are written by Python).
+    columns = {
+        "year_planned": "_csv_planned_year",
+        "year_completed": "_csv_completed_year",
+        "year_unknown_reports": "_csv_completed_year_unknown",
+        "total_completed": "_csv_completed_total",
+        "total_unknown_reports": "_csv_completed_total_unknown",
+    }
 
     def prepare(self, queryset: QuerySet) -> QuerySet:
         year = timezone.localdate().year

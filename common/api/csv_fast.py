@@ -32,14 +32,19 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from itertools import islice
+from operator import attrgetter, itemgetter
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import Case, F, Value, When
+from django.db import connections, models
+from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.fields.reverse_related import ManyToOneRel
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from rest_framework import relations, serializers
 from rest_framework.fields import empty
@@ -60,10 +65,13 @@ class CsvField:
 
     ``prepare`` adds what it needs to the queryset (annotations), ``fetch`` names the values it reads
     (in that order) and ``value`` builds, from them, what the field's serializer reads: for a method
-    field that declares a return serializer, the mapping or object that serializer represents.
+    field that declares a return serializer, the mapping or object that serializer represents, whose
+    children listed in ``columns`` are instead read as the named values.
     """
 
     fetch: Sequence[str] = ()
+    #: Children of the field's serializer whose value is a value the queryset reads, by name: read as columns.
+    columns: dict[str, str] = {}
 
     def prepare(self, queryset: models.QuerySet) -> models.QuerySet:
         return queryset
@@ -222,6 +230,8 @@ class _Plan:
         self.extras: list[tuple[Callable, int]] = []  # per row: (row, chunk state) -> that many values appended
         self.chunk_readers: list[Callable] = []  # per chunk: ids -> state
         self.getters: dict[str, tuple[int, Callable]] = {}  # key -> (index in the extended row, formatter)
+        self.sql: dict[str, tuple] = {}  # key -> (kind, values name, detail): a column PostgreSQL can write
+        self.extra_names: set[str] = set()  # values the extras read
 
     def read(self, name: str, expression=None) -> int:
         if expression is not None:
@@ -276,6 +286,8 @@ def _linked_name(plan: _Plan, key: str, field) -> None:
     condition = visibility_q(plan.user, linked, prefix=f"{path}__") if is_city_scoped(linked) else None
     if condition is None:
         plan.getters[key] = (plan.read(name), _text)
+        if _is_text(_model_path(plan.model, field.source_attrs)[1]):
+            plan.sql[key] = ("text", name, None)
         return
     try:
         masked = Case(
@@ -287,6 +299,8 @@ def _linked_name(plan: _Plan, key: str, field) -> None:
     except ValueError as error:  # a many-valued scope: no prefixed condition
         raise Unsupported(field.source) from error
     plan.getters[key] = (plan.read(f"_csv_{key}", masked), _text)
+    if _is_text(_model_path(plan.model, field.source_attrs)[1]):
+        plan.sql[key] = ("text", f"_csv_{key}", None)
 
 
 def _nested_list(plan: _Plan, key: str, field) -> None:
@@ -310,14 +324,17 @@ def _nested_list(plan: _Plan, key: str, field) -> None:
 
     def read_chunk(ids):
         grouped: dict = {}
-        for record in queryset.filter(**{f"{foreign_key.name}__in": ids}):
+        for record in _with_keys(queryset, foreign_key, ids):
             grouped.setdefault(getattr(record, foreign_key.attname), []).append(child.to_representation(record))
         return grouped
 
     key_index = plan.read(plan.model._meta.pk.name)
+    plan.extra_names.add(plan.model._meta.pk.name)
 
     def cell(row, state):
-        items = state[slot].get(row[key_index], ())
+        items = state[slot].get(row[key_index])
+        if not items:
+            return ""
         if all(not isinstance(item, dict | list) for item in items):
             return LIST_SEPARATOR.join("" if item is None else str(item) for item in items)
         return json.dumps(items, ensure_ascii=False)
@@ -327,10 +344,22 @@ def _nested_list(plan: _Plan, key: str, field) -> None:
     plan.getters[key] = (("extra", len(plan.extras) - 1, 0), _text)
 
 
+def _with_keys(queryset, foreign_key, ids):
+    """The records whose ``foreign_key`` is one of ``ids``: on PostgreSQL as one array (``= ANY``), since an
+    ``IN`` of a chunk's thousands of keys costs more to build and parse than the query to run."""
+    connection = connections[queryset.db]
+    if ids and connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        column = f"{quote(queryset.model._meta.db_table)}.{quote(foreign_key.column)}"
+        return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(ids)])
+    return queryset.filter(**{f"{foreign_key.name}__in": ids})
+
+
 def _declared(plan: _Plan, key: str, field, declared: CsvField) -> list[str]:
     """A field the view declares: the object its serializer reads, built from the values it names."""
     plan.queryset = declared.prepare(plan.queryset)
     indexes = [plan.read(name) for name in declared.fetch]
+    plan.extra_names.update(declared.fetch)
     children = _children(field)
     keys = []
     if children:
@@ -339,18 +368,34 @@ def _declared(plan: _Plan, key: str, field, declared: CsvField) -> list[str]:
             child = children[name]
             if len(child.source_attrs) != 1:
                 raise Unsupported(f"{key}.{name}")
-        attrs = [children[name].source_attrs[0] for name in names]
+        computed = [name for name in names if name not in declared.columns]
+        attrs = [children[name].source_attrs[0] for name in computed]
+
+        from_dict = itemgetter(*attrs) if attrs else None
+        from_object = attrgetter(*attrs) if attrs else None
+        single = len(attrs) == 1
 
         def cells(row, state):
-            value = declared.value(tuple(row[index] for index in indexes))
-            if isinstance(value, dict):
-                return tuple(value.get(attr) for attr in attrs)
-            return tuple(getattr(value, attr, None) for attr in attrs)
+            value = declared.value(tuple([row[index] for index in indexes]))
+            try:
+                found = from_dict(value) if isinstance(value, dict) else from_object(value)
+            except (KeyError, AttributeError):  # a missing key or attribute reads as null, one at a time
+                get = dict.get if isinstance(value, dict) else lambda item, attr: getattr(item, attr, None)
+                return tuple(get(value, attr) for attr in attrs)
+            return (found,) if single else found
 
-        plan.extras.append((cells, len(names)))
-        for position, name in enumerate(names):
-            child_key = f"{key}.{name}"
-            plan.getters[child_key] = (("extra", len(plan.extras) - 1, position), formatter(children[name]))
+        if computed:
+            plan.extras.append((cells, len(computed)))
+        for name in names:
+            child_key, child = f"{key}.{name}", children[name]
+            if name in declared.columns:  # the value itself: read (and, on PostgreSQL, written) like a column
+                column = declared.columns[name]
+                plan.getters[child_key] = (plan.read(column), formatter(child))
+                kind = _sql_kind(child, _output_field(plan, column))
+                if kind is not None:
+                    plan.sql[child_key] = (kind[0], column, kind[1])
+            else:
+                plan.getters[child_key] = (("extra", len(plan.extras) - 1, computed.index(name)), formatter(child))
             keys.append(child_key)
         return keys
     plan.extras.append((lambda row, state: (declared.value(tuple(row[index] for index in indexes)),), 1))
@@ -385,11 +430,76 @@ def _compile_field(plan: _Plan, key: str, field, declared: dict) -> list[str]:
         if isinstance(field, relations.SlugRelatedField):
             path = f"{path}__{field.slug_field}"
         plan.getters[key] = (plan.read(path), _relation_formatter(field))
+        end = _model_path(plan.model, path.split("__"))[1]
+        target = end.target_field if end is not None and end.is_relation else end
+        if isinstance(field, relations.SlugRelatedField) and _is_text(target):
+            plan.sql[key] = ("text", path, None)
+        elif isinstance(field, relations.PrimaryKeyRelatedField) and isinstance(target, models.IntegerField):
+            plan.sql[key] = ("int", path, None)
         return [key]
     if type(field).to_representation is not _BASE_TO_REPRESENTATION.get(_kind(field)):
         raise Unsupported(key)  # a field class that writes its own representation
-    plan.getters[key] = (plan.read(_source_path(plan, field)), formatter(field))
+    name = _source_path(plan, field)
+    plan.getters[key] = (plan.read(name), formatter(field))
+    kind = _sql_kind(field, _output_field(plan, name))
+    if kind is not None:
+        plan.sql[key] = (kind[0], name, kind[1])
     return [key]
+
+
+def _is_text(model_field) -> bool:
+    return isinstance(model_field, models.CharField | models.TextField) and not model_field.choices
+
+
+def _output_field(plan: _Plan, name: str):
+    if name in plan.queryset.query.annotations:
+        return plan.queryset.query.annotations[name].output_field
+    return _model_path(plan.model, name.split("__"))[1]
+
+
+def _sql_kind(field, model_field) -> tuple | None:
+    """How PostgreSQL writes this column's cells exactly as ``formatter(field)`` does, or None (Python writes them)."""
+    if model_field is None:
+        return None
+    kind = _kind(field)
+    if kind is serializers.ChoiceField and isinstance(model_field, models.CharField | models.IntegerField):
+        values = list(field.choice_strings_to_values.values())
+        return "choice", {value: formatter(field)(value) for value in values}
+    if kind is serializers.BooleanField and isinstance(model_field, models.BooleanField):
+        return "choice", {value: formatter(field)(value) for value in (True, False)}
+    if kind is serializers.CharField and _is_text(model_field):
+        return "text", None
+    integer = kind is serializers.IntegerField or (
+        kind is serializers.BigIntegerField
+        and not getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
+    )
+    if integer and isinstance(model_field, models.IntegerField) and not model_field.choices:
+        return "int", None
+    if (
+        kind is serializers.DecimalField
+        and isinstance(model_field, models.DecimalField)
+        and not field.localize
+        and field.decimal_places is not None
+        and field.decimal_places == model_field.decimal_places
+        and field.decimal_places <= 6  # str() of such a Decimal never takes an exponent
+        and (field.max_digits is None or field.max_digits >= model_field.max_digits)
+    ):
+        return "decimal", field.decimal_places
+    if (
+        kind is serializers.DateTimeField
+        and isinstance(model_field, models.DateTimeField)
+        and _iso(field, "DATETIME_FORMAT")
+        and settings.USE_TZ
+    ):
+        return "datetime", None
+    if (
+        kind is serializers.DateField
+        and isinstance(model_field, models.DateField)
+        and not isinstance(model_field, models.DateTimeField)
+        and _iso(field, "DATE_FORMAT")
+    ):
+        return "date", None
+    return None
 
 
 def _kind(field):
@@ -422,9 +532,10 @@ _BASE_TO_REPRESENTATION = {
 class CompiledCsv:
     """One export's reading and writing of rows (see the module's docstring)."""
 
-    def __init__(self, plan: _Plan, header: list[str], order: list):
+    def __init__(self, plan: _Plan, header: list[str], order: list, keys: list[str]):
         self.plan = plan
         self.header = header
+        self.keys = keys  # the exported columns' keys
         self.order = order  # per exported column: (index in the extended row, formatter)
 
     def rows(self, queryset_rows: Iterator[tuple], chunk_size: int, first_chunk: int) -> Iterator[list[list]]:
@@ -496,10 +607,183 @@ def compile_csv(serializer, queryset: models.QuerySet, user, declared: dict | No
             return None  # a column only the serializer can give
         where, format_value = plan.getters[key]
         order.append((offsets[where[1]] + where[2] if isinstance(where, tuple) else where, format_value))
-    return CompiledCsv(plan, header, order)
+    return CompiledCsv(plan, header, order, [key for key, _field in kept])
 
 
 def _left_out(name: str, serializer) -> bool:
     """A ``x_display`` choice label beside its choice column ``x``: ``export_columns`` leaves it out."""
     base = name.removesuffix("_display")
     return base != name and isinstance(serializer.fields.get(base), serializers.ChoiceField)
+
+
+# -- PostgreSQL writes the cells it can: each row arrives as text ----------------------------------------------
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def _csv_field(value) -> str:
+    """One cell as ``csv.writer`` (QUOTE_MINIMAL, more than one column) writes it."""
+    text = value if type(value) is str else str(value)  # a float: repr() and str() agree
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class _CsvQuoted(Func):
+    """A text value as ``csv.writer`` writes it: quoted, its quotes doubled, when it holds , " CR or LF.
+
+    PostgreSQL quotes CSV by the same rule, but its COPY ends lines with LF, and ``csv.writer`` with CRLF.
+    """
+
+    output_field = models.TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        if params:  # written once: the one-pass form (a doubled quote is itself , " CR LF-free otherwise)
+            return f"""regexp_replace(replace({sql}, '"', '""'), '^(.*[,"\\r\\n].*)$', '"\\1"')""", params
+        return f"""CASE WHEN {sql} ~ '[,"\\r\\n]' THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END""", params
+
+
+class _Joined(Func):
+    arg_joiner = " || "
+    template = "(%(expressions)s)"
+    output_field = models.TextField()
+
+
+class _Template(Func):
+    output_field = models.TextField()
+
+
+_SAFE_ZONE = re.compile(r"^[A-Za-z0-9_/+\-]+$")
+
+
+class SqlLines:
+    """A compiled export whose cells PostgreSQL writes where it can write them exactly as ``formatter`` does.
+
+    Each row is read as text segments (the columns PostgreSQL writes, CSV-quoted and joined by commas)
+    around the cells Python writes (nested lists, declared fields, other types), the values those need,
+    and a flag: a row holding a value whose cell PostgreSQL cannot be trusted with (text that
+    ``escape_formula`` would change, a choice outside the field's choices, a decimal of another scale)
+    is written whole by Python from its values, read again by key with the chunk.
+    """
+
+    def __init__(self, compiled: CompiledCsv, keys: list[str], zone: str):
+        self.compiled = compiled
+        plan = compiled.plan
+        pieces: list[list] = [[]]
+        self.python_columns: list[tuple[int, Callable]] = []
+        conditions = Q()
+        for position, (key, (index, format_value)) in enumerate(zip(keys, compiled.order, strict=True)):
+            if position:
+                pieces[-1].append(Value(","))
+            sql = plan.sql.get(key)
+            if sql is None:
+                self.python_columns.append((index, format_value))
+                pieces.append([])
+                continue
+            kind, name, detail = sql
+            value = F(name)
+            if kind == "text":
+                cell = _CsvQuoted(value)
+                conditions |= Q(**{f"{name}__regex": r"^[=+\-@]"})
+            elif kind == "int":
+                cell = Cast(value, models.TextField())
+            elif kind == "decimal":
+                cell = Cast(value, models.TextField())
+                conditions |= Q(**{f"{name}__isnull": False}) & ~Q(
+                    Exact(Func(value, function="scale", output_field=models.IntegerField()), detail)
+                )
+            elif kind == "date":
+                cell = _Template(value, template="to_char(%(expressions)s, 'YYYY-MM-DD')")
+            elif kind == "datetime":
+                cell = _Template(
+                    value, template=f"to_char(%(expressions)s AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI:SS')"
+                )
+            else:  # choice
+                cell = Case(
+                    *(When(**{name: choice}, then=Value(_csv_field(label))) for choice, label in detail.items()),
+                    default=Value(None),
+                    output_field=models.TextField(),
+                )
+                if not all(isinstance(choice, bool) for choice in detail):
+                    conditions |= Q(**{f"{name}__isnull": False}) & ~Q(**{f"{name}__in": list(detail)})
+            pieces[-1].append(Coalesce(cell, Value(""), output_field=models.TextField()))
+        self.segments = [_Joined(*piece) if len(piece) > 1 else piece[0] if piece else Value("") for piece in pieces]
+        self.flag = (
+            Case(When(conditions, then=Value(True)), default=Value(False), output_field=models.BooleanField())
+            if conditions
+            else Value(False, output_field=models.BooleanField())
+        )
+        needed = {index for index, _format in self.python_columns if not isinstance(index, tuple)}
+        needed |= {plan.names.index(name) for name in plan.extra_names}
+        needed.add(0)  # the key
+        self.needed = sorted(index for index in needed if index < len(plan.names))
+
+    def values(self):
+        plan = self.compiled.plan
+        queryset = plan.queryset.prefetch_related(None)
+        if plan.annotations:
+            queryset = queryset.annotate(**plan.annotations)
+        selected = {"_csv_flag": self.flag}
+        selected.update({f"_csv_segment_{position}": segment for position, segment in enumerate(self.segments)})
+        selected.update({f"_csv_value_{index}": F(plan.names[index]) for index in self.needed})
+        return queryset.annotate(**selected).values_list(*selected)
+
+    def stream(self, rows: Iterator[tuple], chunk_size: int, first_chunk: int) -> Iterator[bytes]:
+        compiled, plan = self.compiled, self.compiled.plan
+        width, needed, segment_count = len(plan.names), self.needed, len(self.segments)
+        python_columns = self.python_columns
+        extras = [extra for extra, _width in plan.extras]
+        key_position = 1 + segment_count + needed.index(0)
+        out, scratch = io.StringIO(), io.StringIO()
+        writer, scratch_writer = csv.writer(out), csv.writer(scratch)
+        size, started = first_chunk, False
+        while chunk := list(islice(rows, size)):
+            size = chunk_size
+            if not started:
+                out.write(CSV_BOM)
+                writer.writerow(compiled.header)
+                started = True
+            keys = [row[key_position] for row in chunk]
+            state = [read(keys) for read in plan.chunk_readers]
+            flagged = [row[key_position] for row in chunk if row[0]]
+            whole = {row[0]: row for row in compiled.values().filter(pk__in=flagged)} if flagged else {}
+            lines = []
+            for row in chunk:
+                if row[0]:
+                    values = whole[row[key_position]]
+                    if extras:
+                        values = values + tuple(value for extra in extras for value in extra(values, state))
+                    scratch_writer.writerow([format_value(values[index]) for index, format_value in compiled.order])
+                    lines.append(scratch.getvalue())
+                    scratch.seek(0)
+                    scratch.truncate()
+                    continue
+                values = [None] * width
+                for position, index in enumerate(needed, 1 + segment_count):
+                    values[index] = row[position]
+                values = tuple(values)
+                if extras:
+                    values = values + tuple(value for extra in extras for value in extra(values, state))
+                parts = [row[1]]
+                for position, (index, format_value) in enumerate(python_columns, 2):
+                    parts.append(_csv_field(format_value(values[index])))
+                    parts.append(row[position])
+                parts.append("\r\n")
+                lines.append("".join(parts))
+            out.write("".join(lines))
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+        if not started:
+            yield (CSV_BOM + "\r\n").encode("utf-8")
+
+
+def sql_lines(compiled: CompiledCsv | None, connection) -> SqlLines | None:
+    """The PostgreSQL writing of a compiled export, where the database is PostgreSQL and the time zone is named."""
+    if compiled is None or connection.vendor != "postgresql":
+        return None
+    zone = getattr(timezone.get_current_timezone(), "key", None)
+    if not zone or not _SAFE_ZONE.match(zone):
+        return None
+    return SqlLines(compiled, compiled.keys, zone)
