@@ -624,7 +624,7 @@ _NEEDS_QUOTES = re.compile(r'[,"\r\n]')
 def _csv_field(value) -> str:
     """One cell as ``csv.writer`` (QUOTE_MINIMAL, more than one column) writes it."""
     text = value if type(value) is str else str(value)  # a float: repr() and str() agree
-    if _NEEDS_QUOTES.search(text):
+    if text and _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -641,7 +641,17 @@ class _CsvQuoted(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         if params:  # written once: the one-pass form (a doubled quote is itself , " CR LF-free otherwise)
             return f"""regexp_replace(replace({sql}, '"', '""'), '^(.*[,"\\r\\n].*)$', '"\\1"')""", params
-        return f"""CASE WHEN {sql} ~ '[,"\\r\\n]' THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END""", params
+        # strpos is cheaper than a regular expression, for the common value that needs no quotes.
+        special = " OR ".join(f"strpos({sql}, {char}) > 0" for char in ("','", "'\"'", "chr(13)", "chr(10)"))
+        return f"""CASE WHEN {special} THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END""", params
+
+
+class _FormulaStart(Func):
+    """Whether a text starts as ``escape_formula`` may change it (then Python writes the row)."""
+
+    template = "left(%(expressions)s, 1) IN ('=', '+', '-', '@')"
+    output_field = models.BooleanField()
+    conditional = True
 
 
 class _Joined(Func):
@@ -685,7 +695,7 @@ class SqlLines:
             value = F(name)
             if kind == "text":
                 cell = _CsvQuoted(value)
-                conditions |= Q(**{f"{name}__regex": r"^[=+\-@]"})
+                conditions |= Q(_FormulaStart(value))
             elif kind == "int":
                 cell = Cast(value, models.TextField())
             elif kind == "decimal":
@@ -726,15 +736,24 @@ class SqlLines:
             queryset = queryset.annotate(**plan.annotations)
         selected = {"_csv_flag": self.flag}
         selected.update({f"_csv_segment_{position}": segment for position, segment in enumerate(self.segments)})
-        selected.update({f"_csv_value_{index}": F(plan.names[index]) for index in self.needed})
+        # The values Python reads, at their places in the compiled row (the others: null, loaded at no cost).
+        needed = set(self.needed)
+        selected.update(
+            {
+                f"_csv_value_{index}": F(name) if index in needed else Value(None, output_field=models.TextField())
+                for index, name in enumerate(plan.names)
+            }
+        )
         return queryset.annotate(**selected).values_list(*selected)
 
     def stream(self, rows: Iterator[tuple], chunk_size: int, first_chunk: int) -> Iterator[bytes]:
         compiled, plan = self.compiled, self.compiled.plan
-        width, needed, segment_count = len(plan.names), self.needed, len(self.segments)
-        python_columns = self.python_columns
+        base = 1 + len(self.segments)  # a row: the flag, the segments, then the values
+        python_columns = [
+            (index, format_value, position) for position, (index, format_value) in enumerate(self.python_columns, 2)
+        ]
         extras = [extra for extra, _width in plan.extras]
-        key_position = 1 + segment_count + needed.index(0)
+        key_position = base  # the key is the first value
         out, scratch = io.StringIO(), io.StringIO()
         writer, scratch_writer = csv.writer(out), csv.writer(scratch)
         size, started = first_chunk, False
@@ -752,25 +771,20 @@ class SqlLines:
             for row in chunk:
                 if row[0]:
                     values = whole[row[key_position]]
-                    if extras:
-                        values = values + tuple(value for extra in extras for value in extra(values, state))
+                    for extra in extras:
+                        values += extra(values, state)
                     scratch_writer.writerow([format_value(values[index]) for index, format_value in compiled.order])
                     lines.append(scratch.getvalue())
                     scratch.seek(0)
                     scratch.truncate()
                     continue
-                values = [None] * width
-                for position, index in enumerate(needed, 1 + segment_count):
-                    values[index] = row[position]
-                values = tuple(values)
-                if extras:
-                    values = values + tuple(value for extra in extras for value in extra(values, state))
-                parts = [row[1]]
-                for position, (index, format_value) in enumerate(python_columns, 2):
-                    parts.append(_csv_field(format_value(values[index])))
-                    parts.append(row[position])
-                parts.append("\r\n")
-                lines.append("".join(parts))
+                values = row[base:]
+                for extra in extras:
+                    values += extra(values, state)
+                line = row[1]
+                for index, format_value, position in python_columns:
+                    line += _csv_field(format_value(values[index])) + row[position]
+                lines.append(line + "\r\n")
             out.write("".join(lines))
             yield out.getvalue().encode("utf-8")
             out.seek(0)

@@ -58,7 +58,7 @@ class ExportMixin:
     #: Read the CSV's rows as tuples where every field allows it (common.api.csv_fast): the same bytes, faster.
     csv_fast = True
     csv_sql = True
-    csv_fast_chunk_size = 2000
+    csv_fast_chunk_size = 5000
     #: A ``CsvField`` per field the fast path cannot read by itself (a method field), by its key.
     csv_fields: dict = {}
 
