@@ -1,9 +1,12 @@
 """The fast CSV path (common.api.csv_fast) writes the bytes the serializer path writes, for every list and reader."""
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from common.api import csv_fast
@@ -142,3 +145,32 @@ def test_every_exported_list_writes_the_same_bytes_by_either_path(w, monkeypatch
     (fast_status, fast), (status, serialized) = _both(monkeypatch, getattr(w, who), f"/api/v1/{prefix}/")
     assert fast_status == status
     assert fast == serialized
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "plain", "a,b", 'say "hi"', "line\nbreak", "cr\ronly", "crlf\r\n", " lead ", "中文，全角", "'=1", 7, -3, 2.5,
+     Decimal("-1.50"), datetime.date(2024, 2, 29), datetime.datetime(2024, 1, 2, 3, 4, 5)],
+)  # fmt: skip
+def test_a_python_cell_is_quoted_as_csv_writer_quotes_it(value):
+    out = io.StringIO()
+    csv.writer(out).writerow([value, "next"])
+    assert csv_fast._csv_field(value) + ",next\r\n" == out.getvalue()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_database_writes_the_project_csvs_cells(w, tricky, monkeypatch):
+    assert connection.vendor == "postgresql"
+    written = []
+    original = csv_fast.sql_lines
+
+    def note(*args):
+        written.append(original(*args))
+        return written[-1]
+
+    monkeypatch.setattr("common.api.views.sql_lines", note)
+    for who in ("province", "taiyuan"):
+        assert _csv(getattr(w, who), "/api/v1/projects/")[0] == 200
+    assert len(written) == 2 and all(isinstance(lines, csv_fast.SqlLines) for lines in written)
+    # Python writes the mentions, the builders and the two rates; the database every other column.
+    assert [len(lines.python_columns) for lines in written] == [4, 4]
