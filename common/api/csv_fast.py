@@ -24,6 +24,13 @@ What it reads:
 Any other field (a method field not declared, a JSON field, a many-valued relation, a nested
 single serializer, a property) makes ``compile_csv`` answer None: the export then takes the
 serializer path, as before.
+
+On PostgreSQL (``SqlLines``), the database writes the cells it can write exactly as the formatters
+do (text, CSV-quoted; integers, decimals of the field's scale, dates, moments in the current time
+zone, choice and yes/no labels), so that a row arrives as a few text segments around the cells
+Python writes (nested lists, declared fields); a row holding a value the database could write
+differently (text that ``escape_formula`` changes, a choice outside the field's choices) is
+flagged and written by Python from its values. SQLite takes the values path.
 """
 
 from __future__ import annotations

@@ -48,8 +48,13 @@ class ExportMixin:
     A CSV is streamed: the records are read through a server-side cursor a chunk at a time and
     each chunk is serialized and sent before the next is read, so that the first bytes leave at
     once and a worker holds one chunk, not the list (``stream_csv = False`` for a view whose list
-    adds to its records after serializing them). An XLSX file is built whole, so a list of more
-    than ``EXPORT_XLSX_MAX_ROWS`` records is refused with the way to a background export job.
+    adds to its records after serializing them). Where every field of the serializer allows it, the
+    rows are not serialized but read as values and formatted by a table compiled once from the
+    serializer, and on PostgreSQL the database writes the cells it can write exactly
+    (common.api.csv_fast): the same bytes, at tens of thousands of rows a second instead of
+    hundreds (``csv_fast = False``: always the serializer; ``csv_fields``: how to read a method field).
+    An XLSX file is built whole, so a list of more than ``EXPORT_XLSX_MAX_ROWS`` records is refused
+    with the way to a background export job.
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
