@@ -50,7 +50,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.fields.reverse_related import ManyToOneRel
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Left
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from rest_framework import relations, serializers
@@ -653,14 +653,6 @@ class _CsvQuoted(Func):
         return f"""CASE WHEN {special} THEN '"' || replace({sql}, '"', '""') || '"' ELSE {sql} END""", params
 
 
-class _FormulaStart(Func):
-    """Whether a text starts as ``escape_formula`` may change it (then Python writes the row)."""
-
-    template = "left(%(expressions)s, 1) IN ('=', '+', '-', '@')"
-    output_field = models.BooleanField()
-    conditional = True
-
-
 class _Joined(Func):
     arg_joiner = " || "
     template = "(%(expressions)s)"
@@ -669,6 +661,46 @@ class _Joined(Func):
 
 class _Template(Func):
     output_field = models.TextField()
+
+
+def _text_or_empty(expression):
+    return Coalesce(expression, Value(""), output_field=models.TextField())
+
+
+def _joined(expressions: list):
+    return _Joined(*expressions) if len(expressions) > 1 else expressions[0]
+
+
+def _segment(piece: list[tuple], texts: list):
+    """The SQL of a run of cells: their plain join, or, when any of its texts holds , " CR or LF, the quoted one.
+
+    One test a row instead of one a text: most rows need no quotes at all.
+    """
+    if not piece:
+        return Value("")
+    plain = _joined([cell for cell, _quoted in piece])
+    if not texts:
+        return plain
+    quoted = _joined([quoted for _cell, quoted in piece])
+    return Case(When(_AnySpecial(*texts), then=quoted), default=plain, output_field=models.TextField())
+
+
+class _AnySpecial(Func):
+    """Whether any of these texts holds a character that makes ``csv.writer`` quote it."""
+
+    template = """concat(%(expressions)s) ~ '[,"\\r\\n]'"""
+    output_field = models.BooleanField()
+
+
+class _FormulaStarts(Func):
+    """Whether any of these texts starts as ``escape_formula`` may change it (then Python writes the row)."""
+
+    arg_joiner = " || "
+    template = "(%(expressions)s) ~ '[-=+@]'"
+    output_field = models.BooleanField()
+
+    def __init__(self, *texts):
+        super().__init__(*(Coalesce(Left(text, 1), Value("")) for text in texts))
 
 
 _SAFE_ZONE = re.compile(r"^[A-Za-z0-9_/+\-]+$")
@@ -687,29 +719,31 @@ class SqlLines:
     def __init__(self, compiled: CompiledCsv, keys: list[str], zone: str):
         self.compiled = compiled
         plan = compiled.plan
-        pieces: list[list] = [[]]
+        pieces: list[list[tuple]] = [[]]  # per segment: (cell, cell of a row whose text needs quotes)
+        texts: list[list] = [[]]  # per segment: its text values
         self.python_columns: list[tuple[int, Callable]] = []
         conditions = Q()
         for position, (key, (index, format_value)) in enumerate(zip(keys, compiled.order, strict=True)):
             if position:
-                pieces[-1].append(Value(","))
+                pieces[-1].append((Value(","), Value(",")))
             sql = plan.sql.get(key)
             if sql is None:
                 self.python_columns.append((index, format_value))
                 pieces.append([])
+                texts.append([])
                 continue
             kind, name, detail = sql
             value = F(name)
             if kind == "text":
-                cell = _CsvQuoted(value)
-                conditions |= Q(_FormulaStart(value))
-            elif kind == "int":
+                texts[-1].append(value)
+                pieces[-1].append((_text_or_empty(value), _text_or_empty(_CsvQuoted(value))))
+                continue
+            if kind in ("int", "decimal"):
                 cell = Cast(value, models.TextField())
-            elif kind == "decimal":
-                cell = Cast(value, models.TextField())
-                conditions |= Q(**{f"{name}__isnull": False}) & ~Q(
-                    Exact(Func(value, function="scale", output_field=models.IntegerField()), detail)
-                )
+                if kind == "decimal":
+                    conditions |= Q(**{f"{name}__isnull": False}) & ~Q(
+                        Exact(Func(value, function="scale", output_field=models.IntegerField()), detail)
+                    )
             elif kind == "date":
                 cell = _Template(value, template="to_char(%(expressions)s, 'YYYY-MM-DD')")
             elif kind == "datetime":
@@ -724,8 +758,11 @@ class SqlLines:
                 )
                 if not all(isinstance(choice, bool) for choice in detail):
                     conditions |= Q(**{f"{name}__isnull": False}) & ~Q(**{f"{name}__in": list(detail)})
-            pieces[-1].append(Coalesce(cell, Value(""), output_field=models.TextField()))
-        self.segments = [_Joined(*piece) if len(piece) > 1 else piece[0] if piece else Value("") for piece in pieces]
+            pieces[-1].append((_text_or_empty(cell),) * 2)
+        all_texts = [value for segment_texts in texts for value in segment_texts]
+        if all_texts:
+            conditions |= Q(_FormulaStarts(*all_texts))
+        self.segments = [_segment(piece, segment_texts) for piece, segment_texts in zip(pieces, texts, strict=True)]
         self.flag = (
             Case(When(conditions, then=Value(True)), default=Value(False), output_field=models.BooleanField())
             if conditions
