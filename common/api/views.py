@@ -1,7 +1,7 @@
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -15,6 +15,7 @@ from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
+from .csv_fast import compile_csv, sql_lines
 from .filters import StrictFilterBackend, StrictWriteQueryMixin
 from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
@@ -47,13 +48,24 @@ class ExportMixin:
     A CSV is streamed: the records are read through a server-side cursor a chunk at a time and
     each chunk is serialized and sent before the next is read, so that the first bytes leave at
     once and a worker holds one chunk, not the list (``stream_csv = False`` for a view whose list
-    adds to its records after serializing them). An XLSX file is built whole, so a list of more
-    than ``EXPORT_XLSX_MAX_ROWS`` records is refused with the way to a background export job.
+    adds to its records after serializing them). Where every field of the serializer allows it, the
+    rows are not serialized but read as values and formatted by a table compiled once from the
+    serializer, and on PostgreSQL the database writes the cells it can write exactly
+    (common.api.csv_fast): the same bytes, at tens of thousands of rows a second instead of
+    hundreds (``csv_fast = False``: always the serializer; ``csv_fields``: how to read a method field).
+    An XLSX file is built whole, so a list of more than ``EXPORT_XLSX_MAX_ROWS`` records is refused
+    with the way to a background export job.
     """
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
     stream_csv = True
     export_chunk_size = 500
+    #: Read the CSV's rows as tuples where every field allows it (common.api.csv_fast): the same bytes, faster.
+    csv_fast = True
+    csv_sql = True
+    csv_fast_chunk_size = 5000
+    #: A ``CsvField`` per field the fast path cannot read by itself (a method field), by its key.
+    csv_fields: dict = {}
 
     def list(self, request, *args, **kwargs):
         file_format = getattr(request.accepted_renderer, "format", None)
@@ -65,8 +77,26 @@ class ExportMixin:
 
     def csv_stream_response(self, queryset) -> StreamingHttpResponse:
         serializer = self.get_serializer(many=True).child  # the fields are built once, for every chunk
-        rows = queryset.iterator(chunk_size=self.export_chunk_size)
         replica_allowed = replica_reads.get()  # the body is read after the view (and its middleware) returned
+        compiled = compile_csv(serializer, queryset, self.request.user, self.csv_fields) if self.csv_fast else None
+        if compiled is not None:
+            body = self._csv_fast_body(compiled, queryset.db, replica_allowed)
+        else:
+            body = stream_csv(self._csv_chunks(serializer, queryset, replica_allowed), serializer)
+        response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
+        return response
+
+    def _csv_fast_body(self, compiled, using, replica_allowed):
+        # As below: a server-side cursor in a transaction, the first rows sent at once.
+        # On PostgreSQL, the database writes the cells it can write exactly (csv_fast.SqlLines).
+        writer = (sql_lines(compiled, connections[using]) if self.csv_sql else None) or compiled
+        with reading_from_replica(replica_allowed), transaction.atomic(using=using):
+            rows = writer.values().iterator(chunk_size=self.csv_fast_chunk_size)
+            yield from writer.stream(rows, self.csv_fast_chunk_size, min(FIRST_CHUNK, self.csv_fast_chunk_size))
+
+    def _csv_chunks(self, serializer, queryset, replica_allowed):
+        rows = queryset.iterator(chunk_size=self.export_chunk_size)
 
         def chunks():
             # In a transaction, the server-side cursor streams: outside one (autocommit) it would be
@@ -77,9 +107,7 @@ class ExportMixin:
                     yield [serializer.to_representation(record) for record in chunk]
                     size = self.export_chunk_size
 
-        response = StreamingHttpResponse(stream_csv(chunks(), serializer), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{getattr(self, "basename", None) or "export"}.csv"'
-        return response
+        return chunks()
 
     def refuse_large_xlsx(self, queryset) -> None:
         limit = settings.EXPORT_XLSX_MAX_ROWS

@@ -22,6 +22,7 @@ from regions.models import Region, Zone
 from regions.selectors import city_feature_collection, zone_feature_collection
 
 from .. import dashboard_cache, selectors
+from ..exports import InvestmentProgressCsv
 from ..filtersets import (
     BatchFilterSet,
     BatchProjectFilterSet,
@@ -166,6 +167,7 @@ class KeyProjectViewSet(ScopedModelViewSet):
     serializer_class = KeyProjectSerializer
     filterset_class = KeyProjectFilterSet
     services = ModelServices(create=key_project_create, update=key_project_update, delete=key_project_delete)
+    csv_fields = {"investment_progress": InvestmentProgressCsv()}
 
     def get_queryset(self):
         # Investment progress of the current year and open warnings, in the list's own query.
