@@ -17,6 +17,7 @@ from common.services import ModelServices
 
 from .csv_fast import compile_csv, sql_lines
 from .filters import StrictFilterBackend, StrictWriteQueryMixin
+from .pagination import stable_ordering
 from .renderers import CSVRenderer, XLSXRenderer, stream_csv
 from .versioning import HistoryViewMixin, VersionedReadMixin, VersionedViewMixin
 
@@ -74,6 +75,14 @@ class ExportMixin:
         if file_format == XLSXRenderer.format:
             self.refuse_large_xlsx(self.filter_queryset(self.get_queryset()))
         return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if getattr(getattr(self.request, "accepted_renderer", None), "format", None) in EXPORT_FORMATS:
+            # As the pages (StablePagination): rows that tie on the asked-for ordering come in key order,
+            # so that two exports of the same data list them alike.
+            queryset = queryset.order_by(*stable_ordering(queryset))
+        return queryset
 
     def csv_stream_response(self, queryset) -> StreamingHttpResponse:
         serializer = self.get_serializer(many=True).child  # the fields are built once, for every chunk

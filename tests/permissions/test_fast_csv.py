@@ -13,7 +13,7 @@ from common.api import csv_fast
 from common.api.views import ExportMixin
 from common.scope import HIDDEN_RECORD_LABEL
 from projects import figures
-from projects.models import ProjectBuilder, ProjectMention, ProjectYearPlan
+from projects.models import KeyProject, ProjectBuilder, ProjectMention, ProjectYearPlan
 from sxplan_site.api_urls import router
 from tests import factories
 
@@ -174,3 +174,26 @@ def test_on_postgresql_the_database_writes_the_project_csvs_cells(w, tricky, mon
     assert len(written) == 2 and all(isinstance(lines, csv_fast.SqlLines) for lines in written)
     # Python writes the mentions, the builders and the two rates; the database every other column.
     assert [len(lines.python_columns) for lines in written] == [4, 4]
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_rows_that_tie_on_the_ordering_come_in_key_order(w, file_format):
+    """Two exports of the same data list them alike: ties on ``?ordering=`` are broken by the key, as on pages."""
+    ties = [factories.make_project(f"同额项目{n}", w.ty, total_investment=Decimal("7.77")).pk for n in range(4)]
+    # PostgreSQL writes an updated row anew at the heap's end: a scan reads the first two last.
+    KeyProject.objects.filter(pk__in=ties[:2]).update(total_investment=Decimal("7.77"))
+    answer = api_client(w.province).get(
+        "/api/v1/projects/",
+        {"format": file_format, "ordering": "-total_investment", "investment_min": "7.77", "investment_max": "7.77"},
+    )
+    assert answer.status_code == 200
+    body = answer.getvalue() if answer.streaming else answer.content
+    if file_format == "csv":
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))[1:]
+        ids = [int(row[0]) for row in rows]
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(body), read_only=True).active
+        ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ids == sorted(ties)
