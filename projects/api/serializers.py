@@ -119,6 +119,18 @@ class KeyProjectSerializer(ServiceModelSerializer):
     open_warnings = serializers.IntegerField(read_only=True, label="未解除预警数")
     red_warnings = serializers.IntegerField(read_only=True, label="未解除红色预警数")
 
+    #: What each method field reads of a project (projects.api.rows reads these values for it).
+    row_method_sources = {
+        "investment_progress": (
+            "planned_year",
+            "completed_year",
+            "completed_year_unknown",
+            "completed_total",
+            "completed_total_unknown",
+            "total_investment",
+        ),
+    }
+
     class Meta:
         model = KeyProject
         exclude = ["mentioned_in", "co_builders", "search_text"]

@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from common.api.filters import narrowed
 from common.api.versioning import record_etag
 from common.api.views import AggregateViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from common.models import defer_heavy_fields
@@ -82,6 +83,7 @@ from ..services import (
     warning_acknowledge,
     warning_resolve,
 )
+from .rows import compile_rows
 from .serializers import (
     BaseCountsSerializer,
     BatchProjectSerializer,
@@ -107,14 +109,33 @@ ROLLUP_FILTERS = frozenset(ProjectRollupFilterSet.declared_filters) - {"search"}
 LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
 
 
-def rollup_filterset(request, *, paging: bool = False) -> ProjectRollupFilterSet | None:
-    """The request's filters over the rollups, or None when it names a filter they cannot answer."""
+def rollup_filterset(request, *, paging: bool = False, validated=None) -> ProjectRollupFilterSet | None:
+    """The request's filters over the rollups, or None when it names a filter they cannot answer.
+
+    ``validated``: the list's own filterset of the same request, already valid; its values are taken
+    as they are (the rollups' filters have the same names, fields and choices).
+    """
     given = set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set())
     if not given <= ROLLUP_FILTERS:
         return None
-    return ProjectRollupFilterSet(
-        request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
-    )
+    rows = ProjectRollup.objects.for_user(request.user)
+    if validated is None or not given <= set(validated.filters):
+        return ProjectRollupFilterSet(request.query_params, queryset=rows, request=request)
+    filterset = narrowed(ProjectRollupFilterSet, frozenset(given))(request.query_params, queryset=rows, request=request)
+    filterset._form = ValidatedForm({name: validated.form.cleaned_data[name] for name in given})
+    return filterset
+
+
+class ValidatedForm:
+    """Stands in for a filterset's form whose values another form of the same request validated."""
+
+    errors: dict = {}
+
+    def __init__(self, cleaned_data: dict):
+        self.cleaned_data = cleaned_data
+
+    def is_valid(self) -> bool:
+        return True
 
 
 class EnterpriseViewSet(ScopedModelViewSet):
@@ -146,12 +167,47 @@ class KeyProjectViewSet(ScopedModelViewSet):
         # Investment progress of the current year and open warnings, in the list's own query.
         return selectors.with_investment_progress(super().get_queryset(), year=timezone.localdate().year)
 
+    def list(self, request, *args, **kwargs):
+        """A JSON page is read as plain rows and represented by the serializer's fields without model
+        instances (projects.api.rows); exports, the browsable API and anything the rows cannot represent
+        go through the serializer as usual."""
+        self.rows = None
+        if getattr(request.accepted_renderer, "format", None) == "json":
+            queryset = self.filter_queryset(self.get_queryset())
+            self.rows = compile_rows(self.get_serializer(many=True).child, queryset, request.user)
+            if self.rows is not None:
+                page = self.paginate_queryset(queryset)
+                if page is not None:
+                    return self.get_paginated_response(self.rows.represent(page))
+        return super().list(request, *args, **kwargs)
+
+    def read_page(self, queryset) -> list:
+        if getattr(self, "rows", None) is None:
+            return list(queryset)
+        keyset = getattr(self.paginator, "keyset", None)
+        return self.rows.read(queryset, keyset.columns() if keyset is not None else [])
+
     def known_count(self, queryset) -> int | None:
-        """The list's count from the rollups, when it filters only by what they are kept by (no COUNT)."""
-        filterset = rollup_filterset(self.request, paging=True) if self.action == "list" else None
+        """The list's count from the rollups, when it filters only by what they are kept by (no COUNT).
+
+        The filters' values are those the list's own filterset validated (StrictFilterBackend), not
+        validated (nor looked up) a second time.
+        """
+        if self.action != "list":
+            return None
+        filterset = rollup_filterset(self.request, paging=True, validated=getattr(self, "filterset", None))
         if filterset is None or not filterset.is_valid():
             return None
         return selectors.project_rollup_count(queryset=filterset.qs)
+
+    def perform_update(self, serializer):
+        # The record was read under its row lock in this request's transaction (VersionedViewMixin._write),
+        # with its mentions: the service takes the rollups' state from it instead of locking and reading again.
+        locked = serializer.instance is self._locked_object
+        instance = key_project_update(
+            instance=serializer.instance, user=self.request.user, data=serializer.validated_data, locked=locked
+        )
+        serializer.instance = self.written(instance)
 
     def written(self, instance):
         # A change answers with the record read under the lock: its annotations and prefetched mentions and
