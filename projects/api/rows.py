@@ -38,13 +38,12 @@ class Unsupported(Exception):
 class RowPlan:
     """How to represent rows of ``model`` (dicts of ``columns``) exactly as ``serializer`` represents instances."""
 
-    def __init__(self, serializer: serializers.ModelSerializer, queryset: QuerySet, user):
+    def __init__(self, serializer: serializers.ModelSerializer, queryset: QuerySet):
         self.serializer = serializer
         self.model = queryset.model
         self.queryset = queryset
-        self.user = user
         self.columns: list[str] = [self.model._meta.pk.attname]
-        self.steps: list[tuple[str, Callable[[dict], Any]]] = []
+        self.steps: list[tuple[str, Callable[[dict, dict], Any]]] = []
         self.nested: list[tuple[str, RowPlan, str]] = []  # (field name, plan of the related rows, their key column)
         self.linked: list[LinkedNames] = []
         annotations = set(queryset.query.annotations)
@@ -65,7 +64,7 @@ class RowPlan:
         except Exception:  # noqa: BLE001 (FieldDoesNotExist, or not a field at all)
             return None
 
-    def _step(self, field, annotations: set[str], method_sources: dict) -> Callable[[dict], Any]:
+    def _step(self, field, annotations: set[str], method_sources: dict) -> Callable[[dict, dict], Any]:
         if isinstance(field, SerializerMethodField):
             return self._method_step(field, method_sources)
         if isinstance(field, serializers.ListSerializer):
@@ -92,16 +91,16 @@ class RowPlan:
                 raise Unsupported(field.field_name)
             if isinstance(field, relations.PrimaryKeyRelatedField) and field.pk_field is None:
                 column = self._column(model_field.attname)
-                return lambda row: row[column]
+                return lambda row, state: row[column]
             if isinstance(field, relations.SlugRelatedField) and "." not in field.slug_field:
                 # SlugRelatedField.to_representation(record) is the record's slug, as it is.
                 column = self._column(f"{name}__{field.slug_field}")
-                return lambda row: row[column]
+                return lambda row, state: row[column]
             raise Unsupported(field.field_name)
         if name in annotations or (model_field is not None and model_field.concrete and not model_field.is_relation):
             column = self._column(name)
             represent = field.to_representation
-            return lambda row: _value(represent, row[column])
+            return lambda row, state: _value(represent, row[column])
         raise Unsupported(field.field_name)
 
     def _through_step(self, field, relation: str, attribute: str):
@@ -123,7 +122,7 @@ class RowPlan:
         else:
             raise Unsupported(field.field_name)
         represent = field.to_representation
-        return lambda row: missing() if row[key] is None else _value(represent, row[column])
+        return lambda row, state: missing() if row[key] is None else _value(represent, row[column])
 
     def _choice_label_step(self, field):
         name = field.source.removeprefix("get_").removesuffix("_display")
@@ -134,7 +133,7 @@ class RowPlan:
         labels: dict = {}
         represent = field.to_representation
 
-        def step(row):
+        def step(row, state):
             value = row[column]
             if value not in labels:
                 # The model's own get_FOO_display, on the value alone.
@@ -145,14 +144,15 @@ class RowPlan:
         return step
 
     def _method_step(self, field, method_sources: dict):
-        """A method field reads the attributes its serializer declares in ``row_method_sources``."""
+        """A method field reads the attributes its serializer declares in ``row_method_sources`` (and no context:
+        the plan is kept for every request)."""
         sources = method_sources.get(field.field_name)
         if sources is None:
             raise Unsupported(field.field_name)
         for name in sources:
             self._column(name)
         represent = field.to_representation
-        return lambda row: represent(SimpleNamespace(**{name: row[name] for name in sources}))
+        return lambda row, state: represent(SimpleNamespace(**{name: row[name] for name in sources}))
 
     def _linked_step(self, field):
         *path, attribute = field.source_attrs
@@ -175,10 +175,10 @@ class RowPlan:
         if not isinstance(child, serializers.ModelSerializer):
             raise Unsupported(field.field_name)
         related = self._prefetch_queryset(name, relation.related_model)
-        plan = RowPlan(child, related, self.user)
+        plan = RowPlan(child, related)
         key = plan._column(relation.field.attname)
         self.nested.append((field.field_name, plan, key))
-        return lambda row: row[_NESTED][field.field_name]
+        return lambda row, state: row[_NESTED][field.field_name]
 
     def _prefetch_queryset(self, name: str, model) -> QuerySet:
         """The queryset the list's ``prefetch_related`` reads ``name`` with (order, filters), else the default."""
@@ -198,25 +198,25 @@ class RowPlan:
         columns = [*self.columns, *(path for path in extra if path not in self.columns)]
         return list(queryset.prefetch_related(None).values(*columns))
 
-    def represent(self, rows: list[dict]) -> list[dict]:
+    def represent(self, rows: list[dict], user) -> list[dict]:
+        """The serializer's representation of ``rows`` for this reader."""
         pk = self.model._meta.pk.attname
         keys = [row[pk] for row in rows]
         nested = {key: {} for key in keys}
         for name, plan, key in self.nested:
             children: dict = {k: [] for k in keys}
             related = plan.read(plan.queryset.filter(**{f"{key}__in": keys})) if keys else []
-            for child, child_row in zip(plan.represent(related), related, strict=True):
+            for child, child_row in zip(plan.represent(related, user), related, strict=True):
                 children[child_row[key]].append(child)
             for k in keys:
                 nested[k][name] = children[k]
-        for linked in self.linked:
-            linked.prepare(rows)
+        state = {linked: linked.prepare(rows, user) for linked in self.linked}
         results = []
         for row in rows:
             row[_NESTED] = nested[row[pk]]
             item = {}
             for name, step in self.steps:
-                value = step(row)
+                value = step(row, state)
                 if value is not SKIP:
                     item[name] = value
             results.append(item)
@@ -242,7 +242,7 @@ class LinkedNames:
     """``LinkedNameField`` from rows: the linked record's name, or HIDDEN_RECORD_LABEL where the reader may not see it.
 
     Whether a record is visible is decided by ``common.scope.is_visible``, on a stand-in record that
-    holds only its scope (the region it is scoped by): once per region on the page.
+    holds only its scope (the region it is scoped by): once per region on the page and reader.
     """
 
     def __init__(self, plan: RowPlan, relation: str, model, attribute: str, field):
@@ -250,11 +250,8 @@ class LinkedNames:
         self.field = field
         self.key = plan._column(f"{relation}__{model._meta.pk.attname}")
         self.name = plan._column(f"{relation}__{attribute}")
-        self.sees_all = not is_city_scoped(model) or visibility_q(plan.user, model) is None
-        self.visible: dict = {}
-        self.user = plan.user
-        self.region = None
-        if not self.sees_all:
+        self.region = []
+        if is_city_scoped(model):
             scope = model.city_scope
             scope_field = model._meta.get_field(scope) if "__" not in scope else None
             if scope_field is None or not scope_field.many_to_one or scope_field.related_model is not Region:
@@ -262,12 +259,14 @@ class LinkedNames:
             self.scope = scope
             self.region = [plan._column(f"{relation}__{scope}__{name}") for name in ("id", "code", "level", "parent")]
 
-    def prepare(self, rows: list[dict]) -> None:
-        if self.sees_all:
-            return
+    def prepare(self, rows: list[dict], user) -> dict | None:
+        """Which regions' records this reader sees (None: all of them)."""
+        if not self.region or visibility_q(user, self.model) is None:
+            return None
+        visible = {}
         for row in rows:
             region = tuple(row[column] for column in self.region)
-            if region not in self.visible:
+            if region not in visible:
                 probe = self.model()
                 if region[0] is not None:
                     setattr(
@@ -275,21 +274,35 @@ class LinkedNames:
                         self.scope,
                         Region(id=region[0], code=region[1], level=region[2], parent_id=region[3]),
                     )
-                self.visible[region] = is_visible(self.user, probe)
+                visible[region] = is_visible(user, probe)
+        return visible
 
-    def step(self, row: dict):
+    def step(self, row: dict, state: dict):
+        visible = state[self]
         if row[self.key] is None:
             value = None  # LinkedNameField: no linked record
-        elif self.sees_all or self.visible[tuple(row[column] for column in self.region)]:
+        elif visible is None or visible[tuple(row[column] for column in self.region)]:
             value = row[self.name]
         else:
             value = HIDDEN_RECORD_LABEL
         return None if value is None else self.field.to_representation(value)
 
 
-def compile_rows(serializer, queryset: QuerySet, user) -> RowPlan | None:
-    """How to represent ``queryset``'s rows as ``serializer`` (a ModelSerializer, its fields built), or None."""
-    try:
-        return RowPlan(serializer, queryset, user)
-    except Unsupported:
-        return None
+_plans: dict = {}
+
+
+def compile_rows(serializer_class, queryset: QuerySet) -> RowPlan | None:
+    """How to represent ``queryset``'s rows as ``serializer_class`` does (a ModelSerializer), or None.
+
+    Prepared once per process for each serializer and shape of queryset (its annotations and prefetched
+    relations): the fields come from a serializer without a request, whose readable fields are those of
+    every request (only writes and forms depend on the reader); the reader counts in ``represent``.
+    """
+    prefetched = tuple(getattr(lookup, "prefetch_to", lookup) for lookup in queryset._prefetch_related_lookups)
+    key = (serializer_class, queryset.model, frozenset(queryset.query.annotations), prefetched)
+    if key not in _plans:
+        try:
+            _plans[key] = RowPlan(serializer_class(), queryset)
+        except Unsupported:
+            _plans[key] = None
+    return _plans[key]

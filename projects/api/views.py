@@ -174,11 +174,11 @@ class KeyProjectViewSet(ScopedModelViewSet):
         self.rows = None
         if getattr(request.accepted_renderer, "format", None) == "json":
             queryset = self.filter_queryset(self.get_queryset())
-            self.rows = compile_rows(self.get_serializer(many=True).child, queryset, request.user)
+            self.rows = compile_rows(self.get_serializer_class(), queryset)
             if self.rows is not None:
                 page = self.paginate_queryset(queryset)
                 if page is not None:
-                    return self.get_paginated_response(self.rows.represent(page))
+                    return self.get_paginated_response(self.rows.represent(page, request.user))
         return super().list(request, *args, **kwargs)
 
     def read_page(self, queryset) -> list:

@@ -130,5 +130,5 @@ def test_a_field_the_rows_cannot_read_leaves_the_list_to_the_serializer(tricky):
             return project.name
 
     queryset = with_investment_progress(KeyProject.objects.all(), year=2026)
-    assert rows.compile_rows(WithMethod(), queryset, tricky.province) is None
-    assert rows.compile_rows(KeyProjectSerializer(), queryset, tricky.province) is not None
+    assert rows.compile_rows(WithMethod, queryset) is None
+    assert rows.compile_rows(KeyProjectSerializer, queryset) is not None
