@@ -99,8 +99,8 @@ class RowPlan:
             raise Unsupported(field.field_name)
         if name in annotations or (model_field is not None and model_field.concrete and not model_field.is_relation):
             column = self._column(name)
-            represent = field.to_representation
-            return lambda row, state: _value(represent, row[column])
+            represent = _representer(field)
+            return lambda row, state: None if (value := row[column]) is None else represent(value)
         raise Unsupported(field.field_name)
 
     def _through_step(self, field, relation: str, attribute: str):
@@ -224,6 +224,17 @@ class RowPlan:
 
 
 _NESTED = "\x00nested"
+
+
+def _representer(field) -> Callable[[Any], Any]:
+    """``field.to_representation``, skipped where it would give the value itself: a str for DRF's CharField
+    (``str(value)``), an int for its IntegerField (``int(value)``); exact classes only (a subclass may differ)."""
+    represent = field.to_representation
+    if type(field) is serializers.CharField:
+        return lambda value: value if type(value) is str else represent(value)
+    if type(field) is serializers.IntegerField:
+        return lambda value: value if type(value) is int else represent(value)
+    return represent
 
 
 def _value(represent, value):

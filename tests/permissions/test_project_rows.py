@@ -132,3 +132,18 @@ def test_a_field_the_rows_cannot_read_leaves_the_list_to_the_serializer(tricky):
     queryset = with_investment_progress(KeyProject.objects.all(), year=2026)
     assert rows.compile_rows(WithMethod, queryset) is None
     assert rows.compile_rows(KeyProjectSerializer, queryset) is not None
+
+
+def test_investment_progress_equals_its_serializer(tricky):
+    """The method field reads its fields directly; the answer is the InvestmentProgressSerializer's."""
+    from projects.api.serializers import INVESTMENT_PROGRESS
+    from projects.selectors import project_progress
+
+    year = timezone.localdate().year
+    projects = with_investment_progress(KeyProject.objects.all(), year=year)
+    assert projects.count() >= 4
+    for project in projects:
+        expected = INVESTMENT_PROGRESS.to_representation(project_progress(project))
+        got = KeyProjectSerializer().get_investment_progress(project)
+        assert got == expected and list(got) == list(expected)
+    assert any(p.completed_year is not None for p in projects)
