@@ -5,11 +5,13 @@ without cities), every ordering and the cursor pages, with tricky values: empty 
 an enterprise of no city, decimals, a year's investment progress with rates, warnings.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework import serializers
 
 from common.scope import HIDDEN_RECORD_LABEL
 from projects.api import rows, views
@@ -147,3 +149,44 @@ def test_investment_progress_equals_its_serializer(tricky):
         got = KeyProjectSerializer().get_investment_progress(project)
         assert got == expected and list(got) == list(expected)
     assert any(p.completed_year is not None for p in projects)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        serializers.DecimalField(max_digits=20, decimal_places=2),
+        serializers.DecimalField(max_digits=5, decimal_places=3),
+        serializers.DateTimeField(),
+        serializers.CharField(),
+        serializers.IntegerField(),
+    ],
+)
+def test_the_short_ways_give_what_the_fields_give(field):
+    """Each value kind the rows represent without calling the field gives the field's own answer."""
+    values = {
+        serializers.DecimalField: [
+            Decimal("1.005"),
+            Decimal("-0.5"),
+            Decimal("12345678.915"),
+            Decimal("1E+3"),
+            3,
+            1.25,
+        ],
+        serializers.DateTimeField: [
+            datetime(2024, 5, 1, 12, 30, tzinfo=UTC),
+            datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=dt_timezone(timedelta(hours=-5))),
+            datetime(2024, 5, 1, 12, 30),  # naive: DRF makes it aware
+            "2024-05-01",
+        ],
+        serializers.CharField: ["文本", 12, Decimal("1.5")],
+        serializers.IntegerField: [0, 7, True, Decimal("3")],
+    }[type(field)]
+    represent, state = rows._representer(field), {rows._TZ: timezone.get_current_timezone()}
+    for value in values:
+        try:
+            expected = field.to_representation(value)
+        except Exception as exc:  # noqa: BLE001 (the short way must fail alike)
+            with pytest.raises(type(exc)):
+                represent(value, state)
+            continue
+        assert represent(value, state) == expected and type(represent(value, state)) is type(expected), value
