@@ -127,7 +127,12 @@ class SubtreeFilter(RelatedFilter):
     def filter(self, qs, value):
         if not value:
             return qs
-        return matching(qs, **{f"{self.field_name}__in": descendant_ids(type(value)._default_manager, value.pk)})
+        # Kept on the node the form validated: a second filter of the same request (the list's count from
+        # the rollups) does not read the tree again.
+        ids = value.__dict__.get("_subtree_ids")
+        if ids is None:
+            ids = value.__dict__["_subtree_ids"] = descendant_ids(type(value)._default_manager, value.pk)
+        return matching(qs, **{f"{self.field_name}__in": ids})
 
 
 def descendant_ids(manager, pk: int) -> list[int]:

@@ -273,7 +273,9 @@ def zone_summary_list(
 
 def _kept(model, field: str, output_field, **lookups):
     """One figure of the project's kept row (a lookup by key): evaluated for the rows a page returns only."""
-    rows = model.objects.filter(project=OuterRef("pk"), **lookups).values(field)[:1]
+    # At most one row (one per project, or per project and year): no ORDER BY, which would join each
+    # figure to its project to sort by the project's ordering (half of a 500-row page's execution time).
+    rows = model.objects.filter(project=OuterRef("pk"), **lookups).order_by().values(field)[:1]
     return Subquery(rows, output_field=output_field)
 
 

@@ -216,15 +216,33 @@ def key_project_create_many(
     return outcomes
 
 
-@transaction.atomic
-def key_project_update(*, instance: KeyProject, user, data: KeyProjectData, reason: str = "") -> KeyProject:
-    before = rollups.states([instance.pk], lock=True)
-    project = record_update(instance=instance, user=user, data=data, reason=reason)
-    if data.keys() & {"name", "capacity", "county", "enterprise"}:
-        search_text.refresh(project_ids=[project.pk])
-    # What the saved row adds now (the row is locked and the mentions are not this write's).
-    rollups.apply(before=before, after={project.pk: rollups.saved_state(before[project.pk], project)})
-    return project
+def key_project_update(
+    *, instance: KeyProject, user, data: KeyProjectData, reason: str = "", locked: bool = False
+) -> KeyProject:
+    """``locked``: the caller's transaction holds the project's row lock, ``instance`` (with its mentions
+    prefetched) was read under it, and any error ends that whole transaction (the API's PATCH): the state
+    the rollups had is the instance's (no second lock and read), and no savepoint of its own is taken."""
+    with transaction.atomic(savepoint=not locked):
+        if locked:
+            mentions = frozenset(mention.plan_id for mention in instance.mentions.all())
+            before = {
+                instance.pk: rollups.ProjectState(
+                    instance.city_id,
+                    instance.stage,
+                    instance.industry_id,
+                    instance.total_investment,
+                    instance.plan_id,
+                    mentions,
+                )
+            }
+        else:
+            before = rollups.states([instance.pk], lock=True)
+        project = record_update(instance=instance, user=user, data=data, reason=reason)
+        if data.keys() & {"name", "capacity", "county", "enterprise"}:
+            search_text.refresh(project_ids=[project.pk])
+        # What the saved row adds now (the row is locked and the mentions are not this write's).
+        rollups.apply(before=before, after={project.pk: rollups.saved_state(before[project.pk], project)})
+        return project
 
 
 @transaction.atomic

@@ -53,6 +53,8 @@ class KeyFirstPaginator(Paginator):
     #: A count known without counting (e.g. from rollups), given by the view.
     known_count: int | None = None
     count_is_estimate = False
+    #: How the view reads a page's queryset (e.g. as plain rows, ``read_page``); None: as model instances.
+    read = None
 
     @cached_property
     def count(self):
@@ -83,7 +85,8 @@ class KeyFirstPaginator(Paginator):
         if not isinstance(queryset, QuerySet) or queryset.query.distinct or queryset.query.combinator:
             return queryset[bottom:top]
         queryset = queryset.order_by(*stable_ordering(queryset))
-        return queryset.filter(pk__in=queryset.values("pk")[bottom:top])
+        page = queryset.filter(pk__in=queryset.values("pk")[bottom:top])
+        return page if self.read is None else self.read(page)
 
 
 def _field(model, path: str):
@@ -95,8 +98,11 @@ def _field(model, path: str):
 
 
 def _value(obj, path: str):
-    for name in path.split("__"):
-        obj = None if obj is None else getattr(obj, name)
+    if isinstance(obj, dict):  # a row of plain values, read with the ordering's paths
+        obj = obj[path]
+    else:
+        for name in path.split("__"):
+            obj = None if obj is None else getattr(obj, name)
     if hasattr(obj, "isoformat"):
         return obj.isoformat()
     return obj if obj is None or isinstance(obj, int | str) else str(obj)
@@ -132,6 +138,10 @@ class Keyset:
                 for path, descending, field in self.paths
             )
         )
+
+    def columns(self) -> list[str]:
+        """The value paths of the ordering (what ``encode`` reads from a row of plain values)."""
+        return [path for path, _, _ in self.paths]
 
     def encode(self, obj) -> str:
         values = [_value(obj, path) for path, _, _ in self.paths]
@@ -190,15 +200,19 @@ class StandardPagination(PageNumberPagination):
     page_size_query_description = "每页条数（最多 1000）。"
     page_query_description = "页码。"
     max_page_size = 1000
+    read_page = None
 
     def django_paginator_class(self, queryset, page_size) -> KeyFirstPaginator:
         paginator = KeyFirstPaginator(queryset, page_size)
         paginator.known_count = self.known_count
+        paginator.read = self.read_page
         return paginator
 
     def paginate_queryset(self, queryset, request, view=None):
         """Pages by number or, with ``?cursor=``, by key; a view's ``known_count(queryset)`` spares the COUNT."""
         self.keyset = None
+        # A view's ``read_page(queryset) -> list`` reads the page (e.g. as plain rows, projects.api.rows).
+        self.read_page = getattr(view, "read_page", None)
         known = getattr(view, "known_count", None)
         self.known_count = known(queryset) if known is not None else None
         if self.cursor_query_param in request.query_params:
@@ -221,7 +235,7 @@ class StandardPagination(PageNumberPagination):
         if values[0]:
             rows = rows.filter(self.keyset.after(self.keyset.decode(values[0])))
         # Keys first (from the index), then the page's rows whole, as KeyFirstPaginator does.
-        page = list(rows.filter(pk__in=rows.values("pk")[: size + 1]))
+        page = (self.read_page or list)(rows.filter(pk__in=rows.values("pk")[: size + 1]))
         self.cursor_next = self.keyset.encode(page[size - 1]) if len(page) > size else None
         return page[:size]
 

@@ -1,5 +1,6 @@
 import copy
 import json
+from functools import lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from common.api.filters import narrowed
 from common.api.versioning import record_etag
 from common.api.views import AggregateViewSet, ScopedModelViewSet, ScopedReadOnlyViewSet
 from common.models import defer_heavy_fields
@@ -86,6 +88,7 @@ from ..services import (
     warning_acknowledge,
     warning_resolve,
 )
+from .rows import compile_rows
 from .serializers import (
     BaseCountsSerializer,
     BatchProjectSerializer,
@@ -111,18 +114,42 @@ ROLLUP_FILTERS = frozenset(ProjectRollupFilterSet.declared_filters) - {"search"}
 LIST_PARAMETERS = frozenset({"page", "page_size", "cursor", "ordering"})
 
 
+def _rollup_parameters(request, *, paging: bool) -> set[str]:
+    return set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set())
+
+
 def rollup_answers(request, *, paging: bool = False) -> bool:
     """Whether the rollups answer the request's filters (it names only filters they are kept by)."""
-    return set(request.query_params) - {"format"} - (LIST_PARAMETERS if paging else set()) <= ROLLUP_FILTERS
+    return _rollup_parameters(request, paging=paging) <= ROLLUP_FILTERS
 
 
-def rollup_filterset(request, *, paging: bool = False) -> ProjectRollupFilterSet | None:
-    """The request's filters over the rollups, or None when it names a filter they cannot answer."""
-    if not rollup_answers(request, paging=paging):
+def rollup_filterset(request, *, paging: bool = False, validated=None) -> ProjectRollupFilterSet | None:
+    """The request's filters over the rollups, or None when it names a filter they cannot answer.
+
+    ``validated``: the list's own filterset of the same request, already valid; its values are taken
+    as they are (the rollups' filters have the same names, fields and choices).
+    """
+    given = _rollup_parameters(request, paging=paging)
+    if not given <= ROLLUP_FILTERS:
         return None
-    return ProjectRollupFilterSet(
-        request.query_params, queryset=ProjectRollup.objects.for_user(request.user), request=request
-    )
+    rows = ProjectRollup.objects.for_user(request.user)
+    if validated is None or not given <= set(validated.filters):
+        return ProjectRollupFilterSet(request.query_params, queryset=rows, request=request)
+    filterset = narrowed(ProjectRollupFilterSet, frozenset(given))(request.query_params, queryset=rows, request=request)
+    filterset._form = ValidatedForm({name: validated.form.cleaned_data[name] for name in given})
+    return filterset
+
+
+class ValidatedForm:
+    """Stands in for a filterset's form whose values another form of the same request validated."""
+
+    errors: dict = {}
+
+    def __init__(self, cleaned_data: dict):
+        self.cleaned_data = cleaned_data
+
+    def is_valid(self) -> bool:
+        return True
 
 
 def cached_response(request, name: str, answer) -> HttpResponse | Response:
@@ -159,6 +186,12 @@ class IndustryBaseViewSet(ScopedModelViewSet):
     services = ModelServices(create=industry_base_create, update=industry_base_update, delete=industry_base_delete)
 
 
+@lru_cache(maxsize=4)
+def annotated_projects(queryset, year: int):
+    """``queryset`` with the year's investment progress (never evaluated: GenericAPIView clones it)."""
+    return selectors.with_investment_progress(queryset, year=year)
+
+
 class KeyProjectViewSet(ScopedModelViewSet):
     queryset = KeyProject.objects.select_related("city", "county", "industry", "enterprise__city").prefetch_related(
         Prefetch("mentions", ProjectMention.objects.select_related("plan")),
@@ -170,15 +203,54 @@ class KeyProjectViewSet(ScopedModelViewSet):
     csv_fields = {"investment_progress": InvestmentProgressCsv()}
 
     def get_queryset(self):
-        # Investment progress of the current year and open warnings, in the list's own query.
-        return selectors.with_investment_progress(super().get_queryset(), year=timezone.localdate().year)
+        # Investment progress of the current year and open warnings, in the list's own query. The annotated
+        # queryset is built once a year (its seven subqueries took a tenth of a list request); each request
+        # clones it and scopes it (ScopedViewMixin). The annotations read other tables by key: filtering
+        # after them is the same query as before them.
+        self.queryset = annotated_projects(type(self).queryset, timezone.localdate().year)
+        return super().get_queryset()
+
+    def list(self, request, *args, **kwargs):
+        """A JSON page is read as plain rows and represented by the serializer's fields without model
+        instances (projects.api.rows); exports, the browsable API and anything the rows cannot represent
+        go through the serializer as usual."""
+        self.rows = None
+        if getattr(request.accepted_renderer, "format", None) == "json":
+            queryset = self.filter_queryset(self.get_queryset())
+            self.rows = compile_rows(self.get_serializer_class(), queryset)
+            if self.rows is not None:
+                page = self.paginate_queryset(queryset)
+                if page is not None:
+                    return self.get_paginated_response(self.rows.represent(page, request.user))
+        return super().list(request, *args, **kwargs)
+
+    def read_page(self, queryset) -> list:
+        if getattr(self, "rows", None) is None:
+            return list(queryset)
+        keyset = getattr(self.paginator, "keyset", None)
+        return self.rows.read(queryset, keyset.columns() if keyset is not None else [])
 
     def known_count(self, queryset) -> int | None:
-        """The list's count from the rollups, when it filters only by what they are kept by (no COUNT)."""
-        filterset = rollup_filterset(self.request, paging=True) if self.action == "list" else None
+        """The list's count from the rollups, when it filters only by what they are kept by (no COUNT).
+
+        The filters' values are those the list's own filterset validated (StrictFilterBackend), not
+        validated (nor looked up) a second time.
+        """
+        if self.action != "list":
+            return None
+        filterset = rollup_filterset(self.request, paging=True, validated=getattr(self, "filterset", None))
         if filterset is None or not filterset.is_valid():
             return None
         return selectors.project_rollup_count(queryset=filterset.qs)
+
+    def perform_update(self, serializer):
+        # The record was read under its row lock in this request's transaction (VersionedViewMixin._write),
+        # with its mentions: the service takes the rollups' state from it instead of locking and reading again.
+        locked = serializer.instance is self._locked_object
+        instance = key_project_update(
+            instance=serializer.instance, user=self.request.user, data=serializer.validated_data, locked=locked
+        )
+        serializer.instance = self.written(instance)
 
     def written(self, instance):
         # A change answers with the record read under the lock: its annotations and prefetched mentions and

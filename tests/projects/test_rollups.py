@@ -129,3 +129,29 @@ def test_the_map_counts_from_the_rollups(data, api):
     listed = all_rows(client, "/api/v1/projects/", {})
     assert counts["140100"] == sum(p["city"] == "140100" for p in listed) > 0
     assert sum(counts.values()) == len(listed)  # 大同's projects are not 太原 staff's to count
+
+
+def test_an_api_patch_keeps_the_rollups_from_the_record_it_locked(data, api, places):
+    """The PATCH takes the rollups' state before the write from the record it read under the lock (with its
+    mentions), not from a second lock and read: the rollups stay equal to the grouped projects."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    taiyuan, datong, (steel, other), plans = places
+    project = key_project_create(
+        user=None,
+        data={"name": "接口汇总项目", "city": taiyuan, "stage": "signed", "total_investment": Decimal("2.5")},
+    )
+    project_mention_create(user=None, data={"project": project, "plan": plans[0]})
+    client, url = api(data.admin), f"/api/v1/projects/{project.pk}/"
+    for body in (
+        {"stage": "started", "industry": steel.pk},
+        {"city": "140200", "total_investment": None},
+        {"total_investment": "7.75", "industry": other.pk, "plan": plans[0].pk},
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.patch(url, body, format="json")
+        assert response.status_code == 200, response.content
+        assert stored() == grouped_from_projects(), body
+        states = 'SELECT "projects_keyproject"."id" AS "pk", "projects_keyproject"."city_id" AS "city_id"'
+        assert not [q for q in queries.captured_queries if q["sql"].startswith(states)]
