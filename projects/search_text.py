@@ -4,17 +4,45 @@ One UPDATE writes it for the projects named (by id, or by an enterprise they are
 every project after bulk loads: the name, the capacity, the county's name, and the names and
 short names of the lead enterprise and the co-builders, one per line, in lower case. The same
 statement runs on PostgreSQL and SQLite (only the name of the string aggregate differs).
+
+``matching()`` is the search itself: a substring of the column, which PostgreSQL finds through the
+trigram index (terms of three characters or more) or the bigram index (two characters, which have
+no trigram), both made by the migrations.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import ArrayContains
+from django.db import connection, connections
+from django.db.models import Func, QuerySet, TextField
 
 from regions.models import Region
 
 from .models import Enterprise, EnterpriseAlias, KeyProject, ProjectBuilder
+
+
+class Bigrams(Func):
+    """``projects_bigrams(text)``: the text's distinct two-character substrings (PostgreSQL, migration 0008)."""
+
+    function = "projects_bigrams"
+    output_field = ArrayField(TextField())
+
+
+def matching(queryset: QuerySet, term: str) -> QuerySet:
+    """The projects whose search text contains ``term`` (any case).
+
+    On PostgreSQL a two-character term also names its bigram, which the bigram index serves; the
+    LIKE stays as well, so the rows are exactly those of the LIKE alone (a text holds the term
+    if and only if the term is one of its two-character substrings).
+    """
+    term = term.lower()
+    queryset = queryset.filter(search_text__contains=term)
+    if len(term) == 2 and connections[queryset.db].vendor == "postgresql":
+        queryset = queryset.filter(ArrayContains(Bigrams("search_text"), [term]))
+    return queryset
 
 
 def _sql(where: str) -> str:

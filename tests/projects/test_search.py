@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from projects import search_text
 from projects.models import KeyProject
 from projects.services import (
     enterprise_aliases_set,
@@ -61,3 +62,21 @@ def test_city_staff_never_find_a_project_through_a_hidden_enterprise(data, api):
     # 太原 staff search field by field: a 大同 enterprise's name finds nothing of theirs.
     assert names(api(data.ty_staff), "大同新材料") == set()
     assert names(api(data.ty_staff), "太钢") == {"太钢特种钢扩能项目"}
+
+
+@pytest.mark.postgres
+def test_two_character_terms_are_found_through_the_bigram_index(data, api):
+    """Two characters have no trigram: the bigram index serves them, and finds exactly what LIKE finds."""
+    with CaptureQueriesContext(connection) as queries:
+        assert names(api(data.admin), "太钢") == {"太钢特种钢扩能项目"}
+    assert any("projects_bigrams(" in q["sql"] for q in queries.captured_queries)
+    projects = KeyProject.objects.all()
+    for term in ("太钢", "钢特", "0万", "项目", "TA", "万吨", "没有", "%_"):
+        like = set(projects.filter(search_text__contains=term.lower()).values_list("pk", flat=True))
+        assert set(search_text.matching(projects, term).values_list("pk", flat=True)) == like, term
+    sql, params = search_text.matching(projects, "太钢").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the test's table is small: make the planner show the index
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "projects_project_search_bigram" in plan
