@@ -12,6 +12,7 @@ no trigram), both made by the migrations.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from django.contrib.postgres.fields import ArrayField
@@ -34,15 +35,43 @@ class Bigrams(Func):
 def matching(queryset: QuerySet, term: str) -> QuerySet:
     """The projects whose search text contains ``term`` (any case).
 
-    On PostgreSQL a two-character term also names its bigram, which the bigram index serves; the
-    LIKE stays as well, so the rows are exactly those of the LIKE alone (a text holds the term
-    if and only if the term is one of its two-character substrings).
+    On PostgreSQL a two-character term also names its bigram, which the bigram index serves (unless
+    it is common, see ``COMMON_SHARE``); the LIKE stays as well, so the rows are exactly those of
+    the LIKE alone (a text holds the term if and only if the term is one of its two-character substrings).
     """
     term = term.lower()
     queryset = queryset.filter(search_text__contains=term)
-    if len(term) == 2 and connections[queryset.db].vendor == "postgresql":
+    connection = connections[queryset.db]
+    if len(term) == 2 and connection.vendor == "postgresql" and term not in _common_bigrams(connection):
         queryset = queryset.filter(ArrayContains(Bigrams("search_text"), [term]))
     return queryset
+
+
+#: A bigram in at least this share of the projects (项目: all of them) is searched by the LIKE alone: the
+#: index would not narrow the rows down, and a scan that computed every row's bigrams would take seconds.
+COMMON_SHARE = 0.05
+#: How long the common bigrams, read from the statistics ANALYZE keeps of the index, are reused.
+COMMON_SECONDS = 300.0
+_common: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _common_bigrams(connection) -> frozenset[str]:
+    """The bigrams of at least ``COMMON_SHARE`` of the projects, by the planner's statistics (read at most
+    once every ``COMMON_SECONDS`` per database)."""
+    key = f"{connection.alias}:{connection.settings_dict['NAME']}"
+    read_at, common = _common.get(key, (-COMMON_SECONDS, frozenset()))
+    if time.monotonic() - read_at >= COMMON_SECONDS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT x.bigram FROM pg_stats s,"
+                " unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(bigram, share)"
+                " WHERE s.schemaname = current_schema() AND s.tablename = 'projects_project_search_bigram'"
+                " AND x.share >= %s",
+                [COMMON_SHARE],
+            )
+            common = frozenset(row[0] for row in cursor.fetchall())
+        _common[key] = (time.monotonic(), common)
+    return common
 
 
 def _sql(where: str) -> str:

@@ -65,8 +65,11 @@ def test_city_staff_never_find_a_project_through_a_hidden_enterprise(data, api):
 
 
 @pytest.mark.postgres
-def test_two_character_terms_are_found_through_the_bigram_index(data, api):
+def test_two_character_terms_are_found_through_the_bigram_index(data, api, monkeypatch):
     """Two characters have no trigram: the bigram index serves them, and finds exactly what LIKE finds."""
+    # The test's few projects share most bigrams: count none as common, whatever the statistics say.
+    monkeypatch.setattr(search_text, "COMMON_SHARE", 1.01)
+    search_text._common.clear()
     with CaptureQueriesContext(connection) as queries:
         assert names(api(data.admin), "太钢") == {"太钢特种钢扩能项目"}
     assert any("projects_bigrams(" in q["sql"] for q in queries.captured_queries)
@@ -80,3 +83,17 @@ def test_two_character_terms_are_found_through_the_bigram_index(data, api):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "projects_project_search_bigram" in plan
+
+
+@pytest.mark.postgres
+def test_a_bigram_most_projects_hold_is_searched_by_like_alone(data):
+    """项目 is in every project's name: its bigram would not narrow the rows, and a scan computing every
+    row's bigrams would take seconds at scale, so the statistics of the index send it to the LIKE alone."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE projects_keyproject")
+    search_text._common.clear()
+    projects = KeyProject.objects.all()
+    common, rare = search_text.matching(projects, "项目"), search_text.matching(projects, "没有")  # in no text
+    assert "projects_bigrams" not in str(common.query) and "projects_bigrams" in str(rare.query)
+    assert set(common) == set(projects.filter(search_text__contains="项目")) and len(common) > 1
+    search_text._common.clear()  # the next test reads its own statistics
