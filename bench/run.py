@@ -162,6 +162,8 @@ class Bench:
         self.rows: list[dict] = []
         self.extra: dict = {}
         self.server = None
+        #: The migrated and seeded database that prepare() leaves for scenario 6 (dropped at the end).
+        self.seeded_name = f"{self.db_name}_seeded"
 
     # -- results
 
@@ -192,8 +194,15 @@ class Bench:
                 return
         log(f"building {self.db_name}: migrate, load_seeds, generate_data ({a.projects:,} × {a.reports_per_project})")
         recreate_database(self.url, self.db_name)
-        manage(self.env, "migrate", "--noinput", "-v0")
-        manage(self.env, "load_seeds")
+        build = self.extra.setdefault("build_seconds", {})
+        build["migrate"] = manage(self.env, "migrate", "--noinput", "-v0")[0]
+        build["load_seeds"] = manage(self.env, "load_seeds")[0]
+        # A copy of the migrated and seeded database: scenario 6 generates its rows in a copy of it and
+        # reports the load_seeds just timed, instead of migrating and seeding a database of its own
+        # again (a copy takes seconds, migrate and load_seeds a minute or more).
+        with database(self.url, "postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.seeded_name}"')
+            conn.execute(f'CREATE DATABASE "{self.seeded_name}" TEMPLATE "{self.db_name}"')
         seconds, out = manage(
             self.env,
             "generate_data",
@@ -201,9 +210,14 @@ class Bench:
             f"--reports-per-project={a.reports_per_project}",
             f"--seed={a.seed}",
         )
+        build["generate_data"] = seconds
         rows = int(re.search(r"共 ([\d,]+) 行", out).group(1).replace(",", ""))
         self.extra["full_generate"] = {"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds}
+        log(f"migrate {build['migrate']:.0f}s, load_seeds {build['load_seeds']:.0f}s")
         log(f"generated {rows:,} rows in {seconds:.0f}s")
+        for line in out.splitlines():
+            if "各阶段用时" in line:
+                log(line.strip())
 
     def setup_django(self) -> None:
         os.environ.update({"DATABASE_URL": self.url, "DJANGO_SETTINGS_MODULE": "bench.settings"})
@@ -281,7 +295,8 @@ class Bench:
                     "naive": http_variant(c, f"/bench/naive/projects/?{query}"),
                 },
                 repeat=a.repeat if size == 50 else max(3, a.repeat // 2),
-                warmup=a.warmup,
+                # The naive peer takes seconds a page at 500 rows: one warm-up round is enough there.
+                warmup=a.warmup if size == 50 else 1,
             )
             base = results["limit"]["median_ms"]
             api_ratio = results["api"]["median_ms"] / base
@@ -423,16 +438,32 @@ class Bench:
             )  # fmt: skip
 
     def scenario_load(self) -> None:
-        """load_seeds and generate_data on a scratch database, so that the main one can be reused."""
+        """load_seeds and generate_data on a scratch database, so that the main one can be reused.
+
+        When prepare() built the main database in this run, its load_seeds (into the freshly migrated
+        database) is the one reported, and generate_data runs in a copy of the seeded database.
+        """
         a = self.args
         scratch = f"{self.db_name}_scratch"
         url = with_name(self.url, scratch)
         env = {**self.env, "DATABASE_URL": url}
-        recreate_database(self.url, scratch)
+        seeded = self.extra.get("build_seconds", {}).get("load_seeds")
+        with database(self.url, "postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+            if (
+                seeded is not None
+                and not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.seeded_name]).fetchone()
+            ):
+                seeded = None
+            # The seeded copy prepare() left, else an empty database (a reused one: prepare() built nothing).
+            conn.execute(f'CREATE DATABASE "{scratch}"' + (f' TEMPLATE "{self.seeded_name}"' if seeded else ""))
         try:
-            manage(env, "migrate", "--noinput", "-v0")
             startup = min(manage(env, "check")[0] for _ in range(3))
-            seconds, _ = manage(env, "load_seeds")
+            if seeded is None:
+                manage(env, "migrate", "--noinput", "-v0")
+                seconds, _ = manage(env, "load_seeds")
+            else:
+                seconds = seeded  # load_seeds into the freshly migrated database, timed by prepare() in this run
             self.add(
                 "6 loading",
                 "Django start (manage.py check)",
@@ -661,6 +692,11 @@ class Bench:
         for key, value in self.extra.items():
             if key.endswith("note"):
                 print(f"note: {value}")
+        phases = {**self.extra.get("build_seconds", {}), **self.extra.get("scenario_seconds", {})}
+        if phases:
+            # Where the run's time went: the build's steps (a fresh database) and each scenario.
+            spent = ", ".join(f"{name} {seconds:.0f}s" for name, seconds in phases.items())
+            print(f"time: {spent}; in all {self.extra.get('total_seconds', 0):.0f}s")
         RESULTS.mkdir(parents=True, exist_ok=True)
         document = {
             "when": datetime.now().isoformat(timespec="seconds"),
@@ -771,8 +807,22 @@ SCENARIOS = [
 
 #: Quick mode (``--projects 100000`` or fewer): smaller side loads and fewer rounds, under 5 minutes
 #: on a prepared database (``--reuse``); every option given explicitly wins.
-QUICK = {"repeat": 7, "warmup": 2, "import_rows": 10_000, "load_projects": 10_000, "throughput_seconds": 10}
-FULL = {"repeat": 15, "warmup": 3, "import_rows": 100_000, "load_projects": 100_000, "throughput_seconds": 30}
+QUICK = {
+    "repeat": 7,
+    "warmup": 2,
+    "import_rows": 10_000,
+    "peer_import_rows": 500,
+    "load_projects": 10_000,
+    "throughput_seconds": 10,
+}
+FULL = {
+    "repeat": 15,
+    "warmup": 3,
+    "import_rows": 100_000,
+    "peer_import_rows": 1_500,
+    "load_projects": 100_000,
+    "throughput_seconds": 30,
+}
 
 
 def quick(args) -> None:
@@ -797,8 +847,8 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--peer-import-rows",
         type=int,
-        default=1_500,
-        help="rows of the file that django-import-export imports (it is slow)",
+        default=None,
+        help="rows of the file that django-import-export imports (it is slow; 1,500, quick mode 500)",
     )
     parser.add_argument(
         "--sxplan-import-rows", type=int, default=None, help="rows of the file that sxplan imports (default: all)"
@@ -818,20 +868,27 @@ def main(argv=None) -> int:
         return 2
     quick(args)
     only = set(args.only.split(","))
+    started = time.perf_counter()
     bench = Bench(args)
     bench.extra["load_at_start"] = os.getloadavg()
     bench.prepare()
     bench.setup_django()
     scenarios = SCENARIOS
+    timing = bench.extra.setdefault("scenario_seconds", {})
     try:
         if only & {number for number, _, needs_server in scenarios if needs_server}:
             bench.start_server()
         for number, scenario, _ in scenarios:
             if number in only:
                 log(f"scenario {number}: {(scenario.__doc__ or scenario.__name__).splitlines()[0]}")
+                mark = time.perf_counter()
                 scenario(bench)
+                timing[f"scenario {number}"] = round(time.perf_counter() - mark, 1)
     finally:
         bench.stop_server()
+        with database(bench.url, "postgres") as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{bench.seeded_name}"')
+    bench.extra["total_seconds"] = round(time.perf_counter() - started, 1)
     bench.report()
     return 0
 

@@ -35,21 +35,59 @@ class Unsupported(Exception):
 
 
 def validate_check(
-    constraint: models.CheckConstraint, model, instance, *, exclude=(), using=None, row: dict | None = None
+    constraint: models.CheckConstraint,
+    model,
+    instance,
+    *,
+    exclude=(),
+    using=None,
+    row: dict | None = None,
+    known: dict | None = None,
 ) -> None:
     """``constraint.validate(model, instance, exclude=exclude)``, without a query where the evaluator can.
 
     ``row``: the instance's values as ``_row`` gives them for this model and ``exclude`` (shared by its constraints).
+    ``known``: the outcomes found so far for a batch of one model, by constraint and the values its condition
+    reads (most records of a batch share them: years, quarters, choices), so that each is evaluated once.
     """
     using = using or router.db_for_write(model, instance=instance)
+    row = row if row is not None else _row(model, instance, set(exclude))
+    key = _outcome_key(constraint, row) if known is not None else None
     try:
-        holds = condition_holds(constraint.condition, row if row is not None else _row(model, instance, set(exclude)))
+        if key is not None and key in known:
+            holds = known[key]
+        else:
+            holds = condition_holds(constraint.condition, row)
+            if key is not None:
+                known[key] = holds
     except Unsupported:
         constraint.validate(model, instance, exclude=exclude, using=using)
         return
     # Like Q.check: an unknown (NULL) result passes where the database can coalesce it to true.
     if holds is False or (holds is None and not connections[using].features.supports_comparing_boolean_expr):
         raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+
+
+#: The fields each check constraint's condition reads, sorted (None: it reads something else too), with the
+#: constraint itself (an id may be reused once a constraint of a model built at run time is gone).
+_READS: dict[int, tuple[models.CheckConstraint, tuple[str, ...] | None]] = {}
+
+
+def _outcome_key(constraint: models.CheckConstraint, row: dict) -> tuple | None:
+    """What a condition's outcome depends on: the constraint and the values (with their types) it reads."""
+    seen, names = _READS.get(id(constraint), (None, None))
+    if seen is not constraint:
+        names = _condition_names(constraint.condition)
+        names = None if names is None else tuple(sorted(names))
+        _READS[id(constraint)] = (constraint, names)
+    if names is None or not all(name in row for name in names):
+        return None
+    key = (id(constraint), *((type(value), value) for _, value in (row[name] for name in names)))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def condition_holds(condition: Q, row: dict[str, tuple[models.Field, Any]]) -> bool | None:
@@ -185,13 +223,14 @@ def full_clean_many(instances: list[models.Model]) -> list[ValidationError | Non
         instance._get_unique_checks(exclude=exclude) for instance, exclude in zip(instances, excludes, strict=True)
     ]
     taken = _taken(instances, excludes, unique_checks)
+    known = {}  # check constraints' outcomes by the values they read (validate_check)
     for instance, found, exclude, (checks, date_checks) in zip(instances, errors, excludes, unique_checks, strict=True):
         if date_checks or any(_key(model_class, fields, instance) in taken for model_class, fields in checks):
             try:
                 instance.validate_unique(exclude=exclude)
             except ValidationError as exc:
                 exc.update_error_dict(found)
-        if constraint_errors := _constraint_errors(instance, _failed(found), taken):
+        if constraint_errors := _constraint_errors(instance, _failed(found), taken, known=known):
             ValidationError(constraint_errors).update_error_dict(found)
     return [ValidationError(found) if found else None for found in errors]
 
@@ -388,7 +427,7 @@ def _over_stored(constraint, stored: frozenset[str]) -> bool:
 
 
 def _constraint_errors(
-    instance, exclude: set[str], taken: set[tuple] | None, stored: frozenset[str] = frozenset()
+    instance, exclude: set[str], taken: set[tuple] | None, stored: frozenset[str] = frozenset(), known=None
 ) -> dict:
     """The errors ``instance.validate_constraints(exclude)`` would raise, merged the way it merges them.
 
@@ -406,7 +445,9 @@ def _constraint_errors(
                 continue
             try:
                 if isinstance(constraint, models.CheckConstraint):
-                    validate_check(constraint, model_class, instance, exclude=exclude, using=using, row=row)
+                    validate_check(
+                        constraint, model_class, instance, exclude=exclude, using=using, row=row, known=known
+                    )
                 elif (
                     _conditional(constraint)
                     and (holds := _outcome(constraint, row if taken is None else whole)) is not _UNDECIDED

@@ -14,6 +14,7 @@ from plans.models import Plan
 from regions.filters import CityFilter, RegionCodeFilter, ZoneFilter
 from regions.models import Park, RegionGroup
 
+from . import search_text
 from .choices import (
     BaseKindChoices,
     BatchKindChoices,
@@ -158,7 +159,7 @@ class KeyProjectFilterSet(BaseFilterSet):
         never found through the name of an enterprise they may not see (their lists are one city's)."""
         value = value.strip()
         if value and (self.user is None or visibility_q(self.user, Enterprise) is None):
-            return queryset.filter(search_text__contains=value.lower())
+            return search_text.matching(queryset, value)
         return super().filter_search(queryset, name, value)
 
 

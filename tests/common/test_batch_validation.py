@@ -180,6 +180,18 @@ def test_full_clean_many_gives_full_cleans_errors(world, regions):
     assert expected[0] is None and all(expected[1:])
 
 
+def test_full_clean_many_evaluates_repeated_values_once_and_alike(world, regions):
+    # A check constraint's outcome is reused for the records that share the values it reads (years,
+    # stages, investments of equal value): every record still gets its own errors, in either order.
+    cases = project_cases(world, regions)
+    count = len(cases)
+    cases += [{**case, "total_investment": Decimal("-1.00")} for case in cases[:3]] + cases[::-1]
+    expected, batched = both_ways(KeyProject, cases)
+    assert batched == expected
+    assert expected[0] is None and expected[-1] is None and all(expected[1 : count + 3])
+    assert expected[count] != expected[0] and expected[count + 1] != expected[1]  # the negative investment
+
+
 def test_full_clean_many_checks_unique_constraints_like_full_clean(world):
     project, report = world["ty_proj"], world["ty_report"]
     expected, batched = both_ways(

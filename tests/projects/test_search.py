@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from projects import search_text
 from projects.models import KeyProject
 from projects.services import (
     enterprise_aliases_set,
@@ -61,3 +62,40 @@ def test_city_staff_never_find_a_project_through_a_hidden_enterprise(data, api):
     # 太原 staff search field by field: a 大同 enterprise's name finds nothing of theirs.
     assert names(api(data.ty_staff), "大同新材料") == set()
     assert names(api(data.ty_staff), "太钢") == {"太钢特种钢扩能项目"}
+
+
+@pytest.mark.postgres
+def test_two_character_terms_are_found_through_the_bigram_index(data, api, monkeypatch):
+    """Two characters have no trigram: the bigram index serves them, and finds exactly what LIKE finds."""
+    # The test's few projects share most bigrams: count none as common, whatever the statistics say.
+    monkeypatch.setattr(search_text, "COMMON_SHARE", 1.01)
+    search_text._common.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert names(api(data.admin), "太钢") == {"太钢特种钢扩能项目"}
+    assert any("projects_bigrams(" in q["sql"] for q in queries.captured_queries)
+    projects = KeyProject.objects.all()
+    for term in ("太钢", "钢特", "0万", "项目", "TA", "万吨", "没有", "%_"):
+        like = set(projects.filter(search_text__contains=term.lower()).values_list("pk", flat=True))
+        assert set(search_text.matching(projects, term).values_list("pk", flat=True)) == like, term
+    sql, params = search_text.matching(projects, "太钢").order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The test's table is small: leave the planner only bitmap scans, so that it shows the index it can use.
+        for scan in ("seqscan", "indexscan", "indexonlyscan"):
+            cursor.execute(f"SET LOCAL enable_{scan} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "projects_project_search_bigram" in plan
+
+
+@pytest.mark.postgres
+def test_a_bigram_most_projects_hold_is_searched_by_like_alone(data):
+    """项目 is in every project's name: its bigram would not narrow the rows, and a scan computing every
+    row's bigrams would take seconds at scale, so the statistics of the index send it to the LIKE alone."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE projects_keyproject")
+    search_text._common.clear()
+    projects = KeyProject.objects.all()
+    common, rare = search_text.matching(projects, "项目"), search_text.matching(projects, "没有")  # in no text
+    assert "projects_bigrams" not in str(common.query) and "projects_bigrams" in str(rare.query)
+    assert set(common) == set(projects.filter(search_text__contains="项目")) and len(common) > 1
+    search_text._common.clear()  # the next test reads its own statistics
