@@ -28,7 +28,7 @@ def drop_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0007_project_city_top"),
+        ("projects", "0008_dashboard_changes"),
     ]
 
     operations = [
