@@ -77,7 +77,7 @@ def test_city_page_filter_narrows_the_table(live_server, live_pages_data, page, 
 
 
 def test_plan_page_charts(live_server, live_pages_data, page, screenshot):
-    sign_in(page, live_server, "viewer")
+    sign_in(page, live_server, "viewer", land=False)
     page.goto(f"{live_server.url}/plans/{live_pages_data.plan14.pk}/")
     wait_for_charts(page)
     assert page.locator("[data-target-chart] canvas").count() == 3

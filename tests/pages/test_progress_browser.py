@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import sign_in
+from .conftest import PAGE_READY, sign_in
 from .test_browser import wait_for_charts
 
 pytestmark = pytest.mark.browser
@@ -11,7 +11,7 @@ MID_TERM = "2023-12-31"
 
 
 def test_indicator_page_draws_every_plans_targets_and_the_values(live_server, live_progress_data, page, screenshot):
-    sign_in(page, live_server, "province")
+    sign_in(page, live_server, "province", land=False)
     page.goto(f"{live_server.url}/indicators/{live_progress_data.indicator.pk}/")
     wait_for_charts(page)
     assert page.locator("[data-testid=indicator-chart] canvas").count() == 1
@@ -71,11 +71,11 @@ def test_pages_fit_a_phone(live_server, live_progress_data, browser, screenshot,
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
-        sign_in(page, live_server, "province")
+        sign_in(page, live_server, "province", land=False)
         url = path.format(plan=live_progress_data.plan14.pk, indicator=live_progress_data.indicator.pk)
         page.goto(f"{live_server.url}{url}?as_of={MID_TERM}")
         if name == "indicators":
-            page.wait_for_load_state("networkidle")  # a list without charts
+            page.wait_for_function(PAGE_READY)  # a list without charts
         else:
             wait_for_charts(page)
         screenshot(page, f"phone-{name}")

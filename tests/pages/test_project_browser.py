@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_project_page_in_a_browser(live_server, live_pages_data, page, screenshot):
     ids = add_dispatch(live_pages_data)
-    sign_in(page, live_server, "taiyuan")
+    sign_in(page, live_server, "taiyuan", land=False)
     page.goto(f"{live_server.url}/projects/{ids['ty']}/")
     page.wait_for_selector("body[data-ready=true]")
     page.wait_for_selector("[data-testid=investment-chart] canvas")

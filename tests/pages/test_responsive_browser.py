@@ -115,7 +115,7 @@ def test_charts_keep_their_width_on_a_phone(live_server, live_progress_data, bro
     """The target bars and the project charts fill their card at 390 px (not collapsed to their labels)."""
     context = browser.new_context(viewport={"width": 390, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    sign_in(page, live_server, "province")
+    sign_in(page, live_server, "province", land=False)
     page.goto(f"{live_server.url}/?as_of=2023-06-30")
     page.wait_for_selector("body[data-ready=true]")
     for chart in ["target-progress-chart", "pipeline-chart", "investment-city-chart", "province-map"]:
