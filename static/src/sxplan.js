@@ -29,14 +29,10 @@
     return node ? JSON.parse(node.textContent) : {};
   }
 
-  // Users who ask their system for less motion get the charts drawn at once, without ECharts' animation.
-  var REDUCED_MOTION = !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
-
   function make(element, option) {
     if (!element) return null;
     var chart = echarts.init(element, null, { renderer: "canvas" });
     option.textStyle = Object.assign({ fontFamily: FONT }, option.textStyle || {});
-    if (REDUCED_MOTION) option.animation = false;
     chart.setOption(option);
     charts.push(chart);
     return chart;

@@ -65,7 +65,7 @@ def test_city_page_lights_as_of_a_date(live_server, live_progress_data, page, sc
     ],
 )
 def test_pages_fit_a_phone(live_server, live_progress_data, browser, screenshot, name, path):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", reduced_motion="reduce")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = context.new_page()
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))

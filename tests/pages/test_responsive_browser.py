@@ -76,7 +76,7 @@ def check_pages(browser, live_server, username: str, pages: list[tuple[str, int]
     """One user's pages at one width: each fits the window, with no console error and no failed request.
 
     The user ``anonymous`` is not signed in (the sign-in page)."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN", reduced_motion="reduce")
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors, failed = [], []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
@@ -113,7 +113,7 @@ def test_every_page_fits_the_window(live_server, live_users, browser, width):
 
 def test_charts_keep_their_width_on_a_phone(live_server, live_progress_data, browser):
     """The target bars and the project charts fill their card at 390 px (not collapsed to their labels)."""
-    context = browser.new_context(viewport={"width": 390, "height": 900}, locale="zh-CN", reduced_motion="reduce")
+    context = browser.new_context(viewport={"width": 390, "height": 900}, locale="zh-CN")
     page = context.new_page()
     sign_in(page, live_server, "province", land=False)
     page.goto(f"{live_server.url}/?as_of=2023-06-30")
@@ -144,14 +144,3 @@ def test_the_tour_is_closed_for_good(live_server, live_pages_data, page):
     assert StaffProfile.objects.get(user__username="taiyuan").tour_dismissed_at is not None
     assert StaffProfile.objects.get(user__username="datong").tour_dismissed_at is None
     assert page.console_errors == []
-
-
-@pytest.mark.parametrize(("motion", "animation"), [("no-preference", "auto"), ("reduce", False)])
-def test_charts_animate_unless_the_user_asks_for_less_motion(live_server, live_pages_data, browser, motion, animation):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN", reduced_motion=motion)
-    page = context.new_page()
-    sign_in(page, live_server, "province")
-    page.wait_for_selector("[data-testid=pipeline-chart] canvas")
-    option = "() => echarts.getInstanceByDom(document.querySelector('[data-testid=pipeline-chart]')).getOption()"
-    assert page.evaluate(f"({option})().animation") == animation  # "auto": ECharts animates small charts
-    context.close()
