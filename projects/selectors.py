@@ -299,18 +299,21 @@ def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
     )
 
 
-def _with_figures_joined(queryset: QuerySet, *, year: int) -> QuerySet:
-    """``with_investment_progress`` by two joins, for aggregates over every project (one pass, no lookup per row)."""
-    return queryset.annotate(
-        this_year=FilteredRelation("year_figures", condition=Q(year_figures__year=year)),
-        planned_year=F("this_year__planned"),
-        completed_year=F("this_year__completed"),
-        completed_year_unknown=Coalesce(F("this_year__reports_unknown"), 0),
-        completed_total=F("figures__completed_total"),
-        completed_total_unknown=Coalesce(F("figures__reports_unknown"), 0),
-        open_warnings=Coalesce(F("figures__open_warnings"), 0),
-        red_warnings=Coalesce(F("figures__red_warnings"), 0),
-    )
+def joined_figures(*, year: int, prefix: str = "") -> dict:
+    """``with_investment_progress``'s figures as annotations by two joins, for reads over many projects (one
+    pass, no lookup per row; ``ProjectFigures`` is one row per project, ``ProjectYearFigures`` one per project
+    and year: the joins add no row). The investment figures' names start with ``prefix``; the warnings' do not."""
+    this_year = f"{prefix}this_year"
+    return {
+        this_year: FilteredRelation("year_figures", condition=Q(year_figures__year=year)),
+        f"{prefix}planned_year": F(f"{this_year}__planned"),
+        f"{prefix}completed_year": F(f"{this_year}__completed"),
+        f"{prefix}completed_year_unknown": Coalesce(F(f"{this_year}__reports_unknown"), 0),
+        f"{prefix}completed_total": F("figures__completed_total"),
+        f"{prefix}completed_total_unknown": Coalesce(F("figures__reports_unknown"), 0),
+        "open_warnings": Coalesce(F("figures__open_warnings"), 0),
+        "red_warnings": Coalesce(F("figures__red_warnings"), 0),
+    }
 
 
 def project_figures_year(*, project_id: int, year: int) -> int:
@@ -326,6 +329,17 @@ def completion_rate(done: Decimal | None, unknown: int, planned: Decimal | None)
     if done is None or unknown or not planned:
         return None
     return round(float(done / planned) * 100, 1)
+
+
+#: What ``project_progress`` reads of a project, in this order.
+PROGRESS_SOURCES = (
+    "planned_year",
+    "completed_year",
+    "completed_year_unknown",
+    "completed_total",
+    "completed_total_unknown",
+    "total_investment",
+)
 
 
 def project_progress(project) -> dict:
@@ -350,7 +364,7 @@ def investment_by_city(*, queryset: QuerySet, year: int) -> list[dict]:
     A project's completed amount of the year (or in all) is known when it has a report with an amount and
     none without; rates divide over the projects whose both amounts are known and the planned one is not 0.
     """
-    rows = _with_figures_joined(queryset.order_by(), year=year)
+    rows = queryset.order_by().annotate(**joined_figures(year=year))
     year_known = Q(completed_year__isnull=False, completed_year_unknown=0)
     total_known = Q(completed_total__isnull=False, completed_total_unknown=0)
     year_rated = year_known & Q(planned_year__gt=0) | year_known & Q(planned_year__lt=0)

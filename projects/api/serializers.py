@@ -18,7 +18,7 @@ from ..models import (
     ProjectWarning,
     ProjectYearPlan,
 )
-from ..selectors import project_progress
+from ..selectors import PROGRESS_SOURCES, project_progress
 
 
 class EnterpriseSerializer(ServiceModelSerializer):
@@ -126,14 +126,7 @@ class KeyProjectSerializer(ServiceModelSerializer):
 
     #: What each method field reads of a project (projects.api.rows reads these values for it).
     row_method_sources = {
-        "investment_progress": (
-            "planned_year",
-            "completed_year",
-            "completed_year_unknown",
-            "completed_total",
-            "completed_total_unknown",
-            "total_investment",
-        ),
+        "investment_progress": PROGRESS_SOURCES,
     }
 
     class Meta:
