@@ -38,6 +38,30 @@
     return chart;
   }
 
+  function hasRoom(element) {
+    return element.clientWidth > 0 && element.clientHeight > 0;
+  }
+
+  // ECharts cannot lay out a map in no space (its transform has no inverse), so a chart squeezed to
+  // nothing (a window shrunk to a point, as a full-page screenshot does) keeps its last drawing and
+  // is fitted again once it has room.
+  function resizeCharts() {
+    charts.forEach(function (chart) {
+      if (hasRoom(chart.getDom())) chart.resize();
+    });
+  }
+
+  // Calls ``draw`` now if ``element`` has room, or as soon as it has.
+  function whenRoomy(element, draw) {
+    if (hasRoom(element) || !window.ResizeObserver) { draw(); return; }
+    var observer = new ResizeObserver(function () {
+      if (!hasRoom(element)) return;
+      observer.disconnect();
+      draw();
+    });
+    observer.observe(element);
+  }
+
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -101,7 +125,8 @@
         var geometry = {};
         outlines.features.forEach(function (feature) { geometry[feature.id] = feature.geometry; });
         data.cities.features.forEach(function (feature) { feature.geometry = geometry[feature.id] || null; });
-        drawMapWith(element, data);
+        // The outlines may arrive while the window has no room for them.
+        whenRoomy(element, function () { drawMapWith(element, data); });
       });
   }
 
@@ -579,7 +604,7 @@
     autosubmit();
     var draw = pages[document.body.getAttribute("data-page")];
     if (draw && window.echarts) draw(pageData());
-    window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+    window.addEventListener("resize", resizeCharts);
     document.body.setAttribute("data-ready", "true");
   });
 })();

@@ -331,13 +331,18 @@ def browser():
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def page_error(error) -> str:
+    """An uncaught error of a page's script, with its stack: a failure that says where it was thrown."""
+    return f"{error}\n{error.stack or ''}".strip()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda message: message.type == "error" and page.console_errors.append(message.text))
-    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.on("pageerror", lambda error: page.console_errors.append(page_error(error)))
     yield page
     context.close()
 

@@ -34,6 +34,21 @@ def test_dashboard_map_and_click_through(live_server, live_pages_data, page, scr
         assert page.locator(f"[data-testid={chart}] canvas").count() == 1, chart
     screenshot(page, "dashboard")
 
+    # A window squeezed to nothing and back (a full-page screenshot does this, so can a user) leaves
+    # every chart drawn: ECharts cannot lay out a map in no space, so it is not asked to.
+    page.set_viewport_size({"width": 1, "height": 1})
+    page.wait_for_timeout(50)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    assert page.evaluate("() => window.sxplanMap.drawnCities().length") == 11
+    assert page.console_errors == []
+    # The outlines arriving while there is no room: the map is drawn once there is.
+    page.set_viewport_size({"width": 1, "height": 1})
+    page.reload(wait_until="networkidle")
+    assert page.get_attribute("[data-testid=province-map]", "data-cities-drawn") is None
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.wait_for_selector("[data-testid=province-map][data-cities-drawn='11']")
+    assert page.console_errors == []
+
     # Hovering 太原 shows its zones in the tooltip; clicking it opens its page.
     page.locator("[data-testid=province-map]").scroll_into_view_if_needed()
     point = page.evaluate("() => window.sxplanMap.pixelOf('140100')")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import PAGE_READY, sign_in
+from .conftest import PAGE_READY, page_error, sign_in
 from .test_browser import wait_for_charts
 
 pytestmark = pytest.mark.browser
@@ -69,7 +69,7 @@ def test_pages_fit_a_phone(live_server, live_progress_data, browser, screenshot,
     page = context.new_page()
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", lambda error: errors.append(page_error(error)))
     try:
         sign_in(page, live_server, "province", land=False)
         url = path.format(plan=live_progress_data.plan14.pk, indicator=live_progress_data.indicator.pk)

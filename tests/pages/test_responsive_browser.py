@@ -7,7 +7,7 @@ from django.urls import reverse
 from common.models import StaffProfile
 from tests import factories
 
-from .conftest import PAGE_READY, sign_in
+from .conftest import PAGE_READY, page_error, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def check_pages(browser, live_server, username: str, pages: list[tuple[str, int]
     page = context.new_page()
     errors, failed = [], []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("pageerror", lambda error: errors.append(page_error(error)))
     page.on("response", lambda response: response.status >= 400 and failed.append(response))
     if username != "anonymous":
         sign_in(page, live_server, username, land=False)
