@@ -37,7 +37,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from .choices import RoleChoices
-from .constraints import full_clean_many, full_clean_one
+from .constraints import full_clean_many, full_clean_one, remember_row
 from .models import StaffProfile
 from .scope import (
     PROVENANCE_FIELDS,
@@ -168,6 +168,7 @@ def _save(
     instance.save()
     for name, values in many.items():
         getattr(instance, name).set(values)
+    remember_row(instance)
     return instance
 
 

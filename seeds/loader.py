@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
+from common.constraints import known_rows
 from common.scope import PROVINCE_CODE
 from plans import services as plans_services
 from plans.choices import (
@@ -303,7 +304,8 @@ class SeedLoader:
     # ---- entry point -------------------------------------------------------------------
 
     def load(self, *, dry_run: bool = False) -> LoadReport:
-        with transaction.atomic(), self.stored:
+        # One transaction; a record the load found or wrote is not looked up again for the next.
+        with transaction.atomic(), self.stored, known_rows():
             self.load_industries()
             self.load_regions()
             self.load_region_groups()

@@ -14,6 +14,28 @@ def test_schema_generates_without_warnings(tmp_path):
     call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(tmp_path / "schema.yaml"))
 
 
+def test_the_schema_is_built_once_per_process_and_language(data, api, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from common.api.schema_view import forget_schemas
+
+    builds = []
+    build = SchemaGenerator.get_schema
+    monkeypatch.setattr(SchemaGenerator, "get_schema", lambda self, **kw: builds.append(1) or build(self, **kw))
+    forget_schemas()
+    try:
+        first = api(data.viewer).get("/api/schema/", {"format": "json"})
+        again = api(data.ty_staff).get("/api/schema/", {"format": "json"})
+        assert len(builds) == 1 and first.status_code == again.status_code == 200
+        assert again.json() == first.json() and first.json()["info"]["description"].startswith("山西省")
+        # YAML is the same schema, written otherwise; another language is built for itself.
+        assert api(data.viewer).get("/api/schema/").content.decode().startswith("openapi:")
+        english = api(data.viewer).get("/api/schema/", {"format": "json", "lang": "en"}).json()
+        assert len(builds) == 2 and english["paths"].keys() == first.json()["paths"].keys()
+    finally:
+        forget_schemas()
+
+
 def test_schema_describes_every_endpoint_and_filter(data, api):
     schema = api(data.viewer).get("/api/schema/", {"format": "json"}).json()
     paths = schema["paths"]

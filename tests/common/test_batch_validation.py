@@ -12,9 +12,18 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.test.utils import CaptureQueriesContext
 
-from common.constraints import Unsupported, condition_holds, full_clean_many, full_clean_one, validate_check
+from common.constraints import (
+    Unsupported,
+    condition_holds,
+    full_clean_many,
+    full_clean_one,
+    known_rows,
+    remember_row,
+    validate_check,
+)
 from plans.models import Observation
 from projects.models import Enterprise, KeyProject, ProjectReport
+from regions.models import Region
 
 pytestmark = pytest.mark.django_db
 # The regions, users and world of tests/conftest.py, built once for this module.
@@ -261,3 +270,38 @@ def test_full_clean_one_gives_full_cleans_errors_without_a_query_per_check(world
     with CaptureQueriesContext(connection) as captured:
         full_clean_one(project)
     assert not [q for q in captured if '"_check"' in q["sql"]]
+
+
+def _parent_lookups(queries) -> int:
+    return sum('FROM "regions_region"' in q["sql"] and "SELECT 1" in q["sql"] for q in queries)
+
+
+def test_known_rows_looks_a_related_row_up_once():
+    province = Region.objects.create(code="149000", name="测试省", level="province")
+    parent = Region.objects.create(code="149900", name="测试市", level="city", parent=province)
+    counties = [Region(code=f"14990{i}", name=f"测试县{i}", level="county", parent_id=parent.pk) for i in range(1, 5)]
+    with CaptureQueriesContext(connection) as outside:
+        for county in counties[:2]:
+            full_clean_one(county)
+    assert _parent_lookups(outside.captured_queries) == 4  # the parent and the code's uniqueness, twice
+    with known_rows(), CaptureQueriesContext(connection) as inside:
+        for county in counties:
+            full_clean_one(county)
+    assert _parent_lookups(inside.captured_queries) == 1 + 4  # the parent once; each code still checked
+    # A row written inside the block is known to the records written after it.
+    with known_rows():
+        town = Region.objects.create(code="149800", name="测试新市", level="city", parent=province)
+        remember_row(town)
+        with CaptureQueriesContext(connection) as written:
+            full_clean_one(Region(code="149910", name="街道", level="county", parent_id=town.pk))
+        assert _parent_lookups(written.captured_queries) == 1  # only the code's uniqueness
+
+
+def test_known_rows_still_refuses_a_missing_row():
+    province = Region.objects.create(code="149000", name="测试省", level="province")
+    with known_rows():
+        remember_row(province)
+        for _ in range(2):
+            with pytest.raises(ValidationError) as refused:
+                full_clean_one(Region(code="149911", name="无上级", level="county", parent_id=987654))
+            assert "parent" in refused.value.message_dict
