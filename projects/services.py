@@ -657,9 +657,7 @@ def warnings_evaluate(*, today: datetime.date, projects=None, notify: bool = Tru
     if projects is None:
         projects = KeyProject.objects.order_by("pk")
     if isinstance(projects, models.QuerySet):
-        projects = projects.only("pk", "name", "stage", "city", "created")
-        total = projects.count()
-        chunks = (list(projects[start : start + EVALUATION_BATCH]) for start in range(0, total, EVALUATION_BATCH))
+        chunks = _keyset_chunks(projects.only("pk", "name", "stage", "city", "created"), EVALUATION_BATCH)
     else:
         projects = list(projects)
         chunks = (projects[start : start + EVALUATION_BATCH] for start in range(0, len(projects), EVALUATION_BATCH))
@@ -668,6 +666,16 @@ def warnings_evaluate(*, today: datetime.date, projects=None, notify: bool = Tru
         if chunk:
             _evaluate_chunk(chunk, today, result, recipients if notify else None)
     return result
+
+
+def _keyset_chunks(queryset: models.QuerySet, size: int):
+    """The queryset's rows in key order, ``size`` at a time, each chunk read from where the last ended:
+    an OFFSET would walk past every earlier row again (a million projects: 500 chunks, each slower)."""
+    queryset = queryset.order_by("pk")
+    last = None
+    while chunk := list((queryset if last is None else queryset.filter(pk__gt=last))[:size]):
+        yield chunk
+        last = chunk[-1].pk
 
 
 @transaction.atomic

@@ -113,6 +113,31 @@ def test_evaluation_is_idempotent(w):
     assert ProjectWarning.objects.count() == count
 
 
+def test_the_nightly_run_reads_the_projects_in_key_order_chunks(w, monkeypatch):
+    """Every project once, each chunk read from where the last ended (no OFFSET: a million rows walked again)."""
+    import projects.services
+
+    everyone = warnings_evaluate(today=D(2025, 7, 20), projects=KeyProject.objects.none())
+    assert (everyone.opened, everyone.escalated, everyone.resolved) == (0, 0, 0)
+    whole = warnings_evaluate(today=D(2025, 7, 20))
+    ProjectWarning.objects.all().delete()
+    seen = []
+    evaluate = projects.services._evaluate_chunk
+    monkeypatch.setattr(projects.services, "EVALUATION_BATCH", 2)
+    monkeypatch.setattr(
+        projects.services,
+        "_evaluate_chunk",
+        lambda chunk, *args: seen.append([p.pk for p in chunk]) or evaluate(chunk, *args),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        chunked = warnings_evaluate(today=D(2025, 7, 20), projects=KeyProject.objects.order_by("-name"))
+    keys = [pk for chunk in seen for pk in chunk]
+    assert keys == sorted(KeyProject.objects.values_list("pk", flat=True)) and len(seen) == (len(keys) + 1) // 2 >= 2
+    assert all(len(chunk) <= 2 for chunk in seen)
+    assert not any("OFFSET" in q["sql"] for q in queries.captured_queries)
+    assert chunked.opened == whole.opened >= 4
+
+
 def test_met_milestone_resolves_the_warning_and_a_new_breach_opens_a_new_one(w):
     warnings_evaluate(today=D(2025, 3, 1), projects=[w.late])
     warning = open_warning(w.late, "milestone_overdue")
