@@ -9,7 +9,7 @@ has several workers, and restarts them, so that visitors met those first request
 from django.conf import settings
 from django.forms.renderers import get_default_renderer
 from django.template import TemplateDoesNotExist, engines
-from django.urls import get_resolver
+from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils import translation
 
 #: The admin's list and form pages and what they include or render (site templates are compiled by
@@ -64,7 +64,17 @@ def warm_up() -> list[str]:
     return compiled
 
 
-def _populate(resolver) -> None:
+def _populate(resolver, namespace: str = "") -> None:
     resolver.reverse_dict  # noqa: B018 (the property builds this resolver's lookups, then keeps them)
-    for _prefix, namespaced in resolver.namespace_dict.values():
-        _populate(namespaced)
+    if namespace:
+        # reverse() looks a namespaced URL up in a resolver of its own (the namespace's prefix and
+        # patterns), built on its first use: one reverse() of a name of the namespace builds it.
+        for name in resolver.reverse_dict:
+            if isinstance(name, str):
+                try:
+                    reverse(f"{namespace}:{name}")
+                    break
+                except NoReverseMatch:  # a name that needs arguments
+                    continue
+    for child, (_prefix, namespaced) in resolver.namespace_dict.items():
+        _populate(namespaced, f"{namespace}:{child}" if namespace else child)
