@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
@@ -434,9 +435,24 @@ def _table_estimate(queryset) -> int | None:
 
 
 class ScopedChangeList(ChangeList):
-    """Django's changelist, with each row's link built from one reversed URL instead of a ``reverse()`` per row."""
+    """Django's changelist, with each row's link built once for the page instead of once per row.
+
+    Django reverses each row's change URL, then adds the list's filters to it (``?_changelist_filters=…``,
+    to come back to the same list) by ``add_preserved_filters``, which resolves that URL again: on a
+    filtered page of 50 rows, a tenth of the page's time. Here the link of a row with an integer key is
+    one URL reversed and merged with the filters for the page, its key put in. The row links are the only
+    readers of ``preserved_filters`` in Django's admin: it is kept as ``row_link_filters`` and emptied, so
+    that ``add_preserved_filters`` does not add the filters a second time.
+    """
 
     _PLACEHOLDER = 987654321987654321  # an integer key no table reaches: replaced by each row's key
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_link_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def _with_filters(self, url: str) -> str:
+        return add_preserved_filters({"preserved_filters": self.row_link_filters, "opts": self.opts}, url)
 
     @cached_property
     def _change_url_pattern(self) -> tuple[str, str]:
@@ -445,13 +461,13 @@ class ScopedChangeList(ChangeList):
             args=(self._PLACEHOLDER,),
             current_app=self.model_admin.admin_site.name,
         )
-        head, _, tail = url.partition(str(self._PLACEHOLDER))
+        head, _, tail = self._with_filters(url).partition(str(self._PLACEHOLDER))
         return head, tail
 
     def url_for_result(self, result):
         pk = getattr(result, self.pk_attname)
         if type(pk) is not int:  # a text key is quoted and escaped by reverse(): Django's way
-            return super().url_for_result(result)
+            return self._with_filters(super().url_for_result(result))
         head, tail = self._change_url_pattern
         return f"{head}{pk}{tail}"
 
