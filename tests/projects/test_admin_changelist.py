@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.contrib import admin
 from django.contrib.admin.sites import AdminSite
+from django.contrib.admin.templatetags import admin_urls
 from django.db import connection
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
@@ -207,3 +208,18 @@ def test_warm_up_leaves_no_url_lookup_or_admin_template_to_a_first_request():
         reverse("admin:projects_keyproject_change", args=[1])
         reverse("admin:index")
     assert populate.call_count == 0
+
+
+def test_a_filtered_lists_row_links_keep_its_filters_resolved_once(client, province_user, world, regions):
+    for n in range(4):
+        factories.make_project(f"太原项目{n}", regions["140100"])
+    client.force_login(province_user)
+    with mock.patch("django.contrib.admin.templatetags.admin_urls.resolve", side_effect=admin_urls.resolve) as resolved:
+        response = client.get(CHANGELIST, {"city": "140100"})
+    html = response.content.decode()
+    rows = list(response.context["cl"].result_list)
+    assert len(rows) >= 5
+    for project in rows:  # back to the same filtered list from each change page
+        link = reverse("admin:projects_keyproject_change", args=[project.pk]) + "?_changelist_filters=city%3D140100"
+        assert f'<a href="{link}">' in html
+    assert resolved.call_count <= 2  # the rows' link once, the add link once: not once per row
