@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -11,9 +13,11 @@ from django.core.paginator import Paginator
 from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
@@ -80,6 +84,11 @@ class ScopedPermissionsMixin(ChineseAdminMixin):
         joined = getattr(self, "list_select_related", None)  # inlines have none
         joined = joined if isinstance(joined, list | tuple) else None
         return defer_heavy_fields(queryset, joined)
+
+    def get_scoped_rows(self, request):
+        """The records the user may see, without what a list page adds (annotations, joins, ordering):
+        the rows a filter's choices are looked up in."""
+        return scope_queryset(self.model._default_manager.all(), request.user)
 
     def has_module_permission(self, request):
         return can_view_model(request.user)
@@ -384,7 +393,10 @@ class RelatedInUseListFilter(admin.RelatedFieldListFilter):
     of the list on each page."""
 
     def field_choices(self, field, request, model_admin):
-        linked = model_admin.get_queryset(request).order_by().filter(**{self.field_path: OuterRef("pk")})
+        # The scoped rows, not the list's queryset: its annotations (a project's figures) were built and
+        # compiled into the EXISTS for nothing, the larger part of the filter's time.
+        rows = getattr(model_admin, "get_scoped_rows", model_admin.get_queryset)(request)
+        linked = rows.order_by().filter(**{self.field_path: OuterRef("pk")})
         ordering = self.field_admin_ordering(field, request, model_admin)
         return field.get_choices(include_blank=False, limit_choices_to=Q(Exists(linked)), ordering=ordering)
 
@@ -422,6 +434,44 @@ def _table_estimate(queryset) -> int | None:
     return row[0] if row and row[0] >= 0 else None
 
 
+class ScopedChangeList(ChangeList):
+    """Django's changelist, with each row's link built once for the page instead of once per row.
+
+    Django reverses each row's change URL, then adds the list's filters to it (``?_changelist_filters=…``,
+    to come back to the same list) by ``add_preserved_filters``, which resolves that URL again: on a
+    filtered page of 50 rows, a tenth of the page's time. Here the link of a row with an integer key is
+    one URL reversed and merged with the filters for the page, its key put in. The row links are the only
+    readers of ``preserved_filters`` in Django's admin: it is kept as ``row_link_filters`` and emptied, so
+    that ``add_preserved_filters`` does not add the filters a second time.
+    """
+
+    _PLACEHOLDER = 987654321987654321  # an integer key no table reaches: replaced by each row's key
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.row_link_filters, self.preserved_filters = self.preserved_filters, ""
+
+    def _with_filters(self, url: str) -> str:
+        return add_preserved_filters({"preserved_filters": self.row_link_filters, "opts": self.opts}, url)
+
+    @cached_property
+    def _change_url_pattern(self) -> tuple[str, str]:
+        url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=(self._PLACEHOLDER,),
+            current_app=self.model_admin.admin_site.name,
+        )
+        head, _, tail = self._with_filters(url).partition(str(self._PLACEHOLDER))
+        return head, tail
+
+    def url_for_result(self, result):
+        pk = getattr(result, self.pk_attname)
+        if type(pk) is not int:  # a text key is quoted and escaped by reverse(): Django's way
+            return self._with_filters(super().url_for_result(result))
+        head, tail = self._change_url_pattern
+        return f"{head}{pk}{tail}"
+
+
 class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False
@@ -445,15 +495,17 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         form = super().get_form(request, obj, **kwargs)
         return type(form.__name__, (form,), {"editor": request.user})
 
+    def get_changelist(self, request, **kwargs):
+        return ScopedChangeList
+
     def action_checkbox(self, obj):
         # Django's own markup, written directly: rendering a CheckboxInput through the template
-        # engine for each of a page's rows was a fifth of the changelist's time.
-        label = format_html(gettext("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            label,
+        # engine for each of a page's rows was a fifth of the changelist's time. One escape per
+        # value, not format_html's conditional escape of each argument twice over.
+        label = escape(gettext("Select this object for an action - {}").format(obj))
+        return mark_safe(
+            f'<input type="checkbox" name="{helpers.ACTION_CHECKBOX_NAME}" value="{escape(obj.pk)}" '
+            f'class="action-select" aria-label="{label}">'
         )
 
     def get_list_display(self, request):

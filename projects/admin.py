@@ -1,7 +1,6 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 from django.utils.html import format_html
 
 from common.admin import (
@@ -34,7 +33,7 @@ from .models import (
     ProjectWarning,
     ProjectYearPlan,
 )
-from .selectors import with_investment_progress
+from .selectors import with_cumulative_progress
 from .services import (
     base_city_create,
     base_city_delete,
@@ -233,7 +232,8 @@ class KeyProjectAdmin(ScopedModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return with_investment_progress(super().get_queryset(request), year=timezone.localdate().year)
+        # The columns show the cumulative figures only, not the year's.
+        return with_cumulative_progress(super().get_queryset(request))
 
     @admin.display(description="累计完成投资", ordering="completed_total")
     def completed(self, obj):

@@ -292,11 +292,24 @@ def with_investment_progress(queryset: QuerySet, *, year: int) -> QuerySet:
         planned_year=_kept(ProjectYearFigures, "planned", MONEY, **this_year),
         completed_year=_kept(ProjectYearFigures, "completed", MONEY, **this_year),
         completed_year_unknown=Coalesce(_kept(ProjectYearFigures, "reports_unknown", IntegerField(), **this_year), 0),
-        completed_total=_kept(ProjectFigures, "completed_total", MONEY),
-        completed_total_unknown=Coalesce(_kept(ProjectFigures, "reports_unknown", IntegerField()), 0),
-        open_warnings=Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
-        red_warnings=Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
+        **_cumulative_figures(),
     )
+
+
+def with_cumulative_progress(queryset: QuerySet) -> QuerySet:
+    """``with_investment_progress`` without the year's figures: the cumulative completed investment, the
+    reports without an amount and the open warnings (all and red), for a page that shows only those (the
+    admin's changelist: three lookups fewer per row, and less for the planner)."""
+    return queryset.annotate(**_cumulative_figures())
+
+
+def _cumulative_figures() -> dict:
+    return {
+        "completed_total": _kept(ProjectFigures, "completed_total", MONEY),
+        "completed_total_unknown": Coalesce(_kept(ProjectFigures, "reports_unknown", IntegerField()), 0),
+        "open_warnings": Coalesce(_kept(ProjectFigures, "open_warnings", IntegerField()), 0),
+        "red_warnings": Coalesce(_kept(ProjectFigures, "red_warnings", IntegerField()), 0),
+    }
 
 
 def joined_figures(*, year: int, prefix: str = "") -> dict:
