@@ -509,7 +509,17 @@ class ScopedModelAdmin(ScopedPermissionsMixin, ServiceAdminMixin, SimpleHistoryA
         )
 
     def get_list_display(self, request):
-        """A column of a linked city-scoped record shows HIDDEN_RECORD_LABEL for a record the reader may not see."""
+        """A column of a linked city-scoped record shows HIDDEN_RECORD_LABEL for a record the reader may not see.
+
+        The columns are made once per request: Django asks twice (the columns, and which of them sort), and
+        compares the answers by identity, so columns made anew were never sortable.
+        """
+        made = request.__dict__.setdefault("_sxplan_list_display", {})
+        if self not in made:
+            made[self] = self._list_display(request)
+        return made[self]
+
+    def _list_display(self, request):
         columns = []
         for name in super().get_list_display(request):
             if _number_field(self.model, name) is not None:

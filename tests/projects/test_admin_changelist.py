@@ -223,3 +223,20 @@ def test_a_filtered_lists_row_links_keep_its_filters_resolved_once(client, provi
         link = reverse("admin:projects_keyproject_change", args=[project.pk]) + "?_changelist_filters=city%3D140100"
         assert f'<a href="{link}">' in html
     assert resolved.call_count <= 2  # the rows' link once, the add link once: not once per row
+
+
+def test_every_column_of_a_field_sorts_the_list(client, province_user, world):
+    """The linked and number columns (建设单位, 城市, 总投资 …) sort like the plain ones: Django compares the
+    columns it shows with those it may sort by identity, so both must be the same column objects."""
+    response, _ = _changelist(client, province_user, PROJECTS)
+    columns = response.context["cl"].list_display  # the checkbox column first; ?o= counts from it
+    sortable = {
+        h["text"] for h in response.context["result_headers"] if h["sortable"] and not h["text"].startswith("<")
+    }
+    assert {"项目名称", "建设单位", "所在城市", "产业", "总投资（亿元）"} <= sortable, sortable
+    by_investment = next(i for i, c in enumerate(columns) if getattr(c, "admin_order_field", c) == "total_investment")
+    for order, expected in ((f"{by_investment}", "total_investment"), (f"-{by_investment}", "-total_investment")):
+        response, _ = _changelist(client, province_user, PROJECTS, {"o": order})
+        shown = [obj.pk for obj in response.context["cl"].result_list]
+        ordered = list(KeyProject.objects.order_by(expected, "-pk").values_list("pk", flat=True))
+        assert shown[: len(ordered)] == ordered[: len(shown)], order
