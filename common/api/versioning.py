@@ -57,6 +57,7 @@ class VersionedReadMixin:
     """
 
     _locked_object = None
+    _locking = False  # within _lock_and_check: filter_queryset locks what get_object reads
 
     def get_object(self):
         # Within a write, the record read under the row lock is the one written: not read twice.
@@ -85,8 +86,6 @@ class VersionedReadMixin:
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()
-
-    _locking = False
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
