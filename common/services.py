@@ -73,7 +73,8 @@ class ModelServices:
 def record_create(*, model: type[models.Model], user, data: Mapping[str, Any], reason: str = "") -> models.Model:
     """Create a record from field values (many-to-many as lists) if this user may."""
     _check_can_add(user, model)
-    return _save(instance=model(), user=user, data=data, reason=reason)
+    with transaction.atomic():
+        return _save(instance=model(), user=user, data=data, reason=reason)
 
 
 def records_create(
@@ -136,8 +137,12 @@ def _create_with_history(model: type[models.Model], instances: list[models.Model
         )
 
 
-def record_update(*, instance: models.Model, user, data: Mapping[str, Any], reason: str = "") -> models.Model:
-    """Change some fields of a record (those in ``data``) if this user may, before and after."""
+def record_update(
+    *, instance: models.Model, user, data: Mapping[str, Any], reason: str = "", savepoint: bool = True
+) -> models.Model:
+    """Change some fields of a record (those in ``data``) if this user may, before and after.
+
+    ``savepoint=False``: within a caller's transaction that any error ends, no savepoint of its own."""
     if user is not None and not can_change(user, instance):
         raise PermissionDenied("您无权修改此记录。")
     # The fields left out of ``data`` hold what was read from the database: full_clean_one need not
@@ -145,7 +150,8 @@ def record_update(*, instance: models.Model, user, data: Mapping[str, Any], reas
     stored = frozenset(
         field.name for field in instance._meta.concrete_fields if field.name not in data and field.attname not in data
     )
-    return _save(instance=instance, user=user, data=data, reason=reason, stored=stored)
+    with transaction.atomic(savepoint=savepoint):
+        return _save(instance=instance, user=user, data=data, reason=reason, stored=stored)
 
 
 @transaction.atomic
@@ -156,7 +162,6 @@ def record_delete(*, instance: models.Model, user, reason: str = "") -> None:
     instance.delete()
 
 
-@transaction.atomic
 def _save(
     *, instance: models.Model, user, data: Mapping[str, Any], reason: str, stored: frozenset[str] = frozenset()
 ) -> models.Model:

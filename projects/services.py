@@ -237,7 +237,7 @@ def key_project_update(
             }
         else:
             before = rollups.states([instance.pk], lock=True)
-        project = record_update(instance=instance, user=user, data=data, reason=reason)
+        project = record_update(instance=instance, user=user, data=data, reason=reason, savepoint=not locked)
         if data.keys() & {"name", "capacity", "county", "enterprise"}:
             search_text.refresh(project_ids=[project.pk])
         # What the saved row adds now (the row is locked and the mentions are not this write's).

@@ -57,6 +57,7 @@ class VersionedReadMixin:
     """
 
     _locked_object = None
+    _locking = False  # within _lock_and_check: filter_queryset locks what get_object reads
 
     def get_object(self):
         # Within a write, the record read under the row lock is the one written: not read twice.
@@ -77,19 +78,45 @@ class VersionedReadMixin:
         return response
 
     def _lock_and_check(self, request) -> None:
-        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        # The class's queryset names the model without building the annotated queryset of get_queryset().
-        model = (self.queryset if self.queryset is not None else self.get_queryset()).model
-        # Lock by key first (no scope needed to lock, nothing is read out), then read within scope:
-        # the version compared is the one the write will replace.
+        self._locking = True
         try:
-            list(model._default_manager.select_for_update().filter(**{self.lookup_field: lookup}).values_list("pk"))
-        except (TypeError, ValueError, DjangoValidationError):
-            pass  # not a valid key: get_object answers 404
-        obj = self._locked_object = self.get_object()
+            obj = self._locked_object = self.get_object()
+        finally:
+            self._locking = False
         expected = request.headers.get("If-Match")
         if expected and "*" not in _etags(expected) and record_etag(obj) not in _etags(expected):
             raise PreconditionFailed()
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self._locking:
+            return queryset
+        # The record is read within scope and locked in one statement (PostgreSQL: FOR UPDATE OF its own
+        # row; a row changed meanwhile is read as committed by that change): the version compared is the
+        # one the write will replace.
+        if _lockable_in_read(queryset.query):
+            return queryset.select_for_update(of=("self",))
+        # A query that cannot carry FOR UPDATE (DISTINCT, GROUP BY, …): lock by key first (no scope needed
+        # to lock, nothing is read out), then read.
+        try:
+            lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            list(
+                queryset.model._default_manager.select_for_update()
+                .filter(**{self.lookup_field: lookup})
+                .values_list("pk")
+            )
+        except (TypeError, ValueError, DjangoValidationError):
+            pass  # not a valid key: get_object answers 404
+        return queryset
+
+
+def _lockable_in_read(query) -> bool:
+    return not (
+        query.distinct
+        or query.group_by is not None
+        or query.combinator
+        or any(getattr(annotation, "contains_over_clause", False) for annotation in query.annotations.values())
+    )
 
 
 class VersionedViewMixin(VersionedReadMixin):
