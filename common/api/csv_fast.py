@@ -827,20 +827,39 @@ class SqlLines:
         )
         return queryset.annotate(**selected).values_list(*selected)
 
-    def rows(self, chunk_size: int, first_chunk: int) -> Iterator[tuple]:
-        """The rows of ``values()``, read a chunk ahead by a thread (``read_ahead``); close it when done."""
+    def chunks_ahead(self, chunk_size: int, first_chunk: int) -> Iterator[tuple]:
+        """The prepared chunks (``chunks``) of ``values()``, read and prepared a chunk ahead by a thread
+        (``read_ahead``) that shares this thread's connection; close it when done."""
         queryset = self.values()
         connection = connections[queryset.db]
         # As QuerySet.iterator(): a server-side cursor unless the database's settings turn them off. The query
-        # is sent here, in the caller's thread (its connection and transaction); the thread only fetches.
+        # is sent here, in the caller's thread (its connection and transaction).
         chunked = connection.features.can_use_chunked_reads and not connection.settings_dict.get(
             "DISABLE_SERVER_SIDE_CURSORS"
         )
         compiler = queryset.query.get_compiler(using=queryset.db)
         rows = compiler.results_iter(tuple_expected=True, chunked_fetch=chunked, chunk_size=chunk_size)
-        return read_ahead(rows, chunk_size, first_chunk)
+        return read_ahead(self.chunks(rows, chunk_size, first_chunk), connection)
+
+    def chunks(self, rows: Iterator[tuple], chunk_size: int, first_chunk: int) -> Iterator[tuple]:
+        """Per chunk of rows, what writing it reads of the database: (rows, the nested lists' records by key,
+        the values of the rows Python writes whole by key)."""
+        compiled, plan = self.compiled, self.compiled.plan
+        key_position = 1 + len(self.segments)  # a row: the flag, the segments, then the values (the key first)
+        size = first_chunk
+        while chunk := list(islice(rows, size)):
+            size = chunk_size
+            keys = [row[key_position] for row in chunk]
+            state = [read(keys) for read in plan.chunk_readers]
+            flagged = [row[key_position] for row in chunk if row[0]]
+            whole = {row[0]: row for row in compiled.values().filter(pk__in=flagged)} if flagged else {}
+            yield chunk, state, whole
 
     def stream(self, rows: Iterator[tuple], chunk_size: int, first_chunk: int) -> Iterator[bytes]:
+        return self.write(self.chunks(rows, chunk_size, first_chunk))
+
+    def write(self, chunks: Iterator[tuple]) -> Iterator[bytes]:
+        """The CSV's bytes from the prepared chunks (``chunks``): no database access here."""
         compiled, plan = self.compiled, self.compiled.plan
         base = 1 + len(self.segments)  # a row: the flag, the segments, then the values
         python_columns = [
@@ -850,17 +869,12 @@ class SqlLines:
         key_position = base  # the key is the first value
         out, scratch = io.StringIO(), io.StringIO()
         writer, scratch_writer = csv.writer(out), csv.writer(scratch)
-        size, started = first_chunk, False
-        while chunk := list(islice(rows, size)):
-            size = chunk_size
+        started = False
+        for chunk, state, whole in chunks:
             if not started:
                 out.write(CSV_BOM)
                 writer.writerow(compiled.header)
                 started = True
-            keys = [row[key_position] for row in chunk]
-            state = [read(keys) for read in plan.chunk_readers]
-            flagged = [row[key_position] for row in chunk if row[0]]
-            whole = {row[0]: row for row in compiled.values().filter(pk__in=flagged)} if flagged else {}
             lines = []
             for row in chunk:
                 if row[0]:
@@ -887,52 +901,60 @@ class SqlLines:
             yield (CSV_BOM + "\r\n").encode("utf-8")
 
 
-#: What ``read_ahead`` passes when the rows end, or how they failed.
+#: What ``read_ahead`` passes when the items end.
 _END = object()
 
 
-def read_ahead(rows: Iterator[tuple], chunk_size: int, first_chunk: int, depth: int = 2) -> Iterator[tuple]:
-    """``rows``, fetched by a thread up to ``depth`` chunks ahead of the caller.
+def read_ahead(items: Iterator, connection=None, depth: int = 2) -> Iterator:
+    """``items``, computed by a thread up to ``depth`` items ahead of the caller.
 
-    The database computes the next chunk (a cursor's FETCH releases the GIL while it waits) while Python
-    writes the current one: on two cores an export takes about the longer of the two, not their sum.
-    Memory stays flat: at most ``depth`` chunks wait. The thread shares the caller's connection
-    (psycopg serializes its use); it must have ended before the caller's transaction does: close this
-    generator (its ``finally`` stops and joins the thread) inside the transaction.
+    The database computes the next chunk while Python writes the current one (a cursor's FETCH releases
+    the GIL while it waits): on two cores an export takes about the longer of the two, not their sum.
+    Memory stays flat: at most ``depth`` items wait. With ``connection``, the thread uses the caller's
+    connection (its transaction and server-side cursor) for the queries ``items`` makes: the caller must
+    not use it meanwhile, and must close this generator (its ``finally`` stops and joins the thread)
+    before the transaction ends.
     """
-    chunks: queue.Queue = queue.Queue(maxsize=depth)
+    queued: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def put(item) -> bool:
         while not stop.is_set():
             try:
-                chunks.put(item, timeout=0.1)
+                queued.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def fetch():
+    def compute():
+        if connection is not None:
+            connections[connection.alias] = connection  # this thread's connection is the caller's
         try:
-            size = first_chunk
-            while chunk := list(islice(rows, size)):
-                size = chunk_size
-                if not put(chunk):
+            for item in items:
+                if not put(item):
                     return
             put(_END)
         except BaseException as error:  # passed on to the caller's thread, raised there
             put(error)
+        finally:
+            if connection is not None:
+                del connections[connection.alias]
 
-    worker = threading.Thread(target=fetch, name="csv-read-ahead", daemon=True)
+    if connection is not None:
+        connection.inc_thread_sharing()
+    worker = threading.Thread(target=compute, name="csv-read-ahead", daemon=True)
     worker.start()
     try:
-        while (item := chunks.get()) is not _END:
+        while (item := queued.get()) is not _END:
             if isinstance(item, BaseException):
                 raise item
-            yield from item
+            yield item
     finally:
         stop.set()
         worker.join()
+        if connection is not None:
+            connection.dec_thread_sharing()
 
 
 def sql_lines(compiled: CompiledCsv | None, connection) -> SqlLines | None:

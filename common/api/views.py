@@ -102,14 +102,16 @@ class ExportMixin:
         writer = (sql_lines(compiled, connections[using]) if self.csv_sql else None) or compiled
         first_chunk = min(FIRST_CHUNK, self.csv_fast_chunk_size)
         with reading_from_replica(replica_allowed), transaction.atomic(using=using):
-            if isinstance(writer, SqlLines):  # the next chunk fetched while this one is written (a thread)
-                rows = writer.rows(self.csv_fast_chunk_size, first_chunk)
-            else:
+            if not isinstance(writer, SqlLines):
                 rows = writer.values().iterator(chunk_size=self.csv_fast_chunk_size)
-            try:
                 yield from writer.stream(rows, self.csv_fast_chunk_size, first_chunk)
+                return
+            # A thread reads the next chunk (and its nested lists) while this one is written.
+            chunks = writer.chunks_ahead(self.csv_fast_chunk_size, first_chunk)
+            try:
+                yield from writer.write(chunks)
             finally:
-                rows.close()  # the reading thread ends before the transaction does
+                chunks.close()  # the reading thread ends before the transaction does
 
     def _csv_chunks(self, serializer, queryset, replica_allowed):
         rows = queryset.iterator(chunk_size=self.export_chunk_size)

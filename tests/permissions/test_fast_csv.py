@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.signals import request_finished
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from common.api import csv_fast
@@ -205,33 +205,33 @@ def _reading_threads():
     return [thread for thread in threading.enumerate() if thread.name == "csv-read-ahead"]
 
 
-def test_read_ahead_passes_every_row_in_order_and_its_errors():
-    assert list(csv_fast.read_ahead(iter(range(23)), 5, 2)) == list(range(23))
-    assert list(csv_fast.read_ahead(iter(()), 5, 2)) == []
+def test_read_ahead_passes_every_item_in_order_and_its_errors():
+    assert list(csv_fast.read_ahead(iter(range(23)))) == list(range(23))
+    assert list(csv_fast.read_ahead(iter(()))) == []
 
     def failing():
         yield from range(7)
         raise ValueError("数据库断开")
 
-    read = csv_fast.read_ahead(failing(), 3, 1)
+    read = csv_fast.read_ahead(failing())
     with pytest.raises(ValueError, match="数据库断开"):
         list(read)
     assert not _reading_threads()
 
 
 def test_read_ahead_stops_its_thread_when_closed_early():
-    fetched = []
+    computed = []
 
-    def rows():
+    def items():
         for number in range(10**6):
-            fetched.append(number)
+            computed.append(number)
             yield number
 
-    read = csv_fast.read_ahead(rows(), 100, 10)
+    read = csv_fast.read_ahead(items(), depth=2)
     assert [next(read) for _ in range(15)] == list(range(15))
     read.close()
     assert not _reading_threads()
-    assert len(fetched) <= 10 + 100 * 3  # at most the chunks that wait, not the whole input
+    assert len(computed) <= 15 + 2 + 1  # at most the items that wait, not the whole input
 
 
 def test_the_investment_rates_read_directly_are_project_progress_rates():
@@ -254,20 +254,20 @@ def test_the_investment_rates_read_directly_are_project_progress_rates():
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_rows_are_read_ahead_and_the_thread_ends_with_the_response(w, tricky, monkeypatch):
+def test_on_postgresql_the_chunks_are_read_ahead_and_the_thread_ends_with_the_response(w, tricky, monkeypatch):
     calls = []
     original = csv_fast.read_ahead
 
-    def note(*args, **kwargs):
-        calls.append(args[1:])
-        return original(*args, **kwargs)
+    def note(items, connection=None, **kwargs):
+        calls.append(connection)
+        return original(items, connection, **kwargs)
 
     monkeypatch.setattr(csv_fast, "read_ahead", note)
     monkeypatch.setattr(ExportMixin, "csv_fast_chunk_size", 1)  # one row a chunk: the thread is still reading
     answer = api_client(w.province).get("/api/v1/projects/", {"format": "csv"})
     chunks = iter(answer.streaming_content)
     assert next(chunks).startswith("\ufeff".encode())
-    assert calls == [(1, 1)]
+    assert calls == [connections["default"]]  # the thread reads (and queries the nested lists) through it
     # The client went away: the reading thread is stopped and joined. (Without the request_finished signal,
     # which would close the test's connection: its transaction is the test's.)
     with monkeypatch.context() as patched:
