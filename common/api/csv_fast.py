@@ -30,7 +30,8 @@ do (text, CSV-quoted; integers, decimals of the field's scale, dates, moments in
 zone, choice and yes/no labels), so that a row arrives as a few text segments around the cells
 Python writes (nested lists, declared fields); a row holding a value the database could write
 differently (text that ``escape_formula`` changes, a choice outside the field's choices) is
-flagged and written by Python from its values. SQLite takes the values path.
+flagged and written by Python from its values. A thread (``read_ahead``) fetches and prepares the next
+chunk on the same connection while the caller writes the current one. SQLite takes the values path.
 """
 
 from __future__ import annotations
