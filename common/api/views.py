@@ -15,7 +15,7 @@ from common.routers import reading_from_replica, replica_reads
 from common.scope import scope_queryset
 from common.services import ModelServices
 
-from .csv_fast import compile_csv, sql_lines
+from .csv_fast import SqlLines, compile_csv, sql_lines
 from .filters import StrictFilterBackend, StrictWriteQueryMixin
 from .pagination import stable_ordering
 from .renderers import CSVRenderer, XLSXRenderer, stream_csv
@@ -100,9 +100,18 @@ class ExportMixin:
         # As below: a server-side cursor in a transaction, the first rows sent at once.
         # On PostgreSQL, the database writes the cells it can write exactly (csv_fast.SqlLines).
         writer = (sql_lines(compiled, connections[using]) if self.csv_sql else None) or compiled
+        first_chunk = min(FIRST_CHUNK, self.csv_fast_chunk_size)
         with reading_from_replica(replica_allowed), transaction.atomic(using=using):
-            rows = writer.values().iterator(chunk_size=self.csv_fast_chunk_size)
-            yield from writer.stream(rows, self.csv_fast_chunk_size, min(FIRST_CHUNK, self.csv_fast_chunk_size))
+            if not isinstance(writer, SqlLines):
+                rows = writer.values().iterator(chunk_size=self.csv_fast_chunk_size)
+                yield from writer.stream(rows, self.csv_fast_chunk_size, first_chunk)
+                return
+            # A thread reads the next chunk (and its nested lists) while this one is written.
+            chunks = writer.chunks_ahead(self.csv_fast_chunk_size, first_chunk)
+            try:
+                yield from writer.write(chunks)
+            finally:
+                chunks.close()  # the reading thread ends before the transaction does
 
     def _csv_chunks(self, serializer, queryset, replica_allowed):
         rows = queryset.iterator(chunk_size=self.export_chunk_size)

@@ -3,10 +3,12 @@
 import csv
 import datetime
 import io
+import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import connection, connections
 from django.utils import timezone
 
 from common.api import csv_fast
@@ -197,3 +199,121 @@ def test_rows_that_tie_on_the_ordering_come_in_key_order(w, file_format):
         sheet = load_workbook(io.BytesIO(body), read_only=True).active
         ids = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert ids == sorted(ties)
+
+
+def _reading_threads():
+    return [thread for thread in threading.enumerate() if thread.name == "csv-read-ahead"]
+
+
+def test_read_ahead_passes_every_item_in_order_and_its_errors():
+    assert list(csv_fast.read_ahead(iter(range(23)))) == list(range(23))
+    assert list(csv_fast.read_ahead(iter(()))) == []
+
+    def failing():
+        yield from range(7)
+        raise ValueError("数据库断开")
+
+    read = csv_fast.read_ahead(failing())
+    with pytest.raises(ValueError, match="数据库断开"):
+        list(read)
+    assert not _reading_threads()
+
+
+def test_read_ahead_stops_its_thread_when_closed_early():
+    computed = []
+
+    def items():
+        for number in range(10**6):
+            computed.append(number)
+            yield number
+
+    read = csv_fast.read_ahead(items(), depth=2)
+    assert [next(read) for _ in range(15)] == list(range(15))
+    read.close()
+    assert not _reading_threads()
+    assert len(computed) <= 15 + 2 + 1  # at most the items that wait, not the whole input
+
+
+def test_the_investment_rates_read_directly_are_project_progress_rates():
+    from projects.exports import InvestmentProgressCsv, _Figures
+    from projects.selectors import PROGRESS_SOURCES, project_progress
+
+    field = InvestmentProgressCsv()
+    assert field.cells(("year_rate",)) is None  # only the pair the export computes
+    rates = field.cells(("year_rate", "total_rate"))
+    amounts = [None, Decimal("0.00"), Decimal("1.00"), Decimal("-2.50"), Decimal("3.33"), Decimal("123456789.01")]
+    for planned in amounts:
+        for done in amounts:
+            for unknown in (0, 2):
+                values = dict.fromkeys(PROGRESS_SOURCES)
+                values.update(planned_year=planned, completed_year=done, completed_year_unknown=unknown)
+                values.update(total_investment=done, completed_total=planned, completed_total_unknown=unknown)
+                row = tuple(values[name] for name in PROGRESS_SOURCES)
+                progress = project_progress(_Figures(row))
+                assert rates(row) == (progress["year_rate"], progress["total_rate"])
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_chunks_are_read_ahead_and_the_thread_ends_with_the_response(w, tricky, monkeypatch):
+    calls = []
+    original = csv_fast.read_ahead
+
+    def note(items, connection=None, **kwargs):
+        calls.append(connection)
+        return original(items, connection, **kwargs)
+
+    monkeypatch.setattr(csv_fast, "read_ahead", note)
+    monkeypatch.setattr(ExportMixin, "csv_fast_chunk_size", 1)  # one row a chunk: the thread is still reading
+    answer = api_client(w.province).get("/api/v1/projects/", {"format": "csv"})
+    chunks = iter(answer.streaming_content)
+    assert next(chunks).startswith("\ufeff".encode())
+    assert calls == [connections["default"]]  # the thread reads (and queries the nested lists) through it
+    # The client went away: the reading thread is stopped and joined. (Without the request_finished signal,
+    # which would close the test's connection: its transaction is the test's.)
+    with monkeypatch.context() as patched:
+        patched.setattr(request_finished, "send", lambda *args, **kwargs: [])
+        answer.close()
+    assert not _reading_threads()
+    monkeypatch.setattr(ExportMixin, "csv_fast_chunk_size", 5000)
+    (fast_status, fast), (status, serialized) = _both(monkeypatch, w.province, "/api/v1/projects/")
+    assert fast_status == status == 200 and fast == serialized
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("style", ["ISO, DMY", "ISO, YMD"])
+def test_on_postgresql_dates_cast_to_text_are_the_serializers_dates(w, tricky, monkeypatch, style):
+    """Dates and moments are cast to text (ISO 8601 whatever the field order of DateStyle), to the second."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW DateStyle")
+        before = cursor.fetchone()[0]
+        cursor.execute(f"SET DateStyle = '{style}'")
+    try:
+        for who in ("province", "taiyuan"):
+            (fast_status, fast), (status, serialized) = _both(monkeypatch, getattr(w, who), "/api/v1/projects/")
+            assert fast_status == status == 200
+            assert fast == serialized
+            assert b"2024-02-29" in fast
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET DateStyle = '{before}'")
+
+
+@pytest.mark.parametrize(
+    ("reported", "iso"),
+    [("ISO, MDY", True), ("ISO, DMY", True), ("iso", True), ("German, DMY", False), ("SQL, DMY", False), (None, False)],
+)
+def test_dates_are_cast_only_under_an_iso_date_style(reported, iso):
+    """Elsewhere (a server configured otherwise) the database writes them with to_char's pattern."""
+
+    class Info:
+        def parameter_status(self, name):
+            assert name == "DateStyle"
+            return reported
+
+    class Connection:
+        connection = type("Raw", (), {"info": Info()})()
+
+        def ensure_connection(self):
+            pass
+
+    assert csv_fast._iso_date_style(Connection()) is iso
