@@ -420,6 +420,7 @@ def full_clean_one(instance: models.Model, *, stored: frozenset[str] = frozenset
     relations = {name for name in stored if instance._meta.get_field(name).is_relation}
     known = _known_rows.get()
     if known is not None:
+        # Read before cleaning: a raw value cleaned to its type may then name a row not looked up yet.
         relations |= {name for name, row in _lookups_known(instance) if row in known}
     errors = _clean(instance, relations)
     failed = _failed(errors)
