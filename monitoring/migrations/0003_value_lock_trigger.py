@@ -18,6 +18,6 @@ def run(sql):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("monitoring", "0002_initial")]
+    dependencies = [("monitoring", "0001_initial")]
 
     operations = [migrations.RunPython(run(FORWARD), run(REVERSE), elidable=False)]
