@@ -97,6 +97,17 @@ def _field(model, path: str):
     return model._meta.pk if name == "pk" else model._meta.get_field(name)
 
 
+def _nullable(model, path: str) -> bool:
+    """Whether an ordering path can be empty: its field allows NULL, or a relation on the way does (a LEFT JOIN)."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        field = model._meta.get_field(relation)
+        if field.null:
+            return True
+        model = field.related_model
+    return name != "pk" and model._meta.get_field(name).null
+
+
 def _value(obj, path: str):
     if isinstance(obj, dict):  # a row of plain values, read with the ordering's paths
         obj = obj[path]
@@ -129,13 +140,17 @@ class Keyset:
             except FieldDoesNotExist:
                 raise NotFound("此列表的排序不支持游标分页。") from None
             self.paths.append((path, item.startswith("-"), field))
+        # Only a path that can be empty gets NULLS LAST and "or empty" in ``after``: on a column that
+        # cannot, those words would stop the ordering's index from starting at the cursor's row (a
+        # cursor at row 500,000 of a million then read every row before it).
+        self.nullable = {path: _nullable(queryset.model, path) for path, _, _ in self.paths}
 
     def ordered(self) -> QuerySet:
         # NULLS LAST only where a column may be empty: elsewhere the plain order, which the indexes keep.
         return self.queryset.order_by(
             *(
-                (F(path).desc if descending else F(path).asc)(**({"nulls_last": True} if field.null else {}))
-                for path, descending, field in self.paths
+                (F(path).desc if descending else F(path).asc)(**({"nulls_last": True} if self.nullable[path] else {}))
+                for path, descending, _ in self.paths
             )
         )
 
@@ -175,15 +190,19 @@ class Keyset:
             if value is None:
                 beyond, same = Q(pk__in=[]), Q(**{f"{path}__isnull": True})
             else:
-                beyond = Q(**{f"{path}__{'lt' if descending else 'gt'}": value}) | Q(**{f"{path}__isnull": True})
+                beyond = self._or_empty(path, Q(**{f"{path}__{'lt' if descending else 'gt'}": value}))
                 same = Q(**{path: value})
             condition = beyond if condition is None else beyond | (same & condition)
         first, descending, _ = self.paths[0]
         if values[0] is not None:
             # The same bound on the first column alone, so that the index scan starts at the row.
-            bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]}) | Q(**{f"{first}__isnull": True})
-            condition = bound & condition
+            bound = Q(**{f"{first}__{'lte' if descending else 'gte'}": values[0]})
+            condition = self._or_empty(first, bound) & condition
         return condition
+
+    def _or_empty(self, path: str, condition: Q) -> Q:
+        # Empty values sort last: they come after any value (only where the path can be empty).
+        return condition | Q(**{f"{path}__isnull": True}) if self.nullable[path] else condition
 
 
 class StandardPagination(PageNumberPagination):

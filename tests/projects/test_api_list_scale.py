@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common.api import pagination
+from projects.models import KeyProject
 from tests.api.base import all_rows
 
 ORDERINGS = ["", "name", "-name", "total_investment", "-total_investment", "started_on", "-city", "stage"]
@@ -51,6 +52,21 @@ def test_cursor_pages_keep_filters_and_scope(data, api):
     listed = all_rows(client, "/api/v1/projects/", {"stage": ["started", "planned"]})
     assert [row["id"] for row in walked] == [row["id"] for row in listed]
     assert {row["city"] for row in walked} == {"140100"}
+
+
+def test_a_cursor_page_bounds_only_the_columns_that_can_be_empty_by_null(data, api):
+    """The default order (-updated, name, id) cannot be empty: its cursor condition says no IS NULL, which
+    would keep the ordering's index from starting at the cursor's row (every row before it read)."""
+    client = api(data.admin)
+    second = client.get(client.get("/api/v1/projects/", {"cursor": "", "page_size": 2}).json()["next"])
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(second.json()["next"]).status_code == 200
+    page = next(q["sql"] for q in queries.captured_queries if '"projects_keyproject"."updated" <' in q["sql"])
+    for column in ("updated", "name", "id"):
+        assert f'"projects_keyproject"."{column}" IS NULL' not in page
+    # A column that can be empty, or one reached through a relation that can be empty, keeps them.
+    keyset = pagination.Keyset(KeyProject.objects.order_by("-total_investment", "enterprise__name", "city__code"))
+    assert keyset.nullable == {"total_investment": True, "enterprise__name": True, "city__code": False, "pk": False}
 
 
 @pytest.mark.parametrize(
