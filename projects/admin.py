@@ -17,6 +17,7 @@ from common.services import ModelServices
 from plans.models import Plan
 from regions.admin import CityListFilter, ZoneListFilter
 
+from .choices import ProjectStageChoices
 from .filtersets import named_by_plan_q
 from .models import (
     BaseCity,
@@ -33,7 +34,7 @@ from .models import (
     ProjectWarning,
     ProjectYearPlan,
 )
-from .selectors import with_cumulative_progress
+from .selectors import project_rollup_count, project_rollups, with_cumulative_progress
 from .services import (
     base_city_create,
     base_city_delete,
@@ -234,6 +235,39 @@ class KeyProjectAdmin(ScopedModelAdmin):
     def get_queryset(self, request):
         # The columns show the cumulative figures only, not the year's.
         return with_cumulative_progress(super().get_queryset(request))
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        if (count := self.rollup_count(request)) is not None:
+            paginator.__dict__["count"] = count  # the paginator's cached count: no COUNT over the projects
+        return paginator
+
+    #: Filters of this list whose counts the rollups keep (ProjectRollup): parameter → rollup lookup.
+    ROLLUP_COUNTED = {"city": "city__code", "stage__exact": "stage", "industry__id__exact": "industry_id"}
+
+    def rollup_count(self, request) -> int | None:
+        """The list's length from the rollups when it is filtered only by what they are kept by (or not at all).
+
+        Counting the 220,000 projects of 太原 took 13 ms of a 55 ms page at a million projects; the rollup
+        rows of the same filter are a few dozen. Any other parameter (a search, a zone, a popup) counts the rows.
+        """
+        params = {name: request.GET.getlist(name) for name in request.GET if name not in ("o", "p")}
+        if not set(params) <= {*self.ROLLUP_COUNTED, NamingPlanFilter.parameter_name}:
+            return None
+        if any(len(values) != 1 for values in params.values()):
+            return None
+        plan = params.pop(NamingPlanFilter.parameter_name, [None])[0]
+        lookups = {self.ROLLUP_COUNTED[name]: values[0] for name, values in params.items()}
+        try:
+            if plan is not None:
+                plan = int(plan)
+            if "industry_id" in lookups:
+                lookups["industry_id"] = int(lookups["industry_id"])
+        except ValueError:
+            return None  # the list answers a bad value as it does (its own error page)
+        if "stage" in lookups and lookups["stage"] not in ProjectStageChoices.values:
+            return None
+        return project_rollup_count(queryset=project_rollups(user=request.user, plan=plan).filter(**lookups))
 
     @admin.display(description="累计完成投资", ordering="completed_total")
     def completed(self, obj):

@@ -26,6 +26,7 @@ WORLD_BUILT_ONCE = True
 
 PROJECTS = "/admin/projects/keyproject/"
 BASES = "/admin/projects/industrybase/"
+REPORTS = "/admin/projects/projectreport/"
 
 
 def _changelist(client, user, url, params=None):
@@ -83,14 +84,49 @@ def test_counts_are_exact_below_the_threshold_and_on_filtered_lists(client, prov
 
 @pytest.mark.postgres
 def test_a_large_unfiltered_list_shows_the_planners_estimate_marked_as_such(client, province_user, world, monkeypatch):
+    """The project reports (ten per project: ten million at provincial scale), which no rollup counts."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE projects_keyproject")
+        cursor.execute("ANALYZE projects_projectreport")
     monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 0)
-    response, sql = _changelist(client, province_user, PROJECTS)
+    response, sql = _changelist(client, province_user, REPORTS)
     assert response.context["cl"].paginator.estimated and "估计数" in response.content.decode()
-    assert not [q for q in sql if q.upper().startswith("SELECT COUNT(") and "projects_keyproject" in q]
-    filtered, _ = _changelist(client, province_user, PROJECTS, {"city": "140100"})
+    assert not [q for q in sql if q.upper().startswith("SELECT COUNT(") and "projects_projectreport" in q]
+    filtered, _ = _changelist(client, province_user, REPORTS, {"city": "140100"})
     assert not filtered.context["cl"].paginator.estimated
+
+
+def _counted_rows(sql: list[str]) -> list[str]:
+    return [q for q in sql if "COUNT(" in q.upper() and "projects_keyproject" in q]
+
+
+@pytest.mark.parametrize("user", ["province_user", "taiyuan_user", "viewer_user"])
+def test_the_filters_the_rollups_keep_are_counted_by_them_and_the_count_is_the_rows(client, request, world, user):
+    """城市, 阶段, 产业 and 规划 (and none): the count from ProjectRollup, equal to the listed rows for every
+    role; what the rollups do not keep (a search, a zone) is counted from the rows."""
+    user = request.getfixturevalue(user)
+    stage = world["ty_proj"].stage
+    kept = [
+        {},
+        {"city": "140100"},
+        {"city": "140200"},
+        {"stage__exact": stage},
+        {"industry__id__exact": world["industry"].pk},
+        {"plan": world["plan"].pk},
+        {"city": "140100", "stage__exact": stage, "industry__id__exact": world["industry"].pk, "o": "2", "p": "1"},
+    ]
+    counts = []
+    for params in kept:
+        response, sql = _changelist(client, user, PROJECTS, params)
+        cl = response.context["cl"]
+        assert cl.result_count == cl.queryset.count() == len(cl.result_list), params
+        assert not _counted_rows(sql) and any("projects_projectrollup" in q for q in sql), params
+        assert not cl.paginator.estimated
+        counts.append(cl.result_count)
+    assert counts[1] == 1 and counts[0] == (2 if user.username != "taiyuan" else 1)  # not all empty lists
+    for params in ({"q": "太原"}, {"zone": world["zone"].pk}, {"city": "140100", "q": "轨道"}):
+        response, sql = _changelist(client, user, PROJECTS, params)
+        assert response.context["cl"].result_count == response.context["cl"].queryset.count(), params
+        assert _counted_rows(sql), params
 
 
 def test_the_row_checkbox_is_djangos_own_markup(world):
