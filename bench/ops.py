@@ -170,8 +170,9 @@ job = Job.objects.get(pk=export_job_create(user=user, dataset_name="projects", f
 if job.status != "succeeded":
     job = export_job_run(job=job)
 seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the job's: before the file is read back to size it
 print(json.dumps({"status": job.status, "rows": job.total_rows, "seconds": seconds, "bytes": len(job.result or b""),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": peak}))
 Job.objects.filter(pk=job.pk).delete()
 """
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -47,17 +48,27 @@ def csv_row(row) -> list:
 
 
 def write_table(header: list[str], rows, file_format: str, notes: list[list[str]] | None = None) -> bytes:
-    """The table as ``csv`` or ``xlsx``; ``notes`` (XLSX only) become a second sheet explaining the columns.
+    """The table as ``csv`` or ``xlsx`` bytes; ``notes`` (XLSX only) become a second sheet explaining the columns."""
+    with tempfile.TemporaryFile() as out:
+        write_table_to(out, header, rows, file_format, notes)
+        out.seek(0)
+        return out.read()
 
-    ``rows`` may be an iterator: the XLSX workbook is written row by row to a temporary file
-    (openpyxl's write-only mode), so that memory holds one row and the finished file, not the table.
+
+def write_table_to(out: BinaryIO, header: list[str], rows, file_format: str, notes: list[list[str]] | None = None):
+    """Write the table as ``csv`` or ``xlsx`` into the binary file ``out`` (see ``write_table``).
+
+    ``rows`` may be an iterator: the table is written row by row (XLSX: openpyxl's write-only mode,
+    through a temporary file), so that memory holds one row, not the table, nor the finished file.
     """
     if file_format == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+        text.write(CSV_BOM)
+        writer = csv.writer(text)
         writer.writerow(header)
         writer.writerows(csv_row(row) for row in rows)
-        return (CSV_BOM + out.getvalue()).encode("utf-8")
+        text.detach()  # flushed; ``out`` stays open for the caller
+        return
     book = Workbook(write_only=True)
     sheet = book.create_sheet("数据")
     sheet.append(header)
@@ -68,10 +79,7 @@ def write_table(header: list[str], rows, file_format: str, notes: list[list[str]
         guide.append(["列", "必填", "说明"])
         for note in notes:
             guide.append(note)
-    with tempfile.TemporaryFile() as out:
-        book.save(out)
-        out.seek(0)
-        return out.read()
+    book.save(out)
 
 
 def xlsx_text(value):

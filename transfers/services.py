@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from common.scope import can_change
-from common.tables import write_table, xlsx_text
+from common.tables import write_table, write_table_to, xlsx_text
 from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices, JobStatusChoices
 from jobs.models import Job
 from jobs.services import (
@@ -36,6 +37,7 @@ from jobs.services import (
     job_progress_reporter,
     job_queue,
     job_start,
+    job_store_result,
 )
 from regions.models import Region
 
@@ -688,7 +690,10 @@ def export_job_run(*, job: Job) -> Job:
     dataset = DATASETS[job.dataset]
     try:
         rows = Counted(export_row_iter(dataset=dataset, user=job.user, filters=job.params.get("filters")))
-        job.result = write_table(dataset.headers, rows, job.file_format)
+        with tempfile.TemporaryFile() as out:
+            write_table_to(out, dataset.headers, rows, job.file_format)
+            out.seek(0)
+            job_store_result(job=job, file=out)
     except ValidationError as exc:
         job_fail(job=job, message="；".join(exc.messages))
         return job

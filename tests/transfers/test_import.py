@@ -2,8 +2,11 @@
 
 import io
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from jobs.choices import JobStatusChoices
@@ -233,6 +236,25 @@ def test_export_honours_filters(world, province_user):
     )
     job.refresh_from_db()
     assert [row[0] for _, row in read_table(bytes(job.result), "x.csv").rows] == ["大同机车项目"]
+
+
+@pytest.mark.parametrize("file_format", ["xlsx", "csv"])
+def test_an_export_jobs_file_is_stored_a_piece_at_a_time_and_read_back_whole(world, province_user, file_format):
+    """PostgreSQL appends the file a chunk per statement (here 100 bytes), never holding it whole in a statement."""
+    from common.tables import write_table
+    from jobs import services as job_services
+
+    with mock.patch.object(job_services, "RESULT_CHUNK", 100), CaptureQueriesContext(connection) as queries:
+        job = services.export_job_create(user=province_user, dataset_name="projects", file_format=file_format)
+    stored = bytes(job.result)  # read back from the database after the job
+    rows = services.export_rows(dataset=DATASETS["projects"], user=province_user)
+    assert (
+        read_table(stored, job.file_name).rows
+        == read_table(write_table(DATASETS["projects"].headers, rows, file_format), job.file_name).rows
+    )
+    assert len(stored) > 300 and job.status == "succeeded" and job.total_rows == 2
+    appends = [q for q in queries.captured_queries if "|| " in q["sql"] and "jobs_job" in q["sql"]]
+    assert len(appends) == (-(-len(stored) // 100) if connection.vendor == "postgresql" else 0)
 
 
 def test_gbk_csv_from_excel_is_read(world, province_user):
