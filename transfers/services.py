@@ -536,7 +536,9 @@ class Counted:
 def export_row_iter(*, dataset: Dataset, user, filters: dict | None = None) -> Iterator[list]:
     """The export's rows one at a time, read through a server-side cursor: a file is written in constant memory."""
     queryset = export_queryset(dataset=dataset, user=user, filters=filters)
-    for obj in queryset.iterator(chunk_size=2000):
+    # 500 records (and their prefetched rows) at a time: with 2,000, a 219,870-row export job
+    # peaked at 334 MB instead of 274 MB, and was no faster.
+    for obj in queryset.iterator(chunk_size=500):
         yield [column.render(obj, user) for column in dataset.columns]
 
 
