@@ -39,6 +39,9 @@ def _is_number(text: str) -> bool:
     return True
 
 
+#: What ``write_table`` keeps in memory before its file goes to disk.
+SPOOL_BYTES = 8 * 1024 * 1024
+
 #: The BOM makes Excel read the Chinese text as UTF-8.
 CSV_BOM = "\ufeff"
 
@@ -49,7 +52,8 @@ def csv_row(row) -> list:
 
 def write_table(header: list[str], rows, file_format: str, notes: list[list[str]] | None = None) -> bytes:
     """The table as ``csv`` or ``xlsx`` bytes; ``notes`` (XLSX only) become a second sheet explaining the columns."""
-    with tempfile.TemporaryFile() as out:
+    # In memory up to a few megabytes (an answer to a request), on disk beyond.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as out:
         write_table_to(out, header, rows, file_format, notes)
         out.seek(0)
         return out.read()
