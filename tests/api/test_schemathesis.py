@@ -103,14 +103,15 @@ def negative_data_rejection_but_a_clerks_own_city(ctx, response, case):
         and CLERKS_DEFAULT not in case.body
         and mutations
         and all(tuple(mutation.keywords) == ("required",) for mutation in mutations)
-        and _clerk_of_one_city(case)
+        and _clerk_of_one_city(response)
     ):
         return None
     return negative_data_rejection(ctx, response, case)
 
 
-def _clerk_of_one_city(case) -> bool:
-    key = str((case.headers or {}).get("Authorization", "")).removeprefix("Token ")
+def _clerk_of_one_city(response) -> bool:
+    # The credentials are those the request was sent with (``case.call(headers=…)``), not the case's own.
+    key = str(response.request.headers.get("Authorization", "")).removeprefix("Token ")
     token = Token.objects.select_related("user").filter(key=key).first() if key else None
     user = token.user if token else None
     return user is not None and user_role(user) == RoleChoices.CITY and len(user_city_ids(user)) == 1
