@@ -220,6 +220,13 @@ class BaseFilterSet(django_filters.FilterSet):
 
     search_fields: tuple[str, ...] = ()
 
+    # A yes/no field named in Meta.fields gets the strict filter: django-filter's own BooleanFilter turns
+    # ?includes_projects=maybe into "not filtered" and answers the whole list.
+    FILTER_DEFAULTS = {
+        **django_filters.filterset.FILTER_FOR_DBFIELD_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
     @classmethod
     def get_filters(cls):
         filters = super().get_filters()

@@ -1,5 +1,6 @@
 from functools import lru_cache
 
+from django import forms
 from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
@@ -44,6 +45,14 @@ class StrictFilterBackend(DjangoFilterBackend):
         unknown = given - set(filterset_class.base_filters)
         if unknown:
             raise ValidationError({name: ["未知的查询参数。"] for name in sorted(unknown)})
+        repeated = [
+            name
+            for name in sorted(given)
+            if len(request.query_params.getlist(name)) > 1 and not _takes_many(filterset_class.base_filters[name])
+        ]
+        if repeated:
+            # django-filter would quietly use the last value: ?city=140100&city=140200 is not "both cities".
+            raise ValidationError({name: ["只能指定一个值。"] for name in repeated})
         if not given:
             # No filter named: every filter would pass the queryset through (none has a default),
             # so the form that validates nothing is not built (a dashboard's usual request).
@@ -56,6 +65,11 @@ class StrictFilterBackend(DjangoFilterBackend):
         # The view may reuse the validated values (e.g. to count from rollups without validating again).
         view.filterset = filterset
         return filterset.qs
+
+
+def _takes_many(filter_) -> bool:
+    """Whether a filter takes a parameter given several times (?stage=planned&stage=started)."""
+    return issubclass(filter_.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
 
 
 @lru_cache(maxsize=256)

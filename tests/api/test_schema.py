@@ -36,6 +36,20 @@ def test_the_schema_is_built_once_per_process_and_language(data, api, monkeypatc
         forget_schemas()
 
 
+def test_the_schema_is_the_same_whoever_asks_first(data, api):
+    """It is kept per process after the first build: a clerk's optional city (their default) must not leak into it."""
+    from common.api.schema_view import forget_schemas
+
+    built = {}
+    for role in ("ty_staff", "admin", "viewer"):
+        forget_schemas()
+        built[role] = api(getattr(data, role)).get("/api/schema/", {"format": "json"}).json()
+    forget_schemas()
+    assert built["ty_staff"] == built["admin"] == built["viewer"]
+    new_project = built["ty_staff"]["components"]["schemas"]["KeyProjectRequest"]
+    assert "city" in new_project["required"]
+
+
 def test_schema_describes_every_endpoint_and_filter(data, api):
     schema = api(data.viewer).get("/api/schema/", {"format": "json"}).json()
     paths = schema["paths"]

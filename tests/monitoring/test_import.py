@@ -252,10 +252,22 @@ def test_the_api_imports_a_submissions_values(loop):
     assert response.status_code == 201, response.json()
     assert response.json()["counts"] == {"total": 2, "created": 0, "updated": 1, "unchanged": 1}
     assert loop.ty.values.get(indicator=loop.firms).value == Decimal("118")
-    # The submission parameter belongs to this dataset only (another dataset's template ignores it) and must be an id.
+    # The submission parameter is used by this dataset only (another dataset's template ignores it), but it is one
+    # id whatever the dataset: anything else is a 400 naming it, as is a parameter the template does not know.
+    for query, field in [
+        ("dataset=submission_values&submission=x", "submission"),
+        ("dataset=submission_values&submission=true", "submission"),
+        ("dataset=projects&submission=true", "submission"),
+        ("dataset=submission_values&submission=0", "submission"),
+        (f"dataset=submission_values&submission={loop.ty.pk}&submission={loop.ty.pk}", "submission"),
+        ("dataset=projects&file_format=pdf", "file_format"),
+        ("dataset=projects&sheet=1", "sheet"),
+    ]:
+        refused = api.get(f"/api/v1/jobs/template/?{query}")
+        assert (refused.status_code, list(refused.json())) == (400, [field]), query
     other = api.get("/api/v1/jobs/template/?dataset=projects&submission=1")
     assert other.status_code == 200 and "projects-template" in other["Content-Disposition"]
-    assert api.get("/api/v1/jobs/template/?dataset=submission_values&submission=x").status_code == 400
+    assert "projects-template.xlsx" in api.get("/api/v1/jobs/template/?dataset=projects")["Content-Disposition"]
     # A viewer may not import; the export of values for a viewer holds only approved submissions.
     body["file"] = _upload(content)
     assert client_for(loop.viewer).post("/api/v1/jobs/import/", body, format="multipart").status_code == 403

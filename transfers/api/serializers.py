@@ -61,6 +61,26 @@ class ImportRequestSerializer(JsonInputSerializer):
         return upload
 
 
+class TemplateQuerySerializer(serializers.Serializer):
+    """The query of ``GET jobs/template/``: which template, in which format, or one submission's sheet."""
+
+    dataset = serializers.ChoiceField(choices=DatasetChoices.choices, help_text="数据类别")
+    file_format = serializers.ChoiceField(choices=FileFormatChoices.choices, required=False, help_text="默认 xlsx")
+    submission = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text="报送 ID（仅 submission_values，其他数据集忽略）：下载该报送的填报表（总是 XLSX）",
+        error_messages={"invalid": "请填写有效的报送 ID。", "min_value": "请填写有效的报送 ID。"},
+    )
+
+    def validate(self, attrs):
+        if attrs["dataset"] != DatasetChoices.SUBMISSION_VALUES:
+            attrs.pop("submission", None)  # documented: another dataset's template ignores it (a valid id, still)
+        attrs.setdefault("file_format", FileFormatChoices.XLSX)
+        return attrs
+
+
 class ExportRequestSerializer(JsonInputSerializer):
     dataset = serializers.ChoiceField(choices=DatasetChoices.choices, help_text="数据类别")
     file_format = serializers.ChoiceField(choices=FileFormatChoices.choices, default=FileFormatChoices.XLSX)

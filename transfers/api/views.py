@@ -14,19 +14,20 @@ fails at once and the request answers 503.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from common.api.exceptions import validation_error_detail
 from common.api.filters import StrictFilterBackend, StrictWriteQueryMixin
 from common.choices import RoleChoices
 from common.scope import can_add, can_view_model, user_role
-from jobs.choices import DatasetChoices, FileFormatChoices, JobKindChoices
+from jobs.choices import FileFormatChoices, JobKindChoices
 from jobs.filtersets import JobFilterSet
 from jobs.models import Job
 from jobs.services import JobNotQueued, job_expire_stale
@@ -34,7 +35,7 @@ from monitoring.selectors import submission_queryset
 
 from .. import services
 from ..spreadsheet import FileRefused, file_response, submission_sheet_name
-from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer
+from .serializers import ExportRequestSerializer, ImportRequestSerializer, JobSerializer, TemplateQuerySerializer
 
 
 class CanUseJobs(BasePermission):
@@ -47,6 +48,20 @@ class CanUseJobs(BasePermission):
 class QueueUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "queue_unavailable"
+
+
+def _query(request, serializer_class) -> dict:
+    """A GET action's query string, validated: each parameter known and given once (400 otherwise)."""
+    known = set(serializer_class().fields) | {api_settings.URL_FORMAT_OVERRIDE}
+    errors = {name: ["未知的查询参数。"] for name in sorted(set(request.query_params) - known)}
+    errors |= {
+        name: ["只能指定一个值。"] for name, values in request.query_params.lists() if name in known and len(values) > 1
+    }
+    if errors:
+        raise exceptions.ValidationError(errors)
+    form = serializer_class(data=request.query_params.dict())
+    form.is_valid(raise_exception=True)
+    return form.validated_data
 
 
 def _refused(exc: Exception):
@@ -175,36 +190,21 @@ class JobViewSet(StrictWriteQueryMixin, ReadOnlyModelViewSet):
         return file_response(bytes(result), job.file_name, job.file_format)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("dataset", str, enum=DatasetChoices.values, required=True, description="数据类别"),
-            OpenApiParameter("file_format", str, enum=FileFormatChoices.values, description="默认 xlsx"),
-            OpenApiParameter(
-                "submission",
-                int,
-                description="报送 ID（仅 submission_values，其他数据集忽略）：下载该报送的填报表（XLSX）",
-            ),
-        ],
+        parameters=[TemplateQuerySerializer],
         responses={**FILE_RESPONSES, 404: OpenApiResponse(description="报送不存在或无权查看")},
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def template(self, request):
-        """下载空白导入模板（XLSX 另附“填写说明”工作表）。"""
-        dataset = request.query_params.get("dataset", "")
-        file_format = request.query_params.get("file_format", FileFormatChoices.XLSX)
-        if dataset not in DatasetChoices.values or file_format not in FileFormatChoices.values:
-            raise exceptions.ValidationError({"dataset": ["请指定有效的数据类别和文件格式。"]})
-        if "submission" in request.query_params and dataset == DatasetChoices.SUBMISSION_VALUES:
-            return self._submission_sheet(request, dataset)
+        """下载空白导入模板（XLSX 另附“填写说明”工作表）；带 submission 时下载该报送的填报表。"""
+        query = _query(request, TemplateQuerySerializer)
+        if "submission" in query:
+            return self._submission_sheet(request, query["submission"])
+        dataset, file_format = query["dataset"], query["file_format"]
         content = services.template_file(dataset=services.dataset_get(dataset), file_format=file_format)
         return file_response(content, f"{dataset}-template.{file_format}", file_format)
 
-    def _submission_sheet(self, request, dataset: str):
-        raw = request.query_params["submission"]
-        if dataset != DatasetChoices.SUBMISSION_VALUES:
-            raise exceptions.ValidationError({"submission": ["只有“报送数值”（submission_values）按报送下载填报表。"]})
-        if not raw.isdigit() or len(raw) > 18:
-            raise exceptions.ValidationError({"submission": ["请填写有效的报送 ID。"]})
-        submission = submission_queryset(request.user).select_related("round", "city").filter(pk=int(raw)).first()
+    def _submission_sheet(self, request, pk: int):
+        submission = submission_queryset(request.user).select_related("round", "city").filter(pk=pk).first()
         if submission is None:
             raise exceptions.NotFound()
         content = services.submission_sheet(submission=submission, user=request.user)
