@@ -349,14 +349,22 @@ def page(browser):
 
 @pytest.fixture
 def screenshot():
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """Saves a picture of the page in test-output/screenshots/ when SXPLAN_SCREENSHOTS=1 (to look at the pages).
 
-    def take(page, name: str) -> Path:
+    Off by default: a full-page picture re-lays out the page at its whole height (the charts drawn again)
+    and encodes it, seconds of Chromium's time per run that check nothing.
+    """
+    wanted = os.environ.get("SXPLAN_SCREENSHOTS") == "1"
+    if wanted:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str, *, full_page: bool = True) -> Path | None:
+        if not wanted:
+            return None
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
-    take.directory = SCREENSHOTS
     return take
 
 
@@ -387,5 +395,6 @@ def sign_in_with_form(page, live_server, username: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", f"pw-{username}")
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.wait_for_function(PAGE_READY)

@@ -60,7 +60,7 @@ def test_dashboard_map_and_click_through(live_server, live_pages_data, page, scr
     assert "投资最大的项目" in tooltip.inner_text()
     top = live_pages_data.projects["太重轨道交通装备扩能项目"]
     assert tooltip.locator(f'a[href="/projects/{top.pk}/"]').count() == 1
-    page.screenshot(path=str(screenshot.directory / "dashboard-tooltip.png"))
+    screenshot(page, "dashboard-tooltip", full_page=False)
     with page.expect_navigation():
         page.mouse.click(point["x"], point["y"])
     assert page.url == f"{live_server.url}/cities/140100/"

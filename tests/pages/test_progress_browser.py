@@ -25,8 +25,8 @@ def test_indicator_page_draws_every_plans_targets_and_the_values(live_server, li
     screenshot(page, "indicator")
     assert page.console_errors == []  # a Content-Security-Policy violation is one
 
-    page.click("header a:has-text('指标库')")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():
+        page.click("header a:has-text('指标库')")
     assert "高新技术企业数量" in page.inner_text("main")
     assert page.console_errors == []
 
