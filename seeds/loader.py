@@ -154,6 +154,40 @@ class StoredRecords:
             self.index[(model, attnames)] = index
         return index.get(self.key(lookup))
 
+    def related_ids(self, obj: models.Model, name: str) -> set[int]:
+        """The ids ``obj``'s many-to-many field ``name`` holds, read for every record of the model in one query."""
+        model = type(obj)
+        key = (model, ("m2m", name))
+        by_owner = self.index.get(key)
+        if by_owner is None:
+            field_ = model._meta.get_field(name)
+            through = field_.remote_field.through
+            by_owner = defaultdict(set)
+            for owner_id, related_id in through.objects.values_list(
+                field_.m2m_field_name() + "_id", field_.m2m_reverse_field_name() + "_id"
+            ):
+                by_owner[owner_id].add(related_id)
+            self.index[key] = by_owner
+        return by_owner.get(obj.pk, set())
+
+    def links_of(self, model, owner_field: str, owner: models.Model) -> list[models.Model]:
+        """The rows of ``model`` whose ``owner_field`` is ``owner`` (with the owner and region), one query per model."""
+        key = (model, ("links", owner_field))
+        by_owner = self.index.get(key)
+        if by_owner is None:
+            by_owner = defaultdict(list)
+            attname = model._meta.get_field(owner_field).attname
+            rows = model.objects.select_related(owner_field, "region").order_by(*(model._meta.ordering or ["pk"]), "pk")
+            for row in rows:
+                by_owner[getattr(row, attname)].append(row)
+            self.index[key] = by_owner
+        return list(by_owner.get(owner.pk, ()))
+
+    def forget_related(self, model, kind: str = "m2m") -> None:
+        """Drop what ``related_ids`` (``kind`` "m2m") or ``links_of`` ("links") read for ``model``."""
+        for indexed in [key for key in self.index if key[0] is model and key[1][:1] == (kind,)]:
+            del self.index[indexed]
+
     def write(self, model, lookup: dict, save: Callable[[], models.Model]) -> models.Model:
         """Run the loader's write of the record ``lookup`` names; index the record it returns."""
         self.seen = []
@@ -168,6 +202,7 @@ class StoredRecords:
         attnames = self.attnames(model, lookup)
         if attnames is not None and (model, attnames) in self.index:
             self.index[(model, attnames)][self.key(lookup)] = saved
+        self.forget_related(model, "links")  # the rows by owner are read again when next asked for
         return saved
 
     def changed(self, sender, instance, **kwargs) -> None:
@@ -337,11 +372,13 @@ class SeedLoader:
                 self.note_staff_edit(kind, lookup, self.guard.deletion_of(model, lookup), "已按种子数据重新创建")
                 data = {**lookup, **values, **(m2m or {})}
                 obj = self.stored.write(model, lookup, lambda: create(user=None, data=data, reason=LOADER_REASON))
+                if m2m:
+                    self.stored.forget_related(model)
                 status = "created"
             else:
                 changed = {name: value for name, value in values.items() if not self._same(obj, name, value)}
                 for name, wanted in (m2m or {}).items():
-                    if set(getattr(obj, name).values_list("pk", flat=True)) != {item.pk for item in wanted}:
+                    if self.stored.related_ids(obj, name) != {item.pk for item in wanted}:
                         changed[name] = wanted
                 status = "updated" if changed else "unchanged"
                 if changed:
@@ -353,6 +390,8 @@ class SeedLoader:
                     obj = self.stored.write(
                         model, lookup, lambda: update(instance=current, user=None, data=changed, reason=reason)
                     )
+                    if set(changed) & set(m2m or {}):
+                        self.stored.forget_related(model)
         except ValidationError as exc:
             raise self.seed_error(exc, record, obj) from exc
         self.report.count(kind, status, stem)
@@ -550,16 +589,21 @@ class SeedLoader:
                 RegionGroupMembership,
                 {"group": group},
                 links,
-                group.memberships.select_related("group", "region"),
                 region_group_membership_delete,
                 record,
             )
 
-    def sync_links(self, model, owner: dict, links: dict, current, delete, record: Record) -> None:
-        """Make an owner's region links (``region`` → inferred / note) exactly ``links``, keeping staff edits."""
+    def sync_links(self, model, owner: dict, links: dict, delete, record: Record) -> None:
+        """Make an owner's region links (``region`` → inferred / note) exactly ``links``, keeping staff edits.
+
+        ``owner``: the one field naming the owner, ``{"base": base}``."""
         for region, values in links.items():
             self.upsert(model, {**owner, "region": region}, values, record)
-        for stale in current.exclude(region__in=list(links)):
+        ((owner_field, owner_obj),) = owner.items()
+        wanted = {region.pk for region in links}
+        for stale in self.stored.links_of(model, owner_field, owner_obj):
+            if stale.region_id in wanted:
+                continue
             reason = self.write_reason(stale, {**owner, "region": stale.region})
             if reason is None:
                 self.report.count(model._meta.verbose_name, "kept", record.stem or None)
@@ -690,7 +734,6 @@ class SeedLoader:
                 ZoneMembership,
                 {"zone": zone},
                 self.region_links(zone_record, group),
-                zone.memberships.select_related("zone", "region"),
                 zone_membership_delete,
                 zone_record,
             )
@@ -726,7 +769,6 @@ class SeedLoader:
                 BaseCity,
                 {"base": base},
                 links,
-                base.city_links.select_related("base", "region"),
                 base_city_delete,
                 record,
             )
