@@ -5,6 +5,7 @@ Every record goes through ``Model.objects.for_user`` (common.scope).
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -35,15 +36,19 @@ def layout_scheme_list(*, user) -> QuerySet:
     return LayoutScheme.objects.for_user(user).select_related("plan").order_by("-plan__period_start", "name")
 
 
-def targets_with_observations(*, user) -> QuerySet:
+def targets_with_observations(*, user, as_of: datetime.date | None = None) -> QuerySet:
     """Targets with their progress, the provincial target each is allocated from and their allocations'
-    总计 and 差额 (their observations: ``plans.selectors.attach_observation_history``)."""
+    总计 and 差额 (their observations: ``plans.selectors.attach_observation_history``).
+
+    With ``as_of`` (another date than today) today's progress is left out: ``pages.views.target_rows``
+    computes the progress as of that date instead (``plans.progress.attach_progress``)."""
     return annotate_allocations(
         target_list(
             user=user,
             queryset=defer_heavy_fields(
                 Target.objects.select_related("scope", "industry", "plan", "indicator", "parent__scope")
             ),
+            progress=as_of is None,
         )
     )
 

@@ -437,7 +437,7 @@ class DashboardView(PageMixin, TemplateView):
         )
         stages, cities, zones = shown["stages"], shown["cities"], shown["zones"]
         scope = self.scope()
-        plan_targets = selectors.targets_with_observations(user=user).filter(plan=plan)
+        plan_targets = selectors.targets_with_observations(user=user, as_of=self.as_of.computed).filter(plan=plan)
         targets = target_rows(user, plan_targets, as_of=self.as_of.computed) if plan else []
         # Provincial staff may see the statuses as if the values under review were approved (issue 14).
         can_review = user_role(user) == RoleChoices.PROVINCE
@@ -626,10 +626,13 @@ class CityView(PageMixin, TemplateView):
         filterset, projects, ordering = self.project_table(city)
         paginator = Paginator(projects, PROJECTS_PER_PAGE)
         page = paginator.get_page(self.request.GET.get("page"))
+        as_of = self.as_of.computed
         targets = target_rows(
             user,
-            selectors.targets_with_observations(user=user).filter(scope=city).order_by("-plan__period_start", "key"),
-            as_of=self.as_of.computed,
+            selectors.targets_with_observations(user=user, as_of=as_of)
+            .filter(scope=city)
+            .order_by("-plan__period_start", "key"),
+            as_of=as_of,
         )
         allocated = any(row["target"].parent_id for row in targets)
         # A city without allocations sees the province's targets of the plans in force, for reference.
@@ -638,7 +641,7 @@ class CityView(PageMixin, TemplateView):
             if allocated or city.parent_id is None
             else target_rows(
                 user,
-                selectors.targets_with_observations(user=user)
+                selectors.targets_with_observations(user=user, as_of=self.as_of.computed)
                 .filter(scope=city.parent_id, plan__status=PlanStatusChoices.IN_FORCE)
                 .order_by("-plan__period_start", "key"),
                 as_of=self.as_of.computed,
@@ -734,8 +737,9 @@ class PlanView(PageMixin, TemplateView):
         user = self.request.user
         plan = get_object_or_404(Plan.objects.for_user(user).select_related("follows"), pk=self.kwargs["pk"])
         other = self.compared_plan(plan)
+        as_of = self.as_of.computed
         targets = target_rows(
-            user, selectors.targets_with_observations(user=user).filter(plan=plan), as_of=self.as_of.computed
+            user, selectors.targets_with_observations(user=user, as_of=as_of).filter(plan=plan), as_of=as_of
         )
         areas = selectors.key_area_list(user=user, plans=[plan, other] if other else [plan])
         comparison = selectors.key_area_comparison(plan=plan, other=other, areas=areas) if other else []
@@ -832,7 +836,7 @@ class IndicatorView(PageMixin, TemplateView):
         indicator = get_object_or_404(Indicator.objects.for_user(user), pk=self.kwargs["pk"])
         rows = target_rows(
             user,
-            selectors.targets_with_observations(user=user)
+            selectors.targets_with_observations(user=user, as_of=self.as_of.computed)
             .filter(indicator=indicator)
             .order_by("-plan__period_start", "scope__code", "target_year", "key"),
             as_of=self.as_of.computed,

@@ -17,10 +17,11 @@ from .models import Indicator, Industry, Observation, Plan, Target
 from .progress import annotate_progress, period_end, preferred_observations, progress_as_of
 
 
-def target_list(*, user, queryset: QuerySet | None = None) -> QuerySet:
-    """The targets this user may see, with their progress (plans.progress)."""
-    queryset = queryset if queryset is not None else Target.objects.all()
-    return annotate_progress(queryset.for_user(user), user=user)
+def target_list(*, user, queryset: QuerySet | None = None, progress: bool = True) -> QuerySet:
+    """The targets this user may see, with today's progress (plans.progress; ``progress=False``: without it,
+    for a reader that computes it as of another date with ``attach_progress``)."""
+    queryset = (queryset if queryset is not None else Target.objects.all()).for_user(user)
+    return annotate_progress(queryset, user=user) if progress else queryset
 
 
 def annotate_allocations(queryset: QuerySet) -> QuerySet:
