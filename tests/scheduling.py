@@ -2,7 +2,8 @@
 
 Each file goes whole to one process, as with xdist's own ``loadfile``, so that its shared test
 data is built once; the files of tests/seeds/ go together, so that the seed data they share
-(tests/seeds/conftest.py) is loaded by one process only. The heaviest unit is handed out first
+(tests/seeds/conftest.py) is loaded by one process only, and so do those of tests/evaluations/ (their
+world generates the reports once per process). The heaviest unit is handed out first
 (longest-processing-time-first), so that no process is left with a long file at the end while
 the other waits: a unit's weight is the time its tests took in earlier runs, per test, kept in
 pytest's cache (``.pytest_cache``, key ``sxplan/unit-seconds``); without a cache (a first run), a
@@ -14,11 +15,13 @@ from collections import defaultdict
 import pytest
 
 CACHE_KEY = "sxplan/unit-seconds"
-# Units whose tests share package-scoped data, run whole by one process.
-SHARED_PACKAGES = ("tests/seeds/",)
+# Units whose tests share data built once per process (the seeds; the evaluation world with its generated
+# reports, tests/evaluations/conftest.py), run whole by one process so that a run builds it once.
+SHARED_PACKAGES = ("tests/seeds/", "tests/evaluations/")
 # Seconds per test measured on a busy 2-core machine: only their ratios matter.
 FIRST_RUN_TEST_SECONDS = {
     "tests/seeds/": 9.5,
+    "tests/evaluations/": 0.9,
     "tests/pages/test_csp_browser.py": 18.5,
     "tests/pages/test_browser.py": 15.0,
     "tests/test_settings.py": 13.0,
