@@ -67,6 +67,8 @@ class ChineseAdminMixin:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if getattr(field, "empty_label", None) == "---------":
             field.empty_label = EMPTY_CHOICE_LABEL
+        if isinstance(field, forms.ModelChoiceField):
+            return field  # its choices are a query: listing them here would run it once more per form
         choices = list(getattr(field, "choices", None) or [])
         if choices and choices[0][0] == "" and str(choices[0][1]) == "---------":
             field.choices = [("", EMPTY_CHOICE_LABEL), *choices[1:]]

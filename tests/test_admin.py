@@ -86,6 +86,22 @@ def test_province_user_gets_every_page(client, province_user, world, model):
     assert client.get(admin_url(model, "change", obj.pk)).status_code == 200
 
 
+def test_a_form_does_not_read_the_records_its_fields_could_name(client, province_user, world):
+    """A new project's plan and enterprise are chosen by search (autocomplete): the page reads none of them
+    (the admin listed every choice of every relation while building the form: ~10 queries per add page)."""
+    client.force_login(province_user)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(admin_url(KeyProject, "add")).status_code == 200
+    tables = (
+        'FROM "plans_plan"',
+        'FROM "projects_enterprise"',
+        'FROM "plans_industry"',
+        'FROM "projects_industrybase"',
+    )
+    assert [q["sql"] for q in queries.captured_queries if any(table in q["sql"] for table in tables)] == []
+    assert len(queries.captured_queries) <= 5
+
+
 def test_superuser_manages_accounts(client, superuser, province_user):
     from django.contrib.auth import get_user_model
 
