@@ -183,10 +183,18 @@ class StoredRecords:
             self.index[key] = by_owner
         return list(by_owner.get(owner.pk, ()))
 
-    def forget_related(self, model, kind: str = "m2m") -> None:
-        """Drop what ``related_ids`` (``kind`` "m2m") or ``links_of`` ("links") read for ``model``."""
-        for indexed in [key for key in self.index if key[0] is model and key[1][:1] == (kind,)]:
-            del self.index[indexed]
+    def related_written(self, obj: models.Model, m2m: dict) -> None:
+        """Keep ``related_ids`` in step with the loader's own write of ``obj``'s many-to-many fields."""
+        for name, wanted in m2m.items():
+            by_owner = self.index.get((type(obj), ("m2m", name)))
+            if by_owner is not None:
+                by_owner[obj.pk] = {item.pk for item in wanted}
+
+    def links_written(self, model, owner_field: str, owner: models.Model, rows: list[models.Model]) -> None:
+        """Keep ``links_of`` in step after the loader made ``owner``'s rows ``rows``."""
+        by_owner = self.index.get((model, ("links", owner_field)))
+        if by_owner is not None:  # dropped when a row was deleted: read again when next asked for
+            by_owner[owner.pk] = rows
 
     def write(self, model, lookup: dict, save: Callable[[], models.Model]) -> models.Model:
         """Run the loader's write of the record ``lookup`` names; index the record it returns."""
@@ -202,7 +210,6 @@ class StoredRecords:
         attnames = self.attnames(model, lookup)
         if attnames is not None and (model, attnames) in self.index:
             self.index[(model, attnames)][self.key(lookup)] = saved
-        self.forget_related(model, "links")  # the rows by owner are read again when next asked for
         return saved
 
     def changed(self, sender, instance, **kwargs) -> None:
@@ -372,8 +379,7 @@ class SeedLoader:
                 self.note_staff_edit(kind, lookup, self.guard.deletion_of(model, lookup), "已按种子数据重新创建")
                 data = {**lookup, **values, **(m2m or {})}
                 obj = self.stored.write(model, lookup, lambda: create(user=None, data=data, reason=LOADER_REASON))
-                if m2m:
-                    self.stored.forget_related(model)
+                self.stored.related_written(obj, m2m or {})
                 status = "created"
             else:
                 changed = {name: value for name, value in values.items() if not self._same(obj, name, value)}
@@ -390,8 +396,7 @@ class SeedLoader:
                     obj = self.stored.write(
                         model, lookup, lambda: update(instance=current, user=None, data=changed, reason=reason)
                     )
-                    if set(changed) & set(m2m or {}):
-                        self.stored.forget_related(model)
+                    self.stored.related_written(obj, {name: changed[name] for name in m2m or {} if name in changed})
         except ValidationError as exc:
             raise self.seed_error(exc, record, obj) from exc
         self.report.count(kind, status, stem)
@@ -597,18 +602,20 @@ class SeedLoader:
         """Make an owner's region links (``region`` → inferred / note) exactly ``links``, keeping staff edits.
 
         ``owner``: the one field naming the owner, ``{"base": base}``."""
-        for region, values in links.items():
-            self.upsert(model, {**owner, "region": region}, values, record)
         ((owner_field, owner_obj),) = owner.items()
-        wanted = {region.pk for region in links}
-        for stale in self.stored.links_of(model, owner_field, owner_obj):
-            if stale.region_id in wanted:
+        # Read before the writes below, which touch only the regions of ``links``: the others are the stale ones.
+        current = self.stored.links_of(model, owner_field, owner_obj)
+        rows = [self.upsert(model, {**owner, "region": region}, values, record) for region, values in links.items()]
+        for stale in current:
+            if stale.region_id in {region.pk for region in links}:
                 continue
             reason = self.write_reason(stale, {**owner, "region": stale.region})
             if reason is None:
                 self.report.count(model._meta.verbose_name, "kept", record.stem or None)
+                rows.append(stale)
                 continue
             delete(instance=stale, user=None, reason=reason)
+        self.stored.links_written(model, owner_field, owner_obj, rows)
 
     # ---- plans ------------------------------------------------------------------------------
 
